@@ -1,0 +1,89 @@
+"""Stage 7: turn verified quotes into the answer a person reads.
+
+Pure functions. Quotes are grouped by source (ordered by their best score) and,
+within a source, by position in the document; each carries its `[n]` marker.
+A comparison gets one group per side, and says so when a side has no evidence.
+Corpus text is escaped before it enters markdown, so a document's `# heading`,
+`<script>` or `[link](javascript:...)` shows as plain text.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from .records import Answer, Quote, Side
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~&])")
+
+
+def escape_markdown(text: str) -> str:
+    r"""Make `text` render literally in markdown, on one line.
+
+    >>> escape_markdown("# Hi <b>[x](javascript:y)</b>")
+    '\\# Hi \\<b\\>\\[x\\]\\(javascript:y\\)\\</b\\>'
+    """
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+
+
+def source_line(q: Quote) -> str:
+    by = f" — {escape_markdown(q.author)}" if q.author else ""
+    return f"**{escape_markdown(q.title)}**{by}"
+
+
+def quote_line(q: Quote, names: dict[str, str]) -> str:
+    also = ""
+    if q.also_in:
+        also = " _(also in: " + "; ".join(escape_markdown(names.get(p, p)) for p in q.also_in) + ")_"
+    return f"> {escape_markdown(q.text)} [{q.n}]{also}"
+
+
+def compose_fact(quotes: Sequence[Quote], names: dict[str, str]) -> str:
+    """Markdown for a fact answer: quotes grouped by source, each with its [n]."""
+    blocks = []
+    for path in dict.fromkeys(q.path for q in quotes):
+        group = sorted((q for q in quotes if q.path == path), key=lambda q: q.start)
+        blocks.append("\n\n".join([source_line(group[0])] + [quote_line(q, names) for q in group]))
+    return "\n\n".join(blocks)
+
+
+def compose_comparison(sides: Sequence[Side], quotes: Sequence[Quote], names: dict[str, str]) -> str:
+    """Markdown for a comparison: one section per side, in the order the question named them."""
+    sections = []
+    for side in sides:
+        mine = [q for q in quotes if q.side == side.label]
+        head = f"### {escape_markdown(side.label)}"
+        body = compose_fact(mine, names) if mine else f"_{no_evidence(side)}_"
+        sections.append(f"{head}\n\n{body}")
+    return "\n\n".join(sections)
+
+
+def no_evidence(side: Side) -> str:
+    return f"No passage in {side.label} addresses this question."
+
+
+def abstention(suggestions: Sequence[str]) -> str:
+    text = "I found no passage in the documents that answers this, so I won't guess."
+    if suggestions:
+        text += " The closest documents are: " + "; ".join(f"**{escape_markdown(s)}**" for s in suggestions) + "."
+    return text
+
+
+def compose_plain(answer: Answer) -> str:
+    """The answer for a terminal: no markdown escapes, one quote a paragraph."""
+    if answer.abstained:
+        closest = f" The closest documents are: {'; '.join(answer.suggestions)}." if answer.suggestions else ""
+        return f"I found no passage in the documents that answers this, so I won't guess.{closest}"
+    lines = []
+    groups = [(s.label, [q for q in answer.citations if q.side == s.label]) for s in answer.sides] \
+        if answer.kind == "comparison" else [(None, list(answer.citations))]
+    for label, quotes in groups:
+        if label is not None:
+            lines.append(f"== {label} ==")
+            if not quotes:
+                lines.append(f"  {no_evidence(Side(label, ()))}")
+        for q in quotes:
+            by = f" — {q.author}" if q.author else ""
+            also = f" (also in: {', '.join(q.also_in)})" if q.also_in else ""
+            lines.append(f"[{q.n}] {q.title}{by}, {q.path}[{q.start}:{q.end}]{also}")
+            lines.append(f"    {' '.join(q.text.split())}")
+    return "\n".join(lines)

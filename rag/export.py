@@ -1,0 +1,87 @@
+"""A conversation as a Markdown file, with every citation intact.
+
+Each answer lists its citations in order: number, title, author, the document path
+and character offsets, and the quote. A reader can check any quote with
+`Path(path).read_text(encoding="utf-8")[start:end]`. Quotes keep their words and
+punctuation; only runs of whitespace become one space, and characters that would
+turn into markup (`<`, `*`, `[`...) are backslash-escaped, so a document holding
+HTML or markdown stays plain text in any viewer.
+
+Pure functions. Non-goals: other formats, styling.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+from .records import Answer, Quote
+
+TITLE = "Conversation with the documents"
+_MARKUP = re.compile(r"([\\`*_\[\]<>#|~&])")
+_LINE_START = re.compile(r"^(\d+)([.)])(\s)|^([-+=])(\s|$)")
+
+
+def plain(text: str) -> str:
+    r"""`text` on one line, safe to place anywhere in markdown, with its words unchanged.
+
+    >>> plain("Day 2 is stasis.\n Followed by irrelevance.")
+    'Day 2 is stasis. Followed by irrelevance.'
+    >>> plain("# Hi <script>[x](javascript:y)")
+    '\\# Hi \\<script\\>\\[x\\](javascript:y)'
+    >>> plain("1. first")
+    '1\\. first'
+    """
+    text = _MARKUP.sub(r"\\\1", " ".join(text.split()))
+    return _LINE_START.sub(lambda m: f"{m[1]}\\{m[2]}{m[3]}" if m[1] else f"\\{m[4]}{m[5]}", text)
+
+
+def conversation_markdown(answers: Sequence[Answer], names: Mapping[str, str] | None = None,
+                          title: str = TITLE) -> str:
+    """The whole conversation, oldest first.
+
+    Args:
+        names: document titles by path, for "also in" lines (paths are shown without it).
+    """
+    names = names or {}
+    parts = [f"# {plain(title)}"]
+    for i, answer in enumerate(answers, start=1):
+        parts.append(f"## {i}. {plain(answer.question)}")
+        if answer.resolved_question and answer.resolved_question != answer.question:
+            parts.append(f"_Understood as: {plain(answer.resolved_question)}_")
+        if answer.abstained:
+            parts.append(_abstention(answer))
+        elif answer.kind == "comparison" and answer.sides:
+            for side in answer.sides:
+                parts.append(f"### {plain(side.label)}")
+                mine = [q for q in answer.citations if q.side == side.label]
+                parts.extend(_citation(q, names) for q in mine)
+                if not mine:
+                    parts.append("_No passage in this source addresses the question._")
+        else:
+            parts.extend(_citation(q, names) for q in answer.citations)
+    return "\n\n".join(parts) + "\n"
+
+
+def _citation(q: Quote, names: Mapping[str, str]) -> str:
+    by = f" — {plain(q.author)}" if q.author else ""
+    lines = [f"**[{q.n}]** {plain(q.title)}{by}  ",
+             f"{_code(q.path)}, characters {q.start}–{q.end}"]
+    if q.also_in:
+        lines[-1] += "  "
+        lines.append("Also in: " + "; ".join(plain(names.get(p, p)) for p in q.also_in))
+    return "\n".join(lines) + f"\n\n> {plain(q.text)}"
+
+
+def _abstention(answer: Answer) -> str:
+    text = "_No answer: no passage in the documents answers this._"
+    if answer.suggestions:
+        text += " Closest documents: " + "; ".join(plain(s) for s in answer.suggestions) + "."
+    return text
+
+
+def _code(text: str) -> str:
+    """An inline code span that holds any text (its fence is longer than any backtick run inside)."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"

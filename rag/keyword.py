@@ -1,0 +1,139 @@
+"""Keyword side of retrieval: a BM25 index over chunks, persisted and updated incrementally.
+
+The index is a sparse term-frequency matrix (one row per chunk) saved beside the
+Chroma files as `keyword.npz` + `keyword.json`. Ingestion adds and removes rows;
+questions only read it, so nothing is rebuilt per question or per start. Its
+`fingerprint` (a hash of the chunk ids) must equal the one recorded in the store,
+else it is rebuilt from the store's chunks once and saved again.
+
+>>> tokenize("Customers' obsessions, Day-2!")
+['customer', 'obsession', 'day', '2']
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import zipfile
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+from scipy import sparse
+
+from .errors import IndexCorrupt
+
+_K1, _B = 1.2, 0.75  # the usual BM25 constants
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+STOPWORDS = frozenset("""a an and are as at be been but by did do does for from had has have he her his how i if in
+into is it its me my no not of on or our she so than that the their them then there these they this those to
+us was we were what when where which who whom why will with would you your about also can could should may
+might just more most some such only own same too very s t don any all each other what's""".split())
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-case word tokens without stop words, with a light plural/possessive strip."""
+    out = []
+    for tok in _TOKEN.findall(text.lower()):
+        if tok in STOPWORDS:
+            continue
+        if len(tok) > 3 and tok.endswith("s") and not tok.endswith("ss"):
+            tok = tok[:-1]
+        out.append(tok)
+    return out
+
+
+def fingerprint(ids) -> str:
+    return hashlib.sha1("\n".join(sorted(ids)).encode()).hexdigest()
+
+
+class KeywordIndex:
+    """BM25 over chunk texts; rows are addressed by chunk id."""
+
+    def __init__(self, ids: list[str] | None = None, matrix: sparse.csr_matrix | None = None,
+                 vocab: dict[str, int] | None = None):
+        self.ids = list(ids or [])
+        self.vocab = dict(vocab or {})
+        self.matrix = matrix if matrix is not None else sparse.csr_matrix((0, 0), dtype=np.float32)
+        self._prepare()
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self.ids)
+
+    def update(self, add: dict[str, str], remove: set[str]) -> None:
+        """Remove rows by chunk id, then add `{chunk_id: text}` rows."""
+        keep = [i for i, cid in enumerate(self.ids) if cid not in remove and cid not in add]
+        rows, cols, vals = [], [], []
+        new_ids = list(add)
+        for r, cid in enumerate(new_ids):
+            for term, tf in Counter(tokenize(add[cid])).items():
+                rows.append(r)
+                cols.append(self.vocab.setdefault(term, len(self.vocab)))
+                vals.append(tf)
+        width = len(self.vocab)
+        old = self.matrix[keep] if keep else sparse.csr_matrix((0, self.matrix.shape[1]), dtype=np.float32)
+        old = sparse.csr_matrix((old.data, old.indices, old.indptr), shape=(old.shape[0], width))
+        new = sparse.csr_matrix((np.asarray(vals, np.float32), (rows, cols)), shape=(len(new_ids), width))
+        self.ids = [self.ids[i] for i in keep] + new_ids
+        self.matrix = sparse.vstack([old, new], format="csr", dtype=np.float32)
+        self._prepare()
+
+    def _prepare(self) -> None:
+        n = self.matrix.shape[0]
+        self._row = {cid: i for i, cid in enumerate(self.ids)}
+        self._csc = self.matrix.tocsc()
+        lengths = np.asarray(self.matrix.sum(axis=1)).ravel()
+        self._norm = _K1 * (1 - _B + _B * lengths / max(lengths.mean(), 1.0)) if n else lengths
+        df = np.diff(self._csc.indptr)
+        self._idf = np.log(1 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
+
+    def search(self, query: str, k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
+        """Top `k` (chunk id, BM25 score) pairs with a positive score, best first; only `allowed` ids if given."""
+        cols = sorted({self.vocab[t] for t in tokenize(query) if t in self.vocab})
+        if not cols or not self.ids:
+            return []
+        sub = self._csc[:, cols].tocoo()
+        tf = sub.data
+        contrib = self._idf[np.asarray(cols)[sub.col]] * tf * (_K1 + 1) / (tf + self._norm[sub.row])
+        scores = np.bincount(sub.row, weights=contrib, minlength=len(self.ids))
+        if allowed is not None:
+            keep = np.zeros(len(self.ids), dtype=bool)
+            keep[[self._row[cid] for cid in allowed if cid in self._row]] = True
+            scores[~keep] = 0.0
+        top = np.argsort(-scores)[:k]
+        return [(self.ids[i], float(scores[i])) for i in top if scores[i] > 0]
+
+    # --- persistence ----------------------------------------------------------------------
+    def save(self, folder: Path) -> None:
+        """Write atomically: a reader sees the old or the new index, never half of one."""
+        folder.mkdir(parents=True, exist_ok=True)
+        m = self.matrix
+        tmp_npz, tmp_json = folder / "keyword.tmp.npz", folder / "keyword.tmp.json"
+        np.savez(tmp_npz, data=m.data, indices=m.indices, indptr=m.indptr, shape=np.asarray(m.shape))
+        tmp_json.write_text(json.dumps({"ids": self.ids, "vocab": self.vocab, "fingerprint": self.fingerprint}),
+                            encoding="utf-8")
+        tmp_npz.replace(folder / "keyword.npz")
+        tmp_json.replace(folder / "keyword.json")
+
+    @classmethod
+    def load(cls, folder: Path) -> "KeywordIndex | None":
+        """The saved index, or None when there is none; IndexCorrupt when it cannot be read."""
+        npz, meta = folder / "keyword.npz", folder / "keyword.json"
+        if not npz.exists() or not meta.exists():
+            return None
+        try:
+            info = json.loads(meta.read_text(encoding="utf-8"))
+            with np.load(npz, allow_pickle=False) as z:
+                matrix = sparse.csr_matrix((z["data"], z["indices"], z["indptr"]), shape=tuple(z["shape"]))
+            index = cls(info["ids"], matrix, info["vocab"])
+            # The two files are replaced one after the other: a matrix from one save with the ids
+            # of another would score rows under the wrong chunk ids.
+            consistent = (index.fingerprint == info.get("fingerprint")
+                          and matrix.shape == (len(index.ids), len(index.vocab)))
+        # A damaged .npz is a damaged zip file (BadZipFile, EOFError), not only a ValueError.
+        except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile) as exc:
+            raise IndexCorrupt(f"keyword index in {folder} cannot be read ({exc}); run `rag ingest` to rebuild it") from None
+        if not consistent:
+            raise IndexCorrupt(f"keyword index in {folder} is inconsistent; run `rag ingest` to rebuild it")
+        return index

@@ -1,0 +1,112 @@
+"""Typed, frozen records that pass between the pipeline stages.
+
+Source path, title and character offsets travel unbroken from loading to the
+citation: a `Quote` can always be checked with
+`Path(quote.path).read_text(encoding="utf-8")[quote.start:quote.end] == quote.text`.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class Document:
+    path: str  # as given (relative to the working directory when the corpus is)
+    title: str
+    author: str
+    publisher: str
+    text: str
+    sha: str  # sha256 of `text`; keys the embedding work
+    aliases: tuple[str, ...] = ()  # other names a question may use ("the critic", "Jassy")
+
+
+@dataclass(frozen=True)
+class Span:
+    """A sentence: the unit of quoting."""
+
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Chunk:
+    id: str  # stable: document sha + offsets, so unchanged text keeps its id
+    path: str
+    title: str
+    doc_sha: str
+    start: int
+    end: int
+    text: str  # == document.text[start:end]
+    sentences: tuple[Span, ...]  # absolute offsets of the sentences inside the chunk
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved chunk with its fused score."""
+
+    chunk: Chunk
+    score: float  # fused relevance, higher is better
+    dense: float  # cosine similarity to the question (0 if only found by BM25)
+
+
+@dataclass(frozen=True)
+class Quote:
+    n: int  # citation number shown as [n]
+    path: str
+    title: str
+    author: str
+    text: str  # verbatim document.text[start:end]
+    start: int
+    end: int
+    score: float
+    side: str | None = None  # for comparisons: which side this quote supports
+    also_in: tuple[str, ...] = ()  # paths of near-duplicate documents holding the same passage
+
+    def to_json(self) -> dict:
+        return {"n": self.n, "path": self.path, "title": self.title, "author": self.author,
+                "quote": self.text, "start": self.start, "end": self.end,
+                "score": round(self.score, 4), "side": self.side, "also_in": list(self.also_in)}
+
+
+@dataclass(frozen=True)
+class Side:
+    """One side of a comparison: a label and the documents it refers to."""
+
+    label: str
+    paths: tuple[str, ...]
+    query: str = ""  # what to search for on this side: the question without the sources' names
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    answer: str  # markdown with [n] markers
+    abstained: bool
+    kind: str  # "fact" or "comparison"
+    citations: tuple[Quote, ...]
+    support: float  # best evidence score; abstention happens below Settings.min_support
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    sides: tuple[Side, ...] = ()
+    resolved_question: str = ""  # the question after follow-up resolution
+    suggestions: tuple[str, ...] = ()  # on abstention: titles the corpus does cover
+
+    def to_json(self, id: str | None = None) -> dict:
+        out = {"id": id, "question": self.question, "answer": self.answer,
+               "abstained": self.abstained, "kind": self.kind,
+               "citations": [q.to_json() for q in self.citations],
+               "support": round(self.support, 4),
+               "sides": [asdict(s) for s in self.sides],
+               "resolved_question": self.resolved_question,
+               "suggestions": list(self.suggestions),
+               "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()}}
+        if id is None:
+            del out["id"]
+        return out
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One earlier exchange of a conversation, used to resolve follow-ups."""
+
+    question: str
+    answer: Answer | None = None

@@ -1,0 +1,271 @@
+"""Stage 4: the Chroma store, embedded by default or a Chroma server.
+
+Three collections per index, all in the cosine space:
+
+* `<name>_chunks`: one row per chunk (its text, offsets and sentence spans in metadata);
+* `<name>_sentences`: one row per sentence, so quote selection can score sentences
+  without running the model again at question time;
+* `<name>_docs`: one row per document (title, author, aliases; its vector is the mean
+  of its chunks), written last, so it also marks the document as complete.
+
+The chunks collection's metadata records which corpus and model built the index,
+so an index is never used silently for another. Every Chroma failure surfaces as
+`StoreUnavailable` (server) or `IndexCorrupt` (embedded), never as a raw traceback.
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .config import Settings
+from .errors import IndexCorrupt, IndexMissing, RagError, StoreUnavailable
+from .records import Chunk, Document, Span
+
+_WRITE_BATCH = 2000  # rows per Chroma write; well under its max batch size
+
+
+@dataclass(frozen=True)
+class StoredDoc:
+    """What the store holds of one document path."""
+
+    sha: str
+    expected_chunks: int
+    chunk_ids: frozenset[str]
+
+
+@dataclass(frozen=True)
+class DocInfo:
+    """A document as the index knows it (for the catalog, side detection and suggestions)."""
+
+    path: str
+    title: str
+    author: str
+    publisher: str
+    aliases: tuple[str, ...]
+    sha: str
+    chunks: int
+    vector: np.ndarray  # mean of its chunk vectors, normalised
+
+
+def doc_id(path: str) -> str:
+    return hashlib.sha1(path.encode()).hexdigest()[:24]
+
+
+@dataclass(frozen=True)
+class SentenceRow:
+    chunk_id: str
+    path: str
+    start: int
+    end: int
+    vector: np.ndarray
+
+
+class Store:
+    """A Chroma client plus the two collections of one index."""
+
+    def __init__(self, settings: Settings, create: bool = False):
+        self.settings = settings
+        self.remote = settings.chroma_host is not None
+        self.where = (f"the Chroma server at {settings.chroma_host}:{settings.chroma_port}" if self.remote
+                      else f"the index at {settings.index_dir}")
+        with self._guard():
+            self.client = self._connect(create)
+            names = {c if isinstance(c, str) else c.name for c in self.client.list_collections()}
+            chunks_name = f"{settings.collection}_chunks"
+            if not create and chunks_name not in names:
+                raise IndexMissing(f"no index in {self.where}: run `rag ingest` first")
+            space = {"hnsw": {"space": "cosine"}}
+            # embedding_function=None: Chroma must never fall back to its default model (a download).
+            self.chunks, self.sentences, self.docs = (
+                self.client.get_or_create_collection(f"{settings.collection}_{part}", configuration=space,
+                                                     embedding_function=None)
+                for part in ("chunks", "sentences", "docs"))
+
+    def _connect(self, create: bool):
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        chroma_settings = ChromaSettings(anonymized_telemetry=False)
+        if self.remote:
+            return chromadb.HttpClient(host=self.settings.chroma_host, port=self.settings.chroma_port,
+                                       settings=chroma_settings)
+        index_dir = Path(self.settings.index_dir)
+        if not create and not (index_dir / "chroma.sqlite3").exists():
+            raise IndexMissing(f"no index in {self.where}: run `rag ingest` first")
+        index_dir.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(index_dir), settings=chroma_settings)
+
+    @contextlib.contextmanager
+    def _guard(self):
+        """Turn any Chroma/transport failure into one of our errors with what to do."""
+        try:
+            yield
+        except RagError:
+            raise
+        except Exception as exc:  # chromadb raises many unrelated types (httpx, sqlite, rust bindings)
+            detail = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:200]
+            if self.remote:
+                raise StoreUnavailable(f"cannot reach {self.where} ({detail}): start it with "
+                                       f"`chroma run --path DIR --host {self.settings.chroma_host} "
+                                       f"--port {self.settings.chroma_port}`, or unset RAG_CHROMA_HOST") from exc
+            raise IndexCorrupt(f"{self.where} cannot be read ({detail}): delete the folder and run `rag ingest`") from exc
+
+    # --- index identity -------------------------------------------------------------------
+    def identity(self) -> dict:
+        with self._guard():
+            meta = dict(self.chunks.metadata or {})
+        return {k: v for k, v in meta.items() if not k.startswith("hnsw:")}
+
+    def set_identity(self, **values: str) -> None:
+        with self._guard():
+            meta = dict(self.chunks.metadata or {})
+            meta.update(values)
+            self.chunks.modify(metadata=meta)
+
+    # --- writes ---------------------------------------------------------------------------
+    def stored_docs(self) -> dict[str, StoredDoc]:
+        """Group the stored chunks by document path."""
+        with self._guard():
+            rows = self.chunks.get(include=["metadatas"])
+        by_path: dict[str, dict] = defaultdict(lambda: {"ids": set(), "sha": None, "n": 0})
+        for cid, meta in zip(rows["ids"], rows["metadatas"]):
+            entry = by_path[meta["path"]]
+            entry["ids"].add(cid)
+            if entry["sha"] not in (None, meta["doc_sha"]):
+                entry["sha"] = "mixed"  # two versions interleaved: treat as changed
+            else:
+                entry["sha"] = meta["doc_sha"]
+            entry["n"] = int(meta["n_chunks"])
+        return {p: StoredDoc(e["sha"], e["n"], frozenset(e["ids"])) for p, e in by_path.items()}
+
+    def delete_paths(self, paths: list[str]) -> None:
+        with self._guard():
+            for path in paths:
+                # The doc row marks a complete document, so it goes first; sentences before chunks
+                # because the chunks are what the next run reads back.
+                self.docs.delete(where={"path": path})
+                self.sentences.delete(where={"path": path})
+                self.chunks.delete(where={"path": path})
+
+    def orphan_paths(self, keep: set[str]) -> set[str]:
+        """Paths with rows in any collection but not in `keep` (left by an interrupted run)."""
+        with self._guard():
+            found = set()
+            for col in (self.sentences, self.chunks, self.docs):
+                found |= {m["path"] for m in col.get(include=["metadatas"])["metadatas"]}
+        return found - keep
+
+    def add_doc(self, doc: Document, n_chunks: int, vector: np.ndarray) -> None:
+        meta = {"path": doc.path, "title": doc.title, "author": doc.author, "publisher": doc.publisher,
+                "aliases": json.dumps(list(doc.aliases)), "sha": doc.sha, "n_chunks": n_chunks}
+        with self._guard():
+            self.docs.upsert(ids=[doc_id(doc.path)], embeddings=[vector], metadatas=[meta])
+
+    def catalog(self) -> list[DocInfo]:
+        """Every complete document of the index, sorted by path."""
+        with self._guard():
+            res = self.docs.get(include=["metadatas", "embeddings"])
+        out = [DocInfo(m["path"], m["title"], m["author"], m["publisher"], tuple(json.loads(m["aliases"])),
+                       m["sha"], int(m["n_chunks"]), np.asarray(e, dtype=np.float32))
+               for m, e in zip(res["metadatas"], res["embeddings"])]
+        return sorted(out, key=lambda d: d.path)
+
+    def add(self, chunks: list[Chunk], chunk_vectors: np.ndarray, sentence_vectors: np.ndarray) -> None:
+        """Write chunks and their sentences (`sentence_vectors` in chunk/sentence order)."""
+        n_chunks = defaultdict(int)
+        for c in chunks:
+            n_chunks[c.path] += 1
+        s_ids, s_meta = [], []
+        for c in chunks:
+            for i, s in enumerate(c.sentences):
+                s_ids.append(f"{c.id}:{i}")
+                s_meta.append({"chunk_id": c.id, "path": c.path, "start": s.start, "end": s.end})
+        c_meta = [{"path": c.path, "title": c.title, "doc_sha": c.doc_sha, "start": c.start, "end": c.end,
+                   "n_chunks": n_chunks[c.path],
+                   "sentences": json.dumps([[s.start, s.end] for s in c.sentences])} for c in chunks]
+        with self._guard():
+            for i in range(0, len(s_ids), _WRITE_BATCH):
+                self.sentences.upsert(ids=s_ids[i:i + _WRITE_BATCH], embeddings=sentence_vectors[i:i + _WRITE_BATCH],
+                                      metadatas=s_meta[i:i + _WRITE_BATCH])
+            for i in range(0, len(chunks), _WRITE_BATCH):
+                part = chunks[i:i + _WRITE_BATCH]
+                self.chunks.upsert(ids=[c.id for c in part], embeddings=chunk_vectors[i:i + _WRITE_BATCH],
+                                   documents=[c.text for c in part], metadatas=c_meta[i:i + _WRITE_BATCH])
+
+    # --- reads ----------------------------------------------------------------------------
+    def count(self) -> int:
+        with self._guard():
+            return self.chunks.count()
+
+    def query(self, vector: np.ndarray, n: int, paths: tuple[str, ...] | None = None
+              ) -> list[tuple[Chunk, float, np.ndarray]]:
+        """Nearest chunks: (chunk, cosine similarity, chunk vector), best first; only in `paths` if given."""
+        where = None if paths is None else ({"path": paths[0]} if len(paths) == 1 else {"path": {"$in": list(paths)}})
+        with self._guard():
+            total = self.chunks.count()
+            if total == 0:
+                return []
+            res = self.chunks.query(query_embeddings=[vector], n_results=min(n, total), where=where,
+                                    include=["documents", "metadatas", "distances", "embeddings"])
+        return [(_chunk(cid, doc, meta), 1.0 - float(dist), np.asarray(emb, dtype=np.float32))
+                for cid, doc, meta, dist, emb in zip(res["ids"][0], res["documents"][0], res["metadatas"][0],
+                                                     res["distances"][0], res["embeddings"][0])]
+
+    def query_sentences(self, vector: np.ndarray, n: int, paths: tuple[str, ...] | None = None) -> list[str]:
+        """Chunk ids of the `n` sentences nearest to `vector`, best first (repeats removed)."""
+        where = None if paths is None else ({"path": paths[0]} if len(paths) == 1 else {"path": {"$in": list(paths)}})
+        with self._guard():
+            total = self.sentences.count()
+            if total == 0:
+                return []
+            res = self.sentences.query(query_embeddings=[vector], n_results=min(n, total), where=where,
+                                       include=["metadatas"])
+        return list(dict.fromkeys(m["chunk_id"] for m in res["metadatas"][0]))
+
+    def get(self, ids: list[str]) -> list[tuple[Chunk, np.ndarray]]:
+        """Chunks by id (in the order given; unknown ids are skipped)."""
+        if not ids:
+            return []
+        with self._guard():
+            res = self.chunks.get(ids=ids, include=["documents", "metadatas", "embeddings"])
+        found = {cid: (_chunk(cid, doc, meta), np.asarray(emb, dtype=np.float32))
+                 for cid, doc, meta, emb in zip(res["ids"], res["documents"], res["metadatas"], res["embeddings"])}
+        return [found[i] for i in ids if i in found]
+
+    def all_chunks(self, batch: int = 5000):
+        """Yield every stored chunk (for rebuilding the keyword index)."""
+        with self._guard():
+            total = self.chunks.count()
+        for offset in range(0, total, batch):
+            with self._guard():
+                res = self.chunks.get(include=["documents", "metadatas"], limit=batch, offset=offset)
+            for cid, doc, meta in zip(res["ids"], res["documents"], res["metadatas"]):
+                yield _chunk(cid, doc, meta)
+
+    def sentence_rows(self, chunk_ids: list[str]) -> list[SentenceRow]:
+        """The stored sentences of the given chunks, with their vectors."""
+        if not chunk_ids:
+            return []
+        with self._guard():
+            res = self.sentences.get(where={"chunk_id": {"$in": list(chunk_ids)}},
+                                     include=["metadatas", "embeddings"])
+        return [SentenceRow(m["chunk_id"], m["path"], int(m["start"]), int(m["end"]),
+                            np.asarray(e, dtype=np.float32))
+                for m, e in zip(res["metadatas"], res["embeddings"])]
+
+    def chunk_ids(self, paths: tuple[str, ...]) -> set[str]:
+        """Ids of the chunks of the given documents."""
+        with self._guard():
+            return set(self.chunks.get(where={"path": {"$in": list(paths)}}, include=[])["ids"])
+
+
+def _chunk(cid: str, text: str, meta: dict) -> Chunk:
+    spans = tuple(Span(int(s), int(e)) for s, e in json.loads(meta["sentences"]))
+    return Chunk(id=cid, path=meta["path"], title=meta["title"], doc_sha=meta["doc_sha"],
+                 start=int(meta["start"]), end=int(meta["end"]), text=text, sentences=spans)

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Create .venv and install the project with pinned dependencies (idempotent, offline after the first run).
+# Usage: scripts/setup.sh [test]   - "test" also installs the test tools and Debian's chromium.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON="${PYTHON:-python3.11}"
+command -v "$PYTHON" >/dev/null || PYTHON=python3
+if [ ! -x .venv/bin/python ]; then
+  "$PYTHON" -m venv .venv
+fi
+extras=""
+[ "${1:-}" = "test" ] && extras="[test]"
+# Reinstall only when pyproject.toml changed since the last successful install.
+stamp=".venv/.installed-$(sha1sum pyproject.toml | cut -c1-12)${extras:+-test}"
+if [ ! -f "$stamp" ]; then
+  .venv/bin/python -m pip install --quiet --upgrade pip
+  .venv/bin/python -m pip install --quiet -e ".${extras}"
+  touch "$stamp"
+fi
+if [ "${1:-}" = "test" ] && [ ! -x /usr/bin/chromium ]; then
+  # The browser tests drive Debian's chromium through the playwright pip package
+  # (never `playwright install`, which downloads a browser).
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+fi

@@ -1,0 +1,239 @@
+"""The engine end to end: real model, real embedded Chroma in tmp_path, the tiny corpus of conftest."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tiny_corpus import CRITIC, JASSY, make_settings, verifies, write_corpus
+from rag.chunking import chunk_document
+from rag.engine import Engine
+from rag.errors import IndexMismatch, IndexMissing, QuestionError, RagError
+from rag.indexing import ingest
+from rag.keyword import KeywordIndex
+from rag.loading import load_corpus
+from rag.records import Turn
+from rag.store import Store
+
+QUESTIONS = [
+    "What is working backwards?",
+    "What does the critic say about warehouse workers?",
+    "Why does the 1997 letter favour the long term over short-term profit?",
+    "What does Day 2 look like?",
+    "How does Jassy's view of customer obsession differ from the critic's view?",
+]
+OFF_TOPIC = "What is the recommended torque for bicycle pedal threads?"
+
+
+@pytest.fixture(scope="module")
+def engine(built_index, embedder) -> Engine:
+    settings, _ = built_index
+    return Engine.open(settings, embedder)
+
+
+@pytest.fixture(scope="module")
+def answers(engine) -> dict:
+    return {q: engine.ask(q) for q in QUESTIONS}
+
+
+@pytest.fixture
+def fresh(settings, embedder):
+    """A corpus and index of this test's own (it may edit them): (settings, first ingest report)."""
+    return settings, ingest(settings, embedder)
+
+
+def path_of(settings, name: str) -> str:
+    return (Path(settings.corpus_dir) / name).as_posix()
+
+
+# --- answers --------------------------------------------------------------------------------------
+
+def test_every_citation_verifies_against_its_file(answers):
+    for question, answer in answers.items():
+        assert not answer.abstained and answer.citations, question
+        for c in answer.citations:
+            assert verifies(c.path, c.start, c.end, c.text), (question, c)
+
+
+def test_answer_quotes_the_document_that_says_it(answers, built_index):
+    answer = answers["What is working backwards?"]
+    jassy = path_of(built_index[0], "jassy.txt")
+    assert any(c.path == jassy and "working backwards" in c.text for c in answer.citations)
+
+
+def test_citations_are_numbered_and_marked_in_the_answer(answers):
+    for answer in answers.values():
+        assert [c.n for c in answer.citations] == list(range(1, len(answer.citations) + 1))
+        for c in answer.citations:
+            assert f"[{c.n}]" in answer.answer
+
+
+def test_citations_of_one_answer_do_not_overlap(answers):
+    for question, answer in answers.items():
+        spans = sorted((c.path, c.start, c.end) for c in answer.citations)
+        for (p1, _, e1), (p2, s2, _) in zip(spans, spans[1:]):
+            assert p1 != p2 or e1 <= s2, (question, [(c.n, c.text) for c in answer.citations])
+
+
+def test_comparison_quotes_each_side_from_its_own_documents(answers):
+    answer = answers["How does Jassy's view of customer obsession differ from the critic's view?"]
+    assert answer.kind == "comparison" and len(answer.sides) == 2
+    for side in answer.sides:
+        mine = [c for c in answer.citations if c.side == side.label]
+        assert all(c.path in side.paths for c in mine)
+        if not mine:
+            assert f"No passage in {side.label}" in answer.answer.replace("\\", "")
+
+
+def test_off_topic_question_abstains_with_suggestions(engine):
+    answer = engine.ask(OFF_TOPIC)
+    assert answer.abstained and answer.citations == ()
+    titles = {d.title for d in engine.documents()}
+    assert answer.suggestions and set(answer.suggestions) <= titles
+    assert "no passage" in answer.answer.lower()
+
+
+@pytest.mark.parametrize("question", ["", "   \n", None, "why? " * 500], ids=["empty", "blank", "none", "too-long"])
+def test_empty_or_too_long_question_raises_question_error(engine, question):
+    with pytest.raises(QuestionError):
+        engine.ask(question)
+
+
+def test_follow_up_is_answered_with_the_earlier_question_in_mind(engine):
+    first = engine.ask("What is working backwards?")
+    second = engine.ask("And what does the critic say about that?", history=[Turn(first.question, first)])
+    assert "working backwards" in second.resolved_question
+    assert second.question == "And what does the critic say about that?"
+
+
+# --- incremental ingest ---------------------------------------------------------------------------
+
+def test_second_ingest_embeds_nothing(fresh, embedder):
+    settings, first = fresh
+    assert first.added == 4 and first.chunks_embedded == first.chunks > 0
+    again = ingest(settings, embedder)
+    assert (again.chunks_embedded, again.sentences_embedded) == (0, 0)
+    assert (again.unchanged, again.added, again.updated, again.removed) == (4, 0, 0, 0)
+    assert again.chunks == first.chunks
+
+
+def test_editing_a_document_reembeds_only_it_and_drops_its_old_chunks(fresh, embedder):
+    settings, _ = fresh
+    jassy = path_of(settings, "jassy.txt")
+    old_ids = Store(settings).stored_docs()[jassy].chunk_ids
+    Path(jassy).write_text(JASSY.replace("press release", "six-page memo"), encoding="utf-8")
+    report = ingest(settings, embedder)
+    (doc,) = [d for d in load_corpus(settings.corpus_dir).documents if d.path == jassy]
+    new_chunks = chunk_document(doc, settings.chunk_chars, settings.max_sentence_chars)
+    assert (report.updated, report.unchanged, report.added, report.removed) == (1, 3, 0, 0)
+    assert report.chunks_embedded == len(new_chunks)
+    assert report.sentences_embedded == sum(len(c.sentences) for c in new_chunks)
+    store = Store(settings)
+    stored = store.stored_docs()[jassy]
+    assert stored.sha == doc.sha and stored.chunk_ids == {c.id for c in new_chunks}
+    all_ids = set(store.chunks.get(include=[])["ids"])
+    assert not old_ids & all_ids
+    assert not old_ids & set(KeywordIndex.load(Path(settings.index_dir)).ids)
+
+
+def test_deleted_document_leaves_the_index_and_is_never_cited(fresh, embedder):
+    settings, _ = fresh
+    critic = path_of(settings, "critic.txt")
+    Path(critic).unlink()
+    report = ingest(settings, embedder)
+    assert (report.removed, report.unchanged) == (1, 3)
+    store = Store(settings)
+    for collection in (store.chunks, store.sentences, store.docs):
+        assert collection.get(where={"path": critic}, include=[])["ids"] == []
+    engine = Engine.open(settings, embedder)
+    assert critic not in {d.path for d in engine.documents()}
+    for question in ("What does the critic say about warehouse workers?", "Is customer obsession an alibi?"):
+        answer = engine.ask(question)
+        assert all(c.path != critic for c in answer.citations)
+        assert critic not in answer.answer
+
+
+# --- a quote is shown only while its file still says it ------------------------------------------
+
+@pytest.mark.parametrize("change", ["edited", "deleted"])
+def test_quote_from_a_file_changed_after_indexing_is_not_shown(fresh, embedder, change):
+    settings, _ = fresh
+    engine = Engine.open(settings, embedder)
+    jassy = path_of(settings, "jassy.txt")
+    question = "What is working backwards?"
+    assert any(c.path == jassy for c in engine.ask(question).citations)
+    if change == "edited":  # the same words, shifted: every indexed offset is now wrong
+        Path(jassy).write_text("Editor's note: this article was revised.\n\n" + JASSY, encoding="utf-8")
+    else:
+        Path(jassy).unlink()
+    answer = engine.ask(question)
+    assert all(c.path != jassy for c in answer.citations), [(c.path, c.text) for c in answer.citations]
+    for c in answer.citations:
+        assert verifies(c.path, c.start, c.end, c.text)
+
+
+# --- near-duplicate documents ---------------------------------------------------------------------
+
+SHARED = ("Working backwards means that a team writes the press release and the answers to customer "
+          "questions before a single line of code exists.")
+
+
+def test_near_duplicate_passage_is_quoted_once_and_names_the_other(tmp_path, embedder):
+    docs = {"original.txt": f"How Amazon plans products\n\n{SHARED} The document is revised many times.\n",
+            "copy.txt": f"Notes copied from a blog\n\n{SHARED} Readers liked this idea.\n",
+            "critic.txt": CRITIC}
+    settings = make_settings(write_corpus(tmp_path / "corpus", docs, metadata=None), tmp_path / "index")
+    engine, _ = Engine.build(settings, embedder)
+    answer = engine.ask("What does working backwards mean for a team writing a press release?")
+    holding = [c for c in answer.citations if SHARED in c.text or c.text in SHARED]
+    assert len(holding) == 1, [(c.path, c.text) for c in answer.citations]
+    paths = {path_of(settings, "original.txt"), path_of(settings, "copy.txt")}
+    (quoted,) = holding
+    assert quoted.path in paths and set(quoted.also_in) == paths - {quoted.path}
+    assert "also in" in answer.answer
+
+
+# --- the index belongs to one corpus and one model, and is read safely -----------------------------
+
+def test_index_built_for_another_corpus_is_refused(fresh, embedder, tmp_path):
+    settings, _ = fresh
+    other = settings.with_(corpus_dir=write_corpus(tmp_path / "other", {"b.txt": "Another corpus entirely.\n"}))
+    with pytest.raises(IndexMismatch, match="corpus"):
+        Engine.open(other, embedder)
+    with pytest.raises(IndexMismatch):
+        ingest(other, embedder)  # nor is it overwritten silently
+    assert Engine.open(settings, embedder).documents()  # the original still opens
+
+
+def test_index_built_with_another_model_is_refused(built_index, embedder, tmp_path):
+    settings, _ = built_index
+    copy = settings.with_(index_dir=tmp_path / "index-copy")
+    shutil.copytree(settings.index_dir, copy.index_dir)
+    Store(copy).set_identity(model="sha256-of-some-other-model")
+    with pytest.raises(IndexMismatch, match="model"):
+        Engine.open(copy, embedder)
+
+
+@pytest.mark.parametrize("where", ["missing-folder", "empty-folder"])
+def test_missing_index_raises_index_missing(corpus, tmp_path, embedder, where):
+    index = tmp_path / "no-index"
+    if where == "empty-folder":
+        index.mkdir()
+    with pytest.raises(IndexMissing, match="rag ingest"):
+        Engine.open(make_settings(corpus, index), embedder)
+
+
+@pytest.mark.parametrize("action", ["open", "ingest"])
+def test_garbage_in_chroma_sqlite_gives_a_rag_error(built_index, embedder, tmp_path, action):
+    settings, _ = built_index
+    # A broken copy under a new path (Chroma caches its clients per path within a process).
+    broken = tmp_path / "broken-index"
+    shutil.copytree(settings.index_dir, broken)
+    (broken / "chroma.sqlite3").write_bytes(b"this is not a database\x00" * 512)
+    broken_settings = settings.with_(index_dir=broken)
+    with pytest.raises(RagError, match="rag ingest"):
+        if action == "open":
+            Engine.open(broken_settings, embedder)
+        else:
+            ingest(broken_settings, embedder)
