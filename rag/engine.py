@@ -89,15 +89,15 @@ class Engine:
         vector = self.embedder.embed_one(query.text)
         t_embed = time.perf_counter()
         if query.kind == "comparison":
-            quotes, support, hits_paths = self._compare(query, vector, s)
+            quotes, support = self._compare(query, vector, s)
         else:
-            quotes, support, hits_paths = self._fact(query, vector, s)
+            quotes, support = self._fact(query, vector, s)
         t_retrieve = time.perf_counter()
         abstained = not quotes
         names = {d.path: d.title for d in self.catalog}
         if abstained:
-            suggestions = tuple(dict.fromkeys(self._by_path[p].title for p in hits_paths if p in self._by_path))
-            text = compose.abstention(suggestions[:_SUGGESTIONS])
+            suggestions = self._closest_titles(vector)
+            text = compose.abstention(suggestions)
         else:
             suggestions = ()
             text = (compose.compose_comparison(query.sides, quotes, names) if query.kind == "comparison"
@@ -107,7 +107,7 @@ class Engine:
                    "compose": (done - t_retrieve) * 1e3, "total": (done - began) * 1e3}
         return Answer(question=question, answer=text, abstained=abstained, kind=query.kind,
                       citations=tuple(quotes), support=support, timings_ms=timings, sides=query.sides,
-                      resolved_question=query.text, suggestions=suggestions[:_SUGGESTIONS])
+                      resolved_question=query.text, suggestions=suggestions)
 
     def _evidence(self, text: str, vector, s: Settings, paths: tuple[str, ...] | None, k: int,
                   max_quotes: int, budget: int):
@@ -116,34 +116,40 @@ class Engine:
         candidates = score_sentences(text, vector, hits, rows)
         support = candidates[0].score if candidates else 0.0
         if support < s.min_support:
-            return [], support, [h.chunk.path for h in hits]
+            return [], support
         chosen = select(candidates, max_quotes, budget, s.near_duplicate)
-        return verified(chosen, self.texts), support, [h.chunk.path for h in hits]
+        return verified(chosen, self.texts), support
 
     def _fact(self, query: Query, vector, s: Settings):
         # One named source scopes the search. Its name stays in the query: it often is the
         # subject ("what happened to Toby in The Office"), and cutting it cost 13 points of
         # ClapNQ hits.
         paths = query.sides[0].paths if query.sides else None
-        found, support, hit_paths = self._evidence(query.text, vector, s, paths, s.k_chunks, s.max_quotes,
-                                                   s.max_quote_chars)
-        return self._number(found, None), support, hit_paths
+        found, support = self._evidence(query.text, vector, s, paths, s.k_chunks, s.max_quotes, s.max_quote_chars)
+        return self._number(found, None), support
 
     def _compare(self, query: Query, vector, s: Settings):
         # Each side needs room for a real sentence or two, even when the question names many.
         budget = max(s.max_quote_chars // len(query.sides), _MIN_SIDE_BUDGET)
         per_side = max(2, s.k_chunks // len(query.sides))
         quotes: list[Quote] = []
-        supports, hit_paths = [], []
+        supports = []
         for side in query.sides:
             text = side.query or query.text
             side_vector = vector if text == query.text else self.embedder.embed_one(text)
-            found, support, paths = self._evidence(text, side_vector, s, side.paths, per_side,
-                                                   s.max_quotes_per_side, budget)
+            found, support = self._evidence(text, side_vector, s, side.paths, per_side,
+                                            s.max_quotes_per_side, budget)
             quotes.extend(self._number(found, side, start=len(quotes) + 1))
             supports.append(support)
-            hit_paths.extend(paths)
-        return quotes, max(supports, default=0.0), hit_paths
+        return quotes, max(supports, default=0.0)
+
+    def _closest_titles(self, vector) -> tuple[str, ...]:
+        """On abstention: the titles of the documents whose mean chunk vector is nearest the question.
+
+        Computed from the catalog in memory, so it is exact and the same on every store.
+        """
+        ranked = sorted(self.catalog, key=lambda d: (-round(float(d.vector @ vector), 6), d.path))
+        return tuple(dict.fromkeys(d.title for d in ranked))[:_SUGGESTIONS]
 
     def _number(self, found, side: Side | None, start: int = 1) -> list[Quote]:
         """Number quotes in reading order: by source (best first), then by position."""
