@@ -112,7 +112,7 @@ class Engine:
     def _evidence(self, text: str, vector, s: Settings, paths: tuple[str, ...] | None, k: int,
                   max_quotes: int, budget: int):
         hits = retrieve(text, vector, self.store, self.keyword, s, paths, k)
-        rows = self.store.sentence_rows([h.chunk.id for h in hits])
+        rows = self.store.sentence_rows([h.chunk for h in hits])
         candidates = score_sentences(text, vector, hits, rows)
         support = candidates[0].score if candidates else 0.0
         if support < s.min_support:

@@ -53,6 +53,11 @@ class DocInfo:
     vector: np.ndarray  # mean of its chunk vectors, normalised
 
 
+def sentence_id(chunk_id: str, i: int) -> str:
+    """The id of a chunk's `i`-th sentence in the sentences collection."""
+    return f"{chunk_id}:{i}"
+
+
 def doc_id(path: str) -> str:
     return hashlib.sha1(path.encode()).hexdigest()[:24]
 
@@ -184,7 +189,7 @@ class Store:
         s_ids, s_meta = [], []
         for c in chunks:
             for i, s in enumerate(c.sentences):
-                s_ids.append(f"{c.id}:{i}")
+                s_ids.append(sentence_id(c.id, i))
                 s_meta.append({"chunk_id": c.id, "path": c.path, "start": s.start, "end": s.end})
         c_meta = [{"path": c.path, "title": c.title, "doc_sha": c.doc_sha, "start": c.start, "end": c.end,
                    "n_chunks": n_chunks[c.path],
@@ -248,13 +253,17 @@ class Store:
             for cid, doc, meta in zip(res["ids"], res["documents"], res["metadatas"]):
                 yield _chunk(cid, doc, meta)
 
-    def sentence_rows(self, chunk_ids: list[str]) -> list[SentenceRow]:
-        """The stored sentences of the given chunks, with their vectors."""
-        if not chunk_ids:
+    def sentence_rows(self, chunks: list[Chunk]) -> list[SentenceRow]:
+        """The stored sentences of the given chunks, with their vectors.
+
+        Fetched by id (`CHUNK_ID:i`, one per sentence span the chunk records): a primary-key
+        lookup, where a metadata filter on `chunk_id` scans hundreds of thousands of rows.
+        """
+        ids = [sentence_id(c.id, i) for c in chunks for i in range(len(c.sentences))]
+        if not ids:
             return []
         with self._guard():
-            res = self.sentences.get(where={"chunk_id": {"$in": list(chunk_ids)}},
-                                     include=["metadatas", "embeddings"])
+            res = self.sentences.get(ids=ids, include=["metadatas", "embeddings"])
         return [SentenceRow(m["chunk_id"], m["path"], int(m["start"]), int(m["end"]),
                             np.asarray(e, dtype=np.float32))
                 for m, e in zip(res["metadatas"], res["embeddings"])]
