@@ -1,6 +1,6 @@
 """Shared fixtures. Nothing is mocked: the real bundled model, real Chroma in temporary folders.
 
-* `embedder`: the bundled all-MiniLM-L6-v2, loaded once per session (~9 s).
+* `embedder`: the bundled all-MiniLM-L6-v2, one per session (sentence-transformers loads on the first `embed`).
 * `corpus` / `settings` / `built_index`: the tiny corpus of `tiny_corpus.py` in tmp_path.
 * `corpus_index`: a real index over a copy of the project's `corpus/`, built once per session.
 
