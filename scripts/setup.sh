@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Create .venv and install the project with pinned dependencies (idempotent, offline after the first run).
-# Usage: scripts/setup.sh [test]   - "test" also installs the test tools and Debian's chromium.
+# Usage: scripts/setup.sh [test|bench]   - "test" also installs the test tools and Debian's chromium;
+#                                          "bench" the benchmark's (matplotlib, playwright) and chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-python3.11}"
@@ -9,15 +10,18 @@ if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
 extras=""
-[ "${1:-}" = "test" ] && extras="[test]"
+case "${1:-}" in
+  test) extras="[test]" ;;
+  bench) extras="[test,bench]" ;;
+esac
 # Reinstall only when pyproject.toml changed since the last successful install.
-stamp=".venv/.installed-$(sha1sum pyproject.toml | cut -c1-12)${extras:+-test}"
+stamp=".venv/.installed-$(sha1sum pyproject.toml | cut -c1-12)-${1:-app}"
 if [ ! -f "$stamp" ]; then
   .venv/bin/python -m pip install --quiet --upgrade pip
   .venv/bin/python -m pip install --quiet -e ".${extras}"
   touch "$stamp"
 fi
-if [ "${1:-}" = "test" ] && [ ! -x /usr/bin/chromium ]; then
+if [ -n "$extras" ] && [ ! -x /usr/bin/chromium ]; then
   # The browser tests drive Debian's chromium through the playwright pip package
   # (never `playwright install`, which downloads a browser).
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
