@@ -132,7 +132,7 @@ def show_catalog(settings: Settings, engine) -> None:
     docs = engine.documents()
     where = (f"the Chroma server at {settings.chroma_host}:{settings.chroma_port}" if settings.chroma_host
              else f"the folder {settings.index_dir}")
-    st.caption(f"✅ Index ready: {len(docs)} documents, {sum(d.chunks for d in docs)} chunks.",
+    st.caption(f":material/check_circle: Index ready: {len(docs)} documents, {sum(d.chunks for d in docs)} chunks.",
                help=f"Corpus: {settings.corpus_dir}. Index: {where}. Use Re-index after changing the corpus folder.")
     # A fixed height keeps a corpus of hundreds of documents from pushing the controls off screen.
     with st.container(height=min(80 + 62 * len(docs), 320)):
@@ -207,7 +207,7 @@ def conversation_tools(settings: Settings, turns: list[ChatTurn], names: dict[st
     except RagError as exc:
         st.warning(escape_markdown(str(exc)))
         return
-    st.caption(f"Feedback saved so far: {counts['up']} 👍 · {counts['down']} 👎")
+    st.caption(f"Feedback saved so far: {counts['up']} helpful · {counts['down']} not helpful")
 
 
 # --- answers --------------------------------------------------------------------------------
@@ -243,7 +243,7 @@ def show_answer(turn: ChatTurn, engine, settings: Settings, names: dict[str, str
     if answer.resolved_question and answer.resolved_question != answer.question:
         st.caption(f"Read with the conversation so far: “{escape_markdown(answer.resolved_question)}”")
     if answer.abstained:
-        st.warning(answer.answer, icon="🔎")
+        st.warning(answer.answer, icon=":material/search_off:")
     elif answer.kind == "comparison" and answer.sides:
         for column, side in zip(st.columns(len(answer.sides), border=True), answer.sides):
             with column:
@@ -340,7 +340,7 @@ def main() -> None:
     intro = st.container()  # always drawn, so that the elements after it keep their place
     if engine is not None and not turns and question is None:
         intro.info(f"Ask anything about the {len(names)} documents listed on the left. To compare two sources, "
-                   "name both: “How does *A*'s view differ from *B*'s?”", icon="💬")
+                   "name both: “How does *A*'s view differ from *B*'s?”", icon=":material/forum:")
     for turn in turns:
         with st.chat_message("user"):
             st.markdown(escape_markdown(turn.answer.question))

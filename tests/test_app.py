@@ -222,10 +222,10 @@ def test_feedback_persists_across_a_rerun_and_a_restart(app_env):
     at.run(timeout=TIMEOUT_S)
     assert at.feedback(key=f"feedback-{answer_id}").value == 1
     assert FeedbackStore(app_env).rating(answer_id) == 1
-    assert "1 👍 · 0 👎" in at.sidebar.caption[-1].value
+    assert "1 helpful · 0 not helpful" in at.sidebar.caption[-1].value
 
     restarted = start()  # a new process-level session: only the SQLite file carries over
-    assert "1 👍 · 0 👎" in restarted.sidebar.caption[-1].value
+    assert "1 helpful · 0 not helpful" in restarted.sidebar.caption[-1].value
     with sqlite3.connect(app_env) as db:
         question, rating = db.execute("SELECT question, rating FROM feedback WHERE answer_id = ?",
                                       (answer_id,)).fetchone()
