@@ -10,13 +10,15 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
+
 from . import answer as compose
 from .config import Settings
 from .embedding import Embedder
 from .errors import IndexCorrupt, QuestionError
 from .indexing import IngestReport, Progress, _load_keyword, check_identity, ingest
 from .keyword import KeywordIndex
-from .query import Query, SourceRef, interpret
+from .query import Query, SourceRef, Sources, interpret
 from .quotes import DocumentTexts, score_sentences, select, verified
 from .records import Answer, Quote, Side, Turn
 from .retrieval import retrieve
@@ -49,7 +51,10 @@ class Engine:
         self.keyword = keyword
         self.catalog: list[DocInfo] = store.catalog()
         self._by_path = {d.path: d for d in self.catalog}
-        self._refs = [SourceRef(d.path, d.title, d.author, d.publisher, d.aliases) for d in self.catalog]
+        self._sources = Sources([SourceRef(d.path, d.title, d.author, d.publisher, d.aliases) for d in self.catalog])
+        self._titles = {d.path: d.title for d in self.catalog}
+        self._doc_vectors = (np.stack([d.vector for d in self.catalog]) if self.catalog
+                             else np.zeros((0, embedder.dim), dtype=np.float32))
         self.texts = DocumentTexts()
 
     @classmethod
@@ -85,7 +90,7 @@ class Engine:
         s = settings or self.settings
         began = time.perf_counter()
         question = check_question(question, s)
-        query = interpret(question, history, self._refs)
+        query = interpret(question, history, self._sources)
         vector = self.embedder.embed_one(query.text)
         t_embed = time.perf_counter()
         if query.kind == "comparison":
@@ -94,14 +99,13 @@ class Engine:
             quotes, support = self._fact(query, vector, s)
         t_retrieve = time.perf_counter()
         abstained = not quotes
-        names = {d.path: d.title for d in self.catalog}
         if abstained:
             suggestions = self._closest_titles(vector)
             text = compose.abstention(suggestions)
         else:
             suggestions = ()
-            text = (compose.compose_comparison(query.sides, quotes, names) if query.kind == "comparison"
-                    else compose.compose_fact(quotes, names))
+            text = (compose.compose_comparison(query.sides, quotes, self._titles) if query.kind == "comparison"
+                    else compose.compose_fact(quotes, self._titles))
         done = time.perf_counter()
         timings = {"embed": (t_embed - began) * 1e3, "retrieve": (t_retrieve - t_embed) * 1e3,
                    "compose": (done - t_retrieve) * 1e3, "total": (done - began) * 1e3}
@@ -148,8 +152,9 @@ class Engine:
 
         Computed from the catalog in memory, so it is exact and the same on every store.
         """
-        ranked = sorted(self.catalog, key=lambda d: (-round(float(d.vector @ vector), 6), d.path))
-        return tuple(dict.fromkeys(d.title for d in ranked))[:_SUGGESTIONS]
+        similarity = np.round(self._doc_vectors @ vector, 6)
+        ranked = sorted(range(len(self.catalog)), key=lambda i: (-similarity[i], self.catalog[i].path))
+        return tuple(dict.fromkeys(self.catalog[i].title for i in ranked))[:_SUGGESTIONS]
 
     def _number(self, found, side: Side | None, start: int = 1) -> list[Quote]:
         """Number quotes in reading order: by source (best first), then by position."""

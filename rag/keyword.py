@@ -101,7 +101,9 @@ class KeywordIndex:
             keep = np.zeros(len(self.ids), dtype=bool)
             keep[[self._row[cid] for cid in allowed if cid in self._row]] = True
             scores[~keep] = 0.0
-        top = np.argsort(-scores)[:k]
+        k = min(k, len(scores))
+        top = np.argpartition(-scores, k - 1)[:k]  # the k best unordered, in linear time; then sort those
+        top = top[np.lexsort((top, -scores[top]))]  # best first; ties in index order
         return [(self.ids[i], float(scores[i])) for i in top if scores[i] > 0]
 
     # --- persistence ----------------------------------------------------------------------

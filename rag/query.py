@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -43,6 +44,32 @@ class SourceRef:
     aliases: tuple[str, ...]
 
 
+class Sources:
+    """The catalog's names, indexed by their first word, built once per index.
+
+    Finding the sources a question names then costs a lookup per word of the question,
+    not a check per document: with 5,000 documents the per-document loop was a sixth
+    of the answer time (bench/out/report.md, scale).
+    """
+
+    def __init__(self, refs: Sequence[SourceRef]):
+        self.refs = list(refs)
+        self.paths = frozenset(r.path for r in self.refs)
+        self.by_first_word: dict[str, list[tuple[str, str]]] = defaultdict(list)  # word -> [(name, path)]
+        for ref in self.refs:
+            for name, first_word in _name_keys(ref):
+                self.by_first_word[first_word].append((name, ref.path))
+
+    def candidates(self, words: Sequence[str]) -> list[tuple[str, str]]:
+        """(name, path) of every name whose first word is in `words` (plurals allowed)."""
+        found = []
+        for word in words:
+            found += self.by_first_word.get(word, ())
+            if word.endswith("s"):
+                found += self.by_first_word.get(word[:-1], ())
+        return found
+
+
 @dataclass(frozen=True)
 class Query:
     text: str  # what retrieval searches for (the question, plus context for a follow-up)
@@ -51,7 +78,7 @@ class Query:
     follow_up: bool
 
 
-def interpret(question: str, history: Sequence[Turn], sources: Sequence[SourceRef]) -> Query:
+def interpret(question: str, history: Sequence[Turn], sources: Sources | Sequence[SourceRef]) -> Query:
     """Turn a question (and the conversation so far) into a retrieval `Query`.
 
     >>> refs = [SourceRef("a.txt", "Jassy on customers", "Andy Jassy", "Amazon", ()),
@@ -95,30 +122,26 @@ def is_follow_up(question: str) -> bool:
         bool(_POINTS_BACK.search(question)) and not names_something)
 
 
-def named_sides(question: str, sources: Sequence[SourceRef]) -> list[Side]:
+def named_sides(question: str, sources: Sources | Sequence[SourceRef]) -> list[Side]:
     """Sources named in the question, grouped by the name used, in order of first mention.
 
     A name shared by every document (the one author of all the letters) names no side.
     """
+    if not isinstance(sources, Sources):
+        sources = Sources(sources)
     lowered = question.lower()
-    words = set(_WORDS.findall(lowered))
     mentions: dict[str, tuple[int, set[str]]] = {}
-    for src in sources:
-        for name, first_word in _name_keys(src):
-            # A cheap set lookup first: with thousands of documents, a regex per name per
-            # question cost a third of the answer time (bench/out/report.md, scale).
-            if first_word not in words and first_word + "s" not in words:
-                continue
-            pos = _find(lowered, name)
-            if pos >= 0:
-                first, paths = mentions.get(name.lower(), (pos, set()))
-                mentions[name.lower()] = (min(first, pos), paths | {src.path})
-    everything = {s.path for s in sources}
+    for name, path in sources.candidates(sorted(set(_WORDS.findall(lowered)))):
+        pos = _find(lowered, name)
+        if pos >= 0:
+            first, paths = mentions.get(name, (pos, set()))
+            mentions[name] = (min(first, pos), paths | {path})
+    everything = sources.paths
     # The longest name wins where names overlap ("critical essay" over "essay"), and two names
     # for the same documents ("Jassy", "Andy Jassy") make one side.
     sides: list[tuple[int, str, frozenset[str]]] = []
     taken: list[tuple[int, int]] = []
-    for name, (pos, paths) in sorted(mentions.items(), key=lambda kv: -len(kv[0])):
+    for name, (pos, paths) in sorted(mentions.items(), key=lambda kv: (-len(kv[0]), kv[0])):
         span = (pos, pos + len(name))
         if paths == everything or any(a < span[1] and span[0] < b for a, b in taken):
             continue
@@ -130,7 +153,8 @@ def named_sides(question: str, sources: Sequence[SourceRef]) -> list[Side]:
     # Each side searches only its own documents, so naming any source in the query adds nothing
     # but a free match on the name (a side would always "find" evidence): all names are cut.
     bare = _without(question, [(pos, pos + len(name)) for pos, name, _ in ordered])
-    return [Side(label=_label(question[pos:pos + len(name)], paths, sources), paths=tuple(sorted(paths)), query=bare)
+    return [Side(label=_label(question[pos:pos + len(name)], paths, sources.refs), paths=tuple(sorted(paths)),
+                 query=bare)
             for pos, name, paths in ordered]
 
 
