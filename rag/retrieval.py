@@ -19,6 +19,10 @@ from .records import Chunk, Hit
 from .store import Store
 
 _RRF_K = 60  # the usual reciprocal-rank-fusion constant
+# A search scoped to documents holding at most this many chunks ranks them exactly in numpy:
+# Chroma's filtered vector search walks much of the graph when few rows pass the filter
+# (1.3 s for one document of 5,000, against ~20 ms to fetch its rows and rank them here).
+EXACT_SCOPE = 1000
 
 
 @dataclass(frozen=True)
@@ -33,10 +37,13 @@ def retrieve(text: str, vector: np.ndarray, store: Store, keyword: KeywordIndex,
              paths: tuple[str, ...] | None = None, k: int | None = None) -> list[Hit]:
     """The best `k` chunks for `text` (whose embedding is `vector`), fused and diversified."""
     k = k or settings.k_chunks
-    dense = store.query(vector, settings.k_dense, paths)
     allowed = store.chunk_ids(paths) if paths is not None else None
+    if allowed is not None and len(allowed) <= EXACT_SCOPE:
+        dense, by_sentence = _exact_search(vector, store, sorted(allowed), settings)
+    else:
+        dense = store.query(vector, settings.k_dense, paths)
+        by_sentence = store.query_sentences(vector, settings.k_sentences, paths)
     lexical = keyword.search(text, settings.k_keyword, allowed)
-    by_sentence = store.query_sentences(vector, settings.k_sentences, paths)
     fused: dict[str, float] = {}
     for ranking in ([chunk.id for chunk, _, _ in dense], [cid for cid, _ in lexical], by_sentence):
         for rank, cid in enumerate(ranking):
@@ -47,6 +54,22 @@ def retrieve(text: str, vector: np.ndarray, store: Store, keyword: KeywordIndex,
     candidates = [Candidate(chunk, vec, fused[cid], float(vec @ vector))
                   for cid, (chunk, vec) in known.items()]
     return [Hit(c.chunk, c.fused, c.dense) for c in mmr(candidates, k, settings.mmr_lambda)]
+
+
+def _exact_search(vector: np.ndarray, store: Store, ids: list[str], settings: Settings
+                  ) -> tuple[list[tuple[Chunk, float, np.ndarray]], list[str]]:
+    """The dense chunk and sentence rankings over a few chunks, computed exactly from their vectors."""
+    chunks = store.get(ids)
+    if not chunks:
+        return [], []
+    similarity = np.stack([vec for _, vec in chunks]) @ vector
+    order = np.argsort(-similarity, kind="stable")[:settings.k_dense]
+    dense = [(chunks[i][0], float(similarity[i]), chunks[i][1]) for i in order]
+    rows = store.sentence_rows([chunk for chunk, _ in chunks])
+    if not rows:
+        return dense, []
+    best = np.argsort(-(np.stack([r.vector for r in rows]) @ vector), kind="stable")[:settings.k_sentences]
+    return dense, list(dict.fromkeys(rows[i].chunk_id for i in best))
 
 
 def mmr(candidates: list[Candidate], k: int, lam: float) -> list[Candidate]:
