@@ -19,6 +19,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from .keyword import tokenize
 from .records import Side, Turn
 
 _COMPARISON = re.compile(
@@ -28,6 +29,10 @@ _LEADS_ON = re.compile(r"^\s*(and|but|also|so|what about|how about|then)\b", re.
 _POINTS_BACK = re.compile(r"\b(that|this|it|its|they|them|their|those|these|he|she|him|her|his|there)\b", re.I)
 _YEAR = re.compile(r"\b(19|20)\d{2}\b")
 _WORDS = re.compile(r"\w+")
+# Words that ask for a comparison or a stance but name no topic ("How does A's view differ from B's?").
+_STANCE_WORDS = {"view", "differ", "different", "difference", "compare", "compared", "comparison", "contrast",
+                 "opinion", "position", "perspective", "stance", "take", "think", "say", "said", "see", "approach",
+                 "versus", "vs", "agree", "disagree", "similar", "alike", "common", "between", "way", "describe"}
 # Generic words that, alone, must not name a source ("the article", "Amazon").
 _GENERIC = {"amazon", "article", "post", "letter", "essay", "the", "customer", "obsession", "business", "other",
             "part", "jeff", "bezos"}
@@ -153,9 +158,18 @@ def named_sides(question: str, sources: Sources | Sequence[SourceRef]) -> list[S
     # Each side searches only its own documents, so naming any source in the query adds nothing
     # but a free match on the name (a side would always "find" evidence): all names are cut.
     bare = _without(question, [(pos, pos + len(name)) for pos, name, _ in ordered])
-    return [Side(label=_label(question[pos:pos + len(name)], paths, sources.refs), paths=tuple(sorted(paths)),
-                 query=bare)
-            for pos, name, paths in ordered]
+    sides = []
+    for pos, name, paths in ordered:
+        # With no topic left ("How does the critic's view differ from Jassy's?"), the question is about
+        # each source's position as a whole, which its title states: search each side with that.
+        topic = bare if set(tokenize(bare)) - _STANCE_WORDS else _titles(paths, sources.refs)
+        sides.append(Side(label=_label(question[pos:pos + len(name)], paths, sources.refs),
+                          paths=tuple(sorted(paths)), query=topic))
+    return sides
+
+
+def _titles(paths: frozenset[str], refs: Sequence[SourceRef]) -> str:
+    return ". ".join(sorted({r.title for r in refs if r.path in paths}))
 
 
 def _without(text: str, spans: list[tuple[int, int]]) -> str:

@@ -96,3 +96,14 @@ def test_follow_up_of_a_comparison_keeps_its_sides(corpus_refs):
     assert q.kind == "comparison"
     assert [(s.label, s.paths) for s in q.sides] == [(s.label, s.paths) for s in sides]
     assert "Jassy" in q.text and "prices" in q.text
+
+
+def test_a_comparison_with_no_topic_searches_each_side_with_its_title(corpus_refs):
+    # "How does the critic's view differ from Jassy's?" leaves "How does the view differ from ?" once the
+    # names are cut: nothing to search for. Each side's title states its position instead.
+    q = interpret("How does the critic's view differ from Jassy's?", [], corpus_refs)
+    titles = {r.path: r.title for r in corpus_refs}
+    assert q.kind == "comparison"
+    assert [s.query for s in q.sides] == [titles[CRITIC], titles[JASSY]]
+    topical = interpret("How does the critic's view of warehouse work differ from Jassy's?", [], corpus_refs)
+    assert all("warehouse work" in s.query for s in topical.sides)
