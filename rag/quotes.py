@@ -62,9 +62,8 @@ def score_sentences(question: str, vector: np.ndarray, hits: list[Hit], rows: li
         chunk = chunks[r.chunk_id]
         text = chunk.text[r.start - chunk.start:r.end - chunk.start]
         lexical = len(terms & set(tokenize(text))) / len(terms) if terms else 0.0
-        ending = text.rstrip("\"'”’) ")
-        asks = ending.endswith("?")
-        heading = len(text) < _HEADING_MAX and not ending.endswith((".", "!", "?", "…", ":"))
+        asks = text.rstrip("\"'”’) ").endswith("?")
+        heading = is_heading(text)
         scores.append(float(s) + LEXICAL_WEIGHT * lexical + CONTEXT_WEIGHT * dense[r.chunk_id]
                       - (QUESTION_PENALTY if asks else 0.0) - (HEADING_PENALTY if heading else 0.0))
     out = []
@@ -76,11 +75,23 @@ def score_sentences(question: str, vector: np.ndarray, hits: list[Hit], rows: li
     return out
 
 
+def is_heading(text: str) -> bool:
+    """A short line with no closing punctuation: a title or section heading, not a statement.
+
+    >>> is_heading("The Customer as A Mirror"), is_heading("Day 2 is stasis.")
+    (True, False)
+    """
+    text = text.strip()
+    return len(text) < _HEADING_MAX and not text.rstrip("\"'”’) ").endswith((".", "!", "?", "…", ":"))
+
+
 def select(candidates: list[Candidate], max_quotes: int, budget: int, near_duplicate: float) -> list[Candidate]:
     """Pick the best quotes within `budget` characters, folding near-duplicates into `also_in`.
 
     The first quote is always kept (sentences are capped in length at chunking time).
     """
+    # A heading states no claim: quote one only when nothing else was found.
+    candidates = [c for c in candidates if not is_heading(c.indexed_text)] or candidates
     chosen: list[Candidate] = []
     folded: list[Candidate] = []  # near-duplicates shown as "also in": never quoted again as context
     used = 0
@@ -117,7 +128,9 @@ def _with_context(chosen: list[Candidate], used: int, budget: int,
     """
     out = []
     for i, c in enumerate(chosen):
-        extra = (c.next_end - c.end) if c.next_end else 0
+        # Never run on into a heading: "...Bezos's obsession. The Customer as A Mirror" reads as one quote.
+        follows = c.chunk_text[c.end - c.chunk_start:c.next_end - c.chunk_start] if c.next_end else ""
+        extra = (c.next_end - c.end) if follows and not is_heading(follows) else 0
         wanted = i == 0 or c.end - c.start < SHORT_QUOTE
         taken = any(q.path == c.path and c.end <= q.start < c.end + extra for q in [*chosen, *folded])
         if wanted and extra and not taken and used + extra <= budget:
