@@ -61,8 +61,10 @@ def no_evidence(side: Side) -> str:
     return f"No passage in {side.label} addresses this question."
 
 
-def abstention(suggestions: Sequence[str]) -> str:
-    text = "I found no passage in the documents that answers this, so I won't guess."
+def abstention(suggestions: Sequence[str], scope: str | None = None) -> str:
+    """Say that nothing answers the question (in `scope`, the one source it named, if any)."""
+    where = f"**{escape_markdown(scope)}**" if scope else "the documents"
+    text = f"I found no passage in {where} that answers this, so I won't guess."
     if suggestions:
         text += " The closest documents are: " + "; ".join(f"**{escape_markdown(s)}**" for s in suggestions) + "."
     return text
@@ -72,7 +74,8 @@ def compose_plain(answer: Answer) -> str:
     """The answer for a terminal: no markdown escapes, one quote a paragraph."""
     if answer.abstained:
         closest = f" The closest documents are: {'; '.join(answer.suggestions)}." if answer.suggestions else ""
-        return f"I found no passage in the documents that answers this, so I won't guess.{closest}"
+        where = answer.sides[0].label if answer.kind == "fact" and answer.sides else "the documents"
+        return f"I found no passage in {where} that answers this, so I won't guess.{closest}"
     lines = []
     groups = [(s.label, [q for q in answer.citations if q.side == s.label]) for s in answer.sides] \
         if answer.kind == "comparison" else [(None, list(answer.citations))]

@@ -101,7 +101,8 @@ class Engine:
         abstained = not quotes
         if abstained:
             suggestions = self._closest_titles(vector)
-            text = compose.abstention(suggestions)
+            scope = query.sides[0].label if query.kind == "fact" and query.sides else None
+            text = compose.abstention(suggestions, scope)
         else:
             suggestions = ()
             text = (compose.compose_comparison(query.sides, quotes, self._titles) if query.kind == "comparison"

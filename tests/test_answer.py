@@ -71,3 +71,8 @@ def test_abstention_says_so_and_offers_suggestions():
     assert "no passage" in text.lower()
     assert "Working \\*Backwards\\*" in text and "Day 1" in text  # titles are escaped too
     assert "closest" not in abstention([])
+
+
+def test_abstention_scoped_to_a_named_source_names_it():
+    text = abstention(["Day 1"], scope="The *critic's* essay")
+    assert text.startswith("I found no passage in **The \\*critic's\\* essay** that answers this")
