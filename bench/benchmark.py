@@ -561,8 +561,11 @@ def query_worker(corpus: Path, index: Path, host: str | None, port: int, repeats
     from rag.config import Settings
     from rag.engine import Engine
 
+    from rag.embedding import Embedder
+
     base = proc_mem_mb()["VmRSS"]
-    embedder = load_embedder()
+    embedder = Embedder()  # as `rag ask` and the app answer: the numpy query encoder, no torch
+    embedder.embed_one("warm up the query encoder")
     with_model = proc_mem_mb()["VmRSS"]
     began = time.perf_counter()
     settings = Settings(corpus_dir=corpus, index_dir=index, chroma_host=host, chroma_port=port)
@@ -917,8 +920,9 @@ def write_report(results: dict, quick: bool) -> str:
                             if all(saved for *_, saved in fresh) else
                             " (the BM25 index is rebuilt from every chunk on the server, and not saved: every start "
                             "of such a client pays it again)."))
-        lines += ["- Memory: peak resident set of the querying process (it includes the model and torch, shown in "
-                  "brackets as the RSS right after loading them) and of the `chroma run` process (server rows).",
+        lines += ["- Memory: peak resident set of the querying process (it includes the query encoder's weights, "
+                  "shown in brackets as the RSS right after loading them) and of the `chroma run` process "
+                  "(server rows).",
                   f"- Build (not a target; written without the model): " + "; ".join(
                       f"{r['build']['chunks']:,} chunks in {r['build']['generate_s'] + r['build']['write_s']:.0f} s"
                       for r in sc.values() if isinstance(r, dict)) + ".",
