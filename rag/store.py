@@ -54,8 +54,17 @@ class DocInfo:
 
 
 def sentence_id(chunk_id: str, i: int) -> str:
-    """The id of a chunk's `i`-th sentence in the sentences collection."""
+    """The id of a chunk's `i`-th sentence in the sentences collection.
+
+    >>> sentence_id("ab12-3", 4), chunk_of_sentence(sentence_id("ab12-3", 4))
+    ('ab12-3:4', 'ab12-3')
+    """
     return f"{chunk_id}:{i}"
+
+
+def chunk_of_sentence(sentence: str) -> str:
+    """The chunk id inside a sentence id (the inverse of `sentence_id`)."""
+    return sentence.rsplit(":", 1)[0]
 
 
 def doc_id(path: str) -> str:
@@ -224,9 +233,9 @@ class Store:
     def query_sentences(self, vector: np.ndarray, n: int, paths: tuple[str, ...] | None = None) -> list[str]:
         """Chunk ids of the `n` sentences nearest to `vector`, best first (repeats removed)."""
         where = None if paths is None else ({"path": paths[0]} if len(paths) == 1 else {"path": {"$in": list(paths)}})
-        with self._guard():
-            res = self.sentences.query(query_embeddings=[vector], n_results=n, where=where, include=["metadatas"])
-        return list(dict.fromkeys(m["chunk_id"] for m in res["metadatas"][0]))
+        with self._guard():  # ids only: the chunk id is inside the sentence id, no metadata to read
+            res = self.sentences.query(query_embeddings=[vector], n_results=n, where=where, include=[])
+        return list(dict.fromkeys(chunk_of_sentence(sid) for sid in res["ids"][0]))
 
     def get(self, ids: list[str]) -> list[tuple[Chunk, np.ndarray]]:
         """Chunks by id (in the order given; unknown ids are skipped)."""
@@ -253,15 +262,19 @@ class Store:
 
         Fetched by id (`CHUNK_ID:i`, one per sentence span the chunk records): a primary-key
         lookup, where a metadata filter on `chunk_id` scans hundreds of thousands of rows.
+        Only the vectors are read; the spans come from the chunks. A sentence missing from
+        the store (an interrupted ingest) is left out.
         """
-        ids = [sentence_id(c.id, i) for c in chunks for i in range(len(c.sentences))]
-        if not ids:
+        spans = {sentence_id(c.id, i): (c, span) for c in chunks for i, span in enumerate(c.sentences)}
+        if not spans:
             return []
         with self._guard():
-            res = self.sentences.get(ids=ids, include=["metadatas", "embeddings"])
-        return [SentenceRow(m["chunk_id"], m["path"], int(m["start"]), int(m["end"]),
-                            np.asarray(e, dtype=np.float32))
-                for m, e in zip(res["metadatas"], res["embeddings"])]
+            res = self.sentences.get(ids=list(spans), include=["embeddings"])
+        rows = []
+        for sid, emb in zip(res["ids"], res["embeddings"]):
+            chunk, span = spans[sid]
+            rows.append(SentenceRow(chunk.id, chunk.path, span.start, span.end, np.asarray(emb, dtype=np.float32)))
+        return rows
 
     def chunk_ids(self, paths: tuple[str, ...]) -> set[str]:
         """Ids of the chunks of the given documents."""
