@@ -61,21 +61,28 @@ def no_evidence(side: Side) -> str:
     return f"No passage in {side.label} addresses this question."
 
 
-def abstention(suggestions: Sequence[str], scope: str | None = None) -> str:
-    """Say that nothing answers the question (in `scope`, the one source it named, if any)."""
-    where = f"**{escape_markdown(scope)}**" if scope else "the documents"
+def abstention_scope(kind: str, sides: Sequence[Side]) -> str | None:
+    """The one source a fact question named (its search was limited to it), if any."""
+    return sides[0].label if kind == "fact" and sides else None
+
+
+def abstention(suggestions: Sequence[str], scope: str | None = None, plain: bool = False) -> str:
+    """Say that nothing answers the question (in `scope`, the one source it named, if any).
+
+    Markdown with corpus text escaped, or `plain` text for a terminal.
+    """
+    show = (lambda t: t) if plain else (lambda t: f"**{escape_markdown(t)}**")
+    where = show(scope) if scope else "the documents"
     text = f"I found no passage in {where} that answers this, so I won't guess."
     if suggestions:
-        text += " The closest documents are: " + "; ".join(f"**{escape_markdown(s)}**" for s in suggestions) + "."
+        text += " The closest documents are: " + "; ".join(show(s) for s in suggestions) + "."
     return text
 
 
 def compose_plain(answer: Answer) -> str:
     """The answer for a terminal: no markdown escapes, one quote a paragraph."""
     if answer.abstained:
-        closest = f" The closest documents are: {'; '.join(answer.suggestions)}." if answer.suggestions else ""
-        where = answer.sides[0].label if answer.kind == "fact" and answer.sides else "the documents"
-        return f"I found no passage in {where} that answers this, so I won't guess.{closest}"
+        return abstention(answer.suggestions, abstention_scope(answer.kind, answer.sides), plain=True)
     lines = []
     groups = [(s.label, [q for q in answer.citations if q.side == s.label]) for s in answer.sides] \
         if answer.kind == "comparison" else [(None, list(answer.citations))]

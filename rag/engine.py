@@ -101,8 +101,7 @@ class Engine:
         abstained = not quotes
         if abstained:
             suggestions = self._closest_titles(vector)
-            scope = query.sides[0].label if query.kind == "fact" and query.sides else None
-            text = compose.abstention(suggestions, scope)
+            text = compose.abstention(suggestions, compose.abstention_scope(query.kind, query.sides))
         else:
             suggestions = ()
             text = (compose.compose_comparison(query.sides, quotes, self._titles) if query.kind == "comparison"

@@ -162,14 +162,14 @@ def named_sides(question: str, sources: Sources | Sequence[SourceRef]) -> list[S
     for pos, name, paths in ordered:
         # With no topic left ("How does the critic's view differ from Jassy's?"), the question is about
         # each source's position as a whole, which its title states: search each side with that.
-        topic = bare if set(tokenize(bare)) - _STANCE_WORDS else _titles(paths, sources.refs)
+        topic = bare if set(tokenize(bare)) - _STANCE_WORDS else ". ".join(_titles(paths, sources.refs))
         sides.append(Side(label=_label(question[pos:pos + len(name)], paths, sources.refs),
                           paths=tuple(sorted(paths)), query=topic))
     return sides
 
 
-def _titles(paths: frozenset[str], refs: Sequence[SourceRef]) -> str:
-    return ". ".join(sorted({r.title for r in refs if r.path in paths}))
+def _titles(paths: frozenset[str], refs: Sequence[SourceRef]) -> list[str]:
+    return sorted({r.title for r in refs if r.path in paths})
 
 
 def _without(text: str, spans: list[tuple[int, int]]) -> str:
@@ -209,7 +209,7 @@ def _find(text: str, name: str) -> int:
 
 
 def _label(name: str, paths: frozenset[str], sources: Sequence[SourceRef]) -> str:
-    titles = sorted({s.title for s in sources if s.path in paths})
+    titles = _titles(paths, sources)
     if len(titles) == 1:
         return titles[0]
     return name  # as the question spelled it: "FourWeekMBA", "1997"

@@ -38,8 +38,11 @@ def retrieve(text: str, vector: np.ndarray, store: Store, keyword: KeywordIndex,
     """The best `k` chunks for `text` (whose embedding is `vector`), fused and diversified."""
     k = k or settings.k_chunks
     allowed = store.chunk_ids(paths) if paths is not None else None
+    fetched: dict[str, tuple[Chunk, np.ndarray]] = {}  # chunks already read, by id
     if allowed is not None and len(allowed) <= EXACT_SCOPE:
-        dense, by_sentence = _exact_search(vector, store, sorted(allowed), settings)
+        ranked, by_sentence = _exact_search(vector, store, sorted(allowed), settings)
+        fetched = {chunk.id: (chunk, vec) for chunk, _, vec in ranked}
+        dense = ranked[:settings.k_dense]
     else:
         dense = store.query(vector, settings.k_dense, paths)
         by_sentence = store.query_sentences(vector, settings.k_sentences, paths)
@@ -50,7 +53,8 @@ def retrieve(text: str, vector: np.ndarray, store: Store, keyword: KeywordIndex,
             fused[cid] = fused.get(cid, 0.0) + 1.0 / (_RRF_K + rank)
     known = {chunk.id: (chunk, vec) for chunk, _, vec in dense}
     missing = [cid for cid in fused if cid not in known]
-    known.update({chunk.id: (chunk, vec) for chunk, vec in store.get(missing)})
+    fetched.update({chunk.id: (chunk, vec) for chunk, vec in store.get([c for c in missing if c not in fetched])})
+    known.update({cid: fetched[cid] for cid in missing if cid in fetched})
     candidates = [Candidate(chunk, vec, fused[cid], float(vec @ vector))
                   for cid, (chunk, vec) in known.items()]
     return [Hit(c.chunk, c.fused, c.dense) for c in mmr(candidates, k, settings.mmr_lambda)]
@@ -58,12 +62,13 @@ def retrieve(text: str, vector: np.ndarray, store: Store, keyword: KeywordIndex,
 
 def _exact_search(vector: np.ndarray, store: Store, ids: list[str], settings: Settings
                   ) -> tuple[list[tuple[Chunk, float, np.ndarray]], list[str]]:
-    """The dense chunk and sentence rankings over a few chunks, computed exactly from their vectors."""
+    """Every chunk of `ids`, best first (chunk, cosine, vector), and the chunk ids of the nearest sentences:
+    computed exactly from their vectors."""
     chunks = store.get(ids)
     if not chunks:
         return [], []
     similarity = np.stack([vec for _, vec in chunks]) @ vector
-    order = np.argsort(-similarity, kind="stable")[:settings.k_dense]
+    order = np.argsort(-similarity, kind="stable")
     dense = [(chunks[i][0], float(similarity[i]), chunks[i][1]) for i in order]
     rows = store.sentence_rows([chunk for chunk, _ in chunks])
     if not rows:
