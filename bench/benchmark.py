@@ -138,7 +138,7 @@ class Meter:
         return out
 
 
-STORE_READS = ("query", "query_sentences", "get", "sentence_rows", "chunk_ids")
+STORE_READS = ("query", "query_sentences", "get", "vectors", "sentence_rows")
 ENGINE_STEPS = (("interpret", "interpret"), ("score_sentences", "quotes"), ("select", "quotes"),
                 ("verified", "quotes"))  # functions that rag.engine calls by module-level name
 PARTS = ("model", "store", "bm25", "interpret", "quotes", "other")
@@ -534,12 +534,12 @@ def build_scale(n_chunks: int, folder: Path, texts: list[str], pool: np.ndarray,
             mean = chunk_vectors[offset:offset + len(cs)].mean(axis=0)
             store.add_doc(doc, len(cs), mean / np.linalg.norm(mean))
             offset += len(cs)
-        keyword_rows.update({c.id: c.text for c in chunks})
+        keyword_rows.extend(chunks)
         n_written += len(chunks)
         n_sentences += len(spans)
         group.clear()
 
-    keyword_rows: dict[str, str] = {}
+    keyword_rows: list = []
     documents = load_corpus(corpus).documents
     for doc in documents:
         group.append((doc, chunk_document(doc, settings.chunk_chars, settings.max_sentence_chars)))

@@ -126,7 +126,7 @@ def ingest(settings: Settings, embedder: Embedder, progress: Progress | None = N
         n_chunks, n_sentences = _embed_and_write(store, embedder, todo, report)
         report(0.95, "updating the keyword index")
         keyword = _load_keyword(settings, store)
-        keyword.update({c.id: c.text for _, chunks in todo for c in chunks}, removed_ids)
+        keyword.update([c for _, chunks in todo for c in chunks], removed_ids)
         keyword.save(Path(settings.index_dir))
         store.set_identity(fingerprint=keyword.fingerprint, complete="1")
         total = store.count()
@@ -194,6 +194,6 @@ def _load_keyword(settings: Settings, store: Store) -> KeywordIndex:
     if keyword is not None and keyword.fingerprint == store.identity().get("fingerprint"):
         return keyword
     rebuilt = KeywordIndex()
-    rebuilt.update({c.id: c.text for c in store.all_chunks()}, set())
+    rebuilt.update(list(store.all_chunks()), set())
     rebuilt.save(folder)
     return rebuilt

@@ -3,7 +3,7 @@
 Three rankings are fused with reciprocal-rank fusion: dense search over chunks,
 dense search over single sentences (a one-sentence answer inside a long chunk
 is found even when the chunk as a whole is about something else), and keyword
-search (BM25). Then then maximal marginal relevance (MMR) picks a diverse
+search (BM25). Then maximal marginal relevance (MMR) picks a diverse
 few, so near-duplicate documents do not crowd out the others. A search can be
 limited to some documents (one side of a comparison, or a named source).
 """
@@ -27,7 +27,7 @@ EXACT_SCOPE = 1000
 
 @dataclass(frozen=True)
 class Candidate:
-    chunk: Chunk
+    id: str
     vector: np.ndarray
     fused: float
     dense: float
@@ -35,46 +35,50 @@ class Candidate:
 
 def retrieve(text: str, vector: np.ndarray, store: Store, keyword: KeywordIndex, settings: Settings,
              paths: tuple[str, ...] | None = None, k: int | None = None) -> list[Hit]:
-    """The best `k` chunks for `text` (whose embedding is `vector`), fused and diversified."""
+    """The best `k` chunks for `text` (whose embedding is `vector`), fused and diversified.
+
+    The searches return ids; vectors are read for the fused candidates (MMR needs them) and
+    texts only for the `k` chosen, so a question costs few by-id reads at any scale.
+    """
     k = k or settings.k_chunks
-    allowed = store.chunk_ids(paths) if paths is not None else None
-    fetched: dict[str, tuple[Chunk, np.ndarray]] = {}  # chunks already read, by id
+    allowed = keyword.chunk_ids(paths) if paths is not None else None
+    chunks: dict[str, Chunk] = {}  # chunks already read, by id
+    vectors: dict[str, np.ndarray] = {}
     if allowed is not None and len(allowed) <= EXACT_SCOPE:
-        ranked, by_sentence = _exact_search(vector, store, sorted(allowed), settings)
-        fetched = {chunk.id: (chunk, vec) for chunk, _, vec in ranked}
-        dense = ranked[:settings.k_dense]
+        dense, by_sentence, chunks, vectors = _exact_search(vector, store, sorted(allowed), settings)
+        dense = dense[:settings.k_dense]
     else:
         dense = store.query(vector, settings.k_dense, paths)
         by_sentence = store.query_sentences(vector, settings.k_sentences, paths)
     lexical = keyword.search(text, settings.k_keyword, allowed)
     fused: dict[str, float] = {}
-    for ranking in ([chunk.id for chunk, _, _ in dense], [cid for cid, _ in lexical], by_sentence):
+    for ranking in (dense, [cid for cid, _ in lexical], by_sentence):
         for rank, cid in enumerate(ranking):
             fused[cid] = fused.get(cid, 0.0) + 1.0 / (_RRF_K + rank)
-    known = {chunk.id: (chunk, vec) for chunk, _, vec in dense}
-    missing = [cid for cid in fused if cid not in known]
-    fetched.update({chunk.id: (chunk, vec) for chunk, vec in store.get([c for c in missing if c not in fetched])})
-    known.update({cid: fetched[cid] for cid in missing if cid in fetched})
-    candidates = [Candidate(chunk, vec, fused[cid], float(vec @ vector))
-                  for cid, (chunk, vec) in known.items()]
-    return [Hit(c.chunk, c.fused, c.dense) for c in mmr(candidates, k, settings.mmr_lambda)]
+    vectors.update(store.vectors([cid for cid in fused if cid not in vectors]))
+    candidates = [Candidate(cid, vectors[cid], score, float(vectors[cid] @ vector))
+                  for cid, score in fused.items() if cid in vectors]
+    chosen = mmr(candidates, k, settings.mmr_lambda)
+    chunks.update((c.id, c) for c in store.get([c.id for c in chosen if c.id not in chunks]))
+    return [Hit(chunks[c.id], c.fused, c.dense) for c in chosen if c.id in chunks]
 
 
 def _exact_search(vector: np.ndarray, store: Store, ids: list[str], settings: Settings
-                  ) -> tuple[list[tuple[Chunk, float, np.ndarray]], list[str]]:
-    """Every chunk of `ids`, best first (chunk, cosine, vector), and the chunk ids of the nearest sentences:
-    computed exactly from their vectors."""
-    chunks = store.get(ids)
-    if not chunks:
-        return [], []
-    similarity = np.stack([vec for _, vec in chunks]) @ vector
-    order = np.argsort(-similarity, kind="stable")
-    dense = [(chunks[i][0], float(similarity[i]), chunks[i][1]) for i in order]
-    rows = store.sentence_rows([chunk for chunk, _ in chunks])
+                  ) -> tuple[list[str], list[str], dict[str, Chunk], dict[str, np.ndarray]]:
+    """Every chunk id of `ids`, best first, and the chunk ids of the nearest sentences, computed
+    exactly from their vectors; with the chunks and vectors read on the way."""
+    chunks = {c.id: c for c in store.get(ids)}
+    vectors = store.vectors(list(chunks))
+    ids = [cid for cid in chunks if cid in vectors]
+    if not ids:
+        return [], [], chunks, vectors
+    order = np.argsort(-(np.stack([vectors[cid] for cid in ids]) @ vector), kind="stable")
+    dense = [ids[i] for i in order]
+    rows = store.sentence_rows([chunks[cid] for cid in ids])
     if not rows:
-        return dense, []
+        return dense, [], chunks, vectors
     best = np.argsort(-(np.stack([r.vector for r in rows]) @ vector), kind="stable")[:settings.k_sentences]
-    return dense, list(dict.fromkeys(rows[i].chunk_id for i in best))
+    return dense, list(dict.fromkeys(rows[i].chunk_id for i in best)), chunks, vectors
 
 
 def mmr(candidates: list[Candidate], k: int, lam: float) -> list[Candidate]:

@@ -7,6 +7,7 @@ import pytest
 
 from rag.errors import IndexCorrupt
 from rag.keyword import KeywordIndex, tokenize
+from rag.records import Chunk
 
 TEXTS = {
     "press": "Teams write a press release before they build anything: working backwards.",
@@ -14,11 +15,17 @@ TEXTS = {
     "letter": "We will make investment decisions for long-term leadership, not short-term profit.",
 }
 
+PATHS = {"press": "corpus/jassy.txt", "critic": "corpus/critic.txt", "letter": "corpus/jassy.txt"}
+
+
+def chunk(cid: str, text: str) -> Chunk:
+    return Chunk(id=cid, path=PATHS[cid], title="", doc_sha="", start=0, end=len(text), text=text, sentences=())
+
 
 @pytest.fixture
 def index() -> KeywordIndex:
     kw = KeywordIndex()
-    kw.update(dict(TEXTS), set())
+    kw.update([chunk(cid, text) for cid, text in TEXTS.items()], set())
     return kw
 
 
@@ -46,7 +53,7 @@ def test_search_respects_k_and_allowed(index):
 
 def test_update_removes_and_replaces_rows(index):
     before = index.fingerprint
-    index.update({"press": "Nothing about that topic any more."}, {"critic"})
+    index.update([chunk("press", "Nothing about that topic any more.")], {"critic"})
     assert sorted(index.ids) == ["letter", "press"]  # replaced, not duplicated
     assert index.search("warehouse workers", k=3) == []
     assert index.search("press release", k=3) == []
@@ -54,10 +61,18 @@ def test_update_removes_and_replaces_rows(index):
     assert index.fingerprint != before
 
 
+def test_chunk_ids_of_documents_follow_updates(index):
+    assert index.chunk_ids(("corpus/jassy.txt",)) == {"press", "letter"}
+    assert index.chunk_ids(("corpus/jassy.txt", "corpus/critic.txt", "corpus/none.txt")) == set(TEXTS)
+    index.update([], {"press"})
+    assert index.chunk_ids(("corpus/jassy.txt",)) == {"letter"}
+
+
 def test_save_and_load_round_trip(index, tmp_path):
     index.save(tmp_path)
     loaded = KeywordIndex.load(tmp_path)
     assert loaded.fingerprint == index.fingerprint
+    assert loaded.chunk_ids(("corpus/jassy.txt",)) == {"press", "letter"}
     for query in ("press release", "warehouse workers", "long-term profit"):
         got, want = loaded.search(query, k=3), index.search(query, k=3)
         assert want and [cid for cid, _ in got] == [cid for cid, _ in want]
@@ -68,16 +83,19 @@ def test_load_without_files_gives_none(tmp_path):
     assert KeywordIndex.load(tmp_path) is None
 
 
-@pytest.mark.parametrize("damage", ["garbage-npz", "garbage-json", "wrong-fingerprint"])
+@pytest.mark.parametrize("damage", ["garbage-npz", "garbage-json", "wrong-fingerprint", "no-paths"])
 def test_damaged_files_raise_index_corrupt(index, tmp_path, damage):
     index.save(tmp_path)
     if damage == "garbage-npz":
         (tmp_path / "keyword.npz").write_bytes(b"not a numpy archive")
     elif damage == "garbage-json":
         (tmp_path / "keyword.json").write_text("{", encoding="utf-8")
-    else:
+    else:  # "no-paths": saved before rows knew their document
         meta = json.loads((tmp_path / "keyword.json").read_text(encoding="utf-8"))
-        meta["fingerprint"] = "0" * 40
+        if damage == "wrong-fingerprint":
+            meta["fingerprint"] = "0" * 40
+        else:
+            del meta["paths"], meta["doc"]
         (tmp_path / "keyword.json").write_text(json.dumps(meta), encoding="utf-8")
     with pytest.raises(IndexCorrupt, match="rag ingest"):
         KeywordIndex.load(tmp_path)
