@@ -10,6 +10,7 @@ import hashlib
 import json
 import math
 import os
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
@@ -48,7 +49,7 @@ class QueryEncoder:
 
     Why it exists: answering a question embeds one short text, and importing
     sentence-transformers (torch, transformers, scikit-learn) was ~6 s of a cold
-    `rag ask`; this needs only numpy, scipy.special, tokenizers and safetensors,
+    `rag ask`; this needs only numpy, tokenizers and safetensors,
     and is faster per query too. Ingestion still embeds with sentence-transformers;
     tests/test_embedding.py holds the two within 1e-5 per component. It knows only
     this model's shape: BERT, mean pooling, L2 normalisation.
@@ -64,52 +65,88 @@ class QueryEncoder:
         config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
         if config["hidden_act"] != "gelu":
             raise ModelError(f"{model_dir}: hidden_act {config['hidden_act']!r} is not supported, only 'gelu'")
-        self.layers, self.heads = config["num_hidden_layers"], config["num_attention_heads"]
-        self.eps = config["layer_norm_eps"]
+        self.heads, self.eps = config["num_attention_heads"], config["layer_norm_eps"]
         st_config = json.loads((model_dir / "sentence_bert_config.json").read_text(encoding="utf-8"))
         self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         # tokenizer.json pads and truncates to 128; sentence-transformers pads one text not at all
         # and truncates at max_seq_length, [CLS] and [SEP] included (the template adds them).
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(st_config["max_seq_length"])
-        self.w = load_file(str(model_dir / "model.safetensors"))
+        w = load_file(str(model_dir / "model.safetensors"))
+        self.embeddings = {k.removeprefix("embeddings."): v for k, v in w.items() if k.startswith("embeddings.")}
+        # Weights laid out once for `x @ W`: torch's Linear stores W transposed, and a contiguous
+        # matrix multiplies faster than a transposed view; Q, K and V become one product.
+        self.layers = []
+        for i in range(config["num_hidden_layers"]):
+            p = f"encoder.layer.{i}."
+            qkv = [p + f"attention.self.{m}" for m in ("query", "key", "value")]
+            self.layers.append(_Layer(
+                qkv=np.ascontiguousarray(np.concatenate([w[n + ".weight"] for n in qkv]).T),
+                qkv_bias=np.concatenate([w[n + ".bias"] for n in qkv]),
+                **{name: np.ascontiguousarray(w[p + part + ".weight"].T) for name, part in _DENSE.items()},
+                **{name + "_bias": w[p + part + ".bias"] for name, part in _DENSE.items()},
+                **{name: (w[p + part + ".weight"], w[p + part + ".bias"]) for name, part in _NORMS.items()}))
 
-    def _dense(self, x: np.ndarray, name: str) -> np.ndarray:
-        return x @ self.w[name + ".weight"].T + self.w[name + ".bias"]  # torch Linear: y = x W^T + b
-
-    def _norm(self, x: np.ndarray, name: str) -> np.ndarray:
-        mean = x.mean(-1, keepdims=True)
-        var = ((x - mean) ** 2).mean(-1, keepdims=True)
-        return (x - mean) / np.sqrt(var + self.eps) * self.w[name + ".weight"] + self.w[name + ".bias"]
+    def _norm(self, x: np.ndarray, gain_bias: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+        x = x - x.mean(-1, keepdims=True)
+        x *= 1 / np.sqrt((x * x).mean(-1, keepdims=True) + self.eps)
+        return x * gain_bias[0] + gain_bias[1]
 
     def __call__(self, text: str) -> np.ndarray:
-        from scipy.special import erf
-
-        w = self.w
+        e = self.embeddings
         enc = self.tokenizer.encode(text)
         ids, types = np.array(enc.ids), np.array(enc.type_ids)
         n = len(ids)
-        x = (w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][:n]
-             + w["embeddings.token_type_embeddings.weight"][types])
-        x = self._norm(x, "embeddings.LayerNorm")
+        x = e["word_embeddings.weight"][ids] + e["position_embeddings.weight"][:n] + e["token_type_embeddings.weight"][types]
+        x = self._norm(x, (e["LayerNorm.weight"], e["LayerNorm.bias"]))
         d = x.shape[1]
         head = d // self.heads
         # One unpadded text: every token attends to every token and is pooled, so the attention
         # mask is all ones and drops out. Python-float constants keep the arrays float32.
-        for i in range(self.layers):
-            p = f"encoder.layer.{i}."
-            q, k, v = (self._dense(x, p + "attention.self." + m).reshape(n, self.heads, head).transpose(1, 0, 2)
-                       for m in ("query", "key", "value"))
+        for layer in self.layers:
+            q, k, v = (x @ layer.qkv + layer.qkv_bias).reshape(n, 3, self.heads, head).transpose(1, 2, 0, 3)
             scores = q @ k.transpose(0, 2, 1) * head ** -0.5
             scores = np.exp(scores - scores.max(-1, keepdims=True))
-            context = (scores / scores.sum(-1, keepdims=True)) @ v
-            context = context.transpose(1, 0, 2).reshape(n, d)
-            x = self._norm(x + self._dense(context, p + "attention.output.dense"), p + "attention.output.LayerNorm")
-            h = self._dense(x, p + "intermediate.dense")
-            h = 0.5 * h * (1.0 + erf(h * (1 / math.sqrt(2))))  # exact GELU, as BERT's "gelu"
-            x = self._norm(x + self._dense(h, p + "output.dense"), p + "output.LayerNorm")
+            context = ((scores / scores.sum(-1, keepdims=True)) @ v).transpose(1, 0, 2).reshape(n, d)
+            x = self._norm(x + context @ layer.out + layer.out_bias, layer.attention_norm)
+            h = _gelu(x @ layer.up + layer.up_bias)
+            x = self._norm(x + h @ layer.down + layer.down_bias, layer.output_norm)
         pooled = x.mean(0)
         return pooled / max(float(np.linalg.norm(pooled)), 1e-12)
+
+
+_DENSE = {"out": "attention.output.dense", "up": "intermediate.dense", "down": "output.dense"}
+_NORMS = {"attention_norm": "attention.output.LayerNorm", "output_norm": "output.LayerNorm"}
+
+
+@dataclass(frozen=True)
+class _Layer:
+    """One transformer layer's weights, laid out for `x @ W + b`."""
+
+    qkv: np.ndarray
+    qkv_bias: np.ndarray
+    out: np.ndarray
+    out_bias: np.ndarray
+    up: np.ndarray
+    up_bias: np.ndarray
+    down: np.ndarray
+    down_bias: np.ndarray
+    attention_norm: tuple[np.ndarray, np.ndarray]
+    output_norm: tuple[np.ndarray, np.ndarray]
+
+
+def _gelu(h: np.ndarray) -> np.ndarray:
+    """BERT's exact GELU, h * Phi(h), with erf from Abramowitz & Stegun 7.1.26.
+
+    That formula's error (at most 1.5e-7) is the size of float32 rounding, and it runs
+    about 3x faster than scipy.special.erf on float32, which was a sixth of a query's encoding.
+    """
+    z = np.abs(h) * np.float32(1 / math.sqrt(2))
+    t = 1 / (1 + np.float32(0.3275911) * z)
+    poly = t * (np.float32(0.254829592) + t * (np.float32(-0.284496736) + t * (
+        np.float32(1.421413741) + t * (np.float32(-1.453152027) + t * np.float32(1.061405429)))))
+    erf = np.copysign(1 - poly * np.exp(-z * z), h)
+    return 0.5 * h * (1 + erf)
 
 
 class Embedder:
