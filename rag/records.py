@@ -46,7 +46,6 @@ class Hit:
 
     chunk: Chunk
     score: float  # fused relevance, higher is better
-    dense: float  # cosine similarity to the question (0 if only found by BM25)
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,6 @@ class Candidate:
     id: str
     vector: np.ndarray
     fused: float
-    dense: float
 
 
 def retrieve(text: str, vector: np.ndarray, store: Store, keyword: KeywordIndex, settings: Settings,
@@ -56,11 +55,10 @@ def retrieve(text: str, vector: np.ndarray, store: Store, keyword: KeywordIndex,
         for rank, cid in enumerate(ranking):
             fused[cid] = fused.get(cid, 0.0) + 1.0 / (_RRF_K + rank)
     vectors.update(store.vectors([cid for cid in fused if cid not in vectors]))
-    candidates = [Candidate(cid, vectors[cid], score, float(vectors[cid] @ vector))
-                  for cid, score in fused.items() if cid in vectors]
+    candidates = [Candidate(cid, vectors[cid], score) for cid, score in fused.items() if cid in vectors]
     chosen = mmr(candidates, k, settings.mmr_lambda)
     chunks.update((c.id, c) for c in store.get([c.id for c in chosen if c.id not in chunks]))
-    return [Hit(chunks[c.id], c.fused, c.dense) for c in chosen if c.id in chunks]
+    return [Hit(chunks[c.id], c.fused) for c in chosen if c.id in chunks]
 
 
 def _exact_search(vector: np.ndarray, store: Store, ids: list[str], settings: Settings
