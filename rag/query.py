@@ -83,12 +83,12 @@ class Query:
     follow_up: bool
 
 
-def interpret(question: str, history: Sequence[Turn], sources: Sources | Sequence[SourceRef]) -> Query:
+def interpret(question: str, history: Sequence[Turn], sources: Sources) -> Query:
     """Turn a question (and the conversation so far) into a retrieval `Query`.
 
-    >>> refs = [SourceRef("a.txt", "Jassy on customers", "Andy Jassy", "Amazon", ()),
-    ...         SourceRef("b.txt", "An essay", "", "", ("critic",))]
-    >>> q = interpret("How does Jassy's view differ from the critic's?", [], refs)
+    >>> sources = Sources([SourceRef("a.txt", "Jassy on customers", "Andy Jassy", "Amazon", ()),
+    ...                    SourceRef("b.txt", "An essay", "", "", ("critic",))])
+    >>> q = interpret("How does Jassy's view differ from the critic's?", [], sources)
     >>> q.kind, [s.paths for s in q.sides]
     ('comparison', [('a.txt',), ('b.txt',)])
     """
@@ -127,13 +127,11 @@ def is_follow_up(question: str) -> bool:
         bool(_POINTS_BACK.search(question)) and not names_something)
 
 
-def named_sides(question: str, sources: Sources | Sequence[SourceRef]) -> list[Side]:
+def named_sides(question: str, sources: Sources) -> list[Side]:
     """Sources named in the question, grouped by the name used, in order of first mention.
 
     A name shared by every document (the one author of all the letters) names no side.
     """
-    if not isinstance(sources, Sources):
-        sources = Sources(sources)
     lowered = question.lower()
     mentions: dict[str, tuple[int, set[str]]] = {}
     for name, path in sources.candidates(sorted(set(_WORDS.findall(lowered)))):

@@ -223,18 +223,16 @@ class Store:
         Ids only: texts and vectors are read later for the few chunks that need them
         (a by-id read costs ~0.1 ms per row, so reading all 20 here was ~3 ms wasted).
         """
-        where = None if paths is None else ({"path": paths[0]} if len(paths) == 1 else {"path": {"$in": list(paths)}})
         # No count() first: Chroma returns fewer than n_results when it has fewer, and count()
         # scans the table (17 ms at 66k sentences, growing linearly).
         with self._guard():
-            res = self.chunks.query(query_embeddings=[vector], n_results=n, where=where, include=[])
+            res = self.chunks.query(query_embeddings=[vector], n_results=n, where=_where(paths), include=[])
         return list(res["ids"][0])
 
     def query_sentences(self, vector: np.ndarray, n: int, paths: tuple[str, ...] | None = None) -> list[str]:
         """Chunk ids of the `n` sentences nearest to `vector`, best first (repeats removed)."""
-        where = None if paths is None else ({"path": paths[0]} if len(paths) == 1 else {"path": {"$in": list(paths)}})
         with self._guard():  # ids only: the chunk id is inside the sentence id, no metadata to read
-            res = self.sentences.query(query_embeddings=[vector], n_results=n, where=where, include=[])
+            res = self.sentences.query(query_embeddings=[vector], n_results=n, where=_where(paths), include=[])
         return list(dict.fromkeys(chunk_of_sentence(sid) for sid in res["ids"][0]))
 
     def get(self, ids: list[str]) -> list[Chunk]:
@@ -282,6 +280,13 @@ class Store:
             chunk, span = spans[sid]
             rows.append(SentenceRow(chunk.id, chunk.path, span.start, span.end, np.asarray(emb, dtype=np.float32)))
         return rows
+
+
+def _where(paths: tuple[str, ...] | None) -> dict | None:
+    """Chroma's filter for rows of the given documents (None: every row)."""
+    if paths is None:
+        return None
+    return {"path": paths[0]} if len(paths) == 1 else {"path": {"$in": list(paths)}}
 
 
 def _chunk(cid: str, text: str, meta: dict) -> Chunk:

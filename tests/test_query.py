@@ -6,7 +6,7 @@ import json
 import pytest
 
 from tiny_corpus import REPO
-from rag.query import SourceRef, interpret, named_sides
+from rag.query import SourceRef, Sources, interpret, named_sides
 from rag.records import Answer, Side, Turn
 
 JASSY, CRITIC = "003_0a520789b9504a2d.txt", "004_2c06855ad959a8de.txt"
@@ -14,18 +14,18 @@ FOURWEEK = ("000_7443b40fbb8ff58e.txt", "001_5c8f3704e5a90245.txt")
 
 
 @pytest.fixture(scope="module")
-def corpus_refs() -> list[SourceRef]:
+def corpus_refs() -> Sources:
     """The catalog of the project's real corpus, from corpus/metadata.json."""
     files = json.loads((REPO / "corpus" / "metadata.json").read_text(encoding="utf-8"))["files"]
-    return [SourceRef(name, m["title"], m.get("author", ""), m.get("publisher", ""), tuple(m.get("aliases", ())))
-            for name, m in sorted(files.items())]
+    return Sources([SourceRef(name, m["title"], m.get("author", ""), m.get("publisher", ""), tuple(m.get("aliases", ())))
+            for name, m in sorted(files.items())])
 
 
 @pytest.fixture
-def letter_refs() -> list[SourceRef]:
+def letter_refs() -> Sources:
     """Shareholder letters: one author for all, told apart by the years in their titles."""
-    return [SourceRef(f"letters/{year}.md", f"{year} Amazon Shareholder Letter", "Jeffrey P. Bezos", "Amazon.com", ())
-            for year in (1997, 2005, 2016)]
+    return Sources([SourceRef(f"letters/{year}.md", f"{year} Amazon Shareholder Letter", "Jeffrey P. Bezos",
+                              "Amazon.com", ()) for year in (1997, 2005, 2016)])
 
 
 def paths(sides) -> list[tuple[str, ...]]:
@@ -102,7 +102,7 @@ def test_a_comparison_with_no_topic_searches_each_side_with_its_title(corpus_ref
     # "How does the critic's view differ from Jassy's?" leaves "How does the view differ from ?" once the
     # names are cut: nothing to search for. Each side's title states its position instead.
     q = interpret("How does the critic's view differ from Jassy's?", [], corpus_refs)
-    titles = {r.path: r.title for r in corpus_refs}
+    titles = {r.path: r.title for r in corpus_refs.refs}
     assert q.kind == "comparison"
     assert [s.query for s in q.sides] == [titles[CRITIC], titles[JASSY]]
     topical = interpret("How does the critic's view of warehouse work differ from Jassy's?", [], corpus_refs)
