@@ -119,7 +119,7 @@ def sidebar(settings: Settings, engine):
                      width="stretch"):
             engine = build_index(settings, st.container()) or engine
         engine = upload_form(settings, engine)
-        retrieval = retrieval_settings(settings)
+        retrieval = retrieval_settings(engine.settings) if engine else settings
     with catalog:
         show_catalog(settings, engine)
     return engine, retrieval
@@ -184,8 +184,9 @@ def retrieval_settings(settings: Settings) -> Settings:
                            key="setting_max_quotes")
         support = st.slider("Evidence needed to answer", 0.0, max(1.0, settings.min_support), settings.min_support,
                             0.05, key="setting_min_support",
-                            help="Below this score the bot says it found nothing instead of quoting loosely "
-                                 "related text. Lower answers more often; higher abstains more often.")
+                            help="The bot quotes only when it estimates at least this probability that a passage "
+                                 "answers; below it, it says it found nothing instead of quoting loosely related "
+                                 "text. Lower answers more often; higher abstains more often.")
         st.button("Reset to defaults", on_click=_reset_retrieval)
     try:
         return settings.with_(k_chunks=k, max_quotes=quotes, min_support=support)

@@ -139,7 +139,7 @@ class Meter:
 
 
 STORE_READS = ("query", "query_sentences", "get", "vectors", "sentence_rows")
-ENGINE_STEPS = (("interpret", "interpret"), ("score_sentences", "quotes"), ("select", "quotes"),
+ENGINE_STEPS = (("interpret", "interpret"), ("windows", "quotes"), ("select", "quotes"),
                 ("verified", "quotes"))  # functions that rag.engine calls by module-level name
 PARTS = ("model", "store", "bm25", "interpret", "quotes", "other")
 
@@ -211,7 +211,7 @@ def bound_of(breakdown: dict[str, float]) -> str:
     """Name what dominates a measured breakdown, with its share."""
     names = {"model": "model compute (query embedding)", "store": "the store (Chroma reads)",
              "bm25": "BM25 (numpy/scipy)", "interpret": "Python: question interpretation (named sources)",
-             "quotes": "Python: quote scoring, selection, verification",
+             "quotes": "Python: evidence windows and their features, selection, verification",
              "other": "Python: fusion, MMR, compose", "chroma": "the store (Chroma query)"}
     total = sum(v for k, v in breakdown.items() if k in names) or 1.0
     ranked = sorted(((v, k) for k, v in breakdown.items() if k in names), reverse=True)

@@ -41,7 +41,7 @@ def compose_fact(quotes: Sequence[Quote], names: dict[str, str]) -> str:
     """Markdown for a fact answer: quotes grouped by source, each with its [n]."""
     blocks = []
     for path in dict.fromkeys(q.path for q in quotes):
-        group = sorted((q for q in quotes if q.path == path), key=lambda q: q.start)
+        group = [q for q in quotes if q.path == path]  # best first, as numbered
         blocks.append("\n\n".join([source_line(group[0])] + [quote_line(q, names) for q in group]))
     return "\n\n".join(blocks)
 
@@ -66,14 +66,23 @@ def abstention_scope(kind: str, sides: Sequence[Side]) -> str | None:
     return sides[0].label if kind == "fact" and sides else None
 
 
-def abstention(suggestions: Sequence[str], scope: str | None = None, plain: bool = False) -> str:
+def abstention(suggestions: Sequence[str], scope: str | None = None, plain: bool = False,
+               uncovered: Sequence[str] = ()) -> str:
     """Say that nothing answers the question (in `scope`, the one source it named, if any).
 
+    `uncovered`: what the question asks about that no passage holds ("2024"), said first.
     Markdown with corpus text escaped, or `plain` text for a terminal.
+
+    >>> abstention([], uncovered=["2024"], plain=True)
+    "The documents say nothing about 2024, so I won't answer with another year's passage."
     """
     show = (lambda t: t) if plain else (lambda t: f"**{escape_markdown(t)}**")
     where = show(scope) if scope else "the documents"
-    text = f"I found no passage in {where} that answers this, so I won't guess."
+    if uncovered:
+        text = (f"{'The documents' if not scope else show(scope)} say{'s' if scope else ''} nothing about "
+                f"{' or '.join(map(show, uncovered))}, so I won't answer with another year's passage.")
+    else:
+        text = f"I found no passage in {where} that answers this, so I won't guess."
     if suggestions:
         text += " The closest documents are: " + "; ".join(show(s) for s in suggestions) + "."
     return text
@@ -82,7 +91,8 @@ def abstention(suggestions: Sequence[str], scope: str | None = None, plain: bool
 def compose_plain(answer: Answer) -> str:
     """The answer for a terminal: no markdown escapes, one quote a paragraph."""
     if answer.abstained:
-        return abstention(answer.suggestions, abstention_scope(answer.kind, answer.sides), plain=True)
+        return abstention(answer.suggestions, abstention_scope(answer.kind, answer.sides), plain=True,
+                          uncovered=answer.uncovered)
     lines = []
     groups = [(s.label, [q for q in answer.citations if q.side == s.label]) for s in answer.sides] \
         if answer.kind == "comparison" else [(None, list(answer.citations))]

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .config import Settings
 from .errors import RagError
+from .records import Turn
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -126,7 +127,11 @@ def _eval_one(engine, line: str, number: int) -> dict:
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         return {"id": str(number), "error": f"malformed line {number}: {exc}", "abstained": False, "citations": []}
     try:
-        return engine.ask(question).to_json(id=qid)
+        # A conversation: the earlier questions are asked first, each a follow-up of the ones before.
+        turns: list[Turn] = []
+        for earlier in item.get("history") or []:
+            turns.append(Turn(earlier, engine.ask(earlier, turns)))
+        return engine.ask(question, turns).to_json(id=qid)
     except RagError as exc:
         return {"id": qid, "question": question, "error": str(exc), "abstained": False, "citations": []}
 

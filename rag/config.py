@@ -39,8 +39,10 @@ class Settings:
     # Quote selection and abstention.
     max_quotes: int = 3  # quotes in a fact answer
     max_quotes_per_side: int = 3  # quotes per side of a comparison
-    max_quote_chars: int = 600  # budget of quoted characters per answer
-    min_support: float = 0.45  # abstain when the best evidence scores below this
+    max_quote_chars: int = 800  # budget of quoted characters per answer
+    # Abstain when the probability that the best window answers is below this. None: the
+    # threshold chosen with the scorer on cross-validation folds (rag/scorer.json).
+    min_support: float | None = None
     near_duplicate: float = 0.9  # quotes this similar (0..1 overlap) are shown once, "also in" the others
 
     max_question_chars: int = MAX_QUESTION_CHARS

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -15,17 +16,25 @@ import numpy as np
 from . import answer as compose
 from .config import Settings
 from .embedding import Embedder
-from .errors import IndexCorrupt, QuestionError
-from .indexing import IngestReport, Progress, _load_keyword, check_identity, ingest
-from .keyword import KeywordIndex
+from .errors import ConfigError, IndexCorrupt, QuestionError
+from .evidence import FEATURES, Question, Window, expected_type, windows, years
+from .indexing import IngestReport, Progress, _load_keyword, check_identity, ingest, load_repeated
+from .keyword import KeywordIndex, tokenize
 from .query import Query, SourceRef, Sources, interpret
-from .quotes import DocumentTexts, score_sentences, select, verified
+from .quotes import DocumentTexts, select, verified
 from .records import Answer, Quote, Side, Turn
 from .retrieval import retrieve
+from .scoring import LogisticScorer, Scorer
 from .store import DocInfo, Store
 
+_YEAR_MISS = FEATURES.index("year_miss")
 _SUGGESTIONS = 3  # closest document titles offered when the bot abstains
 _MIN_SIDE_BUDGET = 400  # quoted characters a comparison side may use at least
+# A comparison side searches only the documents the question named for it, so the question
+# itself vouches that they speak to the topic; the threshold was calibrated on searches of a
+# whole corpus. A side quotes its best evidence above this share of the threshold (a design
+# choice, not fitted: no labelled comparisons exist to fit it on).
+SIDE_SUPPORT_SHARE = 0.5
 
 
 def check_question(question: str, settings: Settings) -> str:
@@ -44,21 +53,28 @@ def check_question(question: str, settings: Settings) -> str:
 class Engine:
     """Answers questions from one index. Build it with `Engine.open`; share it between sessions."""
 
-    def __init__(self, settings: Settings, embedder: Embedder, store: Store, keyword: KeywordIndex):
-        self.settings = settings
+    def __init__(self, settings: Settings, embedder: Embedder, store: Store, keyword: KeywordIndex,
+                 scorer: Scorer | None = None, repeated: set[str] = frozenset()):
         self.embedder = embedder
         self.store = store
         self.keyword = keyword
+        self.scorer = scorer or LogisticScorer.load()
+        if tuple(self.scorer.features) != FEATURES:
+            raise ConfigError(f"the scorer expects features {self.scorer.features}, not {FEATURES}")
+        self.repeated = repeated  # boilerplate sentences (rag.evidence): never quoted
+        self.settings = self.resolved(settings)
         self.catalog: list[DocInfo] = store.catalog()
         self._by_path = {d.path: d for d in self.catalog}
         self._sources = Sources([SourceRef(d.path, d.title, d.author, d.publisher, d.aliases) for d in self.catalog])
         self._titles = {d.path: d.title for d in self.catalog}
+        # A document's length, estimated from its chunk count: windows know where they sit in it.
+        self._lengths = {d.path: d.chunks * settings.chunk_chars for d in self.catalog}
         self._doc_vectors = (np.stack([d.vector for d in self.catalog]) if self.catalog
                              else np.zeros((0, embedder.dim), dtype=np.float32))
         self.texts = DocumentTexts()
 
     @classmethod
-    def open(cls, settings: Settings, embedder: Embedder | None = None) -> "Engine":
+    def open(cls, settings: Settings, embedder: Embedder | None = None, scorer: Scorer | None = None) -> "Engine":
         """Open an existing index. Raises IndexMissing / IndexMismatch / IndexCorrupt / StoreUnavailable."""
         embedder = embedder or Embedder(batch_size=settings.embed_batch)
         store = Store(settings)
@@ -69,7 +85,7 @@ class Engine:
         keyword = _load_keyword(settings, store)
         if keyword.fingerprint != identity.get("fingerprint"):
             raise IndexCorrupt(f"{store.where} is inconsistent: run `rag ingest` again")
-        return cls(settings, embedder, store, keyword)
+        return cls(settings, embedder, store, keyword, scorer, load_repeated(Path(settings.index_dir)))
 
     @classmethod
     def build(cls, settings: Settings, embedder: Embedder | None = None,
@@ -87,21 +103,23 @@ class Engine:
             history: earlier turns of this conversation, oldest first (for follow-ups).
             settings: per-call retrieval settings (the app's sidebar); defaults to the engine's.
         """
-        s = settings or self.settings
+        s = self.resolved(settings) if settings else self.settings
         began = time.perf_counter()
         question = check_question(question, s)
         query = interpret(question, history, self._sources)
         vector = self.embedder.embed_one(query.text)
         t_embed = time.perf_counter()
+        uncovered: tuple[str, ...] = ()
         if query.kind == "comparison":
             quotes, support = self._compare(query, vector, s)
         else:
-            quotes, support = self._fact(query, vector, s)
+            quotes, support, uncovered = self._fact(query, vector, s)
         t_retrieve = time.perf_counter()
         abstained = not quotes
         if abstained:
             suggestions = self._closest_titles(vector)
-            text = compose.abstention(suggestions, compose.abstention_scope(query.kind, query.sides))
+            text = compose.abstention(suggestions, compose.abstention_scope(query.kind, query.sides),
+                                      uncovered=uncovered)
         else:
             suggestions = ()
             text = (compose.compose_comparison(query.sides, quotes, self._titles) if query.kind == "comparison"
@@ -111,28 +129,58 @@ class Engine:
                    "compose": (done - t_retrieve) * 1e3, "total": (done - began) * 1e3}
         return Answer(question=question, answer=text, abstained=abstained, kind=query.kind,
                       citations=tuple(quotes), support=support, timings_ms=timings, sides=query.sides,
-                      resolved_question=query.text, suggestions=suggestions)
+                      resolved_question=query.text, suggestions=suggestions, uncovered=uncovered)
 
-    def _evidence(self, text: str, vector, s: Settings, paths: tuple[str, ...] | None, k: int,
-                  max_quotes: int, budget: int):
+    def resolved(self, settings: Settings) -> Settings:
+        """`settings` with the scorer's calibrated threshold where no abstention threshold was set."""
+        return settings if settings.min_support is not None else settings.with_(min_support=self.scorer.threshold)
+
+    def question(self, text: str) -> Question:
+        """What the evidence features need to know about a question (its terms' idf, the type it expects)."""
+        terms = list(dict.fromkeys(tokenize(text)))
+        idf, known = self.keyword.idf(terms)
+        return Question(text, tuple(terms), tuple(idf), tuple(known), expected_type(text), frozenset(years(text)),
+                        self.keyword.mean_length)
+
+    def candidates(self, text: str, vector, s: Settings, paths: tuple[str, ...] | None, k: int,
+                   topic: str | None = None) -> list[Window]:
+        """Retrieve, cut into windows and score them: the evidence a question may be answered with.
+
+        `topic`: the question without the names of the sources it is scoped to. Retrieval keeps
+        the names (they often are the subject), but the evidence need not repeat them.
+        """
         hits = retrieve(text, vector, self.store, self.keyword, s, paths, k)
         rows = self.store.sentence_rows([h.chunk for h in hits])
-        candidates = score_sentences(text, vector, hits, rows)
-        support = candidates[0].score if candidates else 0.0
+        found = windows(self.question(topic or text), vector, hits, rows, self._titles, self._lengths,
+                        self.repeated)
+        scores = self.scorer.probabilities(np.array([w.features for w in found]))
+        return [replace(w, score=float(p)) for w, p in zip(found, scores)]
+
+    def _evidence(self, text: str, vector, s: Settings, paths: tuple[str, ...] | None, k: int,
+                  max_quotes: int, budget: int, topic: str | None = None):
+        """(verified quotes, support, uncovered): uncovered names the years the question asks about
+        that no candidate window (nor its document's title) holds; then nothing is quoted."""
+        found = self.candidates(text, vector, s, paths, k, topic)
+        support = max((w.score for w in found), default=0.0)
+        asked = years(text)
+        if asked and all(w.features[_YEAR_MISS] for w in found):
+            return [], support, tuple(sorted(asked))
         if support < s.min_support:
-            return [], support
-        chosen = select(candidates, max_quotes, budget, s.near_duplicate)
-        return verified(chosen, self.texts), support
+            return [], support, ()
+        return verified(select(found, max_quotes, budget, s.near_duplicate), self.texts), support, ()
 
     def _fact(self, query: Query, vector, s: Settings):
         # One named source scopes the search. Its name stays in the query: it often is the
         # subject ("what happened to Toby in The Office"), and cutting it cost 13 points of
         # ClapNQ hits.
         paths = query.sides[0].paths if query.sides else None
-        found, support = self._evidence(query.text, vector, s, paths, s.k_chunks, s.max_quotes, s.max_quote_chars)
-        return self._number(found, None), support
+        topic = query.sides[0].query if query.sides else None
+        found, support, uncovered = self._evidence(query.text, vector, s, paths, s.k_chunks, s.max_quotes,
+                                                   s.max_quote_chars, topic)
+        return self._number(found, None), support, uncovered
 
     def _compare(self, query: Query, vector, s: Settings):
+        s = s.with_(min_support=s.min_support * SIDE_SUPPORT_SHARE)
         # Each side needs room for a real sentence or two, even when the question names many.
         budget = max(s.max_quote_chars // len(query.sides), _MIN_SIDE_BUDGET)
         per_side = max(2, s.k_chunks // len(query.sides))
@@ -141,8 +189,8 @@ class Engine:
         for side in query.sides:
             text = side.query or query.text
             side_vector = vector if text == query.text else self.embedder.embed_one(text)
-            found, support = self._evidence(text, side_vector, s, side.paths, per_side,
-                                            s.max_quotes_per_side, budget)
+            found, support, _ = self._evidence(text, side_vector, s, side.paths, per_side,
+                                               s.max_quotes_per_side, budget)
             quotes.extend(self._number(found, side, start=len(quotes) + 1))
             supports.append(support)
         return quotes, max(supports, default=0.0)
@@ -157,9 +205,10 @@ class Engine:
         return tuple(dict.fromkeys(self.catalog[i].title for i in ranked))[:_SUGGESTIONS]
 
     def _number(self, found, side: Side | None, start: int = 1) -> list[Quote]:
-        """Number quotes in reading order: by source (best first), then by position."""
+        """Number quotes best first: sources ordered by their best quote, and the best quote first in its source."""
+        found = sorted(found, key=lambda cq: -cq[0].score)
         order = list(dict.fromkeys(c.path for c, _ in found))
-        found = sorted(found, key=lambda cq: (order.index(cq[0].path), cq[0].start))
+        found = sorted(found, key=lambda cq: order.index(cq[0].path))
         out = []
         for n, (c, text) in enumerate(found, start=start):
             doc = self._by_path.get(c.path)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,6 +23,7 @@ from .chunking import chunk_document
 from .config import Settings
 from .embedding import Embedder
 from .errors import IndexBusy, IndexCorrupt, IndexMismatch
+from .evidence import repeated_sentences
 from .keyword import KeywordIndex
 from .loading import load_corpus
 from .records import Chunk, Document
@@ -28,6 +31,7 @@ from .store import Store
 
 Progress = Callable[[float, str], None]
 _GROUP_SENTENCES = 2048  # sentences embedded and written together: a crash loses at most one group
+REPEATED_FILE = "repeated.json"  # keys of sentences found in many documents (boilerplate), beside the index
 
 
 @dataclass(frozen=True)
@@ -97,8 +101,10 @@ def ingest(settings: Settings, embedder: Embedder, progress: Progress | None = N
         todo: list[tuple[Document, list[Chunk]]] = []
         unchanged, updated, added = 0, 0, 0
         warnings, empty = list(corpus.warnings), set()
+        sentences: list[list[str]] = []  # per document, to find boilerplate by its frequency
         for doc in corpus.documents:
             chunks = chunk_document(doc, settings.chunk_chars, settings.max_sentence_chars)
+            sentences.append([doc.text[sp.start:sp.end] for c in chunks for sp in c.sentences])
             if not chunks:
                 warnings.append(f"skipped {doc.path}: it has no sentence to index")
                 empty.add(doc.path)
@@ -128,6 +134,7 @@ def ingest(settings: Settings, embedder: Embedder, progress: Progress | None = N
         keyword = _load_keyword(settings, store)
         keyword.update([c for _, chunks in todo for c in chunks], removed_ids)
         keyword.save(Path(settings.index_dir))
+        save_repeated(Path(settings.index_dir), repeated_sentences(sentences))
         store.set_identity(fingerprint=keyword.fingerprint, complete="1")
         total = store.count()
     report(1.0, "done")
@@ -178,6 +185,25 @@ def sentence_contexts(doc: Document, chunks: list[Chunk]) -> list[str]:
     spans = [s for c in chunks for s in c.sentences]
     return [f"{doc.title}. {doc.text[s.start:s.end]}" + (f" {doc.text[n.start:n.end]}" if n else "")
             for s, n in zip(spans, spans[1:] + [None])]
+
+
+def save_repeated(folder: Path, keys: set[str]) -> None:
+    tmp = folder / (REPEATED_FILE + ".tmp")
+    tmp.write_text(json.dumps(sorted(keys)), encoding="utf-8")
+    os.replace(tmp, folder / REPEATED_FILE)
+
+
+def load_repeated(folder: Path) -> set[str]:
+    """The boilerplate keys saved by the last ingest; none when the file is missing (an older index)."""
+    try:
+        keys = json.loads((folder / REPEATED_FILE).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return set()
+    except (OSError, ValueError) as exc:
+        raise IndexCorrupt(f"{folder / REPEATED_FILE} cannot be read ({exc}): run `rag ingest` again") from None
+    if not isinstance(keys, list):
+        raise IndexCorrupt(f"{folder / REPEATED_FILE} is damaged: run `rag ingest` again")
+    return {str(k) for k in keys}
 
 
 def _load_keyword(settings: Settings, store: Store) -> KeywordIndex:

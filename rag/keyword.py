@@ -97,6 +97,18 @@ class KeywordIndex:
         df = np.diff(self._csc.indptr)
         self._idf = np.log(1 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
 
+    def idf(self, terms: list[str]) -> tuple[list[float], list[bool]]:
+        """Each term's idf, and whether the corpus uses it; a term it never uses gets the largest idf."""
+        n = len(self.ids)
+        rare = float(np.log(1 + (n + 0.5) / 0.5))
+        known = [t in self.vocab for t in terms]
+        return [float(self._idf[self.vocab[t]]) if k else rare for t, k in zip(terms, known)], known
+
+    @property
+    def mean_length(self) -> float:
+        """Mean number of terms in a chunk."""
+        return float(self.matrix.sum() / self.matrix.shape[0]) if self.matrix.shape[0] else 1.0
+
     def chunk_ids(self, paths: tuple[str, ...]) -> set[str]:
         """Ids of the chunks of the given documents."""
         return {self.ids[i] for path in paths for i in self._rows_of.get(path, ())}

@@ -1,161 +1,78 @@
-"""Stage 6: choose the sentences to quote, and prove each one verbatim.
+"""Stage 6c: choose the windows to quote, and prove each one verbatim.
 
-Each sentence inside the retrieved chunks is scored by its cosine similarity to
-the question (its vector was stored at indexing time) plus a bonus for sharing
-the question's keywords; a question in the text hands its score on to the
-sentence that replies to it. The best few are kept within a character budget; a
-sentence that repeats one already kept (a near-duplicate document) is not shown
-again but named as "also in". Every quote is checked against its file on disk:
-`text[start:end] == quote`, else it is dropped and never shown.
+The scored windows (`rag.evidence`, `rag.scoring`) are taken best first while they
+fit the character budget and stay within a factor of the best one's probability; a
+window overlapping one already taken is skipped, and one that repeats it (a
+near-duplicate document) is not shown again but named as "also in". Every quote is
+checked against its file on disk: `text[start:end] == quote`, else it is dropped and
+never shown.
 """
 from __future__ import annotations
 
 import os
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
-
 from .errors import VerificationError
-from .keyword import tokenize
-from .records import Hit
-from .store import SentenceRow
+from .evidence import Window
 
-# Weight of keyword overlap next to cosine similarity (0..1 each). Measured with `rag eval`
-# (README, "Quality"): 0.4-0.5 pass dev 12/12 and letters 16/17, 0.6 loses a question of each;
-# ClapNQ hits at 50% abstention stay within 92-93% over 0.25-0.5.
-LEXICAL_WEIGHT = 0.45
-QUESTION_PENALTY = 0.15  # a sentence that is itself a question rarely answers one
-REPLY_MARGIN = 0.1  # ...but the sentence after it, when nearly as relevant, takes its score (see score_sentences)
-HEADING_PENALTY = 0.15  # nor does a heading: a short line with no closing punctuation
-_HEADING_MAX = 60
-SCORE_MARGIN = 0.6  # keep only quotes within this of the best one: no padding with weak evidence
-SHORT_QUOTE = 60  # a quote shorter than this takes the next sentence along (see _with_context)
+# A quote is shown only while its probability is at least this share of the best one's:
+# weak windows do not pad an answer whose best evidence is strong.
+RELATIVE_FLOOR = 0.1
+SHARED_RUN = 0.5  # windows of two documents sharing a run this long (of the shorter) are one passage
 _PLAIN = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"})
 
 
-@dataclass(frozen=True)
-class Candidate:
-    path: str
-    start: int
-    end: int
-    score: float
-    next_end: int | None  # end of the following sentence in the same chunk, if any
-    also_in: tuple[str, ...] = field(default=())
-    chunk_start: int = 0  # the indexed chunk holding this sentence (and the next one):
-    chunk_text: str = ""  # what the file said at indexing time, to verify the quote against
+def select(windows: list[Window], max_quotes: int, budget: int, near_duplicate: float) -> list[Window]:
+    """The best windows within `budget` characters, best first, near-duplicates folded into `also_in`.
 
-    @property
-    def indexed_text(self) -> str:
-        return self.chunk_text[self.start - self.chunk_start:self.end - self.chunk_start]
-
-
-def score_sentences(question: str, vector: np.ndarray, hits: list[Hit], rows: list[SentenceRow]) -> list[Candidate]:
-    """Score every sentence of the hits' chunks; best first."""
-    chunks = {h.chunk.id: h.chunk for h in hits}
-    rows = sorted((r for r in rows if r.chunk_id in chunks), key=lambda r: (r.path, r.start))
-    if not rows:
-        return []
-    terms = set(tokenize(question))
-    sem = np.stack([r.vector for r in rows]) @ vector
-    scores, asks = [], []
-    for r, s in zip(rows, sem):
-        chunk = chunks[r.chunk_id]
-        text = chunk.text[r.start - chunk.start:r.end - chunk.start]
-        lexical = len(terms & set(tokenize(text))) / len(terms) if terms else 0.0
-        asks.append(text.rstrip("\"'”’) ").endswith("?"))
-        scores.append(float(s) + LEXICAL_WEIGHT * lexical - (QUESTION_PENALTY if asks[-1] else 0.0)
-                      - (HEADING_PENALTY if is_heading(text) else 0.0))
-    # A text that asks the user's question ("am I being customer obsessed if I think about what
-    # competitors have offered?") answers it next. That reply takes the question's score when it
-    # is nearly as relevant itself; a reply that is not ("That's a question I just got") stays put.
-    for i in range(1, len(rows)):
-        if asks[i - 1] and rows[i].chunk_id == rows[i - 1].chunk_id:
-            asked = scores[i - 1] + QUESTION_PENALTY
-            if scores[i] >= asked - REPLY_MARGIN:
-                scores[i] = max(scores[i], asked)
-    out = []
-    for i, r in enumerate(rows):
-        nxt = rows[i + 1] if i + 1 < len(rows) and rows[i + 1].chunk_id == r.chunk_id else None
-        chunk = chunks[r.chunk_id]
-        out.append(Candidate(r.path, r.start, r.end, scores[i], nxt.end if nxt else None, chunk_start=chunk.start, chunk_text=chunk.text))
-    out.sort(key=lambda c: -c.score)
-    return out
-
-
-def is_heading(text: str) -> bool:
-    """A short line with no closing punctuation: a title or section heading, not a statement.
-
-    >>> is_heading("The Customer as A Mirror"), is_heading("Day 2 is stasis.")
-    (True, False)
+    The best window is always kept (windows are capped in length when they are cut).
     """
-    text = text.strip()
-    return len(text) < _HEADING_MAX and not text.rstrip("\"'”’) ").endswith((".", "!", "?", "…", ":"))
-
-
-def select(candidates: list[Candidate], max_quotes: int, budget: int, near_duplicate: float) -> list[Candidate]:
-    """Pick the best quotes within `budget` characters, folding near-duplicates into `also_in`.
-
-    The first quote is always kept (sentences are capped in length at chunking time).
-    """
-    # A heading states no claim: quote one only when nothing else was found.
-    candidates = [c for c in candidates if not is_heading(c.indexed_text)] or candidates
-    chosen: list[Candidate] = []
-    folded: list[Candidate] = []  # near-duplicates shown as "also in": never quoted again as context
+    ranked = sorted(windows, key=lambda w: (-w.score, w.path, w.start))
+    chosen: list[Window] = []
     used = 0
-    best = candidates[0].score if candidates else 0.0
-    for cand in candidates:
-        if len(chosen) >= max_quotes or cand.score < best - SCORE_MARGIN:
+    best = ranked[0].score if ranked else 0.0
+    for cand in ranked:
+        if len(chosen) >= max_quotes or cand.score < best * RELATIVE_FLOOR:
             break
-        words = _words(cand.indexed_text)
-        twin = next((i for i, q in enumerate(chosen) if _jaccard(words, _words(q.indexed_text)) >= near_duplicate),
-                    None)
+        if any(q.path == cand.path and q.start < cand.end and cand.start < q.end for q in chosen):
+            continue
+        words = _words(cand.text)
+        twin = next((i for i, q in enumerate(chosen)
+                     if _overlap(words, _words(q.text)) >= near_duplicate or _shared_run(cand.text, q.text)), None)
         if twin is not None:
-            folded.append(cand)
             if cand.path != chosen[twin].path and cand.path not in chosen[twin].also_in:
                 chosen[twin] = replace(chosen[twin], also_in=chosen[twin].also_in + (cand.path,))
-            continue
-        if any(q.path == cand.path and q.start < cand.end and cand.start < q.end for q in chosen):
             continue
         length = cand.end - cand.start
         if chosen and used + length > budget:
             continue
         chosen.append(cand)
         used += length
-    return _with_context(chosen, used, budget, folded)
-
-
-def _with_context(chosen: list[Candidate], used: int, budget: int,
-                  folded: list[Candidate] = ()) -> list[Candidate]:
-    """Let the best quote, and any very short one, run on into the next sentence.
-
-    An answer often continues in the sentence after the one that matches the question
-    best ("...dissatisfied. Even when they don't yet know it, customers want something
-    better"), and a five-word quote says little alone. Only within the budget, and never
-    into a sentence that is already quoted.
-    """
-    out = []
-    for i, c in enumerate(chosen):
-        # Never run on into a heading: "...Bezos's obsession. The Customer as A Mirror" reads as one quote.
-        follows = c.chunk_text[c.end - c.chunk_start:c.next_end - c.chunk_start] if c.next_end else ""
-        extra = (c.next_end - c.end) if follows and not is_heading(follows) else 0
-        wanted = i == 0 or c.end - c.start < SHORT_QUOTE
-        taken = any(q.path == c.path and c.end <= q.start < c.end + extra for q in [*chosen, *folded])
-        if wanted and extra and not taken and used + extra <= budget:
-            c = replace(c, end=c.next_end)
-            used += extra
-        out.append(c)
-    return out
+    return chosen
 
 
 def _words(text: str) -> set[str]:
     return set(re.findall(r"\w+", text.translate(_PLAIN).lower()))
 
 
-def _jaccard(a: set[str], b: set[str]) -> float:
-    return len(a & b) / len(a | b) if a and b else 0.0
+def _shared_run(a: str, b: str) -> bool:
+    """Whether two windows share at least SHARED_RUN of the shorter one's runs of five words:
+    the same passage in a near-duplicate document, with different sentences around it."""
+    sa, sb = _shingles(a), _shingles(b)
+    return bool(sa and sb) and len(sa & sb) >= SHARED_RUN * min(len(sa), len(sb))
+
+
+def _shingles(text: str) -> set[tuple[str, ...]]:
+    words = re.findall(r"\w+", text.translate(_PLAIN).lower())
+    return {tuple(words[i:i + 5]) for i in range(len(words) - 4)}
+
+
+def _overlap(a: set[str], b: set[str]) -> float:
+    """How much of the smaller word set the other holds: a window inside a longer one of a copy counts."""
+    return len(a & b) / min(len(a), len(b)) if a and b else 0.0
 
 
 class DocumentTexts:
@@ -182,13 +99,13 @@ def verify(path: str, start: int, end: int, quote: str, texts: DocumentTexts) ->
         raise VerificationError(f"{path}[{start}:{end}] no longer matches the index: run `rag ingest`")
 
 
-def verified(candidates: Iterable[Candidate], texts: DocumentTexts) -> list[tuple[Candidate, str]]:
-    """The candidates whose text still matches their document, with that text."""
+def verified(windows: Iterable[Window], texts: DocumentTexts) -> list[tuple[Window, str]]:
+    """The windows whose text still matches their document, with that text."""
     out = []
-    for c in candidates:
+    for c in windows:
         # Against the text that was indexed, not the file itself: a file edited since then
         # would otherwise "verify" whatever now sits at the old offsets.
-        quote = c.indexed_text
+        quote = c.text
         try:
             verify(c.path, c.start, c.end, quote, texts)
         except VerificationError:

@@ -46,6 +46,7 @@ class Hit:
 
     chunk: Chunk
     score: float  # fused relevance, higher is better
+    similarity: float = 0.0  # cosine of the chunk's vector and the question's
 
 
 @dataclass(frozen=True)
@@ -83,11 +84,12 @@ class Answer:
     abstained: bool
     kind: str  # "fact" or "comparison"
     citations: tuple[Quote, ...]
-    support: float  # best evidence score; abstention happens below Settings.min_support
+    support: float  # probability that the best window answers; abstention below Settings.min_support
     timings_ms: dict[str, float] = field(default_factory=dict)
     sides: tuple[Side, ...] = ()
     resolved_question: str = ""  # the question after follow-up resolution
     suggestions: tuple[str, ...] = ()  # on abstention: titles the corpus does cover
+    uncovered: tuple[str, ...] = ()  # on abstention: what the question asks about that no passage holds (a year)
 
     def to_json(self, id: str | None = None) -> dict:
         out = {"id": id, "question": self.question, "answer": self.answer,
@@ -97,6 +99,7 @@ class Answer:
                "sides": [asdict(s) for s in self.sides],
                "resolved_question": self.resolved_question,
                "suggestions": list(self.suggestions),
+               "uncovered": list(self.uncovered),
                "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()}}
         if id is None:
             del out["id"]

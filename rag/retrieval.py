@@ -58,7 +58,7 @@ def retrieve(text: str, vector: np.ndarray, store: Store, keyword: KeywordIndex,
     candidates = [Candidate(cid, vectors[cid], score) for cid, score in fused.items() if cid in vectors]
     chosen = mmr(candidates, k, settings.mmr_lambda)
     chunks.update((c.id, c) for c in store.get([c.id for c in chosen if c.id not in chunks]))
-    return [Hit(chunks[c.id], c.fused) for c in chosen if c.id in chunks]
+    return [Hit(chunks[c.id], c.fused, float(c.vector @ vector)) for c in chosen if c.id in chunks]
 
 
 def _exact_search(vector: np.ndarray, store: Store, ids: list[str], settings: Settings

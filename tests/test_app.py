@@ -272,11 +272,11 @@ def test_markdown_and_html_in_a_document_show_as_plain_text(small_corpus):
     assert any("&lt;script&gt;alert(&quot;owned&quot;)&lt;/script&gt;" in p for p in passages)
     assert any("&lt;img src=x onerror=alert(2)&gt;" in p for p in passages)
     # Open the whole document at both quotes: markup before, inside and after a mark stays text.
-    for quote in (next(q for q in answer.citations if "<script>" in q.text),
-                  next(q for q in answer.citations if "<img" in q.text)):
-        at.toggle(key=f"doc-{turns(at)[-1].id}-{quote.n}").set_value(True).run(timeout=TIMEOUT_S)
+    marked = {q.n: q for q in answer.citations if "<script>" in q.text or "<img" in q.text}
+    for n in marked:
+        at.toggle(key=f"doc-{turns(at)[-1].id}-{n}").set_value(True).run(timeout=TIMEOUT_S)
     documents = [h.value for h in last_answer(at).html if 'class="rag-document"' in h.value]
-    assert len(documents) == 2
+    assert len(documents) == len(marked) >= 1
     for document in documents:
         body, script = document.split("<script>", 1)  # the viewer's own scroll script comes last
         assert set(re.findall(r"</?(\w+)", body)) == {"div", "mark"}, body

@@ -1,72 +1,134 @@
-"""Quote scoring and selection (pure): headings are not quoted, a quote never runs on into one,
-and a question the text asks hands its score to its reply."""
+"""Evidence windows, non-content detection, answer types and quote selection: pure, known answers.
+
+The texts are made up for these tests; none is a development question or its document.
+"""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from rag.quotes import QUESTION_PENALTY, REPLY_MARGIN, Candidate, score_sentences, select
+from rag.evidence import (FEATURES, Question, Window, expected_type, has_type, is_non_content,
+                          repeated_sentences, sentence_key, units, windows)
+from rag.quotes import select
 from rag.records import Chunk, Hit, Span
 from rag.store import SentenceRow
 
-TEXT = ("Bezos's customer obsession is really about Bezos's obsession.\n"
-        "The Customer as A Mirror\n"
-        "Bezos doesn't love customers. He loves being right about what customers want.")
+
+def spans_of(text: str, sentences: list[str]) -> list[tuple[int, int]]:
+    out, at = [], 0
+    for s in sentences:
+        start = text.index(s, at)
+        out.append((start, start + len(s)))
+        at = start + len(s)
+    return out
 
 
-def candidate(sentence: str, score: float, next_sentence: str | None = None) -> Candidate:
-    start = TEXT.index(sentence)
-    next_end = TEXT.index(next_sentence) + len(next_sentence) if next_sentence else None
-    return Candidate("critic.txt", start, start + len(sentence), score, next_end, chunk_start=0, chunk_text=TEXT)
+def cut(text: str, sentences: list[str], relevance: list[float], repeated=frozenset(),
+        question: str = "zebra") -> list[str]:
+    """Every window's text of a one-chunk document, with the given sentence cosines."""
+    spans = spans_of(text, sentences)
+    chunk = Chunk("c", "doc.txt", "", "", 0, len(text), text, tuple(Span(a, b) for a, b in spans))
+    rows = [SentenceRow("c", "doc.txt", a, b, np.array([r, (1 - r * r) ** 0.5], np.float32))
+            for (a, b), r in zip(spans, relevance)]
+    q = Question(question, ("zebra",), (1.0,), (False,), expected_type(question), frozenset())
+    found = windows(q, np.array([1.0, 0.0], np.float32), [Hit(chunk, 1.0, 0.5)], rows, {}, {"doc.txt": len(text)},
+                    repeated)
+    assert all(len(w.features) == len(FEATURES) for w in found)
+    return [w.text for w in found]
 
 
-def test_the_best_quote_does_not_run_on_into_a_heading():
-    first = candidate("Bezos's customer obsession is really about Bezos's obsession.", 1.0, "The Customer as A Mirror")
-    [quote] = select([first], max_quotes=3, budget=600, near_duplicate=0.8)
-    assert TEXT[quote.start:quote.end] == "Bezos's customer obsession is really about Bezos's obsession."
+def test_a_question_in_the_text_is_quoted_with_its_answer_or_not_at_all():
+    lunch = "Lunch was served at noon today, as usual, in the big hall next to the old storeroom."
+    text = f"Should a shop copy its rivals? No, it should watch its buyers instead. {lunch}"
+    found = cut(text, ["Should a shop copy its rivals?", "No, it should watch its buyers instead.", lunch],
+                [0.9, 0.5, 0.1])
+    assert "Should a shop copy its rivals?" not in found
+    assert "Should a shop copy its rivals? No, it should watch its buyers instead." in found
+    assert not any(w.rstrip().endswith("?") for w in found)
 
 
-def test_the_best_quote_runs_on_into_a_sentence():
-    first = candidate("Bezos doesn't love customers.", 1.0, "He loves being right about what customers want.")
-    [quote] = select([first], max_quotes=3, budget=600, near_duplicate=0.8)
-    assert TEXT[quote.start:quote.end] == "Bezos doesn't love customers. He loves being right about what customers want."
+def test_an_announcing_sentence_comes_with_what_it_announces():
+    text = "The rule has two parts: Ship weekly and listen to every complaint that customers bother to send us."
+    found = cut(text, ["The rule has two parts:", "Ship weekly and listen to every complaint that customers "
+                       "bother to send us."], [0.9, 0.6])
+    assert found == [text]
 
 
-def test_a_heading_is_quoted_only_when_nothing_else_was_found():
-    heading = candidate("The Customer as A Mirror", 2.0)
-    claim = candidate("He loves being right about what customers want.", 1.0)
-    assert [TEXT[q.start:q.end] for q in select([heading, claim], 3, 600, 0.8)] == [
-        "He loves being right about what customers want."]
-    assert [TEXT[q.start:q.end] for q in select([heading], 3, 600, 0.8)] == ["The Customer as A Mirror"]
+def test_a_run_of_short_sentences_is_not_cut_in_the_middle():
+    text = ("Winter is cold. Then comes mud. Then the floods. Then the long quiet.\n"
+            "After that the farmers plant their fields again, working from dawn until dusk for weeks on end.")
+    run = "Winter is cold. Then comes mud. Then the floods. Then the long quiet."
+    found = cut(text, ["Winter is cold.", "Then comes mud.", "Then the floods.", "Then the long quiet.",
+                       "After that the farmers plant their fields again, working from dawn until dusk for weeks "
+                       "on end."], [0.9, 0.5, 0.5, 0.5, 0.3])
+    assert run in found
+    assert not any(w.startswith("Winter") and w != run and not w.startswith(run) for w in found)
 
 
-INTERVIEW = ("Some people ask: may we watch competitors? "
-             "You have to be aware of what competitors are doing. "
-             "That was a question from the floor.")
+def test_windows_hold_one_to_three_units_within_the_size_cap():
+    sentences = [f"Sentence number {w} talks about a different thing at considerable length here." for w in
+                 ("one", "two", "three", "four", "five")]
+    text = " ".join(sentences)
+    found = cut(text, sentences, [0.5] * 5)
+    assert sentences[0] in found and " ".join(sentences[:3]) in found
+    assert " ".join(sentences[:4]) not in found
+    assert all(len(w) <= 450 or w in sentences for w in found)
 
 
-def scored(relevance: dict[str, float]) -> dict[str, float]:
-    """Score INTERVIEW's three sentences with given cosines to the question; text -> score."""
-    sentences = ["Some people ask: may we watch competitors?",
-                 "You have to be aware of what competitors are doing.", "That was a question from the floor."]
-    chunk = Chunk(id="c", path="jassy.txt", title="", doc_sha="", start=0, end=len(INTERVIEW), text=INTERVIEW,
-                  sentences=tuple(Span(INTERVIEW.index(s), INTERVIEW.index(s) + len(s)) for s in sentences))
-    question = np.array([1.0, 0.0], dtype=np.float32)
-    rows = [SentenceRow("c", "jassy.txt", span.start, span.end,
-                        np.array([relevance[s], (1 - relevance[s] ** 2) ** 0.5], dtype=np.float32))
-            for s, span in zip(sentences, chunk.sentences)]
-    # The question's only keyword ("zebra") is in no sentence: scores are the cosines, less penalties.
-    return {c.indexed_text: c.score for c in score_sentences("zebra", question, [Hit(chunk, 1.0)], rows)}
+def test_non_content_never_enters_a_window():
+    text = ("Author: Pat Writer\nSource: https://example.org/files/report-2019.pdf\n"
+            "Prices fell by a third over the year.\n[Page 2]\nYours truly,\nPat Writer")
+    found = cut(text, ["Author: Pat Writer", "Source: https://example.org/files/report-2019.pdf",
+                       "Prices fell by a third over the year.", "[Page 2]", "Yours truly,", "Pat Writer"],
+                [0.9, 0.9, 0.5, 0.9, 0.9, 0.9])
+    assert found == ["Prices fell by a third over the year."]
 
 
-def test_a_question_in_the_text_hands_its_score_to_a_relevant_reply():
-    asked, reply = "Some people ask: may we watch competitors?", "You have to be aware of what competitors are doing."
-    scores = scored({asked: 0.9, reply: 0.85, "That was a question from the floor.": 0.2})
-    assert scores[asked] == pytest.approx(0.9 - QUESTION_PENALTY)
-    assert scores[reply] == pytest.approx(0.9)  # the question's score, not its own 0.85
+def test_sentences_repeated_across_many_documents_are_boilerplate():
+    sign_off = "Chief Executive Officer, Example Corp."
+    docs = [[f"Letter {i} says something else entirely.", sign_off] for i in range(4)]
+    repeated = repeated_sentences(docs)
+    assert repeated == {sentence_key(sign_off)}
+    assert is_non_content(sign_off, repeated) and not is_non_content(sign_off)
+    # Two documents sharing a passage are a near-duplicate pair, not boilerplate.
+    assert repeated_sentences([["Same words here."], ["Same words here."]]) == set()
 
 
-def test_an_irrelevant_reply_keeps_its_own_score():
-    asked, reply = "Some people ask: may we watch competitors?", "You have to be aware of what competitors are doing."
-    scores = scored({asked: 0.9, reply: 0.9 - REPLY_MARGIN - 0.05, "That was a question from the floor.": 0.2})
-    assert scores[reply] == pytest.approx(0.9 - REPLY_MARGIN - 0.05)
+@pytest.mark.parametrize("question, kind", [
+    ("How long did the drought last?", "duration"), ("How many wells were dug?", "number"),
+    ("What percentage of farms failed?", "number"), ("In what year did the rain return?", "date"),
+    ("When did the rain return?", "date"), ("Who dug the first well?", "name"), ("Where was it dug?", "name"),
+    ("Why did the wells run dry?", None), ("What is a well?", None)])
+def test_the_expected_answer_type_is_read_from_the_question(question, kind):
+    assert expected_type(question) == kind
+
+
+@pytest.mark.parametrize("text, kind, expected", [
+    ("The drought lasted three summers.", "duration", False), ("The drought lasted three years.", "duration", True),
+    ("It ran for 18 months.", "duration", True), ("Forty wells were dug.", "number", True),
+    ("Many wells were dug.", "number", False), ("The rain came back in 1923.", "date", True),
+    ("The rain came back in spring.", "date", False), ("The first well was dug by Maria Lopez.", "name", True),
+    ("the first well was dug by a farmer.", "name", False)])
+def test_a_window_has_the_expected_answer_type(text, kind, expected):
+    assert has_type(text, kind) is expected
+
+
+def window(path: str, start: int, end: int, score: float, text: str) -> Window:
+    return Window(path, start, end, start, text, (), score)
+
+
+def test_selection_puts_the_best_window_first_and_skips_overlaps_and_weak_ones():
+    best = window("a.txt", 100, 160, 0.9, "x" * 60)
+    overlapping = window("a.txt", 120, 200, 0.8, "y" * 80)
+    other = window("b.txt", 0, 50, 0.6, "z" * 50)
+    weak = window("c.txt", 0, 40, 0.05, "w" * 40)  # under RELATIVE_FLOOR of the best
+    assert select([weak, other, overlapping, best], max_quotes=3, budget=600, near_duplicate=0.9) == [best, other]
+
+
+def test_selection_keeps_the_budget_and_folds_near_duplicates():
+    text = "The committee voted to close the old mill in the spring. Nobody objected."
+    first = window("a.txt", 0, len(text), 0.9, text)
+    twin = window("b.txt", 0, 56, 0.85, text[:56])  # the same passage, cut shorter, in a copy
+    long = window("c.txt", 0, 500, 0.8, "word " * 100)
+    [chosen] = select([first, twin, long], max_quotes=3, budget=300, near_duplicate=0.9)
+    assert chosen.also_in == ("b.txt",) and chosen.start == 0 and chosen.path == "a.txt"

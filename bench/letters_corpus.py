@@ -1,0 +1,41 @@
+#!/usr/bin/env python3
+"""Assemble the 27 shareholder letters (1997-2023) into one folder, as a user would.
+
+Usage: python bench/letters_corpus.py OUT_DIR
+
+Copies the 24 letters of `../shared/data/external/amazon-letters-bezos-1997-2020/letters/`
+and, from `../shared/data/external/aws-samples-letters-qa/letters/`, `2021_extracted_pypdf.txt`
+as `2021.txt`, `2022.txt` and `2023.txt`, then writes a `metadata.json` that titles those three
+"YEAR Amazon Shareholder Letter" by Andy Jassy (the Bezos letters keep their first line as title).
+The letters are third-party text: OUT_DIR must be outside the repository (a temporary folder).
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+
+EXTERNAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "external"
+BEZOS = EXTERNAL / "amazon-letters-bezos-1997-2020" / "letters"
+JASSY = {"2021.txt": "2021_extracted_pypdf.txt", "2022.txt": "2022.txt", "2023.txt": "2023.txt"}
+
+
+def build(out: Path) -> Path:
+    out.mkdir(parents=True, exist_ok=True)
+    for f in sorted(BEZOS.iterdir()):
+        if f.suffix in (".md", ".txt"):
+            shutil.copyfile(f, out / f.name)
+    meta = {}
+    for name, source in JASSY.items():
+        shutil.copyfile(EXTERNAL / "aws-samples-letters-qa" / "letters" / source, out / name)
+        year = name[:4]
+        meta[name] = {"title": f"{year} Amazon Shareholder Letter", "author": "Andy Jassy", "publisher": "Amazon"}
+    (out / "metadata.json").write_text(json.dumps({"files": meta}, indent=2), encoding="utf-8")
+    return out
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.exit(__doc__)
+    print(build(Path(sys.argv[1])))

@@ -1,0 +1,354 @@
+"""Stage 6a: cut the retrieved chunks into evidence windows and describe each one by features.
+
+A window is one to three consecutive *units* of a chunk, quoted as one verbatim span
+`text[start:end]`. A unit is a sentence, except where the text's structure says that
+sentences belong together:
+
+* a sentence that asks a question or announces what follows (ends in "?" or ":") is a
+  setup: it forms one unit with the sentence after it, so it is quoted with its answer
+  or not at all;
+* consecutive short sentences of one paragraph ("Day 2 is stasis. Followed by
+  irrelevance. Followed by death.") form one unit, so a run is never cut in the middle.
+
+Non-content sentences never enter a window (they may stay in the index): headings and
+bare lines without closing punctuation, file headers and source lines (a URL), page
+markers, and sentences repeated in many documents (signatures, sign-offs), which
+`repeated_sentences` finds from their frequency across the corpus at indexing time.
+
+Each window gets the features of `FEATURES`, which a `rag.scoring.Scorer` turns into the
+probability that the window answers the question. Pure functions, no model, no store.
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .keyword import tokenize
+from .records import Hit
+
+MAX_UNITS = 3  # units in a window
+MAX_WINDOW_CHARS = 450  # a window longer than this is not a quote but a passage
+SHORT_SENTENCE = 60  # a sentence under this many characters continues a run of short ones
+_UNIT_MAX = 400  # setups and runs stop growing at this size
+REPEATED_IN = 3  # a sentence in at least this many documents is boilerplate (two are a near-duplicate pair)
+_HEADING_MAX = 60
+_CLOSES = (".", "!", "?", "…", ":", ";")
+_URL = re.compile(r"(https?://|www\.)\S+", re.I)
+_PAGE = re.compile(r"^\W*(page\s*)?\d{1,4}\W*(of\s+\d+\W*)?$", re.I)
+_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+
+FEATURES = (
+    "sent_max",  # best cosine of a window sentence (its vector carries title and next sentence)
+    "sent_mean",  # mean cosine of the window's sentences
+    "sent_first",  # cosine of the first sentence
+    "sent_last",  # cosine of the last sentence
+    "match_first",  # the window starts at its best-matching sentence (and goes on after it)
+    "sent_gap",  # sent_max less the best sent_max among all the question's windows (<= 0)
+    "cover_gap",  # idf_cover less the best idf_cover among them
+    "chunk_gap",  # chunk_sim less the best chunk_sim among them
+    "chunk_sim",  # cosine of the enclosing chunk
+    "chunk_rank",  # 1 / (1 + rank of the chunk among the retrieved ones)
+    "idf_cover",  # idf-weighted share of the question's terms in the window
+    "idf_cover_title",  # ... in the window or its document's title
+    "sent_cover",  # the best idf-weighted share of the question's terms in one sentence of the window
+    "rest_cover",  # idf-weighted share of the question's terms that the window adds after its first sentence
+    "bm25",  # BM25 of the window against the question, saturated: s / (1 + s)
+    "unknown_terms",  # idf-weighted share of the question's terms the corpus never uses
+    "pool_cover",  # idf-weighted share of the question's terms found anywhere in its windows or their titles
+    "type_hit",  # the question expects a number, date, name... and the window has one
+    "type_miss",  # it expects one and the window has none
+    "year_miss",  # the question names a year that neither the window nor its title holds
+    "asks",  # the window holds a question
+    "position",  # where the window starts in its document, 0..1
+    "first_sentence",  # the window opens its document
+    "units",  # units in the window
+    "log_chars",  # log of its length
+)
+
+
+# --- non-content -----------------------------------------------------------------------------
+def normalized(text: str) -> str:
+    """The form in which sentences are compared across documents: lower case, words only."""
+    return " ".join(re.findall(r"[^\W_]+", text.lower()))
+
+
+def sentence_key(text: str) -> str:
+    return hashlib.sha1(normalized(text).encode()).hexdigest()[:16]
+
+
+def repeated_sentences(documents: Iterable[Sequence[str]], min_documents: int = REPEATED_IN) -> set[str]:
+    """Keys of the sentences that occur in at least `min_documents` documents.
+
+    >>> repeated_sentences([["Hi there.", "A"], ["hi, there", "B"], ["Hi there!"]]) == {sentence_key("hi there")}
+    True
+    """
+    seen: dict[str, int] = defaultdict(int)
+    for sentences in documents:
+        for key in {sentence_key(s) for s in sentences if normalized(s)}:
+            seen[key] += 1
+    return {k for k, n in seen.items() if n >= min_documents}
+
+
+def is_heading(text: str) -> bool:
+    """A short line with no closing punctuation: a title, heading or label, not a statement.
+
+    >>> is_heading("The Customer as A Mirror"), is_heading("Day 2 is stasis.")
+    (True, False)
+    """
+    text = text.strip()
+    return len(text) < _HEADING_MAX and not text.rstrip("\"'”’)] ").endswith(_CLOSES)
+
+
+def is_non_content(text: str, repeated: set[str] = frozenset()) -> bool:
+    """A sentence that is structure, not evidence.
+
+    >>> [is_non_content(t) for t in ("Author: A. Writer", "Source: https://x.org/a.pdf", "[Page 5]",
+    ...                              "- 12 -", "Sincerely,", "Day 2 is stasis.")]
+    [True, True, True, True, True, False]
+    """
+    stripped = text.strip()
+    if not normalized(stripped) or is_heading(stripped) or _PAGE.match(stripped):
+        return True
+    urls = sum(len(m.group()) for m in _URL.finditer(stripped))
+    if urls and urls >= len(stripped) / 3:  # a source line: mostly an address
+        return True
+    return bool(repeated) and sentence_key(stripped) in repeated
+
+
+# --- answer types -----------------------------------------------------------------------------
+_ASKS_FOR = (  # (pattern on the question, type it expects); first match wins
+    (re.compile(r"\bhow long\b", re.I), "duration"),
+    (re.compile(r"\b(how (many|much|often|fast|large|big|far|old)|what (percentage|share|number|amount|"
+                r"price|proportion|fraction)|what percent)\b", re.I), "number"),
+    (re.compile(r"\b(when|what year|which year|what date|in what year)\b", re.I), "date"),
+    (re.compile(r"\b(who|whom|whose)\b", re.I), "name"),
+    (re.compile(r"\bwhere\b", re.I), "name"),
+)
+_NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
+                 r"hundred|hundreds|thousand|thousands|million|millions|billion|billions|trillion|dozen|dozens|"
+                 r"half|twice|double|triple")
+_NUMBER = re.compile(rf"\d|\b({_NUMBER_WORDS})\b", re.I)
+_UNITS = r"seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|centur(y|ies)"
+_DURATION = re.compile(rf"(\d|\b({_NUMBER_WORDS}|a|an|few|several|many)\b)[\s-]+({_UNITS})\b|\bsince\b", re.I)
+_DATE = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b|\b(january|february|march|april|may|june|july|august|september|"
+                   r"october|november|december)\b", re.I)
+_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+")
+
+
+def expected_type(question: str) -> str | None:
+    """What kind of thing the question asks for: "number", "duration", "date", "name" or None.
+
+    >>> [expected_type(q) for q in ("How long did it take?", "How many stores?", "When did it open?",
+    ...                             "Who founded it?", "Why is it so?")]
+    ['duration', 'number', 'date', 'name', None]
+    """
+    for pattern, kind in _ASKS_FOR:
+        if pattern.search(question):
+            return kind
+    return None
+
+
+def has_type(text: str, kind: str) -> bool:
+    """Whether `text` holds something of the expected kind.
+
+    >>> has_type("It took three years.", "duration"), has_type("It took a while.", "duration")
+    (True, False)
+    >>> has_type("In 1997 we listed.", "date"), has_type("He met Jane Doe there.", "name")
+    (True, True)
+    """
+    pattern = {"number": _NUMBER, "duration": _DURATION, "date": _DATE, "name": _NAME}[kind]
+    return bool(pattern.search(text))
+
+
+def years(text: str) -> set[str]:
+    """Years named in a text.
+
+    >>> sorted(years("From 1997 to 2024, not 12345."))
+    ['1997', '2024']
+    """
+    return set(_YEAR.findall(text))
+
+
+# --- windows -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Question:
+    """What the features need to know about a question, computed once."""
+
+    text: str
+    terms: tuple[str, ...]  # distinct keyword terms
+    idf: tuple[float, ...]  # their idf in the corpus (the largest idf for terms it never uses)
+    known: tuple[bool, ...]  # whether the corpus uses each term
+    expects: str | None
+    years: frozenset[str]
+    bm25_avg_len: float = 1.0  # mean terms per chunk in the corpus, for BM25 length normalisation
+
+    def cover(self, present: set[str]) -> float:
+        """The idf-weighted share of the question's terms among `present`."""
+        total = sum(self.idf)
+        return sum(w for t, w in zip(self.terms, self.idf) if t in present) / total if total else 0.0
+
+    @property
+    def unknown_share(self) -> float:
+        total = sum(self.idf)
+        return sum(w for w, k in zip(self.idf, self.known) if not k) / total if total else 0.0
+
+
+@dataclass(frozen=True)
+class Window:
+    path: str
+    start: int
+    end: int
+    chunk_start: int  # the indexed chunk holding the window:
+    chunk_text: str  # what the file said at indexing time, to verify the quote against
+    features: tuple[float, ...]
+    score: float = 0.0  # probability that the window answers the question (set by the scorer)
+    also_in: tuple[str, ...] = field(default=())
+
+    @property
+    def text(self) -> str:
+        return self.chunk_text[self.start - self.chunk_start:self.end - self.chunk_start]
+
+
+def units(text: str, spans: Sequence[tuple[int, int]]) -> list[list[int]]:
+    """Group sentence indexes into units (see the module docstring); spans are offsets into `text`.
+
+    >>> t = "Why? Because. It is.\\nA long sentence that goes on and on and on well past sixty characters."
+    >>> spans = [(0, 4), (5, 13), (14, 20), (21, len(t))]
+    >>> units(t, spans)
+    [[0, 1, 2], [3]]
+    """
+    out: list[list[int]] = []
+    for i, (start, end) in enumerate(spans):
+        if out:
+            last = out[-1]
+            first_start, prev_end = spans[last[0]][0], spans[last[-1]][1]
+            prev = text[spans[last[-1]][0]:prev_end].rstrip("\"'”’)] ")
+            setup = prev.endswith(("?", ":"))
+            same_paragraph = "\n" not in text[prev_end:start]
+            run = (same_paragraph and end - start < SHORT_SENTENCE
+                   and all(spans[j][1] - spans[j][0] < SHORT_SENTENCE for j in last))
+            if (setup or run) and end - first_start <= _UNIT_MAX:
+                last.append(i)
+                continue
+        out.append([i])
+    return out
+
+
+@dataclass(frozen=True)
+class _Sentence:
+    """What the features need of one sentence, computed once per question."""
+
+    counts: dict[str, int]  # occurrences of each question term in it
+    n_tokens: int
+    cover: float  # idf-weighted share of the question's terms in it
+    typed: bool  # holds the expected answer type
+    years: frozenset[str]
+    asks: bool
+
+
+def windows(question: Question, vector: np.ndarray, hits: Sequence[Hit], rows, titles: dict[str, str],
+            doc_lengths: dict[str, int], repeated: set[str] = frozenset()) -> list[Window]:
+    """Every window of the hits' chunks, with its features.
+
+    Args:
+        rows: the sentence rows (`rag.store.SentenceRow`) of the hits' chunks, with vectors.
+        titles / doc_lengths: per document path.
+        repeated: keys of sentences repeated across documents (`repeated_sentences`).
+    """
+    by_chunk: dict[str, list] = defaultdict(list)
+    for r in rows:
+        by_chunk[r.chunk_id].append(r)
+    spans: list[tuple[str, int, int, int, str]] = []  # path, start, end, chunk start, chunk text
+    features: list[list[float]] = []
+    seen: set[str] = set()  # every term of every window and title: what the candidates hold together
+    for rank, hit in enumerate(hits):
+        chunk = hit.chunk
+        mine = sorted(by_chunk.get(chunk.id, ()), key=lambda r: r.start)
+        if not mine:
+            continue
+        sims = (np.stack([r.vector for r in mine]) @ vector).tolist()
+        local = [(r.start - chunk.start, r.end - chunk.start) for r in mine]
+        content = [not is_non_content(chunk.text[a:b], repeated) for a, b in local]
+        sentences = [_sentence(question, chunk.text[a:b]) if ok else None for (a, b), ok in zip(local, content)]
+        # Units are built over runs of content sentences: non-content breaks a window.
+        runs: list[list[int]] = []
+        for i, ok in enumerate(content):
+            if ok and runs and runs[-1][-1] == i - 1:
+                runs[-1].append(i)
+            elif ok:
+                runs.append([i])
+        title = titles.get(chunk.path, "")
+        title_terms = set(tokenize(title)) & set(question.terms)
+        title_years = years(title)
+        seen |= title_terms
+        length = max(doc_lengths.get(chunk.path, 1), 1)
+        for run in runs:
+            groups = [[run[j] for j in g] for g in units(chunk.text, [local[i] for i in run])]
+            for a in range(len(groups)):
+                for b in range(a, min(a + MAX_UNITS, len(groups))):
+                    idx = [i for g in groups[a:b + 1] for i in g]
+                    start, end = mine[idx[0]].start, mine[idx[-1]].end
+                    if end - start > MAX_WINDOW_CHARS and b > a:
+                        break
+                    parts = [sentences[i] for i in idx]
+                    spans.append((chunk.path, start, end, chunk.start, chunk.text))
+                    features.append(_features(question, parts, title_terms, title_years, [sims[i] for i in idx],
+                                              rank, hit.similarity, min(start / length, 1.0),
+                                              idx[0] == 0 and chunk.start == 0, b - a + 1, end - start))
+                    seen.update(*(p.counts for p in parts))
+    if not features:
+        return []
+    matrix = np.array(features)
+    matrix[:, _POOL] = question.cover(seen)
+    for gap, of in _GAPS:
+        matrix[:, gap] = matrix[:, of] - matrix[:, of].max()
+    return [Window(path, start, end, chunk_start, text, tuple(row.tolist()))
+            for (path, start, end, chunk_start, text), row in zip(spans, matrix)]
+
+
+_GAPS = [(FEATURES.index(gap), FEATURES.index(of)) for gap, of in
+         (("sent_gap", "sent_max"), ("cover_gap", "idf_cover"), ("chunk_gap", "chunk_sim"))]
+_POOL = FEATURES.index("pool_cover")
+
+
+def _sentence(q: Question, text: str) -> _Sentence:
+    tokens = tokenize(text)
+    wanted = set(q.terms)
+    counts: dict[str, int] = defaultdict(int)
+    for t in tokens:
+        if t in wanted:
+            counts[t] += 1
+    return _Sentence(dict(counts), len(tokens), q.cover(set(counts)),
+                     bool(q.expects) and has_type(text, q.expects), frozenset(years(text)), "?" in text)
+
+
+def _features(q: Question, parts: list[_Sentence], title_terms: set[str], title_years: set[str],
+              sims: list[float], rank: int, chunk_sim: float, position: float, opens: bool, n_units: int,
+              chars: int) -> list[float]:
+    """One window's row of FEATURES (the pool and gap columns are filled in once all rows exist)."""
+    counts: dict[str, int] = defaultdict(int)
+    for p in parts:
+        for t, n in p.counts.items():
+            counts[t] += n
+    present = set(counts)
+    n_tokens = sum(p.n_tokens for p in parts)
+    norm = 1.2 * (0.25 + 0.75 * n_tokens / max(q.bm25_avg_len, 1.0))
+    bm25 = sum(w * counts[t] * 2.2 / (counts[t] + norm) for t, w in zip(q.terms, q.idf) if counts.get(t))
+    cover = q.cover(present)
+    covers = [p.cover for p in parts]
+    typed = any(p.typed for p in parts)
+    hit, miss = (float(typed), float(not typed)) if q.expects else (0.0, 0.0)
+    held = set().union(title_years, *(p.years for p in parts))
+    year_miss = float(bool(q.years) and not (q.years & held))
+    best = max(sims)
+    return [best, sum(sims) / len(sims), sims[0], sims[-1], float(sims[0] == best and len(sims) > 1),
+            0.0, 0.0, 0.0, float(chunk_sim), 1.0 / (1 + rank),
+            cover, q.cover(present | title_terms), max(covers), cover - covers[0] if len(covers) > 1 else 0.0,
+            bm25 / (1 + bm25), q.unknown_share, 0.0, hit, miss, year_miss, float(any(p.asks for p in parts)),
+            position, float(opens), float(n_units), math.log(chars + 1)]
