@@ -1,9 +1,9 @@
 """Stage 6c: choose the windows to quote, and prove each one verbatim.
 
 The scored windows (`rag.evidence`, `rag.scoring`) are taken best first while they
-fit the character budget and stay within a factor of the best one's probability; a
-window overlapping one already taken is skipped, and one that repeats it (a
-near-duplicate document) is not shown again but named as "also in". Every quote is
+fit the character budget (whether to answer at all was decided on the best one's
+probability); a window overlapping one already taken is skipped, and one that repeats
+it (a near-duplicate document) is not shown again but named as "also in". Every quote is
 checked against its file on disk: `text[start:end] == quote`, else it is dropped and
 never shown.
 """
@@ -18,9 +18,6 @@ from pathlib import Path
 from .errors import VerificationError
 from .evidence import Window
 
-# A quote is shown only while its probability is at least this share of the best one's:
-# weak windows do not pad an answer whose best evidence is strong.
-RELATIVE_FLOOR = 0.1
 SHARED_RUN = 0.5  # windows of two documents sharing a run this long (of the shorter) are one passage
 _PLAIN = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"})
 
@@ -33,9 +30,8 @@ def select(windows: list[Window], max_quotes: int, budget: int, near_duplicate: 
     ranked = sorted(windows, key=lambda w: (-w.score, w.path, w.start))
     chosen: list[Window] = []
     used = 0
-    best = ranked[0].score if ranked else 0.0
     for cand in ranked:
-        if len(chosen) >= max_quotes or cand.score < best * RELATIVE_FLOOR:
+        if len(chosen) >= max_quotes:
             break
         if any(q.path == cand.path and q.start < cand.end and cand.start < q.end for q in chosen):
             continue

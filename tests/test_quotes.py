@@ -117,12 +117,14 @@ def window(path: str, start: int, end: int, score: float, text: str) -> Window:
     return Window(path, start, end, start, text, (), score)
 
 
-def test_selection_puts_the_best_window_first_and_skips_overlaps_and_weak_ones():
+def test_selection_puts_the_best_window_first_and_skips_overlaps():
     best = window("a.txt", 100, 160, 0.9, "x" * 60)
     overlapping = window("a.txt", 120, 200, 0.8, "y" * 80)
     other = window("b.txt", 0, 50, 0.6, "z" * 50)
-    weak = window("c.txt", 0, 40, 0.05, "w" * 40)  # under RELATIVE_FLOOR of the best
-    assert select([weak, other, overlapping, best], max_quotes=3, budget=600, near_duplicate=0.9) == [best, other]
+    third = window("c.txt", 0, 40, 0.05, "w" * 40)
+    fourth = window("d.txt", 0, 40, 0.04, "v" * 40)
+    chosen = select([fourth, third, other, overlapping, best], max_quotes=3, budget=600, near_duplicate=0.9)
+    assert chosen == [best, other, third]
 
 
 def test_selection_keeps_the_budget_and_folds_near_duplicates():

@@ -26,6 +26,11 @@ def test_the_weights_file_reproduces_from_its_script():
     assert refitted["cross_validation"] == committed["cross_validation"]
 
 
+def test_the_calibrated_threshold_met_its_targets_out_of_fold():
+    cv = json.loads(WEIGHTS.read_text(encoding="utf-8"))["cross_validation"]
+    assert cv["answerable_hit"] >= 0.9 and cv["unanswerable_abstained"] >= 0.5
+
+
 def test_probabilities_rise_with_the_evidence():
     scorer = LogisticScorer.load()
     weak = dict.fromkeys(FEATURES, 0.0) | {"units": 1.0, "log_chars": 4.5, "chunk_rank": 0.2}
