@@ -17,7 +17,7 @@ from . import answer as compose
 from .config import Settings
 from .embedding import Embedder
 from .errors import ConfigError, IndexCorrupt, QuestionError
-from .evidence import FEATURES, Question, Window, expected_type, windows, years
+from .evidence import FEATURES, QUESTION_FRAME, Question, Window, expected_type, windows, years
 from .indexing import IngestReport, Progress, _load_keyword, check_identity, ingest, load_repeated
 from .keyword import KeywordIndex, tokenize
 from .query import Query, SourceRef, Sources, interpret
@@ -137,7 +137,7 @@ class Engine:
 
     def question(self, text: str) -> Question:
         """What the evidence features need to know about a question (its terms' idf, the type it expects)."""
-        terms = list(dict.fromkeys(tokenize(text)))
+        terms = list(dict.fromkeys(t for t in tokenize(text) if t not in QUESTION_FRAME))
         idf, known = self.keyword.idf(terms)
         return Question(text, tuple(terms), tuple(idf), tuple(known), expected_type(text), frozenset(years(text)),
                         self.keyword.mean_length)

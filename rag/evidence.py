@@ -40,6 +40,12 @@ REPEATED_IN = 3  # a sentence in at least this many documents is boilerplate (tw
 _HEADING_MAX = 60
 _CLOSES = (".", "!", "?", "…", ":", ";")
 _URL = re.compile(r"(https?://|www\.)\S+", re.I)
+# Words that frame a question rather than name what it asks about ("Describe the key points the
+# document outlines"): the evidence is not expected to contain them. English question phrasing,
+# not any corpus's vocabulary.
+QUESTION_FRAME = frozenset("""according describe described explain explained significance significant passage
+document text article given mention mentioned outline outlined discuss discussed state stated tell key main
+summarize summarise""".split())
 _PAGE = re.compile(r"^\W*(page\s*)?\d{1,4}\W*(of\s+\d+\W*)?$", re.I)
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 
