@@ -10,9 +10,9 @@ sentences belong together:
 * consecutive short sentences of one paragraph ("Day 2 is stasis. Followed by
   irrelevance. Followed by death.") form one unit, so a run is never cut in the middle.
 
-Non-content sentences never enter a window (they may stay in the index): headings and
-bare lines without closing punctuation, file headers and source lines (a URL), page
-markers, and sentences repeated in many documents (signatures, sign-offs), which
+Non-content sentences never enter a window (they may stay in the index): headings
+(markdown's, and bare lines without closing punctuation), file headers and source lines
+(a URL), page markers, and sentences repeated in many documents (signatures, sign-offs), which
 `repeated_sentences` finds from their frequency across the corpus at indexing time.
 
 Each window gets the features of `FEATURES`, which a `rag.scoring.Scorer` turns into the
@@ -46,6 +46,7 @@ _URL = re.compile(r"(https?://|www\.)\S+", re.I)
 QUESTION_FRAME = frozenset("""according describe described explain explained significance significant passage
 document text article given mention mentioned outline outlined discuss discussed state stated tell key main
 summarize summarise""".split())
+_MARKDOWN_HEADING = re.compile(r"^#{1,6}\s")
 _PAGE = re.compile(r"^\W*(page\s*)?\d{1,4}\W*(of\s+\d+\W*)?$", re.I)
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 
@@ -115,11 +116,11 @@ def is_non_content(text: str, repeated: set[str] = frozenset()) -> bool:
     """A sentence that is structure, not evidence.
 
     >>> [is_non_content(t) for t in ("Author: A. Writer", "Source: https://x.org/a.pdf", "[Page 5]",
-    ...                              "- 12 -", "Sincerely,", "Day 2 is stasis.")]
-    [True, True, True, True, True, False]
+    ...                              "- 12 -", "Sincerely,", "## Notes on the 2019 plan.", "Day 2 is stasis.")]
+    [True, True, True, True, True, True, False]
     """
     stripped = text.strip()
-    if not normalized(stripped) or is_heading(stripped) or _PAGE.match(stripped):
+    if not normalized(stripped) or is_heading(stripped) or _PAGE.match(stripped) or _MARKDOWN_HEADING.match(stripped):
         return True
     urls = sum(len(m.group()) for m in _URL.finditer(stripped))
     if urls and urls >= len(stripped) / 3:  # a source line: mostly an address

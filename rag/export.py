@@ -73,7 +73,8 @@ def _citation(q: Quote, names: Mapping[str, str]) -> str:
 
 
 def _abstention(answer: Answer) -> str:
-    text = "_No answer: no passage in the documents answers this._"
+    text = ("_No answer: the documents say nothing about " + " or ".join(map(plain, answer.uncovered)) + "._"
+            if answer.uncovered else "_No answer: no passage in the documents answers this._")
     if answer.suggestions:
         text += " Closest documents: " + "; ".join(plain(s) for s in answer.suggestions) + "."
     return text

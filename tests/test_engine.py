@@ -86,6 +86,34 @@ def test_comparison_quotes_each_side_from_its_own_documents(answers):
             assert f"No passage in {side.label}" in answer.answer.replace("\\", "")
 
 
+def test_a_year_no_passage_holds_is_named_instead_of_quoting_another_year(engine):
+    answer = engine.ask("What did the 2031 letter promise shareholders about the long term?")
+    assert answer.abstained and answer.uncovered == ("2031",) and not answer.citations
+    assert "say nothing about **2031**" in answer.answer
+    assert not engine.ask("What did the 1997 letter promise shareholders about the long term?").uncovered
+
+
+def test_headers_page_markers_and_headings_are_never_quoted(answers, engine):
+    asked = [*answers.values(), engine.ask("Who is the author of the 1997 letter?")]
+    for answer in asked:
+        for quote in answer.citations:
+            assert not any(line.strip().startswith(("Author:", "[Page", "#")) for line in quote.text.splitlines())
+
+
+def test_quotes_come_best_first_within_a_source_and_across_sources(answers):
+    for answer in answers.values():
+        if answer.kind != "fact":
+            continue
+        scores = [q.score for q in answer.citations]
+        firsts = {}
+        for q in answer.citations:
+            firsts.setdefault(q.path, q.score)
+            mine = [c.score for c in answer.citations if c.path == q.path]
+            assert mine == sorted(mine, reverse=True)
+        assert list(firsts.values()) == sorted(firsts.values(), reverse=True)
+        assert not scores or max(scores) == scores[0]
+
+
 def test_off_topic_question_abstains_with_suggestions(engine):
     answer = engine.ask(OFF_TOPIC)
     assert answer.abstained and answer.citations == ()
