@@ -93,6 +93,7 @@ class KeywordIndex:
             self._rows_of.setdefault(path, []).append(i)
         self._csc = self.matrix.tocsc()
         lengths = np.asarray(self.matrix.sum(axis=1)).ravel()
+        self._mean_length = float(lengths.mean()) if n else 1.0
         self._norm = _K1 * (1 - _B + _B * lengths / max(lengths.mean(), 1.0)) if n else lengths
         df = np.diff(self._csc.indptr)
         self._idf = np.log(1 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
@@ -107,7 +108,7 @@ class KeywordIndex:
     @property
     def mean_length(self) -> float:
         """Mean number of terms in a chunk."""
-        return float(self.matrix.sum() / self.matrix.shape[0]) if self.matrix.shape[0] else 1.0
+        return self._mean_length
 
     def chunk_ids(self, paths: tuple[str, ...]) -> set[str]:
         """Ids of the chunks of the given documents."""

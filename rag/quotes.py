@@ -28,47 +28,41 @@ def select(windows: list[Window], max_quotes: int, budget: int, near_duplicate: 
     The best window is always kept (windows are capped in length when they are cut).
     """
     ranked = sorted(windows, key=lambda w: (-w.score, w.path, w.start))
-    chosen: list[Window] = []
+    chosen: list[tuple[Window, tuple[set, set]]] = []  # with each one's words and five-word runs
     used = 0
     for cand in ranked:
         if len(chosen) >= max_quotes:
             break
-        if any(q.path == cand.path and q.start < cand.end and cand.start < q.end for q in chosen):
+        if any(q.path == cand.path and q.start < cand.end and cand.start < q.end for q, _ in chosen):
             continue
-        words = _words(cand.text)
-        twin = next((i for i, q in enumerate(chosen)
-                     if _overlap(words, _words(q.text)) >= near_duplicate or _shared_run(cand.text, q.text)), None)
+        mine = _words_and_runs(cand.text)
+        twin = next((i for i, (_, theirs) in enumerate(chosen) if _same_passage(mine, theirs, near_duplicate)), None)
         if twin is not None:
-            if cand.path != chosen[twin].path and cand.path not in chosen[twin].also_in:
-                chosen[twin] = replace(chosen[twin], also_in=chosen[twin].also_in + (cand.path,))
+            q, theirs = chosen[twin]
+            if cand.path != q.path and cand.path not in q.also_in:
+                chosen[twin] = (replace(q, also_in=q.also_in + (cand.path,)), theirs)
             continue
         length = cand.end - cand.start
         if chosen and used + length > budget:
             continue
-        chosen.append(cand)
+        chosen.append((cand, mine))
         used += length
-    return chosen
+    return [q for q, _ in chosen]
 
 
-def _words(text: str) -> set[str]:
-    return set(re.findall(r"\w+", text.translate(_PLAIN).lower()))
-
-
-def _shared_run(a: str, b: str) -> bool:
-    """Whether two windows share at least SHARED_RUN of the shorter one's runs of five words:
-    the same passage in a near-duplicate document, with different sentences around it."""
-    sa, sb = _shingles(a), _shingles(b)
-    return bool(sa and sb) and len(sa & sb) >= SHARED_RUN * min(len(sa), len(sb))
-
-
-def _shingles(text: str) -> set[tuple[str, ...]]:
+def _words_and_runs(text: str) -> tuple[set[str], set[tuple[str, ...]]]:
     words = re.findall(r"\w+", text.translate(_PLAIN).lower())
-    return {tuple(words[i:i + 5]) for i in range(len(words) - 4)}
+    return set(words), {tuple(words[i:i + 5]) for i in range(len(words) - 4)}
 
 
-def _overlap(a: set[str], b: set[str]) -> float:
-    """How much of the smaller word set the other holds: a window inside a longer one of a copy counts."""
-    return len(a & b) / min(len(a), len(b)) if a and b else 0.0
+def _same_passage(a: tuple[set, set], b: tuple[set, set], near_duplicate: float) -> bool:
+    """Two windows quote one passage when the smaller word set is (nearly) inside the other, or when
+    they share SHARED_RUN of the shorter one's runs of five words: the same passage in a
+    near-duplicate document, with different sentences around it."""
+    (wa, ra), (wb, rb) = a, b
+    if wa and wb and len(wa & wb) / min(len(wa), len(wb)) >= near_duplicate:
+        return True
+    return bool(ra and rb) and len(ra & rb) >= SHARED_RUN * min(len(ra), len(rb))
 
 
 class DocumentTexts:
