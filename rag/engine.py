@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -69,6 +68,7 @@ class Engine:
         self._titles = {d.path: d.title for d in self.catalog}
         # A document's length, estimated from its chunk count: windows know where they sit in it.
         self._lengths = {d.path: d.chunks * settings.chunk_chars for d in self.catalog}
+        self._path_order = np.argsort(np.argsort([d.path for d in self.catalog], kind="stable"))
         self._doc_vectors = (np.stack([d.vector for d in self.catalog]) if self.catalog
                              else np.zeros((0, embedder.dim), dtype=np.float32))
         self.texts = DocumentTexts()
@@ -151,10 +151,8 @@ class Engine:
         """
         hits = retrieve(text, vector, self.store, self.keyword, s, paths, k)
         rows = self.store.sentence_rows([h.chunk for h in hits])
-        found = windows(self.question(topic or text), vector, hits, rows, self._titles, self._lengths,
-                        self.repeated)
-        scores = self.scorer.probabilities(np.array([w.features for w in found]))
-        return [replace(w, score=float(p)) for w, p in zip(found, scores)]
+        return windows(self.question(topic or text), vector, hits, rows, self._titles, self._lengths,
+                       self.repeated, self.scorer.probabilities)
 
     def _evidence(self, text: str, vector, s: Settings, paths: tuple[str, ...] | None, k: int,
                   max_quotes: int, budget: int, topic: str | None = None):
@@ -201,8 +199,12 @@ class Engine:
         Computed from the catalog in memory, so it is exact and the same on every store.
         """
         similarity = np.round(self._doc_vectors @ vector, 6)
-        ranked = sorted(range(len(self.catalog)), key=lambda i: (-similarity[i], self.catalog[i].path))
-        return tuple(dict.fromkeys(self.catalog[i].title for i in ranked))[:_SUGGESTIONS]
+        titles: dict[str, None] = {}
+        for i in np.lexsort((self._path_order, -similarity)):  # best first; ties by path
+            titles.setdefault(self.catalog[i].title)
+            if len(titles) == _SUGGESTIONS:
+                break
+        return tuple(titles)
 
     def _number(self, found, side: Side | None, start: int = 1) -> list[Quote]:
         """Number quotes best first: sources ordered by their best quote, and the best quote first in its source."""

@@ -21,10 +21,9 @@ probability that the window answers the question. Pure functions, no model, no s
 from __future__ import annotations
 
 import hashlib
-import math
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -86,7 +85,11 @@ def normalized(text: str) -> str:
 
 
 def sentence_key(text: str) -> str:
-    return hashlib.sha1(normalized(text).encode()).hexdigest()[:16]
+    return _key(normalized(text))
+
+
+def _key(words: str) -> str:
+    return hashlib.sha1(words.encode()).hexdigest()[:16]
 
 
 def repeated_sentences(documents: Iterable[Sequence[str]], min_documents: int = REPEATED_IN) -> set[str]:
@@ -120,12 +123,13 @@ def is_non_content(text: str, repeated: set[str] = frozenset()) -> bool:
     [True, True, True, True, True, True, False]
     """
     stripped = text.strip()
-    if not normalized(stripped) or is_heading(stripped) or _PAGE.match(stripped) or _MARKDOWN_HEADING.match(stripped):
+    words = normalized(stripped)
+    if not words or is_heading(stripped) or _PAGE.match(stripped) or _MARKDOWN_HEADING.match(stripped):
         return True
     urls = sum(len(m.group()) for m in _URL.finditer(stripped))
     if urls and urls >= len(stripped) / 3:  # a source line: mostly an address
         return True
-    return bool(repeated) and sentence_key(stripped) in repeated
+    return bool(repeated) and _key(words) in repeated
 
 
 # --- answer types -----------------------------------------------------------------------------
@@ -213,7 +217,7 @@ class Window:
     end: int
     chunk_start: int  # the indexed chunk holding the window:
     chunk_text: str  # what the file said at indexing time, to verify the quote against
-    features: tuple[float, ...]
+    features: np.ndarray  # its row of FEATURES
     score: float = 0.0  # probability that the window answers the question (set by the scorer)
     also_in: tuple[str, ...] = field(default=())
 
@@ -247,115 +251,156 @@ def units(text: str, spans: Sequence[tuple[int, int]]) -> list[list[int]]:
     return out
 
 
-@dataclass(frozen=True)
-class _Sentence:
-    """What the features need of one sentence, computed once per question."""
-
-    counts: dict[str, int]  # occurrences of each question term in it
-    n_tokens: int
-    cover: float  # idf-weighted share of the question's terms in it
-    typed: bool  # holds the expected answer type
-    years: frozenset[str]
-    asks: bool
-
-
 def windows(question: Question, vector: np.ndarray, hits: Sequence[Hit], rows, titles: dict[str, str],
-            doc_lengths: dict[str, int], repeated: set[str] = frozenset()) -> list[Window]:
-    """Every window of the hits' chunks, with its features.
+            doc_lengths: dict[str, int], repeated: set[str] = frozenset(),
+            score: Callable[[np.ndarray], np.ndarray] | None = None) -> list[Window]:
+    """Every window of the hits' chunks, with its features (and its score, given `score`).
 
     Args:
         rows: the sentence rows (`rag.store.SentenceRow`) of the hits' chunks, with vectors.
         titles / doc_lengths: per document path.
         repeated: keys of sentences repeated across documents (`repeated_sentences`).
+        score: the scorer's probabilities for a matrix of feature rows (`rag.scoring.Scorer`).
     """
     by_chunk: dict[str, list] = defaultdict(list)
     for r in rows:
         by_chunk[r.chunk_id].append(r)
+    terms = {t: j for j, t in enumerate(question.terms)}
+    sentences = _Sentences(len(terms))
     spans: list[tuple[str, int, int, int, str]] = []  # path, start, end, chunk start, chunk text
-    features: list[list[float]] = []
-    seen: set[str] = set()  # every term of every window and title: what the candidates hold together
+    bounds: list[tuple[int, int]] = []  # each window's sentences: [first, last + 1) in `sentences`
+    scalars: list[tuple[int, float, float, float, float, float]] = []  # chunk #, rank, chunk sim, position...
+    title_rows: list[np.ndarray] = []  # per chunk: which question terms its document's title holds
+    title_year = []  # ... and whether the title names a year the question asks about
+    vectors = []
     for rank, hit in enumerate(hits):
         chunk = hit.chunk
         mine = sorted(by_chunk.get(chunk.id, ()), key=lambda r: r.start)
         if not mine:
             continue
-        sims = (np.stack([r.vector for r in mine]) @ vector).tolist()
-        local = [(r.start - chunk.start, r.end - chunk.start) for r in mine]
-        content = [not is_non_content(chunk.text[a:b], repeated) for a, b in local]
-        sentences = [_sentence(question, chunk.text[a:b]) if ok else None for (a, b), ok in zip(local, content)]
-        # Units are built over runs of content sentences: non-content breaks a window.
-        runs: list[list[int]] = []
-        for i, ok in enumerate(content):
-            if ok and runs and runs[-1][-1] == i - 1:
-                runs[-1].append(i)
-            elif ok:
-                runs.append([i])
+        first = len(sentences)
+        content = []
+        for r in mine:
+            text = chunk.text[r.start - chunk.start:r.end - chunk.start]
+            content.append(not is_non_content(text, repeated))
+            sentences.add(question, terms, text if content[-1] else "")
+            vectors.append(r.vector)
         title = titles.get(chunk.path, "")
-        title_terms = set(tokenize(title)) & set(question.terms)
-        title_years = years(title)
-        seen |= title_terms
+        in_title = set(tokenize(title))
+        title_rows.append(np.array([t in in_title for t in question.terms], dtype=bool))
+        title_year.append(bool(question.years & years(title)))
         length = max(doc_lengths.get(chunk.path, 1), 1)
-        for run in runs:
-            groups = [[run[j] for j in g] for g in units(chunk.text, [local[i] for i in run])]
+        local = [(r.start - chunk.start, r.end - chunk.start) for r in mine]
+        for run in _runs(content):
+            groups = units(chunk.text, [local[i] for i in run])
             for a in range(len(groups)):
                 for b in range(a, min(a + MAX_UNITS, len(groups))):
-                    idx = [i for g in groups[a:b + 1] for i in g]
-                    start, end = mine[idx[0]].start, mine[idx[-1]].end
+                    i, j = run[groups[a][0]], run[groups[b][-1]]
+                    start, end = mine[i].start, mine[j].end
                     if end - start > MAX_WINDOW_CHARS and b > a:
                         break
-                    parts = [sentences[i] for i in idx]
                     spans.append((chunk.path, start, end, chunk.start, chunk.text))
-                    features.append(_features(question, parts, title_terms, title_years, [sims[i] for i in idx],
-                                              rank, hit.similarity, min(start / length, 1.0),
-                                              idx[0] == 0 and chunk.start == 0, b - a + 1, end - start))
-                    seen.update(*(p.counts for p in parts))
-    if not features:
+                    bounds.append((first + i, first + j + 1))
+                    scalars.append((len(title_rows) - 1, rank, hit.similarity, min(start / length, 1.0),
+                                    float(i == 0 and chunk.start == 0), b - a + 1, end - start))
+    if not spans:
         return []
-    matrix = np.array(features)
-    matrix[:, _POOL] = question.cover(seen)
-    for gap, of in _GAPS:
-        matrix[:, gap] = matrix[:, of] - matrix[:, of].max()
-    return [Window(path, start, end, chunk_start, text, tuple(row.tolist()))
-            for (path, start, end, chunk_start, text), row in zip(spans, matrix)]
+    sims = np.stack(vectors) @ vector
+    matrix = _matrix(question, sentences, sims, np.array(bounds), np.array(scalars, dtype=np.float64),
+                     np.array(title_rows), np.array(title_year))
+    scores = score(matrix) if score is not None else np.zeros(len(spans))
+    return [Window(path, start, end, chunk_start, text, row, float(p))
+            for (path, start, end, chunk_start, text), row, p in zip(spans, matrix, scores)]
 
 
-_GAPS = [(FEATURES.index(gap), FEATURES.index(of)) for gap, of in
-         (("sent_gap", "sent_max"), ("cover_gap", "idf_cover"), ("chunk_gap", "chunk_sim"))]
-_POOL = FEATURES.index("pool_cover")
+def _runs(flags: list[bool]) -> list[list[int]]:
+    """The runs of consecutive true flags, as index lists.
+
+    >>> _runs([True, True, False, True])
+    [[0, 1], [3]]
+    """
+    out: list[list[int]] = []
+    for i, ok in enumerate(flags):
+        if ok and out and out[-1][-1] == i - 1:
+            out[-1].append(i)
+        elif ok:
+            out.append([i])
+    return out
 
 
-def _sentence(q: Question, text: str) -> _Sentence:
-    tokens = tokenize(text)
-    wanted = set(q.terms)
-    counts: dict[str, int] = defaultdict(int)
-    for t in tokens:
-        if t in wanted:
-            counts[t] += 1
-    return _Sentence(dict(counts), len(tokens), q.cover(set(counts)),
-                     bool(q.expects) and has_type(text, q.expects), frozenset(years(text)), "?" in text)
+class _Sentences:
+    """Per sentence of the candidate chunks, what the features need (non-content ones stay empty)."""
+
+    def __init__(self, n_terms: int):
+        self.n_terms = n_terms
+        self.counts: list[list[int]] = []  # occurrences of each question term
+        self.n_tokens: list[int] = []
+        self.typed: list[bool] = []  # holds the expected answer type
+        self.year: list[bool] = []  # names a year the question asks about
+        self.asks: list[bool] = []
+
+    def __len__(self) -> int:
+        return len(self.n_tokens)
+
+    def add(self, q: Question, terms: dict[str, int], text: str) -> None:
+        counts = [0] * self.n_terms
+        tokens = tokenize(text) if text else []
+        for t in tokens:
+            j = terms.get(t)
+            if j is not None:
+                counts[j] += 1
+        self.counts.append(counts)
+        self.n_tokens.append(len(tokens))
+        self.typed.append(bool(text) and bool(q.expects) and has_type(text, q.expects))
+        self.year.append(bool(text) and bool(q.years & years(text)))
+        self.asks.append("?" in text)
 
 
-def _features(q: Question, parts: list[_Sentence], title_terms: set[str], title_years: set[str],
-              sims: list[float], rank: int, chunk_sim: float, position: float, opens: bool, n_units: int,
-              chars: int) -> list[float]:
-    """One window's row of FEATURES (the pool and gap columns are filled in once all rows exist)."""
-    counts: dict[str, int] = defaultdict(int)
-    for p in parts:
-        for t, n in p.counts.items():
-            counts[t] += n
-    present = set(counts)
-    n_tokens = sum(p.n_tokens for p in parts)
-    norm = 1.2 * (0.25 + 0.75 * n_tokens / max(q.bm25_avg_len, 1.0))
-    bm25 = sum(w * counts[t] * 2.2 / (counts[t] + norm) for t, w in zip(q.terms, q.idf) if counts.get(t))
-    cover = q.cover(present)
-    covers = [p.cover for p in parts]
-    typed = any(p.typed for p in parts)
-    hit, miss = (float(typed), float(not typed)) if q.expects else (0.0, 0.0)
-    held = set().union(title_years, *(p.years for p in parts))
-    year_miss = float(bool(q.years) and not (q.years & held))
-    best = max(sims)
-    return [best, sum(sims) / len(sims), sims[0], sims[-1], float(sims[0] == best and len(sims) > 1),
-            0.0, 0.0, 0.0, float(chunk_sim), 1.0 / (1 + rank),
-            cover, q.cover(present | title_terms), max(covers), cover - covers[0] if len(covers) > 1 else 0.0,
-            bm25 / (1 + bm25), q.unknown_share, 0.0, hit, miss, year_miss, float(any(p.asks for p in parts)),
-            position, float(opens), float(n_units), math.log(chars + 1)]
+def _matrix(q: Question, s: _Sentences, sims: np.ndarray, bounds: np.ndarray, scalars: np.ndarray,
+            title_terms: np.ndarray, title_year: np.ndarray) -> np.ndarray:
+    """The FEATURES of every window at once, from per-sentence arrays and each window's sentence range."""
+    lo, hi = bounds[:, 0], bounds[:, 1]
+    n = (hi - lo).astype(np.float64)
+    chunk = scalars[:, 0].astype(int)
+    idf = np.asarray(q.idf, dtype=np.float64)
+    total = idf.sum()
+    weights = idf / total if total else np.zeros_like(idf)
+
+    def summed(values: np.ndarray) -> np.ndarray:  # sum over each window's sentences
+        prefix = np.concatenate([np.zeros((1,) + values.shape[1:]), np.cumsum(values, axis=0, dtype=np.float64)])
+        return prefix[hi] - prefix[lo]
+
+    def peak(values: np.ndarray) -> np.ndarray:  # max over each window's sentences
+        return np.maximum.reduceat(np.append(values, 0.0), np.ravel(bounds))[::2]
+
+    counts = np.array(s.counts, dtype=np.float64).reshape(len(s), len(idf))
+    sentence_cover = (counts > 0) @ weights
+    window_counts = summed(counts)
+    present = window_counts > 0
+    cover = present @ weights
+    first_cover = sentence_cover[lo]
+    tokens = summed(np.array(s.n_tokens, dtype=np.float64))
+    norm = 1.2 * (0.25 + 0.75 * tokens / max(q.bm25_avg_len, 1.0))
+    bm25 = (idf * window_counts * 2.2 / (window_counts + norm[:, None])).sum(axis=1)
+    best = peak(sims)
+    typed = summed(np.array(s.typed, dtype=np.float64)) > 0
+    held_year = (summed(np.array(s.year, dtype=np.float64)) > 0) | title_year[chunk]
+    pool = (counts.sum(axis=0) > 0) | title_terms.any(axis=0)
+    columns = {
+        "sent_max": best, "sent_mean": summed(sims) / n, "sent_first": sims[lo], "sent_last": sims[hi - 1],
+        "match_first": ((sims[lo] == best) & (n > 1)).astype(float),
+        "chunk_sim": scalars[:, 2], "chunk_rank": 1.0 / (1 + scalars[:, 1]),
+        "idf_cover": cover, "idf_cover_title": (present | title_terms[chunk]) @ weights,
+        "sent_cover": peak(sentence_cover), "rest_cover": np.where(n > 1, cover - first_cover, 0.0),
+        "bm25": bm25 / (1 + bm25), "unknown_terms": np.full(len(n), q.unknown_share),
+        "pool_cover": np.full(len(n), float(pool @ weights)),
+        "type_hit": (typed if q.expects else np.zeros(len(n), bool)).astype(float),
+        "type_miss": (~typed if q.expects else np.zeros(len(n), bool)).astype(float),
+        "year_miss": (~held_year if q.years else np.zeros(len(n), bool)).astype(float),
+        "asks": (summed(np.array(s.asks, dtype=np.float64)) > 0).astype(float),
+        "position": scalars[:, 3], "first_sentence": scalars[:, 4], "units": scalars[:, 5],
+        "log_chars": np.log(scalars[:, 6] + 1),
+    }
+    for gap, of in (("sent_gap", "sent_max"), ("cover_gap", "idf_cover"), ("chunk_gap", "chunk_sim")):
+        columns[gap] = columns[of] - columns[of].max()
+    return np.column_stack([columns[name] for name in FEATURES])
