@@ -11,22 +11,18 @@ viewer, as HTML built by `rag.viewer`, which escapes every character.
 from __future__ import annotations
 
 import threading
-import time
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import streamlit as st
 
 from rag import Answer, ConfigError, IndexMissing, QuestionError, RagError, Settings, StoreUnavailable, Turn
-from rag.answer import escape_markdown, quote_line, source_line
+from rag.answer import escape_markdown, quote_html, source_line, text_html
 from rag.export import conversation_markdown
 from rag.feedback import FeedbackStore
 from rag.uploads import ACCEPTED, MAX_UPLOAD_BYTES, UPLOAD_FOLDER, save_upload
 from rag.viewer import document_html, passage_html
 
-STREAM_WORDS = 4  # words added per step while a quote streams in
-STREAM_PAUSE_S = 0.012  # pause between steps: quotes appear progressively, yet a long answer takes < 1 s
 
 
 @dataclass(frozen=True)
@@ -212,18 +208,11 @@ def conversation_tools(settings: Settings, turns: list[ChatTurn], names: dict[st
 
 
 # --- answers --------------------------------------------------------------------------------
-def _paced(line: str) -> Iterator[str]:
-    """A markdown line, a few words at a time (escapes never span a space, so no step breaks one)."""
-    words = line.split(" ")
-    for i in range(0, len(words), STREAM_WORDS):
-        yield " ".join(words[i:i + STREAM_WORDS]) + " "
-        time.sleep(STREAM_PAUSE_S)
-
-
-def show_quotes(quotes, names: dict[str, str], stream: bool, heading: str = "") -> None:
+def show_quotes(quotes, names: dict[str, str], heading: str = "") -> None:
     """Quotes grouped by source (title and author once, then each quote with its [n]).
 
     A source whose title is already the `heading` above it is introduced by its author alone.
+    Quotes are escaped HTML (`rag.answer.quote_html`), so they show exactly as the document has them.
     """
     for path in dict.fromkeys(q.path for q in quotes):
         group = [q for q in quotes if q.path == path]
@@ -231,15 +220,10 @@ def show_quotes(quotes, names: dict[str, str], stream: bool, heading: str = "") 
             st.markdown(source_line(group[0]))
         elif group[0].author:
             st.caption(f"by {escape_markdown(group[0].author)}")
-        for q in group:
-            line = quote_line(q, names)
-            if stream:
-                st.write_stream(_paced(line))
-            else:
-                st.markdown(line)
+        st.html("".join(quote_html(q, names) for q in group))
 
 
-def show_answer(turn: ChatTurn, engine, settings: Settings, names: dict[str, str], stream: bool = False) -> None:
+def show_answer(turn: ChatTurn, engine, settings: Settings, names: dict[str, str]) -> None:
     answer = turn.answer
     if answer.resolved_question and answer.resolved_question != answer.question:
         st.caption(f"Read with the conversation so far: “{escape_markdown(answer.resolved_question)}”")
@@ -251,11 +235,11 @@ def show_answer(turn: ChatTurn, engine, settings: Settings, names: dict[str, str
                 st.markdown(f"##### {escape_markdown(side.label)}")
                 mine = [q for q in answer.citations if q.side == side.label]
                 if mine:
-                    show_quotes(mine, names, stream, heading=side.label)
+                    show_quotes(mine, names, heading=side.label)
                 else:
                     st.info("No evidence: no passage of this source addresses the question.")
     else:
-        show_quotes(answer.citations, names, stream)
+        show_quotes(answer.citations, names)
     show_sources(turn, engine, names)
     st.feedback("thumbs", key=f"feedback-{turn.id}", on_change=save_feedback, args=(settings, turn))
 
@@ -344,18 +328,18 @@ def main() -> None:
                    "name both: “How does *A*'s view differ from *B*'s?”", icon=":material/forum:")
     for turn in turns:
         with st.chat_message("user"):
-            st.markdown(escape_markdown(turn.answer.question))
+            st.html(text_html(turn.answer.question, "rag-question"))
         with st.chat_message("assistant"):
             show_answer(turn, engine, settings, names)
 
     if question is not None:
         with st.chat_message("user"):
-            st.markdown(escape_markdown(question))
+            st.html(text_html(question, "rag-question"))
         with st.chat_message("assistant"):
             turn = ask(question, engine, retrieval, turns)
             if turn is not None:
                 turns.append(turn)
-                show_answer(turn, engine, settings, names, stream=True)
+                show_answer(turn, engine, settings, names)
     with conversation:
         conversation_tools(settings, turns, names)
 

@@ -8,19 +8,24 @@ Corpus text is escaped before it enters markdown, so a document's `# heading`,
 """
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Sequence
 
 from .records import Answer, Quote, Side
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~&])")
+# Markdown's specials, and Streamlit's: "$" opens LaTeX, ":" opens colours (":red[...]") and
+# emoji shortcodes (":smile:"), and starts a bare link ("http://...").
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~&$:])")
 
 
 def escape_markdown(text: str) -> str:
     r"""Make `text` render literally in markdown, on one line.
 
     >>> escape_markdown("# Hi <b>[x](javascript:y)</b>")
-    '\\# Hi \\<b\\>\\[x\\]\\(javascript:y\\)\\</b\\>'
+    '\\# Hi \\<b\\>\\[x\\]\\(javascript\\:y\\)\\</b\\>'
+    >>> escape_markdown("$5 :red[x]")
+    '\\$5 \\:red\\[x\\]'
     """
     return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
 
@@ -35,6 +40,37 @@ def quote_line(q: Quote, names: dict[str, str]) -> str:
     if q.also_in:
         also = " _(also in: " + "; ".join(escape_markdown(names.get(p, p)) for p in q.also_in) + ")_"
     return f"> {escape_markdown(q.text)} [{q.n}]{also}"
+
+
+# Full-contrast body text (the page's own colour), set apart by a rule, not by fading.
+_QUOTE_STYLE = ("margin:0 0 0.75rem 0;padding:0.15rem 0 0.15rem 0.9rem;border-left:3px solid #8a8f98;"
+                "white-space:pre-wrap;color:inherit;font-style:normal")
+
+
+def quote_html(q: Quote, names: dict[str, str]) -> str:
+    """A quote for the page, as HTML with every character escaped.
+
+    Markdown would reshape a quote: Streamlit reads `$...$` as LaTeX, `:material/...:` as an
+    icon and `->` as an arrow, even when escaped. As escaped HTML the reader sees exactly
+    `text[start:end]`.
+
+    >>> quote_html(Quote(1, "a.txt", "A", "", "$5 :red[x] -> <b>", 0, 17, 0.9), {}).split('">', 1)[1]
+    '$5 :red[x] -&gt; &lt;b&gt; <span class="rag-n">[1]</span></blockquote>'
+    """
+    also = ""
+    if q.also_in:
+        also = " <em>(also in: " + "; ".join(html.escape(names.get(p, p)) for p in q.also_in) + ")</em>"
+    return (f'<blockquote class="rag-quote" style="{_QUOTE_STYLE}">{html.escape(q.text)} '
+            f'<span class="rag-n">[{q.n}]</span>{also}</blockquote>')
+
+
+def text_html(text: str, css_class: str) -> str:
+    """Text the page must show exactly as typed or written (a question), as escaped HTML.
+
+    >>> text_html("$x$ -> :smile:", "rag-question")
+    '<div class="rag-question" style="white-space:pre-wrap">$x$ -&gt; :smile:</div>'
+    """
+    return f'<div class="{css_class}" style="white-space:pre-wrap">{html.escape(text)}</div>'
 
 
 def compose_fact(quotes: Sequence[Quote], names: dict[str, str]) -> str:

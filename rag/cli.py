@@ -1,21 +1,59 @@
 """The `rag` command: ingest, ask, eval. A public interface; see DESIGN.md for the contract.
 
-Library errors become one line on stderr and a non-zero exit; never a traceback.
+Library errors become one line on stderr and a non-zero exit; never a traceback. Plain output
+never emits a control character from a document, a file name or the question (an escape sequence
+could retitle or clear the terminal): it is shown escaped. JSON output keeps the text verbatim.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 from pathlib import Path
+from typing import TextIO
 
 from .config import Settings
-from .errors import RagError
+from .errors import ConfigError, RagError
 from .records import Turn
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
+
+# C0 controls but newline and tab, DEL, C1 controls (0x9b is CSI, like ESC [), and lone surrogates
+# (undecodable bytes, which cannot even be encoded for a UTF-8 terminal).
+_UNSAFE_IN_TEXT = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+_UNSAFE_IN_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")  # the same, newline and tab included
+_UNSAFE_IN_JSON = re.compile(r"[\x7f-\x9f\ud800-\udfff]")  # what json.dumps(ensure_ascii=False) leaves raw
+
+
+def terminal_safe(text: str, one_line: bool = False) -> str:
+    r"""`text` with every control character and lone surrogate shown as its Python escape.
+
+    Newlines and tabs stay (they lay out an answer) unless `one_line`.
+
+    >>> terminal_safe("\x1b]0;owned\x07 Day 1\n\x9b2J")
+    '\\x1b]0;owned\\x07 Day 1\n\\x9b2J'
+    >>> terminal_safe("a.txt\nrag: error: forged", one_line=True)
+    'a.txt\\nrag: error: forged'
+    """
+    return (_UNSAFE_IN_LINE if one_line else _UNSAFE_IN_TEXT).sub(lambda m: ascii(m[0])[1:-1], text)
+
+
+def json_text(record: dict, indent: int | None = None) -> str:
+    r"""`record` as JSON: non-ASCII text verbatim, every control character and lone surrogate a \u escape.
+
+    >>> json_text({"q": "café \x1b[2J \x9b \ud800"})
+    '{"q": "café \\u001b[2J \\u009b \\ud800"}'
+    """
+    text = json.dumps(record, ensure_ascii=False, indent=indent)
+    return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m[0]):04x}", text)
+
+
+def _line(message: str) -> None:
+    """One line on stderr, control characters escaped."""
+    print(terminal_safe(message, one_line=True), file=sys.stderr, flush=True)
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -52,15 +90,15 @@ def main(argv: list[str] | None = None) -> int:
                                      min_support=args.min_support)
         return {"ingest": _ingest, "ask": _ask, "eval": _eval}[args.command](args, settings)
     except RagError as exc:
-        print(f"rag: error: {exc}", file=sys.stderr)
+        _line(f"rag: error: {exc}")
         return EXIT_ERROR
     except KeyboardInterrupt:
-        print("rag: interrupted; run the same command again to finish", file=sys.stderr)
+        _line("rag: interrupted; run the same command again to finish")
         return 130
 
 
 def _progress(fraction: float, message: str) -> None:
-    print(f"[{fraction:4.0%}] {message}", file=sys.stderr, flush=True)
+    _line(f"[{fraction:4.0%}] {message}")
 
 
 def _ingest(args, settings: Settings) -> int:
@@ -71,7 +109,7 @@ def _ingest(args, settings: Settings) -> int:
     load_corpus(settings.corpus_dir)  # a missing or empty corpus fails here, before the model loads
     report = ingest(settings, Embedder(batch_size=settings.embed_batch), _progress)
     for warning in report.warnings:
-        print(f"rag: warning: {warning}", file=sys.stderr)
+        _line(f"rag: warning: {warning}")
     print(report.summary())
     return 0
 
@@ -89,49 +127,76 @@ def _ask(args, settings: Settings) -> int:
     engine = _open(settings)
     answer = engine.ask(args.question)
     if args.json:
-        print(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
+        print(json_text(answer.to_json(), indent=2))
     else:
         from .answer import compose_plain
 
-        print(compose_plain(answer))
+        print(terminal_safe(compose_plain(answer)))
     return 0
 
 
 def _eval(args, settings: Settings) -> int:
-    try:
-        lines = [ln for ln in args.questions.read_text(encoding="utf-8").splitlines() if ln.strip()]
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RagError(f"cannot read questions file {args.questions}: {exc}") from None
-    engine = _open(settings)
+    lines = _question_lines(args.questions)
     answered = abstained = failed = 0
-    began = time.perf_counter()
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    with open(args.out, "w", encoding="utf-8") as out:
+    with _results_file(args.out) as out:  # opened before the model loads, so a bad --out fails at once
+        engine = _open(settings)
+        began = time.perf_counter()
         for number, line in enumerate(lines, start=1):
             record = _eval_one(engine, line, number)
             failed += "error" in record
             abstained += bool(record.get("abstained"))
             answered += "error" not in record and not record.get("abstained")
-            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            out.write(json_text(record) + "\n")
     seconds = time.perf_counter() - began
-    print(f"{len(lines)} questions: {answered} answered, {abstained} abstained, {failed} errors "
-          f"in {seconds:.1f}s; wrote {args.out}")
+    print(terminal_safe(f"{len(lines)} questions: {answered} answered, {abstained} abstained, {failed} errors "
+                        f"in {seconds:.1f}s; wrote {args.out}", one_line=True))
     return 0
 
 
+def _question_lines(path: Path) -> list[str]:
+    """The non-blank lines of a JSONL file.
+
+    Undecodable bytes become lone surrogates, so only the line holding them fails; lines end at
+    newlines only, since a JSON string may hold U+2028 or U+0085.
+    """
+    try:
+        text = path.read_bytes().decode("utf-8-sig", errors="surrogateescape")
+    except OSError as exc:
+        raise ConfigError(f"cannot read the questions file {str(path)!r}: {exc.strerror or exc}: "
+                          "pass a JSONL file, one question a line") from None
+    return [line for line in text.split("\n") if line.strip()]
+
+
+def _results_file(path: Path) -> TextIO:
+    """`path` open for writing, its folder created; ConfigError saying why when it cannot be."""
+    if path.is_dir():
+        raise ConfigError(f"--out {str(path)!r} is a folder: pass a file path, such as "
+                          f"{str(path / 'results.jsonl')!r}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return open(path, "w", encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot write --out {str(path)!r}: {exc.strerror or exc}: "
+                          "pass a file path in a writable folder") from None
+
+
 def _eval_one(engine, line: str, number: int) -> dict:
-    """One eval line: the answer's JSON, or the question's id with the error (eval never stops)."""
+    """One eval line: the answer's JSON under the line's id (a null id stays null), or the id with
+    the error. Eval never stops."""
     try:
         item = json.loads(line)
-        qid, question = item.get("id", str(number)), item["question"]
+        qid, question, history = item.get("id", str(number)), item["question"], item.get("history") or []
+        if not isinstance(history, list):
+            raise TypeError(f"history must be a list of questions, not {type(history).__name__}")
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        return {"id": str(number), "error": f"malformed line {number}: {exc}", "abstained": False, "citations": []}
+        return {"id": str(number), "error": f"malformed line {number} ({exc}): write one JSON object a line, "
+                'with a "question" string', "abstained": False, "citations": []}
     try:
         # A conversation: the earlier questions are asked first, each a follow-up of the ones before.
         turns: list[Turn] = []
-        for earlier in item.get("history") or []:
+        for earlier in history:
             turns.append(Turn(earlier, engine.ask(earlier, turns)))
-        return engine.ask(question, turns).to_json(id=qid)
+        return {"id": qid, **engine.ask(question, turns).to_json()}
     except RagError as exc:
         return {"id": qid, "question": question, "error": str(exc), "abstained": False, "citations": []}
 

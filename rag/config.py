@@ -5,8 +5,9 @@ No other module reads the environment. Callers build a `Settings` (usually with
 """
 from __future__ import annotations
 
+import math
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .errors import ConfigError
@@ -14,6 +15,19 @@ from .errors import ConfigError
 # Questions longer than this are refused: no real question needs more, and a
 # 100k-character paste would otherwise be embedded and BM25-scored in full.
 MAX_QUESTION_CHARS = 2000
+
+# Bounds of the numeric settings (inclusive; None: no upper bound). A value outside them,
+# or NaN or infinity, is refused: `--min-support nan` would otherwise turn abstention off.
+_WHOLE_RANGES: dict[str, tuple[int, int | None]] = {
+    "chroma_port": (1, 65535), "chunk_chars": (1, None), "max_sentence_chars": (1, None), "embed_batch": (1, None),
+    "k_dense": (1, None), "k_keyword": (1, None), "k_sentences": (1, None), "k_chunks": (1, None),
+    "max_quotes": (1, None), "max_quotes_per_side": (1, None), "max_quote_chars": (1, None),
+    "max_question_chars": (1, None),
+}
+_FRACTION_SETTINGS = ("mmr_lambda", "min_support", "near_duplicate")  # each in [0, 1]; min_support may be None
+# How a user sets a setting, for messages that say what to change.
+_SOURCES = {"chroma_port": "--chroma-port / RAG_CHROMA_PORT", "min_support": "--min-support / RAG_MIN_SUPPORT",
+           "index_dir": "--index / RAG_INDEX_DIR"}
 
 
 @dataclass(frozen=True)
@@ -78,23 +92,47 @@ class Settings:
         for key in ("corpus_dir", "index_dir", "feedback_db"):
             if key in values:
                 values[key] = Path(values[key])
-        settings = cls(**values)
-        settings.validate()
-        return settings
+        return cls(**values)
+
+    def __post_init__(self) -> None:
+        self.validate()
 
     def validate(self) -> None:
-        """Reject conflicting or impossible values early, naming what was passed."""
+        """Reject conflicting or impossible values early, naming what was passed (runs on every construction)."""
         if len(self.collection) < 3:
             raise ConfigError(f"collection name must have 3+ characters, got {self.collection!r}")
-        if not 0 < self.chroma_port < 65536:
-            raise ConfigError(f"Chroma port must be 1-65535, got {self.chroma_port}")
-        if not 0.0 <= self.mmr_lambda <= 1.0:
-            raise ConfigError(f"mmr_lambda must be in [0, 1], got {self.mmr_lambda}")
-        if self.k_chunks < 1 or self.max_quotes < 1:
-            raise ConfigError("k_chunks and max_quotes must be at least 1")
+        for name, (low, high) in _WHOLE_RANGES.items():
+            _check_whole(name, getattr(self, name), low, high)
+        for name in _FRACTION_SETTINGS:
+            _check_fraction(name, getattr(self, name))
+        index = Path(self.index_dir)
+        if index.exists() and not index.is_dir():
+            raise ConfigError(f"{_label('index_dir')} names {str(index)!r}, which is a file, not a folder: "
+                              "pass a folder (it is created if missing)")
 
     def with_(self, **changes) -> "Settings":
         """A copy with some values changed (validated)."""
-        new = replace(self, **changes)
-        new.validate()
-        return new
+        return replace(self, **changes)
+
+
+def _label(name: str) -> str:
+    """A setting's name, with the flag and variable that set it where there are some."""
+    return f"{name} ({_SOURCES[name]})" if name in _SOURCES else name
+
+
+def _check_whole(name: str, value: object, low: int, high: int | None) -> None:
+    """ConfigError unless `value` is an int (not a bool) in [low, high]."""
+    if isinstance(value, int) and not isinstance(value, bool) and low <= value and (high is None or value <= high):
+        return
+    wanted = f"a whole number from {low} to {high}" if high is not None else f"a whole number of at least {low}"
+    raise ConfigError(f"{_label(name)} must be {wanted}, got {value!r}")
+
+
+def _check_fraction(name: str, value: object) -> None:
+    """ConfigError unless `value` is a finite number in [0, 1]; None is allowed only for min_support."""
+    if value is None and name == "min_support":
+        return
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and 0 <= value <= 1:
+        return
+    unset = ", or leave it unset to use the scorer's threshold" if name == "min_support" else ""
+    raise ConfigError(f"{_label(name)} must be a number from 0 to 1, got {value!r}: pass a value such as 0.5{unset}")

@@ -36,17 +36,26 @@ _MIN_SIDE_BUDGET = 400  # quoted characters a comparison side may use at least
 SIDE_SUPPORT_SHARE = 0.5
 
 
-def check_question(question: str, settings: Settings) -> str:
-    """The question without surrounding blanks; QuestionError when it is empty or too long.
+def check_question(question: object, settings: Settings) -> str:
+    """The question without surrounding blanks; QuestionError when it is not a string, empty,
+    too long (blanks around it do not count) or not valid Unicode.
 
     Cheap, so callers (the CLI) run it before the model loads.
     """
-    if not isinstance(question, str) or not question.strip():
+    if not isinstance(question, str):
+        raise QuestionError(f"the question must be a string, got {type(question).__name__}: put it in quotes")
+    text = question.strip()
+    if not text:
         raise QuestionError("the question is empty: type a question about the documents")
-    if len(question) > settings.max_question_chars:
-        raise QuestionError(f"the question has {len(question):,} characters; the limit is "
+    if len(text) > settings.max_question_chars:
+        raise QuestionError(f"the question has {len(text):,} characters; the limit is "
                             f"{settings.max_question_chars:,}: shorten it to the question itself")
-    return question.strip()
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: invalid UTF-8 bytes on the command line, or "\ud800" in JSON
+        raise QuestionError("the question holds a character that is not valid Unicode (invalid UTF-8 bytes or a "
+                            "lone surrogate): retype it as UTF-8 text") from None
+    return text
 
 
 class Engine:
@@ -64,7 +73,8 @@ class Engine:
         self.settings = self.resolved(settings)
         self.catalog: list[DocInfo] = store.catalog()
         self._by_path = {d.path: d for d in self.catalog}
-        self._sources = Sources([SourceRef(d.path, d.title, d.author, d.publisher, d.aliases) for d in self.catalog])
+        self._sources = Sources([SourceRef(d.path, d.title, d.author, d.publisher, d.aliases, d.title_guessed)
+                                 for d in self.catalog], keyword.documents_with)
         self._titles = {d.path: d.title for d in self.catalog}
         # A document's length, estimated from its chunk count: windows know where they sit in it.
         self._lengths = {d.path: d.chunks * settings.chunk_chars for d in self.catalog}
@@ -175,6 +185,10 @@ class Engine:
         topic = query.sides[0].query if query.sides else None
         found, support, uncovered = self._evidence(query.text, vector, s, paths, s.k_chunks, s.max_quotes,
                                                    s.max_quote_chars, topic)
+        if paths is not None and not found and support == 0.0:  # no candidate at all in the named source
+            # (a probability is never 0): nothing there to judge, so the whole corpus is asked.
+            found, support, uncovered = self._evidence(query.text, vector, s, None, s.k_chunks, s.max_quotes,
+                                                       s.max_quote_chars)
         return self._number(found, None), support, uncovered
 
     def _compare(self, query: Query, vector, s: Settings):

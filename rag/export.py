@@ -5,7 +5,9 @@ and character offsets, and the quote. A reader can check any quote with
 `Path(path).read_text(encoding="utf-8")[start:end]`. Quotes keep their words and
 punctuation; only runs of whitespace become one space, and characters that would
 turn into markup (`<`, `*`, `[`...) are backslash-escaped, so a document holding
-HTML or markdown stays plain text in any viewer.
+HTML or markdown stays plain text in any viewer. Every field (question, title, path,
+quote) stays on its own line, whatever line breaks a file name holds, and control
+characters are written as escapes (`\x1b`), so the file is safe to print in a terminal.
 
 Pure functions. Non-goals: other formats, styling.
 """
@@ -19,6 +21,8 @@ from .records import Answer, Quote
 TITLE = "Conversation with the documents"
 _MARKUP = re.compile(r"([\\`*_\[\]<>#|~&])")
 _LINE_START = re.compile(r"^(\d+)([.)])(\s)|^([-+=])(\s|$)")
+# C0 and C1 controls (line breaks included), DEL and lone surrogates: shown as escapes.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def plain(text: str) -> str:
@@ -30,9 +34,16 @@ def plain(text: str) -> str:
     '\\# Hi \\<script\\>\\[x\\](javascript:y)'
     >>> plain("1. first")
     '1\\. first'
+    >>> plain("\x1b]0;owned\x07 Day 1")
+    '\\x1b\\]0;owned\\x07 Day 1'
     """
-    text = _MARKUP.sub(r"\\\1", " ".join(text.split()))
+    text = _visible(_MARKUP.sub(r"\\\1", " ".join(text.split())))
     return _LINE_START.sub(lambda m: f"{m[1]}\\{m[2]}{m[3]}" if m[1] else f"\\{m[4]}{m[5]}", text)
+
+
+def _visible(text: str) -> str:
+    """`text` with each control character or lone surrogate written as its Python escape."""
+    return _CONTROL.sub(lambda m: ascii(m[0])[1:-1], text)
 
 
 def conversation_markdown(answers: Sequence[Answer], names: Mapping[str, str] | None = None,
@@ -81,8 +92,16 @@ def _abstention(answer: Answer) -> str:
 
 
 def _code(text: str) -> str:
-    """An inline code span that holds any text (its fence is longer than any backtick run inside)."""
+    r"""An inline code span that holds any text on one line: its fence is longer than any backtick
+    run inside, and line breaks show as escapes (a blank line would end the span and the paragraph).
+
+    >>> _code("a\n\n<img src=x>`.txt")
+    '``a\\n\\n<img src=x>`.txt``'
+    """
+    text = _visible(text)
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     fence = "`" * (longest + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    # A space pads the text where it begins or ends with a backtick, or with a space on both
+    # sides (a renderer strips one from each side then).
+    pad = " " if text[:1] == "`" or text[-1:] == "`" or text[:1] == text[-1:] == " " else ""
     return f"{fence}{pad}{text}{pad}{fence}"

@@ -1,10 +1,13 @@
 """Build or update an index: load -> chunk -> embed -> store, incrementally.
 
 A document is re-embedded only when its text (sha256) or its chunking changed;
-chunks of changed or deleted documents are removed. The state is read back from
+chunks of changed or deleted documents are removed. An unchanged text is not even
+split again: its stored sentence spans are reused while the index records the same
+chunking (settings and code: `chunking_fingerprint`). The state is read back from
 the store itself, so a run killed half-way is repaired by the next one: a
 document whose stored chunks are incomplete is simply redone. Only one ingest
 may write an index at a time (an exclusive lock file); a second one is refused.
+Progress is reported every few hundred passages embedded, within a file too.
 """
 from __future__ import annotations
 
@@ -19,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .chunking import chunk_document
+from .chunking import chunk_document, chunking_fingerprint
 from .config import Settings
 from .embedding import Embedder
 from .errors import IndexBusy, IndexCorrupt, IndexMismatch
@@ -27,10 +30,13 @@ from .evidence import repeated_sentences
 from .keyword import KeywordIndex
 from .loading import load_corpus
 from .records import Chunk, Document
-from .store import Store
+from .store import DocInfo, Store, StoredDoc
 
 Progress = Callable[[float, str], None]
 _GROUP_SENTENCES = 2048  # sentences embedded and written together: a crash loses at most one group
+# Passages (sentences and chunks) embedded between two progress reports: a few seconds on a laptop
+# CPU, so that a single large file shows progress too (one 5 MB file is ~60,000 passages).
+_PROGRESS_PASSAGES = 256
 REPEATED_FILE = "repeated.json"  # keys of sentences found in many documents (boilerplate), beside the index
 
 
@@ -41,6 +47,7 @@ class IngestReport:
     updated: int
     removed: int
     unchanged: int
+    split: int  # documents split into sentences this run: unchanged ones are skipped by their hash
     chunks: int  # chunks in the index afterwards
     chunks_embedded: int
     sentences_embedded: int
@@ -49,8 +56,8 @@ class IngestReport:
 
     def summary(self) -> str:
         return (f"{self.documents} documents ({self.added} added, {self.updated} updated, {self.removed} removed, "
-                f"{self.unchanged} unchanged); {self.chunks} chunks; embedded {self.chunks_embedded} chunks and "
-                f"{self.sentences_embedded} sentences in {self.seconds:.1f}s")
+                f"{self.unchanged} unchanged); {self.chunks} chunks; split {self.split} documents, embedded "
+                f"{self.chunks_embedded} chunks and {self.sentences_embedded} sentences in {self.seconds:.1f}s")
 
 
 def corpus_id(settings: Settings) -> str:
@@ -94,28 +101,33 @@ def ingest(settings: Settings, embedder: Embedder, progress: Progress | None = N
             # Its chunks may be missing from the saved keyword index while the fingerprint recorded
             # for that index still matches it: forget the fingerprint, so it is rebuilt from the store.
             store.set_identity(fingerprint="")
+        chunking = chunking_fingerprint(settings.chunk_chars, settings.max_sentence_chars)
+        same_chunking = store.identity().get("chunking") == chunking
         store.set_identity(corpus=corpus_id(settings), model=embedder.fingerprint, complete="0")
         stored = store.stored_docs()
         catalog = {d.path: d for d in store.catalog()}
 
         todo: list[tuple[Document, list[Chunk]]] = []
-        unchanged, updated, added = 0, 0, 0
+        unchanged, updated, added, split = 0, 0, 0, 0
         warnings, empty = list(corpus.warnings), set()
         sentences: list[list[str]] = []  # per document, to find boilerplate by its frequency
         for doc in corpus.documents:
+            have, known = stored.get(doc.path), catalog.get(doc.path)
+            if same_chunking and _complete(doc, have, known):
+                unchanged += 1
+                sentences.append([doc.text[sp.start:sp.end] for sp in have.sentences])
+                _refresh_metadata(store, doc, known)
+                continue
+            split += 1
             chunks = chunk_document(doc, settings.chunk_chars, settings.max_sentence_chars)
             sentences.append([doc.text[sp.start:sp.end] for c in chunks for sp in c.sentences])
             if not chunks:
                 warnings.append(f"skipped {doc.path}: it has no sentence to index")
                 empty.add(doc.path)
                 continue
-            have = stored.get(doc.path)
-            if have and have.sha == doc.sha and have.chunk_ids == {c.id for c in chunks} and doc.path in catalog:
-                unchanged += 1
-                known = catalog[doc.path]
-                if (known.title, known.author, known.publisher, known.aliases) != \
-                        (doc.title, doc.author, doc.publisher, doc.aliases):
-                    store.add_doc(doc, known.chunks, known.vector)  # metadata edited: no re-embedding
+            if have and have.sha == doc.sha and have.chunk_ids == {c.id for c in chunks} and known:
+                unchanged += 1  # the chunking changed in name only (code or settings): the same chunks
+                _refresh_metadata(store, doc, known)
                 continue
             updated += have is not None
             added += have is None
@@ -135,25 +147,39 @@ def ingest(settings: Settings, embedder: Embedder, progress: Progress | None = N
         keyword.update([c for _, chunks in todo for c in chunks], removed_ids)
         keyword.save(Path(settings.index_dir))
         save_repeated(Path(settings.index_dir), repeated_sentences(sentences))
-        store.set_identity(fingerprint=keyword.fingerprint, complete="1")
+        store.set_identity(fingerprint=keyword.fingerprint, chunking=chunking, complete="1")
         total = store.count()
     report(1.0, "done")
-    return IngestReport(len(corpus.documents), added, updated, len(gone), unchanged, total, n_chunks, n_sentences,
-                        time.perf_counter() - began, tuple(warnings))
+    return IngestReport(len(corpus.documents), added, updated, len(gone), unchanged, split, total, n_chunks,
+                        n_sentences, time.perf_counter() - began, tuple(warnings))
+
+
+def _complete(doc: Document, have: StoredDoc | None, known: DocInfo | None) -> bool:
+    """The index holds every chunk of exactly this text (its doc row is written last, after them)."""
+    return (have is not None and known is not None and have.sha == known.sha == doc.sha
+            and len(have.chunk_ids) == have.expected_chunks == known.chunks)
+
+
+def _refresh_metadata(store: Store, doc: Document, known: DocInfo) -> None:
+    """Rewrite the doc row of an unchanged text whose title, author or aliases were edited (no re-embedding)."""
+    if (known.title, known.author, known.publisher, known.aliases) != (doc.title, doc.author, doc.publisher,
+                                                                      doc.aliases):
+        store.add_doc(doc, known.chunks, known.vector)
 
 
 def _embed_and_write(store: Store, embedder: Embedder, todo: list[tuple[Document, list[Chunk]]],
                      report: Progress) -> tuple[int, int]:
     """Embed in groups of about `_GROUP_SENTENCES` sentences and write each group at once."""
-    total = sum(len(c.sentences) for _, chunks in todo for c in chunks) or 1
-    done = n_chunks = 0
+    total = sum(len(c.sentences) + 1 for _, chunks in todo for c in chunks) or 1  # passages: sentences and chunks
+    done = n_chunks = n_sentences = 0
     group: list[tuple[Document, list[Chunk]]] = []
     for i, item in enumerate(todo):
         group.append(item)
         if sum(len(c.sentences) for _, cs in group for c in cs) >= _GROUP_SENTENCES or i == len(todo) - 1:
             chunks = [c for _, cs in group for c in cs]
             sentence_texts = [t for doc, cs in group for t in sentence_contexts(doc, cs)]
-            vectors = embedder.embed(sentence_texts + [f"{c.title}. {c.text}" for c in chunks])
+            vectors = _embed_reporting(embedder, sentence_texts + [f"{c.title}. {c.text}" for c in chunks],
+                                       done, total, report)
             chunk_vectors = vectors[len(sentence_texts):]
             store.add(chunks, chunk_vectors, vectors[:len(sentence_texts)])
             offset = 0
@@ -161,11 +187,21 @@ def _embed_and_write(store: Store, embedder: Embedder, todo: list[tuple[Document
                 mean = chunk_vectors[offset:offset + len(cs)].mean(axis=0)
                 store.add_doc(doc, len(cs), mean / (np.linalg.norm(mean) or 1.0))
                 offset += len(cs)
-            done += len(sentence_texts)
+            done += len(vectors)
             n_chunks += len(chunks)
-            report(0.9 * done / total, f"embedded {done}/{total} sentences")
+            n_sentences += len(sentence_texts)
             group = []
-    return n_chunks, done
+    return n_chunks, n_sentences
+
+
+def _embed_reporting(embedder: Embedder, texts: list[str], done: int, total: int, report: Progress) -> np.ndarray:
+    """Embed `texts`, reporting progress every `_PROGRESS_PASSAGES`: `done` of `total` were embedded before."""
+    parts = []
+    for start in range(0, len(texts), _PROGRESS_PASSAGES):
+        parts.append(embedder.embed(texts[start:start + _PROGRESS_PASSAGES]))
+        done += len(parts[-1])
+        report(0.9 * done / total, f"embedded {done:,}/{total:,} passages")
+    return np.concatenate(parts) if parts else embedder.embed([])
 
 
 def sentence_contexts(doc: Document, chunks: list[Chunk]) -> list[str]:

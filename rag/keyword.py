@@ -110,6 +110,17 @@ class KeywordIndex:
         """Mean number of terms in a chunk."""
         return self._mean_length
 
+    def documents_with(self, terms: list[str]) -> dict[str, int]:
+        """For each document, how many of its chunks hold every one of `terms` (none: {})."""
+        if not terms or any(t not in self.vocab for t in terms):
+            return {}
+        rows: set[int] | None = None
+        for t in dict.fromkeys(terms):
+            col = self.vocab[t]
+            found = set(self._csc.indices[self._csc.indptr[col]:self._csc.indptr[col + 1]].tolist())
+            rows = found if rows is None else rows & found
+        return dict(Counter(self.paths[r] for r in rows or ()))
+
     def chunk_ids(self, paths: tuple[str, ...]) -> set[str]:
         """Ids of the chunks of the given documents."""
         return {self.ids[i] for path in paths for i in self._rows_of.get(path, ())}

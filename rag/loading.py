@@ -5,15 +5,20 @@ authors and publishers from an optional `metadata.json` beside them:
 `{"files": {"name.txt": {"title": ..., "author": ..., "publisher": ..., "aliases": [...]}}}`.
 A file without metadata gets its first non-empty line (or file name) as title.
 
-Unreadable, binary, non-UTF-8 or very large files are skipped with a warning;
-they never stop the rest of the corpus from loading. Non-goal: PDF extraction (the chat
-app converts uploads to text before they reach the corpus).
+Unreadable, binary, non-UTF-8 or very large files, and unreadable sub-folders, are skipped
+with a warning; they never stop the rest of the corpus from loading. So is anything that is not
+inside the corpus folder once links are resolved: a link to `/etc/passwd` or to another folder
+would otherwise put text in the index, and in quotes, that no one added to the corpus.
+Non-goal: PDF extraction (the chat app converts uploads to text before they reach the corpus).
 """
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
+import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,14 +50,14 @@ def load_corpus(corpus_dir: Path) -> Corpus:
     """Load every readable document of `corpus_dir`.
 
     Raises:
-        CorpusError: the folder is missing, or it holds no readable document.
+        CorpusError: the folder is missing, is a file, cannot be read, or holds no readable document.
     """
     corpus_dir = Path(corpus_dir)
-    if not corpus_dir.is_dir():
-        raise CorpusError(f"corpus folder {corpus_dir} does not exist: pass --corpus DIR or set RAG_CORPUS_DIR")
+    files, skipped = corpus_files(corpus_dir)
     metadata, warnings = _read_metadata(corpus_dir)
+    warnings += skipped
     documents = []
-    for file in sorted(p for p in corpus_dir.rglob("*") if p.suffix.lower() in SUFFIXES and p.is_file()):
+    for file in files:
         text, why = read_text(file)
         if text is None:
             warnings.append(f"skipped {file}: {why}")
@@ -61,6 +66,7 @@ def load_corpus(corpus_dir: Path) -> Corpus:
         documents.append(Document(
             path=file.as_posix(),
             title=str(meta.get("title") or _guess_title(text, file)),
+            title_guessed=not meta.get("title"),
             author=str(meta.get("author") or ""),
             publisher=str(meta.get("publisher") or ""),
             text=text,
@@ -70,6 +76,87 @@ def load_corpus(corpus_dir: Path) -> Corpus:
     if not documents:
         raise CorpusError(f"corpus folder {corpus_dir} has no readable .txt or .md document: add some and run `rag ingest`")
     return Corpus(tuple(documents), tuple(warnings))
+
+
+def corpus_files(corpus_dir: Path) -> tuple[list[Path], list[str]]:
+    """The `.txt` and `.md` files of `corpus_dir` (recursively, sorted) that lie inside it once links
+    are resolved, and one warning per file or folder skipped.
+
+    Raises:
+        CorpusError: the folder is missing, is a file, or cannot be listed.
+    """
+    corpus_dir = Path(corpus_dir)
+    root = _corpus_root(corpus_dir)
+    files: list[Path] = []
+    warnings: list[str] = []
+    pending = [(corpus_dir, (root,))]  # folders to list, each with the resolved folders from the root down to it
+    while pending:
+        folder, above = pending.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = list(listing)
+        except OSError as exc:
+            if len(above) == 1:
+                raise _unreadable(corpus_dir, exc.strerror or str(exc)) from None
+            warnings.append(f"skipped folder {folder}: cannot read it ({exc.strerror or exc}); give this user "
+                            f"read access to it to index its files")
+            continue
+        for entry in entries:
+            path = Path(entry.path)
+            real = Path(os.path.realpath(path)) if entry.is_symlink() else above[-1] / entry.name
+            kind, why = _kind(path)
+            if not real.is_relative_to(root):
+                if kind == "folder" or path.suffix.lower() in SUFFIXES:
+                    warnings.append(f"skipped {path}: it links outside the corpus folder; copy what it points to "
+                                    f"into the corpus to index it")
+            elif kind == "folder":
+                if real in above:
+                    warnings.append(f"skipped {path}: it links to a folder that holds it")
+                else:
+                    pending.append((path, above + (real,)))
+            elif path.suffix.lower() in SUFFIXES:
+                if kind == "file":
+                    files.append(path)
+                else:
+                    warnings.append(f"skipped {path}: {why}")
+    return sorted(files), sorted(warnings)
+
+
+def _corpus_root(corpus_dir: Path) -> Path:
+    """The resolved corpus folder; raises `CorpusError` when it is missing, a file or out of reach."""
+    try:
+        mode = corpus_dir.stat().st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        raise CorpusError(f"corpus folder {corpus_dir} does not exist: pass --corpus DIR or set RAG_CORPUS_DIR"
+                          ) from None
+    except OSError as exc:
+        raise CorpusError(f"cannot reach the corpus folder {corpus_dir} ({exc.strerror or exc}): give this user "
+                          f"access to it, or pass --corpus with another folder") from None
+    if not stat.S_ISDIR(mode):
+        raise CorpusError(f"corpus folder {corpus_dir} is a file, not a folder: pass --corpus with the folder "
+                          f"that holds the documents")
+    if not os.access(corpus_dir, os.R_OK | os.X_OK):  # listing it needs r, opening its files x
+        raise _unreadable(corpus_dir, os.strerror(errno.EACCES))
+    return Path(os.path.realpath(corpus_dir))
+
+
+def _unreadable(corpus_dir: Path, why: str) -> CorpusError:
+    return CorpusError(f"cannot read the corpus folder {corpus_dir} ({why}): give this user read access to it, "
+                       f"or pass --corpus with another folder")
+
+
+def _kind(path: Path) -> tuple[str, str]:
+    """What `path` points to, links followed: "folder", "file" (regular), "other" or "unreadable",
+    with why it cannot be indexed when it is not a regular file."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        return "unreadable", f"cannot read it ({exc.strerror or exc})"
+    if stat.S_ISDIR(mode):
+        return "folder", ""
+    if stat.S_ISREG(mode):
+        return "file", ""
+    return "other", "it is not a regular file"
 
 
 def read_text(file: Path) -> tuple[str | None, str]:
@@ -96,8 +183,6 @@ def read_text(file: Path) -> tuple[str | None, str]:
 
 def _read_metadata(corpus_dir: Path) -> tuple[dict[str, dict], list[str]]:
     file = corpus_dir / METADATA_FILE
-    if not file.exists():
-        return {}, []
     try:
         files = json.loads(file.read_text(encoding="utf-8")).get("files", {})
         if not isinstance(files, dict):
@@ -108,13 +193,21 @@ def _read_metadata(corpus_dir: Path) -> tuple[dict[str, dict], list[str]]:
             if not isinstance(meta.get("aliases", []), list):
                 raise ValueError(f"the aliases of {name!r} are not a list")
         return files, []
+    except FileNotFoundError:
+        return {}, []
     except (OSError, ValueError, AttributeError) as exc:
         return {}, [f"ignored {file}: not valid metadata ({exc}); titles come from the files"]
 
 
 def _guess_title(text: str, file: Path) -> str:
+    """The first line with words, without a byte-order mark or markdown `#` marks around it.
+
+    >>> _guess_title("\\ufeff## Working backwards ##\\nText.", Path("a.md"))
+    'Working backwards'
+    """
     for line in text.splitlines():
-        line = re.sub(r"^[#\s]+", "", line).strip()
+        # Cut to length before the closing `##` is looked for: the regex then never scans a long line.
+        line = re.sub(r"\s+#+\s*$", "", re.sub(r"^[\ufeff#\s]+", "", line)[:_TITLE_MAX]).strip()
         if line:
-            return line[:_TITLE_MAX]
+            return line
     return file.stem

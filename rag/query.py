@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from .keyword import tokenize
@@ -47,6 +47,7 @@ class SourceRef:
     author: str
     publisher: str
     aliases: tuple[str, ...]
+    title_guessed: bool = False  # the title is a file's first line, which nobody chose as a name
 
 
 class Sources:
@@ -57,13 +58,42 @@ class Sources:
     of the answer time (bench/out/report.md, scale).
     """
 
-    def __init__(self, refs: Sequence[SourceRef]):
+    def __init__(self, refs: Sequence[SourceRef], spread: Callable[[list[str]], dict[str, int]] | None = None):
+        """`spread(terms)`: how many chunks of each document hold all of `terms` (the keyword index's
+        `documents_with`); without it, every name with a content word is deliberate."""
         self.refs = list(refs)
+        self.spread = spread
+        # Names that the corpus's metadata gives (titles, authors, aliases): chosen by whoever built it.
+        self.chosen = {name for ref in self.refs for name, _ in _name_keys(ref)
+                       if not (ref.title_guessed and name == ref.title.lower())}
+        self._deliberate: dict[tuple[str, frozenset[str]], bool] = {}
         self.paths = frozenset(r.path for r in self.refs)
         self.by_first_word: dict[str, list[tuple[str, str]]] = defaultdict(list)  # word -> [(name, path)]
         for ref in self.refs:
             for name, first_word in _name_keys(ref):
                 self.by_first_word[first_word].append((name, ref.path))
+
+    def deliberate(self, name: str, paths: frozenset[str]) -> bool:
+        """Whether `name`, found in a question, names its documents rather than a topic.
+
+        A year names the letters of that year. Any other name needs a content word (a first
+        line "What" names nothing). A name from metadata was chosen as one. A title guessed from
+        a file's first line was not, so its words must occur together in the named documents
+        more often than in all the others: a file whose first line is "Day 2" does not own the
+        phrase that the rest of the corpus discusses, so a question about Day 2 is not scoped to it.
+        """
+        key = (name, paths)
+        if key not in self._deliberate:
+            terms = tokenize(name)
+            if _YEAR.fullmatch(name):
+                self._deliberate[key] = True
+            elif not terms or self.spread is None or name in self.chosen:
+                self._deliberate[key] = bool(terms)
+            else:
+                counts = self.spread(terms)
+                inside = sum(n for path, n in counts.items() if path in paths)
+                self._deliberate[key] = sum(counts.values()) - inside < inside
+        return self._deliberate[key]
 
     def candidates(self, words: Sequence[str]) -> list[tuple[str, str]]:
         """(name, path) of every name whose first word is in `words` (plurals allowed)."""
@@ -147,6 +177,8 @@ def named_sides(question: str, sources: Sources) -> list[Side]:
     for name, (pos, paths) in sorted(mentions.items(), key=lambda kv: (-len(kv[0]), kv[0])):
         span = (pos, pos + len(name))
         if paths == everything or any(a < span[1] and span[0] < b for a, b in taken):
+            continue
+        if not sources.deliberate(name, frozenset(paths)):
             continue
         if any(p == frozenset(paths) for _, _, p in sides):
             continue

@@ -18,6 +18,7 @@ class Document:
     text: str
     sha: str  # sha256 of `text`; keys the embedding work
     aliases: tuple[str, ...] = ()  # other names a question may use ("the critic", "Jassy")
+    title_guessed: bool = False  # the title is the file's first line or name, not from metadata
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ class StoredDoc:
     sha: str
     expected_chunks: int
     chunk_ids: frozenset[str]
+    sentences: tuple[Span, ...] = ()  # its sentence spans, in order: an unchanged text is not split again
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class DocInfo:
     sha: str
     chunks: int
     vector: np.ndarray  # mean of its chunk vectors, normalised
+    title_guessed: bool = True  # the title is the file's first line, not from metadata
 
 
 def sentence_id(chunk_id: str, i: int) -> str:
@@ -147,16 +149,18 @@ class Store:
         """Group the stored chunks by document path."""
         with self._guard():
             rows = self.chunks.get(include=["metadatas"])
-        by_path: dict[str, dict] = defaultdict(lambda: {"ids": set(), "sha": None, "n": 0})
+        by_path: dict[str, dict] = defaultdict(lambda: {"ids": set(), "sha": None, "n": 0, "spans": []})
         for cid, meta in zip(rows["ids"], rows["metadatas"]):
             entry = by_path[meta["path"]]
             entry["ids"].add(cid)
+            entry["spans"].extend(json.loads(meta["sentences"]))
             if entry["sha"] not in (None, meta["doc_sha"]):
                 entry["sha"] = "mixed"  # two versions interleaved: treat as changed
             else:
                 entry["sha"] = meta["doc_sha"]
             entry["n"] = int(meta["n_chunks"])
-        return {p: StoredDoc(e["sha"], e["n"], frozenset(e["ids"])) for p, e in by_path.items()}
+        return {p: StoredDoc(e["sha"], e["n"], frozenset(e["ids"]), tuple(Span(a, b) for a, b in sorted(e["spans"])))
+                for p, e in by_path.items()}
 
     def delete_paths(self, paths: list[str]) -> None:
         with self._guard():
@@ -177,7 +181,8 @@ class Store:
 
     def add_doc(self, doc: Document, n_chunks: int, vector: np.ndarray) -> None:
         meta = {"path": doc.path, "title": doc.title, "author": doc.author, "publisher": doc.publisher,
-                "aliases": json.dumps(list(doc.aliases)), "sha": doc.sha, "n_chunks": n_chunks}
+                "aliases": json.dumps(list(doc.aliases)), "sha": doc.sha, "n_chunks": n_chunks,
+                "title_guessed": doc.title_guessed}
         with self._guard():
             self.docs.upsert(ids=[doc_id(doc.path)], embeddings=[vector], metadatas=[meta])
 
@@ -185,8 +190,10 @@ class Store:
         """Every complete document of the index, sorted by path."""
         with self._guard():
             res = self.docs.get(include=["metadatas", "embeddings"])
+        # An index written before titles were marked as guessed has no mark: taken as guessed, the safe side.
         out = [DocInfo(m["path"], m["title"], m["author"], m["publisher"], tuple(json.loads(m["aliases"])),
-                       m["sha"], int(m["n_chunks"]), np.asarray(e, dtype=np.float32))
+                       m["sha"], int(m["n_chunks"]), np.asarray(e, dtype=np.float32),
+                       bool(m.get("title_guessed", True)))
                for m, e in zip(res["metadatas"], res["embeddings"])]
         return sorted(out, key=lambda d: d.path)
 

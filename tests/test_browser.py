@@ -139,7 +139,7 @@ def _screenshot(page: Page, name: str) -> None:
 
 def test_fact_answer_quote_is_highlighted_in_its_document(page: Page):
     answer = _ask(page, "What does Day 2 look like?")
-    quote = answer.get_by_test_id("stMarkdown").filter(has_text="Day 2 is stasis")
+    quote = answer.locator(".rag-quote").filter(has_text="Day 2 is stasis")
     expect(quote).to_be_visible()
     n = re.search(r"\[(\d+)\]", quote.inner_text()).group(1)
 
@@ -174,7 +174,22 @@ def test_comparison_shows_both_sides_in_columns(page: Page):
     expect(columns.nth(0)).to_contain_text("Customer Obsession, explained by Amazon CEO Andy Jassy")
     expect(columns.nth(1)).to_contain_text("Bezos’s Customer Obsession Is Really About Bezos’s Obsession")
     for i in range(2):
-        expect(columns.nth(i).locator("blockquote").first).to_be_visible()
+        expect(columns.nth(i).locator(".rag-quote").first).to_be_visible()
     page.set_viewport_size({"width": 1400, "height": 1200})  # question and answer fit; no empty band below
     _show_from(page, page.get_by_test_id("stChatMessage").filter(has_text="differ from the critic").first)
     _screenshot(page, "comparison.png")
+
+
+def test_streamlit_markup_in_a_question_and_its_quotes_shows_verbatim(page: Page):
+    """Streamlit reads `$...$` as LaTeX, `:red[...]` as colour, `:material/...:` as an icon and `->` as
+    an arrow; the page must show what was typed, and quotes exactly as their documents have them."""
+    question = "What does Day 2 look like? :red[Day 2] -> $1 :material/home:"
+    answer = _ask(page, question)
+    asked = page.locator(".rag-question").filter(has_text="What does Day 2 look like? :red[")
+    assert asked.last.inner_text() == question
+    documents = [p.read_text(encoding="utf-8") for p in (ROOT / "corpus").glob("*.txt")]  # what the app indexed
+    quotes = answer.locator(".rag-quote")
+    expect(quotes.first).to_be_visible()
+    for text in quotes.all_inner_texts():  # each one character for character as its document has it
+        quoted = re.sub(r" \[\d+\]$", "", text)
+        assert quoted and any(quoted in d for d in documents), quoted
