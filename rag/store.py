@@ -52,7 +52,7 @@ class DocInfo:
     sha: str
     chunks: int
     vector: np.ndarray  # mean of its chunk vectors, normalised
-    title_guessed: bool = True  # the title is the file's first line, not from metadata
+    title_guessed: bool = False  # the title is the file's first line, not from metadata
 
 
 def sentence_id(chunk_id: str, i: int) -> str:
@@ -190,10 +190,11 @@ class Store:
         """Every complete document of the index, sorted by path."""
         with self._guard():
             res = self.docs.get(include=["metadatas", "embeddings"])
-        # An index written before titles were marked as guessed has no mark: taken as guessed, the safe side.
+        # A document indexed before titles were marked has no mark: its title is taken as chosen, as it
+        # was then (unchanged files are not written again); every file indexed since carries the mark.
         out = [DocInfo(m["path"], m["title"], m["author"], m["publisher"], tuple(json.loads(m["aliases"])),
                        m["sha"], int(m["n_chunks"]), np.asarray(e, dtype=np.float32),
-                       bool(m.get("title_guessed", True)))
+                       bool(m.get("title_guessed", False)))
                for m, e in zip(res["metadatas"], res["embeddings"])]
         return sorted(out, key=lambda d: d.path)
 
