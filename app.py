@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 
 import streamlit as st
 
-from rag import Answer, ConfigError, IndexMissing, QuestionError, RagError, Settings, StoreUnavailable, Turn
+from rag import (Answer, ConfigError, IndexBusy, IndexMissing, QuestionError, RagError, Settings,
+                 StoreUnavailable, Turn)
 from rag.answer import escape_markdown, quote_html, source_line, text_html
 from rag.export import conversation_markdown
 from rag.feedback import FeedbackStore
@@ -53,18 +54,25 @@ def embedder(batch_size: int):
 
 # --- the index ------------------------------------------------------------------------------
 def open_engine(settings: Settings):
-    """The shared engine for `settings`; on first start (no index yet) it is built here, with progress."""
-    engine = shared().engines.get(settings)
-    if engine is not None:
-        return engine
+    """The shared engine for `settings`, at the index's newest generation (a `rag ingest` in another
+    process, or another session's re-index, may have written it); on first start (no index yet) it is
+    built here, with progress."""
     from rag.engine import Engine
 
+    engine = shared().engines.get(settings)
     try:
-        engine = Engine.open(settings, embedder(settings.embed_batch))
+        if engine is None:
+            engine = Engine.open(settings, embedder(settings.embed_batch))
+        else:
+            engine.refresh()
     except IndexMissing:
         return build_index(settings, st.container(), intro=(
             f"**First start:** indexing the documents in {escape_markdown(str(settings.corpus_dir))}. "
             "This happens once; later starts open the index at once."))
+    except IndexBusy as exc:
+        st.error(f"The documents are being indexed. {escape_markdown(str(exc))}")
+        st.button("Try again")
+        return None
     except StoreUnavailable as exc:
         st.error(f"The document store cannot be reached. {exc}")
         st.button("Try again")

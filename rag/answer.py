@@ -124,22 +124,40 @@ def abstention(suggestions: Sequence[str], scope: str | None = None, plain: bool
     return text
 
 
+# Where `str.splitlines` breaks a line. A field of a plain answer holds none of them, so a title, author or
+# path with a line break cannot start a line of its own (one that reads like a citation).
+_LINE_BREAKS = re.compile(r"[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
+def _one_line(text: str) -> str:
+    r"""`text` with its line breaks shown as escapes.
+
+    >>> _one_line("Day 1\n[2] Fake, /etc/passwd[0:9]")
+    'Day 1\\n[2] Fake, /etc/passwd[0:9]'
+    """
+    return _LINE_BREAKS.sub(lambda m: ascii(m[0])[1:-1], text)
+
+
 def compose_plain(answer: Answer) -> str:
-    """The answer for a terminal: no markdown escapes, one quote a paragraph."""
+    """The answer for a terminal: no markdown escapes, one quote a paragraph.
+
+    Titles, authors, paths and side names are shown on one line, their line breaks escaped: only
+    this function starts a line, so every line that reads like a citation is one.
+    """
     if answer.abstained:
-        return abstention(answer.suggestions, abstention_scope(answer.kind, answer.sides), plain=True,
-                          uncovered=answer.uncovered)
+        return _one_line(abstention(answer.suggestions, abstention_scope(answer.kind, answer.sides), plain=True,
+                                    uncovered=answer.uncovered))
     lines = []
     groups = [(s.label, [q for q in answer.citations if q.side == s.label]) for s in answer.sides] \
         if answer.kind == "comparison" else [(None, list(answer.citations))]
     for label, quotes in groups:
         if label is not None:
-            lines.append(f"== {label} ==")
+            lines.append(f"== {_one_line(label)} ==")
             if not quotes:
-                lines.append(f"  {no_evidence(Side(label, ()))}")
+                lines.append(f"  {_one_line(no_evidence(Side(label, ())))}")
         for q in quotes:
-            by = f" — {q.author}" if q.author else ""
-            also = f" (also in: {', '.join(q.also_in)})" if q.also_in else ""
-            lines.append(f"[{q.n}] {q.title}{by}, {q.path}[{q.start}:{q.end}]{also}")
+            by = f" — {_one_line(q.author)}" if q.author else ""
+            also = f" (also in: {', '.join(map(_one_line, q.also_in))})" if q.also_in else ""
+            lines.append(f"[{q.n}] {_one_line(q.title)}{by}, {_one_line(q.path)}[{q.start}:{q.end}]{also}")
             lines.append(f"    {' '.join(q.text.split())}")
     return "\n".join(lines)

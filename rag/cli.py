@@ -3,6 +3,8 @@
 Library errors become one line on stderr and a non-zero exit; never a traceback. Plain output
 never emits a control character from a document, a file name or the question (an escape sequence
 could retitle or clear the terminal): it is shown escaped. JSON output keeps the text verbatim.
+Citation paths are shown relative to the working directory where the document lies under it
+(the index stores them absolute), so each opens from here.
 """
 from __future__ import annotations
 
@@ -11,12 +13,13 @@ import json
 import re
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
 from .config import Settings
 from .errors import ConfigError, RagError
-from .records import Turn
+from .records import Answer, Turn
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -49,6 +52,21 @@ def json_text(record: dict, indent: int | None = None) -> str:
     """
     text = json.dumps(record, ensure_ascii=False, indent=indent)
     return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m[0]):04x}", text)
+
+
+def _from_here(answer: Answer) -> Answer:
+    """`answer` with each document path relative to the working directory when the document lies
+    under it (as the corpus was most likely typed), else absolute: either way it opens from here."""
+    try:
+        here = Path.cwd()
+    except OSError:  # the working directory was deleted: absolute paths still open
+        return answer
+
+    def shown(path: str) -> str:
+        return Path(path).relative_to(here).as_posix() if Path(path).is_relative_to(here) else path
+
+    return replace(answer, citations=tuple(replace(q, path=shown(q.path), also_in=tuple(map(shown, q.also_in)))
+                                           for q in answer.citations))
 
 
 def _line(message: str) -> None:
@@ -125,7 +143,7 @@ def _ask(args, settings: Settings) -> int:
 
     check_question(args.question, settings)  # before the model loads; Engine.ask checks it again
     engine = _open(settings)
-    answer = engine.ask(args.question)
+    answer = _from_here(engine.ask(args.question))
     if args.json:
         print(json_text(answer.to_json(), indent=2))
     else:
@@ -196,7 +214,7 @@ def _eval_one(engine, line: str, number: int) -> dict:
         turns: list[Turn] = []
         for earlier in history:
             turns.append(Turn(earlier, engine.ask(earlier, turns)))
-        return {"id": qid, **engine.ask(question, turns).to_json()}
+        return {"id": qid, **_from_here(engine.ask(question, turns)).to_json()}
     except RagError as exc:
         return {"id": qid, "question": question, "error": str(exc), "abstained": False, "citations": []}
 

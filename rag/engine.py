@@ -3,11 +3,17 @@
 `Engine.open(settings)` loads the model and opens the index once; `ask()` then
 answers a question (with the conversation so far) through the pipeline stages:
 interpret -> retrieve -> score sentences -> select -> verify -> compose.
+
+An engine answers from one complete generation of the index at a time. Before each
+question it checks whether an ingest (in another process, or in this one) began since,
+and then follows the index to its newest generation, or says that an ingest is running.
 """
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -15,9 +21,10 @@ import numpy as np
 from . import answer as compose
 from .config import Settings
 from .embedding import Embedder
-from .errors import ConfigError, IndexCorrupt, QuestionError
+from .errors import ConfigError, IndexBusy, IndexCorrupt, IndexMismatch, IndexProblem, QuestionError
 from .evidence import FEATURES, QUESTION_FRAME, Question, Window, expected_type, windows, years
-from .indexing import IngestReport, Progress, _load_keyword, check_identity, ingest, load_repeated
+from .indexing import (IngestReport, Progress, Stamp, _load_keyword, check_identity, ingest, ingest_running,
+                       ingest_stamp, load_repeated, version)
 from .keyword import KeywordIndex, tokenize
 from .query import Query, SourceRef, Sources, interpret
 from .quotes import DocumentTexts, select, verified
@@ -58,44 +65,133 @@ def check_question(question: object, settings: Settings) -> str:
     return text
 
 
-class Engine:
-    """Answers questions from one index. Build it with `Engine.open`; share it between sessions."""
+@dataclass(frozen=True)
+class IndexView:
+    """One complete generation of the index, opened: what an engine answers from."""
 
-    def __init__(self, settings: Settings, embedder: Embedder, store: Store, keyword: KeywordIndex,
-                 scorer: Scorer | None = None, repeated: set[str] = frozenset()):
+    store: Store
+    keyword: KeywordIndex
+    catalog: tuple[DocInfo, ...]
+    repeated: frozenset[str]  # boilerplate sentences (rag.evidence): never quoted
+    version: tuple[str, int]  # (index id, generation): `rag.indexing.version`
+    stamp: Stamp  # the ingest lock's stamp before it was opened: another stamp means an ingest began since
+
+
+def open_view(settings: Settings, model: str, store: Store | None = None) -> IndexView:
+    """Open the index's newest complete generation (through `store` when given, else a new one).
+
+    Raises:
+        IndexBusy: an ingest is writing the index now.
+        IndexMissing, IndexMismatch, IndexCorrupt, IndexProblem, StoreUnavailable: see their messages.
+    """
+    stamp = ingest_stamp(settings)  # first: an ingest that begins after this changes it
+    store = store or Store(settings)
+    identity = store.identity()
+    check_identity(identity, settings, model)
+    if identity.get("complete") != "1":
+        raise _unfinished(settings, store)
+    keyword = _load_keyword(settings, store)
+    if keyword.fingerprint != identity.get("fingerprint"):
+        raise IndexCorrupt(f"{store.where} is inconsistent: run `rag ingest` again")
+    catalog = tuple(store.catalog())
+    _check_paths(catalog, store)
+    return IndexView(store, keyword, catalog, frozenset(load_repeated(Path(settings.index_dir))), version(identity),
+                     stamp)
+
+
+def _unfinished(settings: Settings, store: Store) -> IndexProblem:
+    """Why the index is marked unfinished: an ingest is writing it now, or the last one stopped half-way."""
+    if ingest_running(settings):
+        return IndexBusy(f"an ingest is writing {store.where} right now: try again when it finishes")
+    if store.remote:
+        return IndexCorrupt(f"the last `rag ingest` into {store.where} did not finish, or one is running on another "
+                            "machine: wait for it, or run `rag ingest` again")
+    return IndexCorrupt(f"the last `rag ingest` into {store.where} did not finish: run `rag ingest` again")
+
+
+def _check_paths(catalog: tuple[DocInfo, ...], store: Store) -> None:
+    """Refuse an index whose documents cannot be opened from here: one written before paths were
+    stored absolute holds them relative to the folder it was built in, and from anywhere else
+    every quote would fail verification (an abstention on every question)."""
+    lost = next((d.path for d in catalog if not Path(d.path).is_absolute() and not Path(d.path).exists()), None)
+    if lost is not None:
+        raise IndexMismatch(f"{store.where} holds document paths relative to the folder it was built in (an index "
+                            f"of an older version), and {lost!r} is not found from here: run `rag ingest` to update it")
+
+
+class Engine:
+    """Answers questions from one index. Build it with `Engine.open`; share it between sessions and threads."""
+
+    def __init__(self, settings: Settings, embedder: Embedder, view: IndexView, scorer: Scorer | None = None):
         self.embedder = embedder
-        self.store = store
-        self.keyword = keyword
         self.scorer = scorer or LogisticScorer.load()
         if tuple(self.scorer.features) != FEATURES:
             raise ConfigError(f"the scorer expects features {self.scorer.features}, not {FEATURES}")
-        self.repeated = repeated  # boilerplate sentences (rag.evidence): never quoted
         self.settings = self.resolved(settings)
-        self.catalog: list[DocInfo] = store.catalog()
-        self._by_path = {d.path: d for d in self.catalog}
-        self._sources = Sources([SourceRef(d.path, d.title, d.author, d.publisher, d.aliases, d.title_guessed)
-                                 for d in self.catalog], keyword.documents_with)
-        self._titles = {d.path: d.title for d in self.catalog}
-        # A document's length, estimated from its chunk count: windows know where they sit in it.
-        self._lengths = {d.path: d.chunks * settings.chunk_chars for d in self.catalog}
-        self._path_order = np.argsort(np.argsort([d.path for d in self.catalog], kind="stable"))
-        self._doc_vectors = (np.stack([d.vector for d in self.catalog]) if self.catalog
-                             else np.zeros((0, embedder.dim), dtype=np.float32))
         self.texts = DocumentTexts()
+        self._reloading = threading.Lock()
+        self._take(view)
+
+    def _take(self, view: IndexView) -> None:
+        """Answer from `view` from now on: its store, keyword index and catalog, and what derives from them.
+
+        A question running meanwhile may read some of these from the view before. That is harmless:
+        a chunk id names its content (path, text hash, offsets), so no id of either generation
+        names another text, and every quote is verified against its document before it is shown.
+        """
+        catalog = list(view.catalog)
+        by_path = {d.path: d for d in catalog}
+        sources = Sources([SourceRef(d.path, d.title, d.author, d.publisher, d.aliases, d.title_guessed)
+                           for d in catalog], view.keyword.documents_with)
+        # A document's length, estimated from its chunk count: windows know where they sit in it.
+        lengths = {d.path: d.chunks * self.settings.chunk_chars for d in catalog}
+        path_order = np.argsort(np.argsort([d.path for d in catalog], kind="stable"))
+        doc_vectors = (np.stack([d.vector for d in catalog]) if catalog
+                       else np.zeros((0, self.embedder.dim), dtype=np.float32))
+        self.store, self.keyword, self.repeated = view.store, view.keyword, view.repeated
+        self.catalog, self._by_path, self._sources = catalog, by_path, sources
+        self._titles = {d.path: d.title for d in catalog}
+        self._lengths, self._path_order, self._doc_vectors = lengths, path_order, doc_vectors
+        self.version, self._stamp = view.version, view.stamp
+
+    @property
+    def generation(self) -> int:
+        """The index generation this engine answers from (each ingest that writes adds one)."""
+        return self.version[1]
 
     @classmethod
     def open(cls, settings: Settings, embedder: Embedder | None = None, scorer: Scorer | None = None) -> "Engine":
-        """Open an existing index. Raises IndexMissing / IndexMismatch / IndexCorrupt / StoreUnavailable."""
+        """Open an existing index. Raises IndexMissing / IndexMismatch / IndexCorrupt / IndexBusy /
+        IndexProblem / StoreUnavailable. Any number of engines may open one index, in one process or many."""
         embedder = embedder or Embedder(batch_size=settings.embed_batch)
-        store = Store(settings)
-        identity = store.identity()
-        check_identity(identity, settings, embedder.fingerprint)
-        if identity.get("complete") != "1":
-            raise IndexCorrupt(f"the last `rag ingest` into {store.where} did not finish: run `rag ingest` again")
-        keyword = _load_keyword(settings, store)
-        if keyword.fingerprint != identity.get("fingerprint"):
-            raise IndexCorrupt(f"{store.where} is inconsistent: run `rag ingest` again")
-        return cls(settings, embedder, store, keyword, scorer, load_repeated(Path(settings.index_dir)))
+        return cls(settings, embedder, open_view(settings, embedder.fingerprint), scorer)
+
+    def refresh(self) -> None:
+        """Answer from the index's newest complete generation from now on.
+
+        An ingest in another process, or in this one, may have written the index since this
+        engine opened it. For an embedded index, when no ingest began since, this costs one
+        stat; a Chroma server's identity is read each time (no lock file tells of its ingests).
+
+        Raises:
+            IndexBusy: an ingest is writing the index now.
+            IndexCorrupt: the last ingest did not finish.
+        """
+        if not self.store.remote and ingest_stamp(self.settings) == self._stamp:
+            return
+        with self._reloading:
+            stamp = ingest_stamp(self.settings)
+            if not self.store.remote and stamp == self._stamp:
+                return  # another thread followed it meanwhile
+            # A new embedded Store reads the files as they are now (the folder may even have been rebuilt).
+            store = self.store if self.store.remote else Store(self.settings)
+            identity = store.identity()
+            if identity.get("complete") != "1":
+                raise _unfinished(self.settings, store)
+            if version(identity) == self.version:
+                self._stamp = stamp
+                return
+            self._take(open_view(self.settings, self.embedder.fingerprint, store))
 
     @classmethod
     def build(cls, settings: Settings, embedder: Embedder | None = None,
@@ -116,6 +212,7 @@ class Engine:
         s = self.resolved(settings) if settings else self.settings
         began = time.perf_counter()
         question = check_question(question, s)
+        self.refresh()
         query = interpret(question, history, self._sources)
         vector = self.embedder.embed_one(query.text)
         t_embed = time.perf_counter()

@@ -8,6 +8,11 @@ the store itself, so a run killed half-way is repaired by the next one: a
 document whose stored chunks are incomplete is simply redone. Only one ingest
 may write an index at a time (an exclusive lock file); a second one is refused.
 Progress is reported every few hundred passages embedded, within a file too.
+
+Documents are stored under their resolved absolute paths, so an index answers from any
+working directory, and the same corpus spelled another way (relative, with `..`) is the
+same corpus. Every run that writes bumps the index generation: an open engine compares it
+to notice the newer index (see `rag.engine.Engine.refresh`).
 """
 from __future__ import annotations
 
@@ -16,7 +21,8 @@ import fcntl
 import json
 import os
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,12 +31,12 @@ import numpy as np
 from .chunking import chunk_document, chunking_fingerprint
 from .config import Settings
 from .embedding import Embedder
-from .errors import IndexBusy, IndexCorrupt, IndexMismatch
+from .errors import IndexBusy, IndexCorrupt, IndexMismatch, IndexProblem
 from .evidence import repeated_sentences
 from .keyword import KeywordIndex
 from .loading import load_corpus
 from .records import Chunk, Document
-from .store import DocInfo, Store, StoredDoc
+from .store import DocInfo, Store, StoredDoc, index_failure
 
 Progress = Callable[[float, str], None]
 _GROUP_SENTENCES = 2048  # sentences embedded and written together: a crash loses at most one group
@@ -38,6 +44,11 @@ _GROUP_SENTENCES = 2048  # sentences embedded and written together: a crash lose
 # CPU, so that a single large file shows progress too (one 5 MB file is ~60,000 passages).
 _PROGRESS_PASSAGES = 256
 REPEATED_FILE = "repeated.json"  # keys of sentences found in many documents (boilerplate), beside the index
+LOCK_FILE = ".ingest.lock"
+# An engine checking whether an ingest runs holds the lock shared for microseconds: an ingest
+# that finds it taken tries again this often, this far apart, before it reports another ingest.
+_LOCK_TRIES, _LOCK_PAUSE_S = 5, 0.02
+Stamp = tuple[int, int, int] | None  # the lock file's (inode, mtime, ctime); None while there is none
 
 
 @dataclass(frozen=True)
@@ -60,8 +71,17 @@ class IngestReport:
                 f"{self.chunks_embedded} chunks and {self.sentences_embedded} sentences in {self.seconds:.1f}s")
 
 
+def corpus_root(settings: Settings) -> Path:
+    """The corpus folder, absolute and resolved: every spelling of one folder gives the same paths.
+
+    >>> corpus_root(Settings(corpus_dir=Path("/srv/docs/../docs/"))).as_posix()
+    '/srv/docs'
+    """
+    return Path(settings.corpus_dir).resolve()
+
+
 def corpus_id(settings: Settings) -> str:
-    return str(Path(settings.corpus_dir).resolve())
+    return str(corpus_root(settings))
 
 
 def check_identity(identity: dict, settings: Settings, embedder_fingerprint: str) -> None:
@@ -77,38 +97,100 @@ def check_identity(identity: dict, settings: Settings, embedder_fingerprint: str
 
 
 @contextlib.contextmanager
-def ingest_lock(settings: Settings):
+def ingest_lock(settings: Settings) -> Iterator[None]:
+    """Hold the index's ingest lock; IndexBusy when another ingest holds it.
+
+    Opening the lock file for writing also renews its modification time, the stamp by which
+    an open engine notices that an ingest began (`ingest_stamp`).
+    """
     folder = Path(settings.index_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / ".ingest.lock", "w") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise IndexBusy(f"another `rag ingest` is writing {folder}: wait for it to finish") from None
+    with writing(folder):
+        folder.mkdir(parents=True, exist_ok=True)
+        handle = open(folder / LOCK_FILE, "w")
+    with handle:
+        for attempt in range(_LOCK_TRIES):
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if attempt == _LOCK_TRIES - 1:
+                    raise IndexBusy(f"another `rag ingest` is writing {folder}: wait for it to finish") from None
+                time.sleep(_LOCK_PAUSE_S)
         yield
+
+
+def ingest_stamp(settings: Settings) -> Stamp:
+    """When an ingest last began on this index folder (its lock file's inode and times), as a value
+    to compare: unchanged means no ingest began since. One stat, cheap enough for every question."""
+    try:
+        st = os.stat(Path(settings.index_dir) / LOCK_FILE)
+    except OSError:
+        return None
+    return st.st_ino, st.st_mtime_ns, st.st_ctime_ns
+
+
+def ingest_running(settings: Settings) -> bool:
+    """Whether an ingest holds this index's lock now (checked without waiting and without writing)."""
+    try:
+        handle = open(Path(settings.index_dir) / LOCK_FILE, "rb")
+    except OSError:
+        return False
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return False
+
+
+def generation(identity: dict) -> int:
+    """The index generation recorded in `identity`: 0 for an index that has none yet."""
+    value = str(identity.get("generation", ""))
+    return int(value) if value.isdigit() else 0
+
+
+def version(identity: dict) -> tuple[str, int]:
+    """Which index and which of its generations `identity` describes. The index id tells a rebuilt
+    index (its folder deleted, its generations counted from 0 again) from the one it replaced."""
+    return str(identity.get("index_id", "")), generation(identity)
+
+
+@contextlib.contextmanager
+def writing(index_dir: Path) -> Iterator[None]:
+    """Turn a failed file write beside the index into an error that says what to do."""
+    try:
+        yield
+    except OSError as exc:
+        raise (index_failure(exc, index_dir) or IndexProblem(
+            f"cannot write the index at {index_dir} ({exc.strerror or exc}): fix the folder and run `rag ingest` "
+            "again")) from exc
 
 
 def ingest(settings: Settings, embedder: Embedder, progress: Progress | None = None) -> IngestReport:
     """Bring the index in line with the corpus. See the module docstring for the guarantees."""
     began = time.perf_counter()
     report = progress or (lambda fraction, message: None)
-    corpus = load_corpus(settings.corpus_dir)
+    corpus = load_corpus(corpus_root(settings))
+    index_dir = Path(settings.index_dir)
     with ingest_lock(settings):
         store = Store(settings, create=True)
-        check_identity(store.identity(), settings, embedder.fingerprint)
-        interrupted = store.identity().get("complete") == "0"
+        identity = store.identity()
+        check_identity(identity, settings, embedder.fingerprint)
+        interrupted = identity.get("complete") == "0"
         if interrupted:
             # Its chunks may be missing from the saved keyword index while the fingerprint recorded
             # for that index still matches it: forget the fingerprint, so it is rebuilt from the store.
             store.set_identity(fingerprint="")
         chunking = chunking_fingerprint(settings.chunk_chars, settings.max_sentence_chars)
-        same_chunking = store.identity().get("chunking") == chunking
-        store.set_identity(corpus=corpus_id(settings), model=embedder.fingerprint, complete="0")
+        same_chunking = identity.get("chunking") == chunking
+        store.set_identity(corpus=corpus_id(settings), model=embedder.fingerprint, complete="0",
+                           index_id=str(identity.get("index_id") or uuid.uuid4().hex))
         stored = store.stored_docs()
         catalog = {d.path: d for d in store.catalog()}
 
         todo: list[tuple[Document, list[Chunk]]] = []
-        unchanged, updated, added, split = 0, 0, 0, 0
+        unchanged, updated, added, split, retitled = 0, 0, 0, 0, 0
         warnings, empty = list(corpus.warnings), set()
         sentences: list[list[str]] = []  # per document, to find boilerplate by its frequency
         for doc in corpus.documents:
@@ -116,7 +198,7 @@ def ingest(settings: Settings, embedder: Embedder, progress: Progress | None = N
             if same_chunking and _complete(doc, have, known):
                 unchanged += 1
                 sentences.append([doc.text[sp.start:sp.end] for sp in have.sentences])
-                _refresh_metadata(store, doc, known)
+                retitled += _refresh_metadata(store, doc, known)
                 continue
             split += 1
             chunks = chunk_document(doc, settings.chunk_chars, settings.max_sentence_chars)
@@ -127,7 +209,7 @@ def ingest(settings: Settings, embedder: Embedder, progress: Progress | None = N
                 continue
             if have and have.sha == doc.sha and have.chunk_ids == {c.id for c in chunks} and known:
                 unchanged += 1  # the chunking changed in name only (code or settings): the same chunks
-                _refresh_metadata(store, doc, known)
+                retitled += _refresh_metadata(store, doc, known)
                 continue
             updated += have is not None
             added += have is None
@@ -145,9 +227,13 @@ def ingest(settings: Settings, embedder: Embedder, progress: Progress | None = N
         report(0.95, "updating the keyword index")
         keyword = _load_keyword(settings, store)
         keyword.update([c for _, chunks in todo for c in chunks], removed_ids)
-        keyword.save(Path(settings.index_dir))
-        save_repeated(Path(settings.index_dir), repeated_sentences(sentences))
-        store.set_identity(fingerprint=keyword.fingerprint, chunking=chunking, complete="1")
+        with writing(index_dir):
+            keyword.save(index_dir)
+            save_repeated(index_dir, repeated_sentences(sentences))
+        wrote = bool(todo or gone or orphans or retitled or interrupted
+                     or keyword.fingerprint != identity.get("fingerprint"))
+        store.set_identity(fingerprint=keyword.fingerprint, chunking=chunking, complete="1",
+                           generation=str(generation(identity) + int(wrote)))
         total = store.count()
     report(1.0, "done")
     return IngestReport(len(corpus.documents), added, updated, len(gone), unchanged, split, total, n_chunks,
@@ -160,11 +246,14 @@ def _complete(doc: Document, have: StoredDoc | None, known: DocInfo | None) -> b
             and len(have.chunk_ids) == have.expected_chunks == known.chunks)
 
 
-def _refresh_metadata(store: Store, doc: Document, known: DocInfo) -> None:
-    """Rewrite the doc row of an unchanged text whose title, author or aliases were edited (no re-embedding)."""
-    if (known.title, known.author, known.publisher, known.aliases) != (doc.title, doc.author, doc.publisher,
+def _refresh_metadata(store: Store, doc: Document, known: DocInfo) -> bool:
+    """Rewrite the doc row of an unchanged text whose title, author or aliases were edited (no re-embedding);
+    whether it was rewritten."""
+    if (known.title, known.author, known.publisher, known.aliases) == (doc.title, doc.author, doc.publisher,
                                                                       doc.aliases):
-        store.add_doc(doc, known.chunks, known.vector)
+        return False
+    store.add_doc(doc, known.chunks, known.vector)
+    return True
 
 
 def _embed_and_write(store: Store, embedder: Embedder, todo: list[tuple[Document, list[Chunk]]],
@@ -257,5 +346,6 @@ def _load_keyword(settings: Settings, store: Store) -> KeywordIndex:
         return keyword
     rebuilt = KeywordIndex()
     rebuilt.update(list(store.all_chunks()), set())
-    rebuilt.save(folder)
+    with writing(folder):
+        rebuilt.save(folder)
     return rebuilt

@@ -8,15 +8,21 @@ Three collections per index, all in the cosine space:
 * `<name>_docs`: one row per document (title, author, aliases; its vector is the mean
   of its chunks), written last, so it also marks the document as complete.
 
-The chunks collection's metadata records which corpus and model built the index,
-so an index is never used silently for another. Every Chroma failure surfaces as
-`StoreUnavailable` (server) or `IndexCorrupt` (embedded), never as a raw traceback.
+The chunks collection's metadata (the index identity) records which corpus and model
+built the index, so an index is never used silently for another, and a generation number
+that every ingest which writes bumps, so that an open engine notices a newer index.
+Every Chroma failure surfaces as one of our errors, never as a raw traceback:
+`StoreUnavailable` (server), or for the embedded store a read-only folder, a full disk, or
+else `IndexCorrupt`. Only a damaged index is ever answered with "delete the folder".
 """
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
+import os
+import threading
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,10 +30,19 @@ from pathlib import Path
 import numpy as np
 
 from .config import Settings
-from .errors import IndexCorrupt, IndexMissing, RagError, StoreUnavailable
+from .errors import IndexBusy, IndexCorrupt, IndexMissing, IndexProblem, RagError, StoreUnavailable
 from .records import Chunk, Document, Span
 
 _WRITE_BATCH = 2000  # rows per Chroma write; well under its max batch size
+# Chroma's cache of Systems is process-wide: only one Store at a time replaces it (see `_fresh_client`).
+_CONNECTING = threading.Lock()
+# How a full disk and a read-only index show in errors from the OS, SQLite and Chroma's Rust core,
+# which often carry the cause in their text only.
+_FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT)
+_FULL_TEXTS = ("database or disk is full", "no space left on device", "disk quota exceeded")
+_READ_ONLY_ERRNOS = (errno.EROFS, errno.EACCES, errno.EPERM)
+_READ_ONLY_TEXTS = ("readonly database", "read-only file system", "permission denied")
+_BUSY_TEXTS = ("database is locked",)
 
 
 @dataclass(frozen=True)
@@ -115,7 +130,7 @@ class Store:
         if not create and not (index_dir / "chroma.sqlite3").exists():
             raise IndexMissing(f"no index in {self.where}: run `rag ingest` first")
         index_dir.mkdir(parents=True, exist_ok=True)
-        return chromadb.PersistentClient(path=str(index_dir), settings=chroma_settings)
+        return _fresh_client(index_dir, chroma_settings)
 
     @contextlib.contextmanager
     def _guard(self):
@@ -130,19 +145,25 @@ class Store:
                 raise StoreUnavailable(f"cannot reach {self.where} ({detail}): start it with "
                                        f"`chroma run --path DIR --host {self.settings.chroma_host} "
                                        f"--port {self.settings.chroma_port}`, or unset RAG_CHROMA_HOST") from exc
+            healthy = index_failure(exc, Path(self.settings.index_dir))
+            if healthy is not None:
+                raise healthy from exc
             raise IndexCorrupt(f"{self.where} cannot be read ({detail}): delete the folder and run `rag ingest`") from exc
 
     # --- index identity -------------------------------------------------------------------
     def identity(self) -> dict:
-        with self._guard():
-            meta = dict(self.chunks.metadata or {})
-        return {k: v for k, v in meta.items() if not k.startswith("hnsw:")}
+        """The index identity as stored now (read afresh: another process may have changed it)."""
+        return {k: v for k, v in self._stored_identity().items() if not k.startswith("hnsw:")}
 
     def set_identity(self, **values: str) -> None:
+        meta = self._stored_identity()
+        meta.update(values)
         with self._guard():
-            meta = dict(self.chunks.metadata or {})
-            meta.update(values)
             self.chunks.modify(metadata=meta)
+
+    def _stored_identity(self) -> dict:
+        with self._guard():
+            return dict(self.client.get_collection(self.chunks.name, embedding_function=None).metadata or {})
 
     # --- writes ---------------------------------------------------------------------------
     def stored_docs(self) -> dict[str, StoredDoc]:
@@ -288,6 +309,57 @@ class Store:
             chunk, span = spans[sid]
             rows.append(SentenceRow(chunk.id, chunk.path, span.start, span.end, np.asarray(emb, dtype=np.float32)))
         return rows
+
+
+def _fresh_client(index_dir: Path, chroma_settings):
+    """An embedded Chroma client with a System of its own, which starts from the files as they are now.
+
+    Chroma shares one System per path in a process, and a System keeps the vector index it has
+    loaded in memory. After another process's ingest, a shared one answers with rows that were
+    replaced (a quote from the wrong file) or fails with "Error finding id", and an ingest in
+    this process then fails the same way. Clients made before keep their own System.
+    """
+    import chromadb
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    with _CONNECTING:
+        SharedSystemClient.clear_system_cache()
+        return chromadb.PersistentClient(path=str(index_dir), settings=chroma_settings)
+
+
+def index_failure(exc: BaseException, index_dir: Path) -> IndexProblem | None:
+    """What to do when reading or writing the index at `index_dir` failed with `exc` although the
+    index may be whole: the folder is read-only, the disk is full, or an ingest holds the database.
+    None when none of these explains the failure.
+    """
+    chain = _chain(exc)
+    texts = " ".join(str(e).lower() for e in chain)
+    codes = {getattr(e, "errno", None) for e in chain}
+    if codes & set(_FULL_ERRNOS) or any(t in texts for t in _FULL_TEXTS):
+        return IndexProblem(f"the disk is full ({index_dir}): free space and run `rag ingest`")
+    if (not _writable(index_dir) or codes & set(_READ_ONLY_ERRNOS)
+            or any(t in texts for t in _READ_ONLY_TEXTS)):
+        return IndexProblem(f"the index folder is read-only ({index_dir}): give this user write access to it "
+                            "(Chroma writes to its index even to answer), or pass --index with a writable folder")
+    if any(t in texts for t in _BUSY_TEXTS):
+        return IndexBusy(f"an ingest is writing the index at {index_dir}: try again when it finishes")
+    return None
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    """`exc` and the exceptions it was raised from or during."""
+    out: list[BaseException] = []
+    while exc is not None and exc not in out:
+        out.append(exc)
+        exc = exc.__cause__ or exc.__context__
+    return out
+
+
+def _writable(index_dir: Path) -> bool:
+    """The folder (or, when missing, the folder that would hold it) and its database may be written."""
+    folder = next((p for p in (index_dir, *index_dir.absolute().parents) if p.exists()), index_dir)
+    database = index_dir / "chroma.sqlite3"
+    return os.access(folder, os.W_OK | os.X_OK) and (not database.exists() or os.access(database, os.W_OK))
 
 
 def _where(paths: tuple[str, ...] | None) -> dict | None:
