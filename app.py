@@ -10,6 +10,7 @@ viewer, as HTML built by `rag.viewer`, which escapes every character.
 """
 from __future__ import annotations
 
+import html
 import threading
 import uuid
 from dataclasses import dataclass, field
@@ -18,12 +19,16 @@ import streamlit as st
 
 from rag import (Answer, ConfigError, IndexBusy, IndexMissing, QuestionError, RagError, Settings,
                  StoreUnavailable, Turn)
-from rag.answer import escape_markdown, quote_html, source_line, text_html
+from rag.answer import (abstention, abstention_scope, escape_markdown, markdown_label, quote_html, source_html,
+                        text_html)
 from rag.export import conversation_markdown
 from rag.feedback import FeedbackStore
 from rag.uploads import ACCEPTED, MAX_UPLOAD_BYTES, UPLOAD_FOLDER, save_upload
 from rag.viewer import document_html, passage_html
 
+# An abstention's box: dark text on pale amber (contrast over 12:1), set apart by a rule.
+ABSTENTION_STYLE = "background:#fff6d6;border-left:3px solid #b88700;padding:0.75rem 1rem;border-radius:0.5rem"
+SIDE_STYLE = "font-weight:600;font-size:1.15rem;margin:0.25rem 0 0.5rem 0"  # a comparison column's heading
 
 
 @dataclass(frozen=True)
@@ -141,8 +146,8 @@ def show_catalog(settings: Settings, engine) -> None:
     # A fixed height keeps a corpus of hundreds of documents from pushing the controls off screen.
     with st.container(height=min(80 + 62 * len(docs), 320)):
         for d in docs:
-            by = escape_markdown(d.author or d.publisher)
-            st.markdown(f"**{escape_markdown(d.title)}**  \n:gray[{by + ' · ' if by else ''}{d.chunks} chunks]")
+            by = d.author or d.publisher
+            st.html(source_html(d.title, detail=f"{by + ' · ' if by else ''}{d.chunks} chunks"))
 
 
 def upload_form(settings: Settings, engine):
@@ -220,27 +225,28 @@ def show_quotes(quotes, names: dict[str, str], heading: str = "") -> None:
     """Quotes grouped by source (title and author once, then each quote with its [n]).
 
     A source whose title is already the `heading` above it is introduced by its author alone.
-    Quotes are escaped HTML (`rag.answer.quote_html`), so they show exactly as the document has them.
+    Titles and quotes are escaped HTML (`rag.answer`), so they show exactly as the documents have them.
     """
     for path in dict.fromkeys(q.path for q in quotes):
         group = [q for q in quotes if q.path == path]
-        if group[0].title != heading:
-            st.markdown(source_line(group[0]))
-        elif group[0].author:
-            st.caption(f"by {escape_markdown(group[0].author)}")
-        st.html("".join(quote_html(q, names) for q in group))
+        first = group[0]
+        source = source_html(first.title, first.author) if first.title != heading else (
+            text_html(f"by {first.author}", "rag-author") if first.author else "")
+        st.html(source + "".join(quote_html(q, names) for q in group))
 
 
 def show_answer(turn: ChatTurn, engine, settings: Settings, names: dict[str, str]) -> None:
     answer = turn.answer
     if answer.resolved_question and answer.resolved_question != answer.question:
-        st.caption(f"Read with the conversation so far: “{escape_markdown(answer.resolved_question)}”")
-    if answer.abstained:
-        st.warning(answer.answer, icon=":material/search_off:")
+        st.html(text_html(f"Read with the conversation so far: “{answer.resolved_question}”", "rag-resolved"))
+    if answer.abstained:  # in plain words, as escaped HTML: the titles it suggests show as they are
+        text = abstention(answer.suggestions, abstention_scope(answer.kind, answer.sides), plain=True,
+                          uncovered=answer.uncovered)
+        st.html(f'<div class="rag-abstention" style="{ABSTENTION_STYLE}">{html.escape(text)}</div>')
     elif answer.kind == "comparison" and answer.sides:
         for column, side in zip(st.columns(len(answer.sides), border=True), answer.sides):
             with column:
-                st.markdown(f"##### {escape_markdown(side.label)}")
+                st.html(f'<div class="rag-side" style="{SIDE_STYLE}">{html.escape(side.label)}</div>')
                 mine = [q for q in answer.citations if q.side == side.label]
                 if mine:
                     show_quotes(mine, names, heading=side.label)
@@ -257,9 +263,12 @@ def show_sources(turn: ChatTurn, engine, names: dict[str, str]) -> None:
     if turn.answer.citations:
         st.caption("Sources: open one to see the quote in its passage and in the whole document.")
     for q in turn.answer.citations:
-        label = f"[{q.n}] {q.title}" + (f" — {q.author}" if q.author else "")
+        # A label is Markdown: a title that Streamlit would redraw there (":material/...:", "->") is left
+        # out of it. The title is shown inside, as escaped HTML, either way.
         # A key keeps the expander open across reruns even when elements above it come and go.
-        with st.expander(escape_markdown(label), key=f"source-{turn.id}-{q.n}"):
+        title = markdown_label(q.title) or "The passage in its document"
+        with st.expander(f"\\[{q.n}\\] {title}", key=f"source-{turn.id}-{q.n}"):
+            st.html(source_html(q.title, q.author))
             if engine is None:
                 st.warning("The index is not open, so the document cannot be shown.")
                 continue

@@ -19,6 +19,19 @@ from .records import Answer, Quote, Side
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~&$:])")
 
 
+# What Streamlit redraws in Markdown even when escaped: Material icons and typographic arrows and dashes.
+_REDRAWN = re.compile(r":material/|<-|->|--")
+
+
+def markdown_label(text: str) -> str | None:
+    r"""`text` escaped for a Streamlit label (Markdown only), or None where Streamlit would still redraw it.
+
+    >>> markdown_label("Day 1: a memo"), markdown_label("Day 1 -> Day 2")
+    ('Day 1\\: a memo', None)
+    """
+    return None if _REDRAWN.search(text) else escape_markdown(text)
+
+
 def escape_markdown(text: str) -> str:
     r"""Make `text` render literally in markdown, on one line.
 
@@ -62,6 +75,17 @@ def quote_html(q: Quote, names: dict[str, str]) -> str:
         also = " <em>(also in: " + "; ".join(html.escape(names.get(p, p)) for p in q.also_in) + ")</em>"
     return (f'<blockquote class="rag-quote" style="{_QUOTE_STYLE}">{html.escape(q.text)} '
             f'<span class="rag-n">[{q.n}]</span>{also}</blockquote>')
+
+
+def source_html(title: str, author: str = "", detail: str = "") -> str:
+    """A source's title (bold) and author, and an optional detail line, as escaped HTML.
+
+    >>> source_html("Day 2 -> $5", "A. Writer")
+    '<div class="rag-source"><strong>Day 2 -&gt; $5</strong> — A. Writer</div>'
+    """
+    by = f" — {html.escape(author)}" if author else ""
+    more = f'<br><span style="color:#4a4f57;font-size:0.875rem">{html.escape(detail)}</span>' if detail else ""
+    return f'<div class="rag-source"><strong>{html.escape(title)}</strong>{by}{more}</div>'
 
 
 def text_html(text: str, css_class: str) -> str:

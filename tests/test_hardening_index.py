@@ -225,7 +225,7 @@ def test_the_app_follows_the_index_another_process_wrote_and_its_reindex_complet
     at = run_app(crossing.app, crossing.app_env)
     assert not at.error, [e.value for e in at.error]
     assert "3 documents" in at.sidebar.caption[0].value  # 2, plus lighthouse and bees, less the critic
-    assert any("Lighthouse keeping" in m.value for m in at.sidebar.markdown)
+    assert any("Lighthouse keeping" in h.value for h in at.sidebar.html)
     at.sidebar.button(key="reindex").click()
     at = run_app(at, crossing.app_env)
     assert not at.error, [e.value for e in at.error]
