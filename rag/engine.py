@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -151,7 +151,8 @@ class Engine:
         self.store, self.keyword, self.repeated = view.store, view.keyword, view.repeated
         self.catalog, self._by_path, self._sources = catalog, by_path, sources
         self._titles = {d.path: d.title for d in catalog}
-        self._lengths, self._path_order, self._doc_vectors = lengths, path_order, doc_vectors
+        self._lengths = lengths
+        self._suggest = (catalog, path_order, doc_vectors)  # one reference: a question reads one generation
         self.version, self._stamp = view.version, view.stamp
 
     @property
@@ -189,7 +190,8 @@ class Engine:
             if identity.get("complete") != "1":
                 raise _unfinished(self.settings, store)
             if version(identity) == self.version:
-                self._stamp = stamp
+                if not ingest_running(self.settings):  # an ingest that has only taken its lock may still write
+                    self._stamp = stamp
                 return
             self._take(open_view(self.settings, self.embedder.fingerprint, store))
 
@@ -220,7 +222,7 @@ class Engine:
         if query.kind == "comparison":
             quotes, support = self._compare(query, vector, s)
         else:
-            quotes, support, uncovered = self._fact(query, vector, s)
+            quotes, support, uncovered, query = self._fact(query, vector, s)
         t_retrieve = time.perf_counter()
         abstained = not quotes
         if abstained:
@@ -275,9 +277,11 @@ class Engine:
         return verified(select(found, max_quotes, budget, s.near_duplicate), self.texts), support, ()
 
     def _fact(self, query: Query, vector, s: Settings):
-        # One named source scopes the search. Its name stays in the query: it often is the
-        # subject ("what happened to Toby in The Office"), and cutting it cost 13 points of
-        # ClapNQ hits.
+        """(quotes, support, uncovered, the query as answered: unscoped when it fell back to the corpus).
+
+        One named source scopes the search. Its name stays in the query: it often is the
+        subject ("what happened to Toby in The Office"), and cutting it cost 13 points of ClapNQ hits.
+        """
         paths = query.sides[0].paths if query.sides else None
         topic = query.sides[0].query if query.sides else None
         found, support, uncovered = self._evidence(query.text, vector, s, paths, s.k_chunks, s.max_quotes,
@@ -286,7 +290,8 @@ class Engine:
             # (a probability is never 0): nothing there to judge, so the whole corpus is asked.
             found, support, uncovered = self._evidence(query.text, vector, s, None, s.k_chunks, s.max_quotes,
                                                        s.max_quote_chars)
-        return self._number(found, None), support, uncovered
+            query = replace(query, sides=())
+        return self._number(found, None), support, uncovered, query
 
     def _compare(self, query: Query, vector, s: Settings):
         s = s.with_(min_support=s.min_support * SIDE_SUPPORT_SHARE)
@@ -309,10 +314,11 @@ class Engine:
 
         Computed from the catalog in memory, so it is exact and the same on every store.
         """
-        similarity = np.round(self._doc_vectors @ vector, 6)
+        catalog, path_order, doc_vectors = self._suggest
+        similarity = np.round(doc_vectors @ vector, 6)
         titles: dict[str, None] = {}
-        for i in np.lexsort((self._path_order, -similarity)):  # best first; ties by path
-            titles.setdefault(self.catalog[i].title)
+        for i in np.lexsort((path_order, -similarity)):  # best first; ties by path
+            titles.setdefault(catalog[i].title)
             if len(titles) == _SUGGESTIONS:
                 break
         return tuple(titles)

@@ -125,20 +125,21 @@ def interpret(question: str, history: Sequence[Turn], sources: Sources) -> Query
     ('comparison', [('a.txt',), ('b.txt',)])
     """
     follow_up = bool(history) and is_follow_up(question)
-    text = question
+    referent = ""
     if follow_up:
         previous = history[-1]
         earlier = previous.question
         if previous.answer is not None and previous.answer.resolved_question:
             earlier = previous.answer.resolved_question
-        if referent := topic_words(earlier, question):
-            text = f"{question} ({referent})"
+        referent = topic_words(earlier, question)
+    text = f"{question} ({referent})" if referent else question
     sides = named_sides(question, sources)
     if len(sides) < 1 and follow_up and history[-1].answer is not None and history[-1].answer.sides:
-        sides = history[-1].answer.sides  # "and what do they say about X?" keeps the sources it was about
+        # "and what do they say about X?": the new question, in the sources the previous answer was about
+        sides = [replace(s, query=question) for s in history[-1].answer.sides]
     if len(sides) >= 2 and (_COMPARISON.search(question) or " and " in question.lower() or follow_up):
-        if follow_up:  # the side queries carry the earlier question's topic too
-            sides = [replace(s, query=f"{text[:len(text) - len(question)]}{s.query or question}") for s in sides]
+        if referent:  # each side searches with what the follow-up leans on, too
+            sides = [replace(s, query=f"{s.query or question} ({referent})") for s in sides]
         return Query(text, "comparison", tuple(sides), follow_up)
     return Query(text, "fact", tuple(sides[:1]) if len(sides) == 1 else (), follow_up)
 

@@ -108,13 +108,17 @@ def save_upload(name: str, data: bytes, corpus_dir: Path, max_bytes: int = MAX_U
     stem, kind = Path(safe_name(name)).stem, Path(safe_name(name)).suffix
     try:
         folder.mkdir(parents=True, exist_ok=True)
+        if folder.is_symlink() or not folder.resolve().is_relative_to(Path(corpus_dir).resolve()):
+            raise CorpusError(f"{folder} is a link out of the corpus folder: make it a plain folder to add uploads")
         with _locked(folder):
             existing = _existing_with_sha(Path(corpus_dir), sha256(text))
             if existing is not None:
                 return Saved(existing, added=False)
             target = _free_path(folder, stem, ".md" if kind == ".md" else ".txt")
             partial = target.with_name(target.name + ".part")  # not .txt/.md: an ingest never reads half a file
-            partial.write_text(text, encoding="utf-8", newline="")
+            partial.unlink(missing_ok=True)  # a leftover, or a link planted there: never written through
+            with open(partial, "x", encoding="utf-8", newline="") as out:  # created here, not followed
+                out.write(text)
             os.replace(partial, target)
     except OSError as exc:
         raise CorpusError(f"cannot write {name} into {folder} ({exc.strerror or exc}): "

@@ -375,3 +375,23 @@ def test_the_same_text_uploaded_at_once_by_many_is_kept_once(tmp_path):
         mine = [saved for t, saved in results if t == text]
         assert len({s.path for s in mine}) == 1 and mine[0].path.read_text(encoding="utf-8") == text
         assert sum(s.added for s in mine) == 1  # one was told "added", the others where it already is
+
+
+def test_an_upload_never_writes_through_a_link_out_of_the_corpus(tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / UPLOAD_FOLDER).symlink_to(outside, target_is_directory=True)
+    with pytest.raises(CorpusError, match="link out of the corpus"):
+        save_upload("notes.txt", b"Quarterly notes on the zebra audit.", corpus)
+    assert not list(outside.iterdir())
+    # A link planted where the upload writes its partial file is replaced, never written through.
+    (corpus / UPLOAD_FOLDER).unlink()
+    (corpus / UPLOAD_FOLDER).mkdir()
+    victim = outside / "victim.txt"
+    victim.write_text("keep me", encoding="utf-8")
+    (corpus / UPLOAD_FOLDER / "notes.txt.part").symlink_to(victim)
+    saved = save_upload("notes.txt", b"Quarterly notes on the zebra audit.", corpus)
+    assert victim.read_text(encoding="utf-8") == "keep me"
+    assert saved.path.read_text(encoding="utf-8") == "Quarterly notes on the zebra audit." and not saved.path.is_symlink()

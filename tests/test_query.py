@@ -96,6 +96,7 @@ def test_follow_up_of_a_comparison_keeps_its_sides(corpus_refs):
     assert q.kind == "comparison"
     assert [(s.label, s.paths) for s in q.sides] == [(s.label, s.paths) for s in sides]
     assert "Jassy" in q.text and "prices" in q.text
+    assert all(s.query.startswith("And what about their view of prices? (") for s in q.sides)  # the new question
 
 
 def test_a_comparison_with_no_topic_searches_each_side_with_its_title(corpus_refs):
@@ -124,3 +125,4 @@ def test_a_follow_up_keeps_the_source_the_previous_answer_was_scoped_to(corpus_r
                       citations=(), support=0.9, sides=(side,), resolved_question="What does Jassy say about reviews?")
     q = interpret("Why did they add them?", [Turn(previous.question, previous)], corpus_refs)
     assert (q.kind, paths(q.sides)) == ("fact", [(JASSY,)])
+    assert q.sides[0].query == "Why did they add them?"  # scored on the new question, not the old one
