@@ -19,7 +19,6 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from .evidence import QUESTION_FRAME
 from .keyword import tokenize
 from .records import Side, Turn
 
@@ -34,7 +33,6 @@ _WORDS = re.compile(r"\w+")
 _STANCE_WORDS = {"view", "differ", "different", "difference", "compare", "compared", "comparison", "contrast",
                  "opinion", "position", "perspective", "stance", "take", "think", "say", "said", "see", "approach",
                  "versus", "vs", "agree", "disagree", "similar", "alike", "common", "between", "way", "describe"}
-_FRAME_WORDS = QUESTION_FRAME | _STANCE_WORDS  # what a question asks with, not what it asks about
 # Generic words that, alone, must not name a source ("the article", "Amazon").
 _GENERIC = {"amazon", "article", "post", "letter", "essay", "the", "customer", "obsession", "business", "other",
             "part", "jeff", "bezos"}
@@ -125,41 +123,20 @@ def interpret(question: str, history: Sequence[Turn], sources: Sources) -> Query
     ('comparison', [('a.txt',), ('b.txt',)])
     """
     follow_up = bool(history) and is_follow_up(question)
-    referent = ""
+    text = question
     if follow_up:
         previous = history[-1]
-        earlier = previous.question
-        if previous.answer is not None and previous.answer.resolved_question:
-            earlier = previous.answer.resolved_question
-        referent = topic_words(earlier, question)
-    text = f"{question} ({referent})" if referent else question
+        earlier = previous.answer.resolved_question if previous.answer and previous.answer.resolved_question \
+            else previous.question
+        text = f"{earlier} {question}"
     sides = named_sides(question, sources)
-    if len(sides) < 1 and follow_up and history[-1].answer is not None and history[-1].answer.sides:
-        # "and what do they say about X?": the new question, in the sources the previous answer was about
-        sides = [replace(s, query=question) for s in history[-1].answer.sides]
+    if len(sides) < 1 and follow_up and history[-1].answer is not None and history[-1].answer.kind == "comparison":
+        sides = history[-1].answer.sides  # "and what do they say about X?" keeps the comparison's sides
     if len(sides) >= 2 and (_COMPARISON.search(question) or " and " in question.lower() or follow_up):
-        if referent:  # each side searches with what the follow-up leans on, too
-            sides = [replace(s, query=f"{s.query or question} ({referent})") for s in sides]
+        if follow_up:  # the side queries carry the earlier question's topic too
+            sides = [replace(s, query=f"{text[:len(text) - len(question)]}{s.query or question}") for s in sides]
         return Query(text, "comparison", tuple(sides), follow_up)
     return Query(text, "fact", tuple(sides[:1]) if len(sides) == 1 else (), follow_up)
-
-
-def topic_words(earlier: str, question: str) -> str:
-    """What a follow-up leans on: the content words of the earlier question that it does not repeat,
-    in their order. They are added to the follow-up, not the earlier question itself, so that the
-    new question's own words keep the weight ("How quickly did it sell out?" asks about selling out).
-
-    >>> topic_words("When did Amazon launch the Kindle?", "How quickly did it sell out?")
-    'Amazon launch the Kindle'
-    """
-    own = set(tokenize(question))
-    words = _WORDS.findall(earlier)
-    keep = [i for i, w in enumerate(words) if (t := tokenize(w)) and t[0] not in own and t[0] not in _FRAME_WORDS]
-    if not keep:
-        return ""
-    # Stop words between kept words stay ("working backwards", "the Kindle"); the question's frame goes.
-    return " ".join(words[keep[0]:keep[-1] + 1]) if keep[-1] - keep[0] < 2 * len(keep) else " ".join(
-        words[i] for i in keep)
 
 
 def is_follow_up(question: str) -> bool:
