@@ -23,10 +23,10 @@ from rag.config import MAX_QUESTION_CHARS, Settings
 from rag.engine import Engine, check_question
 from rag.errors import ConfigError, QuestionError
 from rag.export import conversation_markdown
+from test_cli import finish  # the finished command, output as the command was started (bytes or text)
 from tiny_corpus import verifies
 
 ENV = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
-TIMEOUT_S = 300  # a command loads the model; a busy machine needs the margin
 TERMINAL_CONTROLS = (b"\x1b", b"\x07", b"\x9b")  # ESC, BEL, and CSI (U+009B, sent as C2 9B in UTF-8)
 
 # A document whose title (its first line), text and file name carry an OSC title change, colours,
@@ -47,16 +47,6 @@ INDEX = ("--corpus", "corpus", "--index", "index")
 def start(cwd: Path, *args: str | bytes, env: dict[str, str] | None = None) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "rag", *args], cwd=cwd, env=env or ENV,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-
-
-def finish(proc: subprocess.Popen) -> subprocess.CompletedProcess:
-    """The finished command, its output kept as bytes (to look for control bytes)."""
-    try:
-        out, err = proc.communicate(timeout=TIMEOUT_S)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        out, err = proc.communicate()
-    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
 
 def text(output: bytes) -> str:

@@ -37,10 +37,10 @@ from rag.errors import IndexBusy, IndexMismatch, IndexProblem
 from rag.indexing import ingest
 from rag.loading import load_corpus
 from rag.store import Store
+from test_cli import finish  # the finished command, output as the command was started (bytes or text)
 from tiny_corpus import DOCS, METADATA, REPO, make_settings, verifies, write_corpus
 
 ENV = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
-TIMEOUT_S = 300  # a command loads the model; a busy machine needs the margin
 APP = REPO / "app.py"
 APP_TIMEOUT_S = 120
 
@@ -74,15 +74,6 @@ def cli(cwd: Path, *args: str, unprivileged: bool = False) -> subprocess.Popen:
     command = [sys.executable, "-m", "rag", *args]
     return subprocess.Popen(without_override(command) if unprivileged else command, cwd=cwd, env=ENV, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-
-
-def finish(proc: subprocess.Popen) -> subprocess.CompletedProcess:
-    try:
-        out, err = proc.communicate(timeout=TIMEOUT_S)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        out, err = proc.communicate()
-    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
 
 def one_error_line(run: subprocess.CompletedProcess, *words: str) -> str:
