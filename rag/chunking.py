@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import re
 import statistics
+from collections.abc import Sequence
 from pathlib import Path
 
 from .records import Chunk, Document, Span
@@ -37,6 +38,8 @@ _NEXT_STARTS_SENTENCE = re.compile(r"\s+[\"'“‘(\[]*[A-Z0-9#*\-–•]")
 _LINE_END_PUNCT = tuple(".!?:;…\"'”’)")
 # "1." or "b)" alone at the start of a sentence numbers a list item; it does not end a sentence.
 _ENUMERATOR = re.compile(r"\s*(\d{1,3}|[a-zA-Z])")
+SHORT_SENTENCE = 60  # a sentence under this many characters continues a run of short ones
+_UNIT_MAX = 400  # setups and runs stop growing at this size
 
 
 def split_sentences(text: str, max_chars: int = 600) -> list[Span]:
@@ -124,23 +127,52 @@ def _trimmed(text: str, start: int, end: int, max_chars: int) -> list[Span]:
     return out
 
 
+def units(text: str, spans: Sequence[tuple[int, int]]) -> list[list[int]]:
+    """Group sentence indexes into units (see `rag.evidence`: a setup with its answer, a run of short
+    sentences of one paragraph); spans are offsets into `text`.
+
+    >>> t = "Why? Because. It is.\\nA long sentence that goes on and on and on well past sixty characters."
+    >>> spans = [(0, 4), (5, 13), (14, 20), (21, len(t))]
+    >>> units(t, spans)
+    [[0, 1, 2], [3]]
+    """
+    out: list[list[int]] = []
+    for i, (start, end) in enumerate(spans):
+        if out:
+            last = out[-1]
+            first_start, prev_end = spans[last[0]][0], spans[last[-1]][1]
+            prev = text[spans[last[-1]][0]:prev_end].rstrip("\"'”’)] ")
+            setup = prev.endswith(("?", ":"))
+            same_paragraph = "\n" not in text[prev_end:start]
+            run = (same_paragraph and end - start < SHORT_SENTENCE
+                   and all(spans[j][1] - spans[j][0] < SHORT_SENTENCE for j in last))
+            if (setup or run) and end - first_start <= _UNIT_MAX:
+                last.append(i)
+                continue
+        out.append([i])
+    return out
+
+
 def chunk_document(doc: Document, chunk_chars: int = 800, max_sentence_chars: int = 600) -> list[Chunk]:
     """Group consecutive sentences into chunks of about `chunk_chars` characters.
 
-    Chunks never split a sentence and do not overlap; `chunk.text == doc.text[start:end]`.
+    Chunks never split a sentence, nor a unit (`units`): a question and its answer, or a run of
+    short sentences, stay in one chunk, so a quote window, which never crosses a chunk, can hold
+    them whole. Chunks do not overlap; `chunk.text == doc.text[start:end]`.
     """
     sentences = split_sentences(doc.text, max_sentence_chars)
+    spans = [(s.start, s.end) for s in sentences]
     chunks: list[Chunk] = []
     group: list[Span] = []
-    for span in sentences + [None]:
-        if group and (span is None or span.end - group[0].start > chunk_chars):
+    for unit in units(doc.text, spans) + [None]:
+        if group and (unit is None or sentences[unit[-1]].end - group[0].start > chunk_chars):
             start, end = group[0].start, group[-1].end
             chunks.append(Chunk(id=chunk_id(doc.path, doc.sha, start, end), path=doc.path, title=doc.title,
                                 doc_sha=doc.sha, start=start, end=end, text=doc.text[start:end],
                                 sentences=tuple(group)))
             group = []
-        if span is not None:
-            group.append(span)
+        if unit is not None:
+            group.extend(sentences[i] for i in unit)
     return chunks
 
 

@@ -28,13 +28,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .chunking import units
 from .keyword import tokenize
 from .records import Hit
 
 MAX_UNITS = 3  # units in a window
 MAX_WINDOW_CHARS = 450  # a window longer than this is not a quote but a passage
-SHORT_SENTENCE = 60  # a sentence under this many characters continues a run of short ones
-_UNIT_MAX = 400  # setups and runs stop growing at this size
 REPEATED_IN = 3  # a sentence in at least this many documents is boilerplate (two are a near-duplicate pair)
 _HEADING_MAX = 60
 _CLOSES = (".", "!", "?", "…", ":", ";")
@@ -224,31 +223,6 @@ class Window:
     @property
     def text(self) -> str:
         return self.chunk_text[self.start - self.chunk_start:self.end - self.chunk_start]
-
-
-def units(text: str, spans: Sequence[tuple[int, int]]) -> list[list[int]]:
-    """Group sentence indexes into units (see the module docstring); spans are offsets into `text`.
-
-    >>> t = "Why? Because. It is.\\nA long sentence that goes on and on and on well past sixty characters."
-    >>> spans = [(0, 4), (5, 13), (14, 20), (21, len(t))]
-    >>> units(t, spans)
-    [[0, 1, 2], [3]]
-    """
-    out: list[list[int]] = []
-    for i, (start, end) in enumerate(spans):
-        if out:
-            last = out[-1]
-            first_start, prev_end = spans[last[0]][0], spans[last[-1]][1]
-            prev = text[spans[last[-1]][0]:prev_end].rstrip("\"'”’)] ")
-            setup = prev.endswith(("?", ":"))
-            same_paragraph = "\n" not in text[prev_end:start]
-            run = (same_paragraph and end - start < SHORT_SENTENCE
-                   and all(spans[j][1] - spans[j][0] < SHORT_SENTENCE for j in last))
-            if (setup or run) and end - first_start <= _UNIT_MAX:
-                last.append(i)
-                continue
-        out.append([i])
-    return out
 
 
 def windows(question: Question, vector: np.ndarray, hits: Sequence[Hit], rows, titles: dict[str, str],

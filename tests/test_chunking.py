@@ -6,7 +6,7 @@ import re
 import pytest
 
 from tiny_corpus import CRITIC, JASSY, LETTER_1997, LETTER_2016, REPO
-from rag.chunking import chunk_document, is_hard_wrapped, split_sentences
+from rag.chunking import chunk_document, is_hard_wrapped, split_sentences, units
 from rag.loading import sha256
 from rag.records import Document
 
@@ -146,7 +146,23 @@ def test_chunks_do_not_overlap_and_cover_every_sentence_once(long_doc):
 
 def test_chunk_size_stays_within_chunk_chars(long_doc):
     for c in chunk_document(long_doc, chunk_chars=300):
-        assert c.end - c.start <= 300 or len(c.sentences) == 1
+        spans = [(s.start, s.end) for s in c.sentences]
+        assert c.end - c.start <= 300 or len(units(long_doc.text, spans)) == 1
+
+
+def test_a_run_of_short_sentences_is_never_cut_by_a_chunk_boundary():
+    run = "Rain fell. Then hail. Then snow came down. Then the river froze."
+    doc = make_doc("A long opening sentence that fills most of the first chunk on its own here. " + run
+                   + " A closing sentence that stands in a paragraph of its own.")
+    chunks = chunk_document(doc, chunk_chars=100)
+    assert any(run in c.text for c in chunks)
+
+
+def test_a_question_and_its_answer_share_a_chunk():
+    doc = make_doc("Some opening words that take up room in the chunk. What happened next? "
+                   "The whole valley flooded within an hour of the storm.")
+    chunks = chunk_document(doc, chunk_chars=60)
+    assert any("next? The whole valley" in c.text for c in chunks)
 
 
 def test_chunk_sentences_respect_max_sentence_chars():

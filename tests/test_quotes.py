@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from rag.evidence import (FEATURES, Question, Window, expected_type, has_type, is_non_content,
-                          repeated_sentences, sentence_key, units, windows)
+                          repeated_sentences, sentence_key, windows)
 from rag.quotes import select
 from rag.records import Chunk, Hit, Span
 from rag.store import SentenceRow
