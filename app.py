@@ -1,12 +1,14 @@
 """The chat in the browser: ask the documents, get verbatim quotes that anyone can check.
 
 Run it with `streamlit run app.py`. The page renders and delegates: answers,
-indexing, uploads, export and feedback all go through the `rag` library. The
-model and the index are loaded once per process (`st.cache_resource`) and shared
-by every session; each session keeps its own conversation in `st.session_state`.
+indexing, uploads, export, saved conversations and feedback all go through the `rag`
+library. The model, the index and index builds are shared by every session of the
+process (`Shared`); conversations are saved in the SQLite file of `rag.chats`, keyed by
+ids kept in the URL (`?b=` this browser, `?c=` the open conversation), so a reload, a
+restart or a link brings a conversation back.
 
-Corpus and user text reach the page only as escaped markdown or, in the source
-viewer, as HTML built by `rag.viewer`, which escapes every character.
+Corpus and user text reach the page only as escaped markdown or escaped HTML
+(`rag.answer`, `rag.viewer`, which escape every character).
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import html
 import threading
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import streamlit as st
 
@@ -21,28 +24,97 @@ from rag import (Answer, ConfigError, IndexBusy, IndexMissing, QuestionError, Ra
                  StoreUnavailable, Turn)
 from rag.answer import (abstention, abstention_scope, escape_markdown, markdown_label, quote_html, source_html,
                         text_html)
+from rag.chats import DOWN, ChatStore
 from rag.export import conversation_markdown
-from rag.feedback import FeedbackStore
 from rag.uploads import ACCEPTED, MAX_UPLOAD_BYTES, UPLOAD_FOLDER, save_upload
-from rag.viewer import document_html, passage_html
+from rag.viewer import document_html, location, passage_html
 
 # An abstention's box: dark text on pale amber (contrast over 12:1), set apart by a rule.
 ABSTENTION_STYLE = "background:#fff6d6;border-left:3px solid #b88700;padding:0.75rem 1rem;border-radius:0.5rem"
 SIDE_STYLE = "font-weight:600;font-size:1.15rem;margin:0.25rem 0 0.5rem 0"  # a comparison column's heading
+REASONS = ("wrong quote", "missed the answer", "should have said it doesn't know")  # offered after a 👎
+PROGRESS_POLL_S = 1.5  # how often a page redraws a running build's progress (faster slows the build on 2 cores)
+# A click on a quote's [n] opens its source below (the expander whose label holds [n], in the same
+# answer) and scrolls to the quote's highlight. Installed once per page; it reads only element ids the
+# app made (`mark_id`), never corpus text.
+CITATION_SCRIPT = """<script>(() => {
+  if (window.ragCitations) return;
+  window.ragCitations = true;
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest("a.rag-n");
+    if (!link) return;
+    event.preventDefault();
+    const id = link.getAttribute("href").slice(1);
+    const n = link.textContent;
+    const answer = link.closest('[data-testid="stChatMessage"]') || document;
+    const details = [...answer.querySelectorAll("details")].find(
+      (d) => d.querySelector("summary").textContent.split(" ").includes(n));
+    if (details && !details.open) details.querySelector("summary").click();
+    let tries = 0;
+    const reveal = () => {
+      const mark = document.getElementById(id);
+      if (mark && mark.offsetParent !== null) {
+        mark.scrollIntoView({block: "center"});
+      } else if (tries++ < 40) {
+        setTimeout(reveal, 50);
+      }
+    };
+    reveal();
+  });
+})();</script>"""
 
 
 @dataclass(frozen=True)
 class ChatTurn:
-    id: str  # keys this answer's widgets and its feedback row
+    id: str  # keys this answer's widgets, its saved turn and its rating
     answer: Answer
 
 
 @dataclass
+class Build:
+    """An index build running in a background thread; every session of the process shows its progress.
+
+    A page never waits for it: the build survives reruns, and the sidebar stays usable.
+    """
+
+    settings: Settings
+    first: bool  # no index existed: the page says it is the first start
+    fraction: float = 0.0
+    message: str = "loading the model"
+    again: bool = False  # asked for again while running (an upload): run once more when done
+    finished: bool = False
+    error: str = ""
+    documents: int = 0  # in the index once built
+    warnings: tuple[str, ...] = ()
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    def progress(self, fraction: float, message: str) -> None:
+        self.fraction, self.message = min(max(fraction, 0.0), 1.0), message
+
+
+@dataclass
 class Shared:
-    """What every session of this process shares: the open engines, and one index build at a time."""
+    """What every session of this process shares: the model, the open engines, the chat store, index builds."""
 
     engines: dict = field(default_factory=dict)  # Settings -> Engine
-    build_lock: threading.Lock = field(default_factory=threading.Lock)
+    builds: dict = field(default_factory=dict)  # Settings -> its newest Build
+    stores: dict = field(default_factory=dict)  # path -> ChatStore
+    models: dict = field(default_factory=dict)  # batch size -> Embedder
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def embedder(self, batch_size: int):
+        from rag.embedding import Embedder
+
+        with self.lock:
+            if batch_size not in self.models:
+                self.models[batch_size] = Embedder(batch_size=batch_size)
+            return self.models[batch_size]
+
+    def chats(self, settings: Settings) -> ChatStore:
+        with self.lock:
+            if settings.feedback_db not in self.stores:
+                self.stores[settings.feedback_db] = ChatStore(settings.feedback_db)
+            return self.stores[settings.feedback_db]
 
 
 @st.cache_resource(show_spinner=False)
@@ -50,30 +122,26 @@ def shared() -> Shared:
     return Shared()
 
 
-@st.cache_resource(show_spinner="Loading the embedding model…")
-def embedder(batch_size: int):
-    from rag.embedding import Embedder
-
-    return Embedder(batch_size=batch_size)
-
-
 # --- the index ------------------------------------------------------------------------------
 def open_engine(settings: Settings):
     """The shared engine for `settings`, at the index's newest generation (a `rag ingest` in another
-    process, or another session's re-index, may have written it); on first start (no index yet) it is
-    built here, with progress."""
+    process, or a re-index, may have written it), or None while an index build runs. With no index yet,
+    this starts building one (the first start)."""
     from rag.engine import Engine
 
+    build = shared().builds.get(settings)
+    if build is not None and not build.finished:
+        return None
     engine = shared().engines.get(settings)
     try:
         if engine is None:
-            engine = Engine.open(settings, embedder(settings.embed_batch))
+            with st.spinner("Loading the embedding model…"):
+                engine = Engine.open(settings, shared().embedder(settings.embed_batch))
         else:
             engine.refresh()
     except IndexMissing:
-        return build_index(settings, st.container(), intro=(
-            f"**First start:** indexing the documents in {escape_markdown(str(settings.corpus_dir))}. "
-            "This happens once; later starts open the index at once."))
+        start_build(settings, first=True)
+        return None
     except IndexBusy as exc:
         st.error(f"The documents are being indexed. {escape_markdown(str(exc))}")
         st.button("Try again")
@@ -89,68 +157,142 @@ def open_engine(settings: Settings):
     return engine
 
 
-def build_index(settings: Settings, where, intro: str = ""):
-    """Ingest the corpus (incrementally) with a progress bar in `where`; return the new engine, or None."""
+def start_build(settings: Settings, first: bool = False) -> Build:
+    """Start indexing the corpus (incrementally) in the background, or ask a running build for one more pass."""
+    box = shared()
+    with box.lock:
+        build = box.builds.get(settings)
+        if build is not None and not build.finished:
+            build.again = True
+            return build
+        build = box.builds[settings] = Build(settings, first=first)
+    threading.Thread(target=run_build, args=(build,), name="rag-index-build", daemon=True).start()
+    return build
+
+
+def run_build(build: Build) -> None:
+    """The build thread: load the model, ingest, open the new engine; errors are kept for the page to show."""
     from rag.engine import Engine
 
     box = shared()
-    with where:
-        if intro:
-            st.info(intro)
-        bar = st.progress(0.0, text="Reading the documents…")
-        try:
-            if not box.build_lock.acquire(blocking=False):
-                bar.progress(0.0, text="Another session is indexing; waiting for it to finish…")
-                box.build_lock.acquire()
-            try:
-                engine, report = Engine.build(settings, embedder(settings.embed_batch),
-                                              progress=lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=m))
-            finally:
-                box.build_lock.release()
-        except RagError as exc:
-            bar.empty()
-            st.error(f"Indexing failed. {exc}")
-            return None
-        bar.progress(1.0, text=f"Index up to date: {report.summary()}")
-        for warning in report.warnings:
-            st.warning(escape_markdown(warning))
-    box.engines[settings] = engine
-    return engine
+    try:
+        while True:
+            build.progress(0.0, "loading the model")
+            embedder = box.embedder(build.settings.embed_batch)
+            embedder.model  # noqa: B018 - loaded here, under its own stage, not inside the first batch
+            engine, report = Engine.build(build.settings, embedder,
+                                          progress=lambda f, m: build.progress(0.02 + 0.98 * f, m))
+            box.engines[build.settings] = engine
+            build.documents, build.warnings = report.documents, tuple(report.warnings)
+            with box.lock:  # `start_build` asks for another pass under the same lock: none is lost
+                if not build.again:
+                    build.finished = True
+                    return
+                build.again = False
+    except RagError as exc:
+        build.error = str(exc)
+    except Exception as exc:  # noqa: BLE001 - a thread has no caller: the page shows what went wrong
+        build.error = f"unexpected error ({type(exc).__name__}: {exc}); see the server log"
+        raise
+    finally:
+        build.finished = True
+
+
+@st.fragment(run_every=PROGRESS_POLL_S)
+def build_progress(settings: Settings) -> None:
+    """The running build's progress bar, redrawn every `PROGRESS_POLL_S`; the whole page reruns when it ends."""
+    build = shared().builds.get(settings)
+    if build is None or build.finished:
+        st.rerun()
+    st.progress(build.fraction, text=f"Indexing: {build.message}…")
+
+
+def show_build(settings: Settings) -> None:
+    """A running build's banner and bar; once it ends, what it did (once per session)."""
+    build = shared().builds.get(settings)
+    if build is None:
+        return
+    if not build.finished:
+        if build.first:
+            st.info(f"**First start:** indexing the documents in {escape_markdown(str(settings.corpus_dir))}. "
+                    "This happens once; later starts open the index at once.", icon=":material/hourglass_top:")
+        build_progress(settings)
+        return
+    if st.session_state.get("build_seen") == build.id:
+        return
+    st.session_state.build_seen = build.id
+    if build.error:
+        st.error(f"Indexing failed. {escape_markdown(build.error)}")
+        return
+    for warning in build.warnings:
+        st.warning(escape_markdown(warning))
+    if st.session_state.get("upload_build") != build.id:  # an upload is confirmed beside the upload form
+        st.toast(f"The index is up to date: {plural(build.documents, 'document')}.", icon=":material/check_circle:")
 
 
 # --- the sidebar ----------------------------------------------------------------------------
+def plural(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
 def sidebar(settings: Settings, engine):
-    """Documents, re-index, upload and retrieval settings. Returns (engine, per-question settings)."""
+    """Documents (re-index, upload) and retrieval settings, under a place for the conversation list, which is
+    drawn last (`conversation_list`), once this run's question is saved. Returns (that place, the per-question
+    settings)."""
     with st.sidebar:
+        listing = st.container()
         st.header("Documents", anchor=False)
         catalog = st.container()
         if st.button("Re-index", key="reindex", help="Read the corpus folder again and index what changed",
                      width="stretch"):
-            engine = build_index(settings, st.container()) or engine
-        engine = upload_form(settings, engine)
+            start_build(settings)
+        upload_form(settings)
         retrieval = retrieval_settings(engine.settings) if engine else settings
     with catalog:
         show_catalog(settings, engine)
-    return engine, retrieval
+    return listing, retrieval
 
 
 def show_catalog(settings: Settings, engine) -> None:
     if engine is None:
-        st.caption("No index is open.")
+        st.caption("The documents are listed here once the index is ready.")
         return
     docs = engine.documents()
     where = (f"the Chroma server at {settings.chroma_host}:{settings.chroma_port}" if settings.chroma_host
              else f"the folder {settings.index_dir}")
-    st.caption(f":material/check_circle: Index ready: {len(docs)} documents, {sum(d.chunks for d in docs)} chunks.",
+    st.caption(f":material/check_circle: Index ready: {plural(len(docs), 'document')}, "
+               f"{plural(sum(d.chunks for d in docs), 'passage')}.",
                help=f"Corpus: {settings.corpus_dir}. Index: {where}. Use Re-index after changing the corpus folder.")
+    new = uploaded_documents(settings, engine)
+    if new:
+        titles = ", ".join(f"“{d.title}”" for d in new)
+        st.success(f"Added {escape_markdown(titles)} ({plural(sum(d.chunks for d in new), 'passage')}). "
+                   f"You can now ask about {'it' if len(new) == 1 else 'them'} by name, for example: "
+                   f"“What does {escape_markdown(new[0].title)} say about …?”", icon=":material/check_circle:")
     # A fixed height keeps a corpus of hundreds of documents from pushing the controls off screen.
     with st.container(height=min(80 + 62 * len(docs), 320)):
         for d in docs:
             by = d.author or d.publisher
-            st.html(source_html(d.title, detail=f"{by + ' · ' if by else ''}{d.chunks} chunks"))
+            card = source_html(d.title, detail=f"{by + ' · ' if by else ''}{plural(d.chunks, 'passage')}")
+            if d in new:  # marked, and scrolled into view inside the list
+                st.html(f'<div class="rag-new-doc" style="border-left:3px solid #1a7f37;padding-left:0.5rem">'
+                        f"{card}</div><script>document.querySelector('.rag-new-doc')"
+                        f"?.scrollIntoView({{block: 'nearest'}});</script>", unsafe_allow_javascript=True)
+            else:
+                st.html(card)
 
 
-def upload_form(settings: Settings, engine):
+def uploaded_documents(settings: Settings, engine) -> list:
+    """The documents this session just uploaded, once their index build has finished (then forgotten)."""
+    names = st.session_state.get("uploaded")
+    build = shared().builds.get(settings)
+    if not names or (build is not None and not build.finished):
+        return []
+    del st.session_state["uploaded"]
+    return [d for d in engine.documents() if any(d.path.endswith(f"{UPLOAD_FOLDER}/{n}") for n in names)]
+
+
+def upload_form(settings: Settings) -> None:
     with st.form("upload", clear_on_submit=True, border=False):
         files = st.file_uploader(
             "Add documents", type=[s.lstrip(".") for s in ACCEPTED], accept_multiple_files=True,
@@ -158,8 +300,8 @@ def upload_form(settings: Settings, engine):
                  f"{settings.corpus_dir}/{UPLOAD_FOLDER} and indexed right away.")
         submitted = st.form_submit_button("Add and index", width="stretch")
     if not (submitted and files):
-        return engine
-    added = 0
+        return
+    added = []
     for file in files:
         try:
             saved = save_upload(file.name, file.getvalue(), settings.corpus_dir)
@@ -167,13 +309,13 @@ def upload_form(settings: Settings, engine):
             st.error(escape_markdown(str(exc)))
             continue
         if saved.added:
-            added += 1
+            added.append(saved.path.name)
         else:
             st.info(f"{escape_markdown(file.name)} is already in the corpus, as "
                     f"{escape_markdown(saved.path.name)}; nothing to add.")
     if added:
-        engine = build_index(settings, st.container()) or engine
-    return engine
+        st.session_state.uploaded = added
+        st.session_state.upload_build = start_build(settings).id
 
 
 _RETRIEVAL_KEYS = ("k_chunks", "max_quotes", "min_support")
@@ -204,38 +346,162 @@ def retrieval_settings(settings: Settings) -> Settings:
         return settings
 
 
-def conversation_tools(settings: Settings, turns: list[ChatTurn], names: dict[str, str]) -> None:
-    st.header("Conversation", anchor=False)
-    st.download_button("Export as Markdown", data=conversation_markdown([t.answer for t in turns], names),
-                       file_name="conversation.md", mime="text/markdown", on_click="ignore",
-                       disabled=not turns, width="stretch",
-                       help="Every question with its quotes, titles, authors and character offsets.")
-    st.button("New conversation", on_click=lambda: st.session_state.update(turns=[]), disabled=not turns,
-              width="stretch")
+# --- conversations ----------------------------------------------------------------------------
+def open_chats(settings: Settings) -> ChatStore | None:
     try:
-        counts = FeedbackStore(settings.feedback_db).counts()
+        return shared().chats(settings)
+    except RagError as exc:
+        st.warning(f"Conversations and ratings cannot be saved: {escape_markdown(str(exc))}")
+        return None
+
+
+def browser_id() -> str:
+    """This browser's id: it owns the conversations made here. Kept in the URL (`?b=`) and the session."""
+    owner = st.session_state.get("owner") or st.query_params.get("b") or uuid.uuid4().hex
+    st.session_state.owner = owner
+    if st.query_params.get("b") != owner:
+        st.query_params["b"] = owner
+    return owner
+
+
+def sync_conversation(chats: ChatStore | None, owner: str) -> None:
+    """Show the conversation the URL names (`?c=`: after a reload, from a link, or picked in the list)."""
+    wanted = st.query_params.get("c")
+    if wanted == st.session_state.get("conversation"):
+        return
+    saved = None
+    if wanted and chats is not None:
+        try:
+            saved = chats.load(owner, wanted)
+        except RagError as exc:
+            st.warning(f"This conversation cannot be opened: {escape_markdown(str(exc))}")
+    if wanted and saved is None:
+        st.toast("That conversation is not in this browser's list, so a new one starts.", icon=":material/info:")
+        del st.query_params["c"]
+    st.session_state.conversation = wanted if saved else None
+    st.session_state.turns = [ChatTurn(t.answer_id, t.answer) for t in saved or ()]
+    for t in saved or ():
+        st.session_state[f"feedback-{t.answer_id}"] = t.rating
+        st.session_state[f"reason-{t.answer_id}"] = t.reason
+
+
+def open_conversation(conversation_id: str | None) -> None:
+    if conversation_id:
+        st.query_params["c"] = conversation_id
+    else:  # a new conversation: it is saved, and gets its id, with its first answer
+        st.query_params.pop("c", None)
+        st.session_state.update(conversation=None, turns=[])
+
+
+def conversation_list(chats: ChatStore) -> None:
+    """This browser's saved conversations, newest first; the open one can be renamed or deleted."""
+    st.header("Conversations", anchor=False)
+    owner, current = st.session_state.owner, st.session_state.get("conversation")
+    try:
+        saved = chats.conversations(owner)
     except RagError as exc:
         st.warning(escape_markdown(str(exc)))
         return
-    st.caption(f"Feedback saved so far: {counts['up']} helpful · {counts['down']} not helpful")
+    if not saved:
+        st.caption("Your conversations are saved here, in this browser's list, as you ask.")
+        return
+    with st.container(height=260 if len(saved) > 4 else "content", border=False):  # a long list scrolls
+        for info in saved:
+            st.button(f"{markdown_label(info.title) or 'Conversation'} · {day(info.updated_at)}",
+                      key=f"open-{info.id}", on_click=open_conversation, args=(info.id,), width="stretch",
+                      type="primary" if info.id == current else "secondary",
+                      help=f"{plural(info.turns, 'question')}, started {day(info.created_at)}")
+    mine = next((info for info in saved if info.id == current), None)
+    if mine is not None:
+        with st.expander("Rename or delete this conversation"):
+            st.text_input("Title", value=mine.title, key=f"title-{mine.id}", max_chars=200)
+            left, right = st.columns(2)
+            left.button("Rename", key="rename", width="stretch", on_click=rename_conversation, args=(chats, mine.id))
+            right.button("Delete", key="delete", width="stretch", on_click=delete_conversation,
+                         args=(chats, mine.id))
+
+
+def rename_conversation(chats: ChatStore, conversation_id: str) -> None:
+    try:
+        chats.rename(st.session_state.owner, conversation_id, st.session_state.get(f"title-{conversation_id}", ""))
+    except RagError as exc:
+        st.toast(f"Not renamed: {escape_markdown(str(exc))}", icon=":material/error:")
+        return
+    st.toast("Renamed.", icon=":material/check:")
+
+
+def delete_conversation(chats: ChatStore, conversation_id: str) -> None:
+    try:
+        chats.delete(st.session_state.owner, conversation_id)
+    except RagError as exc:
+        st.toast(f"Not deleted: {escape_markdown(str(exc))}", icon=":material/error:")
+        return
+    open_conversation(None)
+    st.toast("Conversation deleted.", icon=":material/delete:")
+
+
+def day(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp).strftime("%-d %b %Y")
+
+
+def save_turn(chats: ChatStore | None, turn: ChatTurn) -> None:
+    """Save an answered turn in the open conversation (which a first answer creates, with its URL id)."""
+    if chats is None:
+        return
+    conversation = st.session_state.get("conversation") or uuid.uuid4().hex
+    try:
+        chats.append(st.session_state.owner, conversation, turn.id, turn.answer)
+    except RagError as exc:
+        st.warning(f"This answer is shown but could not be saved: {escape_markdown(str(exc))}")
+        return
+    st.session_state.conversation = conversation
+    st.query_params["c"] = conversation
+
+
+def conversation_actions(chats: ChatStore | None, turns: list[ChatTurn], names: dict[str, str]) -> None:
+    """New conversation and Export, under the conversation: in reach of a thumb on a phone."""
+    if not turns:
+        return
+    saved = None
+    if chats is not None and st.session_state.get("conversation"):
+        try:
+            saved = chats.load(st.session_state.owner, st.session_state.conversation)
+        except RagError:
+            saved = None  # exported from the page instead, without times and ratings
+    title = turns[0].answer.question
+    left, right, _ = st.columns([1, 1, 2])
+    left.button("New conversation", icon=":material/add_comment:", on_click=open_conversation, args=(None,),
+                width="stretch")
+    right.download_button("Export", icon=":material/download:",
+                          data=conversation_markdown(saved or [t.answer for t in turns], names, title=title),
+                          file_name=f"conversation-{datetime.now():%Y-%m-%d}.md", mime="text/markdown",
+                          on_click="ignore", width="stretch",
+                          help="Markdown: every question with its date, quotes, titles, authors, character "
+                               "offsets and your ratings.")
 
 
 # --- answers --------------------------------------------------------------------------------
-def show_quotes(quotes, names: dict[str, str], heading: str = "") -> None:
+def show_quotes(quotes, names: dict[str, str], turn_id: str, heading: str = "") -> None:
     """Quotes grouped by source (title and author once, then each quote with its [n]).
 
     A source whose title is already the `heading` above it is introduced by its author alone.
     Titles and quotes are escaped HTML (`rag.answer`), so they show exactly as the documents have them.
+    Each [n] links to the quote highlighted in its source below (`CITATION_SCRIPT`).
     """
     for path in dict.fromkeys(q.path for q in quotes):
         group = [q for q in quotes if q.path == path]
         first = group[0]
         source = source_html(first.title, first.author) if first.title != heading else (
             text_html(f"by {first.author}", "rag-author") if first.author else "")
-        st.html(source + "".join(quote_html(q, names) for q in group))
+        st.html(source + "".join(quote_html(q, names, link=mark_id("p", turn_id, q.n)) for q in group))
 
 
-def show_answer(turn: ChatTurn, engine, settings: Settings, names: dict[str, str]) -> None:
+def mark_id(kind: str, turn_id: str, n: int) -> str:
+    """The id of quote [n]'s highlight: in its passage ("p") or in the whole document ("d")."""
+    return f"{kind}-{turn_id}-{n}"
+
+
+def show_answer(turn: ChatTurn, engine, chats: ChatStore | None, names: dict[str, str]) -> None:
     answer = turn.answer
     if answer.resolved_question and answer.resolved_question != answer.question:
         st.html(text_html(f"Read with the conversation so far: “{answer.resolved_question}”", "rag-resolved"))
@@ -249,60 +515,94 @@ def show_answer(turn: ChatTurn, engine, settings: Settings, names: dict[str, str
                 st.html(f'<div class="rag-side" style="{SIDE_STYLE}">{html.escape(side.label)}</div>')
                 mine = [q for q in answer.citations if q.side == side.label]
                 if mine:
-                    show_quotes(mine, names, heading=side.label)
+                    show_quotes(mine, names, turn.id, heading=side.label)
                 else:
                     st.info("No evidence: no passage of this source addresses the question.")
     else:
-        show_quotes(answer.citations, names)
+        show_quotes(answer.citations, names, turn.id)
     show_sources(turn, engine, names)
-    st.feedback("thumbs", key=f"feedback-{turn.id}", on_change=save_feedback, args=(settings, turn))
+    if chats is not None:
+        show_feedback(chats, turn)
 
 
 def show_sources(turn: ChatTurn, engine, names: dict[str, str]) -> None:
-    """One expander per citation: the quote in its passage, and the whole document on request."""
-    if turn.answer.citations:
-        st.caption("Sources: open one to see the quote in its passage and in the whole document.")
-    for q in turn.answer.citations:
+    """One expander per cited document: each of its quotes highlighted in its passage, with where it is
+    (section, page or paragraph), and the whole document on request."""
+    citations = turn.answer.citations
+    if citations:
+        st.caption("Sources: click a [n], or open a source, to see each quote highlighted in its document.")
+    for path in dict.fromkeys(q.path for q in citations):
+        group = [q for q in citations if q.path == path]
+        first = group[0]
         # A label is Markdown: a title that Streamlit would redraw there (":material/...:", "->") is left
         # out of it. The title is shown inside, as escaped HTML, either way.
         # A key keeps the expander open across reruns even when elements above it come and go.
-        title = markdown_label(q.title) or "The passage in its document"
-        with st.expander(f"\\[{q.n}\\] {title}", key=f"source-{turn.id}-{q.n}"):
-            st.html(source_html(q.title, q.author))
+        numbers = " ".join(f"\\[{q.n}\\]" for q in group)
+        with st.expander(f"{numbers} {markdown_label(first.title) or 'Quoted document'}",
+                         key=f"source-{turn.id}-{first.n}"):
+            st.html(source_html(first.title, first.author))
             if engine is None:
                 st.warning("The index is not open, so the document cannot be shown.")
                 continue
             try:
-                text = engine.document_text(q.path)
+                text = engine.document_text(path)
             except RagError as exc:
                 st.warning(f"This document is no longer available: {escape_markdown(str(exc))}")
                 continue
-            if text[q.start:q.end] != q.text:
-                st.warning("This document has changed since the answer was given: ask again to quote it as it is now.")
-                continue
-            st.caption(f"{escape_markdown(q.path)} · characters {q.start:,}–{q.end:,}")
-            st.html(passage_html(text, q.start, q.end, mark_id=f"p-{turn.id}-{q.n}"))
-            if q.also_in:
-                st.caption("Also in: " + "; ".join(escape_markdown(names.get(p, p)) for p in q.also_in))
-            if st.toggle("View in document", key=f"doc-{turn.id}-{q.n}"):
-                # Built by rag.viewer: every character of the document is escaped; the script only scrolls.
-                st.html(document_html(text, q.start, q.end, mark_id=f"d-{turn.id}-{q.n}"),
-                        unsafe_allow_javascript=True)
+            for q in group:
+                show_source_quote(turn, q, text, names)
 
 
-def save_feedback(settings: Settings, turn: ChatTurn) -> None:
+def show_source_quote(turn: ChatTurn, q, text: str, names: dict[str, str]) -> None:
+    if text[q.start:q.end] != q.text:
+        st.warning(f"[{q.n}]: this document has changed since the answer was given: ask again to quote it "
+                   "as it is now.")
+        return
+    where = location(text, q.start, q.title)
+    st.html(f'<div class="rag-where" title="{html.escape(q.path)}, characters {q.start:,}–{q.end:,}">'
+            f"<strong>[{q.n}]</strong>{' · ' + html.escape(where) if where else ''}</div>"
+            + passage_html(text, q.start, q.end, mark_id=mark_id("p", turn.id, q.n)))
+    if q.also_in:
+        st.caption("Also in: " + "; ".join(escape_markdown(names.get(p, p)) for p in q.also_in))
+    if st.toggle(f"View \\[{q.n}\\] in the whole document", key=f"doc-{turn.id}-{q.n}"):
+        # Built by rag.viewer: every character of the document is escaped; the script only scrolls.
+        st.html(document_html(text, q.start, q.end, mark_id=mark_id("d", turn.id, q.n)),
+                unsafe_allow_javascript=True)
+
+
+def show_feedback(chats: ChatStore, turn: ChatTurn) -> None:
+    """👍/👎, and after a 👎 an optional reason; each change is saved and acknowledged."""
+    st.feedback("thumbs", key=f"feedback-{turn.id}", on_change=save_feedback, args=(chats, turn))
+    if st.session_state.get(f"feedback-{turn.id}") == DOWN:
+        st.pills("What went wrong? (optional)", REASONS, key=f"reason-{turn.id}", on_change=save_feedback,
+                 args=(chats, turn))
+
+
+def save_feedback(chats: ChatStore, turn: ChatTurn) -> None:
     rating = st.session_state.get(f"feedback-{turn.id}")
+    reason = st.session_state.get(f"reason-{turn.id}") if rating == DOWN else None
     try:
-        FeedbackStore(settings.feedback_db).record(turn.id, turn.answer, rating,
-                                                   conversation=st.session_state.get("conversation", ""))
+        saved = chats.rate(st.session_state.owner, st.session_state.get("conversation") or "", turn.id, rating,
+                           reason)
     except RagError as exc:
         st.warning(f"Your feedback could not be saved. {escape_markdown(str(exc))}")
+        return
+    if not saved:
+        st.warning("Your feedback could not be saved: this answer is not in a saved conversation.")
+    elif rating is None:
+        st.toast("Rating removed.", icon=":material/undo:")
+    elif reason:
+        st.toast(f"Thanks: saved as not helpful, because of “{reason}”.", icon=":material/check:")
+    else:
+        st.toast("Thanks: your rating is saved." + (" You can say what went wrong below it." if rating == DOWN
+                                                    else ""), icon=":material/check:")
 
 
 def ask(question: str, engine, retrieval: Settings, turns: list[ChatTurn]) -> ChatTurn | None:
     """Answer `question` in the context of this session's conversation; errors are shown, not raised."""
     if engine is None:
-        st.error("There is no index to answer from yet: see the message above, or use **Re-index** in the sidebar.")
+        st.error("There is no index to answer from yet: wait for the indexing above to finish, or use "
+                 "**Re-index** in the side panel.")
         return None
     history = [Turn(t.answer.question, t.answer) for t in turns]
     try:
@@ -320,20 +620,23 @@ def ask(question: str, engine, retrieval: Settings, turns: list[ChatTurn]) -> Ch
 # --- the page -------------------------------------------------------------------------------
 def main() -> None:
     st.set_page_config(page_title="Ask the documents", page_icon="📚", layout="wide")
-    st.session_state.setdefault("turns", [])
-    st.session_state.setdefault("conversation", uuid.uuid4().hex)
     try:
         settings = Settings.from_env()
     except ConfigError as exc:
         st.error(f"The settings are invalid. {exc}")
         st.stop()
+    chats = open_chats(settings)
+    owner = browser_id()
+    st.session_state.setdefault("turns", [])
+    sync_conversation(chats, owner)
 
     st.title("Ask the documents", anchor=False)
     st.caption("Every answer is made of verbatim quotes, each with its document and exact position. "
-               "Open a citation to see it highlighted in its document.")
+               "Click a [n] to see the quote highlighted in its document.")
+    st.html(CITATION_SCRIPT, unsafe_allow_javascript=True)
     engine = open_engine(settings)
-    engine, retrieval = sidebar(settings, engine)
-    conversation = st.sidebar.container()
+    listing, retrieval = sidebar(settings, engine)
+    show_build(settings)
     names = {d.path: d.title for d in engine.documents()} if engine else {}
 
     turns: list[ChatTurn] = st.session_state.turns
@@ -341,14 +644,18 @@ def main() -> None:
                              disabled=engine is None)
     intro = st.container()  # always drawn, so that the elements after it keep their place
     if engine is not None and not turns and question is None:
-        intro.info(f"Ask anything about the {len(names)} documents listed on the left. To compare two sources, "
-                   "name both: “How does *A*'s view differ from *B*'s?”", icon=":material/forum:")
+        intro.info(f"Ask anything about the {len(names)} documents listed under **Documents** in the side panel. "
+                   "To compare two sources, name both: “How does *A*'s view differ from *B*'s?”",
+                   icon=":material/forum:")
     for turn in turns:
         with st.chat_message("user"):
             st.html(text_html(turn.answer.question, "rag-question"))
         with st.chat_message("assistant"):
-            show_answer(turn, engine, settings, names)
+            show_answer(turn, engine, chats, names)
 
+    if question is not None and not question.strip():
+        st.toast("Type a question first: the box was empty.", icon=":material/edit:")
+        question = None
     if question is not None:
         with st.chat_message("user"):
             st.html(text_html(question, "rag-question"))
@@ -356,9 +663,23 @@ def main() -> None:
             turn = ask(question, engine, retrieval, turns)
             if turn is not None:
                 turns.append(turn)
-                show_answer(turn, engine, settings, names)
-    with conversation:
-        conversation_tools(settings, turns, names)
+                save_turn(chats, turn)
+                show_answer(turn, engine, chats, names)
+    conversation_actions(chats, turns, names)
+    if chats is not None:
+        with listing:
+            conversation_list(chats)
+        show_counts(chats)
+
+
+def show_counts(chats: ChatStore) -> None:
+    try:
+        counts = chats.counts(st.session_state.owner)
+    except RagError as exc:
+        st.sidebar.warning(escape_markdown(str(exc)))
+        return
+    if counts["up"] or counts["down"]:
+        st.sidebar.caption(f"Your ratings in this browser: {counts['up']} helpful · {counts['down']} not helpful")
 
 
 if __name__ == "__main__":  # `streamlit run` runs the page as __main__; tests may import its parts

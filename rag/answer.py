@@ -60,8 +60,8 @@ _QUOTE_STYLE = ("margin:0 0 0.75rem 0;padding:0.15rem 0 0.15rem 0.9rem;border-le
                 "white-space:pre-wrap;color:inherit;font-style:normal")
 
 
-def quote_html(q: Quote, names: dict[str, str]) -> str:
-    """A quote for the page, as HTML with every character escaped.
+def quote_html(q: Quote, names: dict[str, str], link: str = "") -> str:
+    """A quote for the page, as HTML with every character escaped; its `[n]` links to `#link` if given.
 
     Markdown would reshape a quote: Streamlit reads `$...$` as LaTeX, `:material/...:` as an
     icon and `->` as an arrow, even when escaped. As escaped HTML the reader sees exactly
@@ -69,12 +69,15 @@ def quote_html(q: Quote, names: dict[str, str]) -> str:
 
     >>> quote_html(Quote(1, "a.txt", "A", "", "$5 :red[x] -> <b>", 0, 17, 0.9), {}).split('">', 1)[1]
     '$5 :red[x] -&gt; &lt;b&gt; <span class="rag-n">[1]</span></blockquote>'
+    >>> quote_html(Quote(2, "a.txt", "A", "", "Hi.", 0, 3, 0.9), {}, link="s-1").split('">', 1)[1]
+    'Hi. <a class="rag-n" href="#s-1" title="Show [2] in its document">[2]</a></blockquote>'
     """
     also = ""
     if q.also_in:
         also = " <em>(also in: " + "; ".join(html.escape(names.get(p, p)) for p in q.also_in) + ")</em>"
-    return (f'<blockquote class="rag-quote" style="{_QUOTE_STYLE}">{html.escape(q.text)} '
-            f'<span class="rag-n">[{q.n}]</span>{also}</blockquote>')
+    marker = (f'<a class="rag-n" href="#{html.escape(link)}" title="Show [{q.n}] in its document">[{q.n}]</a>'
+              if link else f'<span class="rag-n">[{q.n}]</span>')
+    return f'<blockquote class="rag-quote" style="{_QUOTE_STYLE}">{html.escape(q.text)} {marker}{also}</blockquote>'
 
 
 def source_html(title: str, author: str = "", detail: str = "") -> str:

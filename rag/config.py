@@ -60,7 +60,7 @@ class Settings:
     near_duplicate: float = 0.9  # quotes this similar (0..1 overlap) are shown once, "also in" the others
 
     max_question_chars: int = MAX_QUESTION_CHARS
-    feedback_db: Path = Path(".rag-feedback.sqlite3")  # 👍/👎 store of the chat app
+    feedback_db: Path = Path(".rag-feedback.sqlite3")  # the chat app's saved conversations and ratings (rag.chats)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides) -> "Settings":

@@ -9,13 +9,19 @@ HTML or markdown stays plain text in any viewer. Every field (question, title, p
 quote) stays on its own line, whatever line breaks a file name holds, and control
 characters are written as escapes (`\x1b`), so the file is safe to print in a terminal.
 
+Saved turns (`rag.chats.SavedTurn`) add when the conversation started and when each
+question was asked (in UTC, so the file reads the same wherever it is opened), and the
+rating each answer was given, with its reason.
+
 Pure functions. Non-goals: other formats, styling.
 """
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from datetime import datetime, timezone
 
+from .chats import UP, SavedTurn
 from .records import Answer, Quote
 
 TITLE = "Conversation with the documents"
@@ -46,17 +52,23 @@ def _visible(text: str) -> str:
     return _CONTROL.sub(lambda m: ascii(m[0])[1:-1], text)
 
 
-def conversation_markdown(answers: Sequence[Answer], names: Mapping[str, str] | None = None,
+def conversation_markdown(turns: Sequence[Answer | SavedTurn], names: Mapping[str, str] | None = None,
                           title: str = TITLE) -> str:
     """The whole conversation, oldest first.
 
     Args:
+        turns: answers, or saved turns (with their times and ratings).
         names: document titles by path, for "also in" lines (paths are shown without it).
     """
     names = names or {}
     parts = [f"# {plain(title)}"]
-    for i, answer in enumerate(answers, start=1):
+    if turns and isinstance(turns[0], SavedTurn):
+        parts.append(f"Started {_utc(turns[0].created_at):%Y-%m-%d}")
+    for i, turn in enumerate(turns, start=1):
+        answer = turn.answer if isinstance(turn, SavedTurn) else turn
         parts.append(f"## {i}. {plain(answer.question)}")
+        if isinstance(turn, SavedTurn):
+            parts.append(f"_Asked {_utc(turn.created_at):%Y-%m-%d %H:%M} UTC_")
         if answer.resolved_question and answer.resolved_question != answer.question:
             parts.append(f"_Understood as: {plain(answer.resolved_question)}_")
         if answer.abstained:
@@ -70,7 +82,23 @@ def conversation_markdown(answers: Sequence[Answer], names: Mapping[str, str] | 
                     parts.append("_No passage in this source addresses the question._")
         else:
             parts.extend(_citation(q, names) for q in answer.citations)
+        if isinstance(turn, SavedTurn) and turn.rating is not None:
+            parts.append(_rating(turn.rating, turn.reason))
     return "\n\n".join(parts) + "\n"
+
+
+def _rating(rating: int, reason: str | None) -> str:
+    r"""The line that says how an answer was rated, and why.
+
+    >>> _rating(0, "wrong *quote*")
+    'Rated: not helpful — reason: wrong \\*quote\\*'
+    """
+    text = "Rated: " + ("helpful" if rating == UP else "not helpful")
+    return text + f" — reason: {plain(reason)}" if reason else text
+
+
+def _utc(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, timezone.utc)
 
 
 def _citation(q: Quote, names: Mapping[str, str]) -> str:

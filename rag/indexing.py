@@ -43,6 +43,7 @@ _GROUP_SENTENCES = 2048  # sentences embedded and written together: a crash lose
 # Passages (sentences and chunks) embedded between two progress reports: a few seconds on a laptop
 # CPU, so that a single large file shows progress too (one 5 MB file is ~60,000 passages).
 _PROGRESS_PASSAGES = 256
+_MIN_PROGRESS_PASSAGES = 32  # ... and no fewer, so that a small corpus is embedded in batches of a useful size
 REPEATED_FILE = "repeated.json"  # keys of sentences found in many documents (boilerplate), beside the index
 LOCK_FILE = ".ingest.lock"
 # An engine checking whether an ingest runs holds the lock shared for microseconds: an ingest
@@ -174,6 +175,8 @@ def ingest(settings: Settings, embedder: Embedder, progress: Progress | None = N
     corpus = load_corpus(corpus_root(settings))
     index_dir = Path(settings.index_dir)
     with ingest_lock(settings):
+        n = len(corpus.documents)
+        report(0.0, f"splitting {n:,} document{'' if n == 1 else 's'} into passages")
         store = Store(settings, create=True)
         identity = store.identity()
         check_identity(identity, settings, embedder.fingerprint)
@@ -224,7 +227,7 @@ def ingest(settings: Settings, embedder: Embedder, progress: Progress | None = N
         store.delete_paths(gone + sorted(orphans) + [doc.path for doc, _ in todo])
 
         n_chunks, n_sentences = _embed_and_write(store, embedder, todo, report)
-        report(0.95, "updating the keyword index")
+        report(0.96, "updating the keyword index")
         keyword = _load_keyword(settings, store)
         keyword.update([c for _, chunks in todo for c in chunks], removed_ids)
         with writing(index_dir):
@@ -284,12 +287,14 @@ def _embed_and_write(store: Store, embedder: Embedder, todo: list[tuple[Document
 
 
 def _embed_reporting(embedder: Embedder, texts: list[str], done: int, total: int, report: Progress) -> np.ndarray:
-    """Embed `texts`, reporting progress every `_PROGRESS_PASSAGES`: `done` of `total` were embedded before."""
+    """Embed `texts`, reporting progress about every 5% of `total`, and at least every `_PROGRESS_PASSAGES`
+    (`done` of `total` were embedded before)."""
     parts = []
-    for start in range(0, len(texts), _PROGRESS_PASSAGES):
-        parts.append(embedder.embed(texts[start:start + _PROGRESS_PASSAGES]))
+    step = max(_MIN_PROGRESS_PASSAGES, min(_PROGRESS_PASSAGES, total // 20))
+    for start in range(0, len(texts), step):
+        parts.append(embedder.embed(texts[start:start + step]))
         done += len(parts[-1])
-        report(0.9 * done / total, f"embedded {done:,}/{total:,} passages")
+        report(0.05 + 0.9 * done / total, f"embedded {done:,} of {total:,} passages")
     return np.concatenate(parts) if parts else embedder.embed([])
 
 

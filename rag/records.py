@@ -68,6 +68,13 @@ class Quote:
                 "quote": self.text, "start": self.start, "end": self.end,
                 "score": round(self.score, 4), "side": self.side, "also_in": list(self.also_in)}
 
+    @classmethod
+    def from_json(cls, d: dict) -> "Quote":
+        """The quote `to_json` wrote (its score as rounded there)."""
+        return cls(n=d["n"], path=d["path"], title=d["title"], author=d["author"], text=d["quote"],
+                   start=d["start"], end=d["end"], score=float(d["score"]), side=d.get("side"),
+                   also_in=tuple(d.get("also_in", ())))
+
 
 @dataclass(frozen=True)
 class Side:
@@ -76,6 +83,11 @@ class Side:
     label: str
     paths: tuple[str, ...]
     query: str = ""  # what to search for on this side: the question without the sources' names
+
+    @classmethod
+    def from_json(cls, d: dict) -> "Side":
+        """The side `Answer.to_json` wrote (its `dataclasses.asdict`)."""
+        return cls(label=d["label"], paths=tuple(d["paths"]), query=d.get("query", ""))
 
 
 @dataclass(frozen=True)
@@ -105,6 +117,20 @@ class Answer:
         if id is None:
             del out["id"]
         return out
+
+    @classmethod
+    def from_json(cls, d: dict) -> "Answer":
+        """The answer `to_json` wrote, with tuples restored and numbers as rounded there; "id" is ignored.
+
+        Fields with a default may be missing (JSON written before they existed).
+        Raises KeyError or TypeError on a dict that `to_json` did not write.
+        """
+        return cls(question=d["question"], answer=d["answer"], abstained=d["abstained"], kind=d["kind"],
+                   citations=tuple(Quote.from_json(q) for q in d["citations"]), support=float(d["support"]),
+                   timings_ms={k: float(v) for k, v in d.get("timings_ms", {}).items()},
+                   sides=tuple(Side.from_json(s) for s in d.get("sides", ())),
+                   resolved_question=d.get("resolved_question", ""),
+                   suggestions=tuple(d.get("suggestions", ())), uncovered=tuple(d.get("uncovered", ())))
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,56 @@ import html
 import json
 import re
 
+from .chunking import is_hard_wrapped
+from .evidence import is_heading, normalized
+
 CONTEXT_CHARS = 400  # at most this many characters of the paragraph on each side of a quote
 DOCUMENT_HEIGHT_PX = 420  # height of the whole-document box; it scrolls
 _MARK_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
+_PAGE_MARKER = re.compile(r"^\s*\[Page (\d+)\]\s*$", re.M)
+_LINE = re.compile(r"[^\n]*\S[^\n]*")
+_LIST_ITEM = re.compile(r"^\s*([-*•–]|\d+[.)])\s")
+_FIELD = re.compile(r"^\s*\w+:\s")  # a "Field: value" line of a file header
 _BOX_STYLE = ("position: relative; white-space: pre-wrap; overflow-wrap: anywhere; line-height: 1.55; "
               "padding: 0.75rem 1rem; border: 1px solid rgba(128, 128, 128, 0.35); border-radius: 0.5rem;")
+
+
+def location(text: str, start: int, title: str = "") -> str:
+    r"""Where `text[start:]` is, in the words a reader finds it by: its section and its page or paragraph.
+
+    The section is the nearest heading before the span (not the document's title or a "Field: value"
+    line; a short list item is a paragraph, not a heading). Text with `[Page N]` markers gives the page; other text gives the
+    paragraph (a non-empty line that is not a heading) as "¶ 3 of 40". Hard-wrapped text without
+    page markers has no reliable paragraphs, so it gives the section alone.
+
+    >>> doc = "My Title\nIntro line.\nFirst Steps\nOne.\nTwo.\nThree."
+    >>> location(doc, doc.index("Two"), title="My Title")
+    'First Steps · ¶ 3 of 4'
+    >>> location("[Page 1]\nA.\n[Page 2]\nB.", 17)
+    'page 2'
+    """
+    section = ""
+    paragraphs, mine = 0, 0
+    skip = {normalized(title)} if title else set()
+    for m in _LINE.finditer(text):
+        line = m.group()
+        if _PAGE_MARKER.match(line):
+            continue
+        if is_heading(line) and not _LIST_ITEM.match(line):
+            if m.start() <= start and normalized(line) not in skip and not _FIELD.match(line):
+                section = line.strip().lstrip("#").strip()
+            continue
+        paragraphs += 1
+        if m.start() <= start:
+            mine = paragraphs
+    pages = [p for p in _PAGE_MARKER.finditer(text) if p.start() <= start]
+    if pages:
+        where = f"page {pages[-1].group(1)}"
+    elif _PAGE_MARKER.search(text) or is_hard_wrapped(text) or not mine:
+        where = ""
+    else:
+        where = f"¶ {mine} of {paragraphs}"
+    return " · ".join(part for part in (section, where) if part)
 
 
 def passage_bounds(text: str, start: int, end: int, chars: int = CONTEXT_CHARS) -> tuple[int, int]:

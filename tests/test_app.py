@@ -8,7 +8,9 @@ from __future__ import annotations
 import html
 import json
 import re
+import shutil
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -19,7 +21,7 @@ from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from pdfs import pdf_with_text
 from rag.answer import escape_markdown
 from rag.export import plain
-from rag.feedback import FeedbackStore
+from rag.chats import ChatStore
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "app.py"
@@ -44,12 +46,29 @@ Fog horns sound every thirty seconds when visibility drops below one mile.
 """
 
 
-def start(timeout: float = TIMEOUT_S) -> AppTest:
-    """A new session of the app (a fresh AppTest is a new browser tab, or a restart)."""
+def start(timeout: float = TIMEOUT_S, url: dict[str, str] | None = None, wait: bool = True) -> AppTest:
+    """A new session of the app (a fresh AppTest is a new browser tab, or a restart), at a URL with the
+    query parameters `url`; with `wait`, after any index build it starts has finished."""
     at = AppTest.from_file(str(APP), default_timeout=timeout)
+    at.query_params.update(url or {})
     at.run(timeout=timeout)
     assert not at.exception, [e.value for e in at.exception]
+    if wait:
+        until_indexed(at)
     return at
+
+
+def until_indexed(at: AppTest, timeout: float = 180) -> list[float]:
+    """Redraw the page while an index build runs, as the browser does; return the progress values seen."""
+    seen = []
+    deadline = time.monotonic() + timeout
+    while at.progress:
+        seen.append(at.progress[0].value)
+        assert time.monotonic() < deadline, f"still indexing after {timeout} s: {at.progress[0].proto.text}"
+        time.sleep(0.1)
+        at.run(timeout=TIMEOUT_S)
+        assert not at.exception, [e.value for e in at.exception]
+    return seen
 
 
 def ask(at: AppTest, question: str) -> AppTest:
@@ -100,16 +119,26 @@ def test_question_gets_numbered_citations_with_passage_and_document_view(app_env
     assert "Gennaro Cuofano" in " ".join(h.value for h in message.html)  # the author, with the title
     quotes = " ".join(h.value for h in message.html if "rag-quote" in h.value)
     assert "Day 2 is stasis" in quotes
+    turn_id = turns(at)[-1].id
     for q in answer.citations:
         assert Path(q.path).read_text(encoding="utf-8")[q.start:q.end] == q.text
-        assert f"{html.escape(q.text)} <span class=\"rag-n\">[{q.n}]</span>" in quotes
+        assert f'{html.escape(q.text)} <a class="rag-n" href="#p-{turn_id}-{q.n}"' in quotes  # [n] links to it
+    # One source per document, labelled with its quotes' numbers and its title.
+    paths = list(dict.fromkeys(q.path for q in answer.citations))
+    assert len(paths) < len(answer.citations)  # so the grouping is tested
     labels = [e.label for e in message.expander]
-    assert [label.split(" ", 1)[0] for label in labels] == [f"\\[{q.n}\\]" for q in answer.citations]
-    assert all(label.endswith(escape_markdown(q.title)) for label, q in zip(labels, answer.citations))
+    assert len(labels) == len(paths)
+    for label, path in zip(labels, paths):
+        group = [q for q in answer.citations if q.path == path]
+        assert label == " ".join(f"\\[{q.n}\\]" for q in group) + " " + escape_markdown(group[0].title)
     passages = [h.value for h in message.html if "rag-passage" in h.value]
     assert len(passages) == len(answer.citations)
-    for q, passage in zip(answer.citations, passages):
-        assert f">{html.escape(q.text)}</mark>" in passage
+    for q in answer.citations:
+        assert sum(f'<mark id="p-{turn_id}-{q.n}">{html.escape(q.text)}</mark>' in p for p in passages) == 1
+        # Where the quote is, in a reader's terms: its section and paragraph, never the file name.
+        (where,) = [re.sub(r"<[^>]+>", "", p.split('<div class="rag-passage"')[0]) for p in passages
+                    if f'id="p-{turn_id}-{q.n}"' in p]
+        assert re.fullmatch(rf"\[{q.n}\] · (.+ · )?¶ \d+ of \d+", where), where
 
     stasis = next(q for q in answer.citations if "Day 2 is stasis" in q.text)
     at.toggle(key=f"doc-{turns(at)[-1].id}-{stasis.n}").set_value(True).run(timeout=TIMEOUT_S)
@@ -134,7 +163,7 @@ def test_comparison_is_rendered_side_by_side_in_columns(app_env):
         quotes = [q for q in answer.citations if q.side == label]
         assert quotes, f"no evidence for {label}"
         shown = " ".join(h.value for h in column.html)
-        assert all(f'<span class="rag-n">[{q.n}]</span>' in shown for q in quotes)
+        assert all(f'>[{q.n}]</a>' in shown for q in quotes)
 
 
 def _render_comparison_with_a_silent_side(root: str) -> None:
@@ -193,7 +222,7 @@ def test_follow_up_is_answered_with_the_conversation(app_env):
     assert turns(alone)[-1].answer.resolved_question == follow_up
 
 
-def test_export_markdown_holds_every_quote_with_title_and_offsets(app_env, monkeypatch):
+def test_export_holds_every_quote_with_title_offsets_date_and_rating(app_env, monkeypatch):
     kept: list[MemoryMediaFileStorage] = []
 
     class KeptStorage(MemoryMediaFileStorage):
@@ -204,11 +233,12 @@ def test_export_markdown_holds_every_quote_with_title_and_offsets(app_env, monke
 
     monkeypatch.setattr(app_test_module, "MemoryMediaFileStorage", KeptStorage)
     at = ask(ask(start(), DAY2), COMPARISON)
-    button = at.sidebar.download_button[0]
-    assert not button.proto.disabled
+    at.feedback(key=f"feedback-{turns(at)[0].id}").set_value(1).run(timeout=TIMEOUT_S)
+    (button,) = at.download_button  # under the conversation, where a thumb reaches it on a phone
     markdown = kept[-1].get_file(button.proto.url.rsplit("/", 1)[1]).content.decode("utf-8")
 
     assert DAY2 in markdown and "Day 2 is stasis. Followed by irrelevance." in markdown
+    assert re.search(r"Started \d{4}-\d\d-\d\d", markdown) and "Rated: helpful" in markdown
     for turn in turns(at):
         for q in turn.answer.citations:
             assert plain(q.text) in markdown
@@ -217,44 +247,92 @@ def test_export_markdown_holds_every_quote_with_title_and_offsets(app_env, monke
     assert f"### {JASSY}" in markdown and f"### {CRITIC}" in markdown
 
 
-def test_feedback_persists_across_a_rerun_and_a_restart(app_env):
+def test_feedback_is_acknowledged_takes_a_reason_and_counts_only_this_browser(app_env):
     at = ask(start(), DAY2)
-    answer_id = turns(at)[-1].id
-    at.feedback(key=f"feedback-{answer_id}").set_value(1).run(timeout=TIMEOUT_S)
-    at.run(timeout=TIMEOUT_S)
-    assert at.feedback(key=f"feedback-{answer_id}").value == 1
-    assert FeedbackStore(app_env).rating(answer_id) == 1
-    assert "1 helpful · 0 not helpful" in at.sidebar.caption[-1].value
+    answer_id, owner, conversation = turns(at)[-1].id, at.query_params["b"], at.query_params["c"]
+    at.feedback(key=f"feedback-{answer_id}").set_value(0).run(timeout=TIMEOUT_S)
+    assert any("saved" in t.value for t in at.toast)
+    reasons = at.pills(key=f"reason-{answer_id}")
+    assert "should have said it doesn't know" in reasons.options
+    reasons.set_value("wrong quote").run(timeout=TIMEOUT_S)
+    assert any("wrong quote" in t.value for t in at.toast)
+    (saved,) = ChatStore(app_env).load(owner, conversation)
+    assert (saved.rating, saved.reason) == (0, "wrong quote")
+    assert "0 helpful · 1 not helpful" in at.sidebar.caption[-1].value
 
-    restarted = start()  # a new process-level session: only the SQLite file carries over
-    assert "1 helpful · 0 not helpful" in restarted.sidebar.caption[-1].value
+    other = start()  # another browser: its own (empty) counts
+    assert not any("helpful" in c.value for c in other.sidebar.caption)
+    restarted = start(url={"b": owner, "c": conversation})  # this browser after a restart: all of it back
+    assert restarted.feedback(key=f"feedback-{answer_id}").value == 0
+    assert restarted.pills(key=f"reason-{answer_id}").value == "wrong quote"
+    assert "0 helpful · 1 not helpful" in restarted.sidebar.caption[-1].value
     with sqlite3.connect(app_env) as db:
-        question, rating = db.execute("SELECT question, rating FROM feedback WHERE answer_id = ?",
-                                      (answer_id,)).fetchone()
-    assert (question, rating) == (DAY2, 1)
+        question, rating, reason = db.execute("SELECT question, rating, reason FROM feedback WHERE answer_id = ?",
+                                              (answer_id,)).fetchone()
+    assert (question, rating, reason) == (DAY2, 0, "wrong quote")
 
-    at.feedback(key=f"feedback-{answer_id}").set_value(0).run(timeout=TIMEOUT_S)  # changing one's mind
-    assert FeedbackStore(app_env).counts() == {"up": 0, "down": 1}
+    restarted.feedback(key=f"feedback-{answer_id}").set_value(1).run(timeout=TIMEOUT_S)  # changing one's mind
+    assert ChatStore(app_env).counts(owner) == {"up": 1, "down": 0}
+    assert not restarted.pills  # a reason is asked only after 👎
 
 
-def test_empty_question_is_a_warning_and_the_chat_goes_on(app_env):
+def test_a_reload_brings_the_conversation_back_and_the_list_reopens_older_ones(app_env):
+    at = ask(ask(start(), DAY2), "How can a company avoid it?")
+    owner, first = at.query_params["b"], at.query_params["c"]
+    asked = [t.answer.question for t in turns(at)]
+
+    reloaded = start(url={"b": owner, "c": first})  # F5: a new session at the same URL
+    assert [t.answer.question for t in turns(reloaded)] == asked
+    assert [t.answer.to_json() for t in turns(reloaded)] == [t.answer.to_json() for t in turns(at)]
+    assert len([m for m in reloaded.chat_message if m.name == "assistant"]) == 2
+
+    reloaded.button[0].click().run(timeout=TIMEOUT_S)  # "New conversation", under the conversation
+    assert not turns(reloaded) and "c" not in reloaded.query_params
+    ask(reloaded, ABSTAIN)
+    second = reloaded.query_params["c"]
+    assert second != first
+    listed = [b for b in reloaded.sidebar.button if b.key and b.key.startswith("open-")]
+    assert [b.key for b in listed] == [f"open-{second}", f"open-{first}"]  # newest first
+    assert listed[1].label.startswith(escape_markdown(DAY2))
+    listed[1].click().run(timeout=TIMEOUT_S)
+    assert [t.answer.question for t in turns(reloaded)] == asked and reloaded.query_params["c"] == first
+
+    reloaded.sidebar.text_input(key=f"title-{first}").set_value("Day 2, renamed")
+    reloaded.sidebar.button(key="rename").click().run(timeout=TIMEOUT_S)
+    assert ChatStore(app_env).conversations(owner)[1].title == "Day 2, renamed"
+    reloaded.sidebar.button(key="delete").click().run(timeout=TIMEOUT_S)
+    assert [c.id for c in ChatStore(app_env).conversations(owner)] == [second]
+    assert not turns(reloaded)
+
+    stranger = start(url={"c": second})  # another browser with the link's conversation id but not its own id
+    assert not turns(stranger) and not [b for b in stranger.sidebar.button if (b.key or "").startswith("open-")]
+    assert any("not in this browser" in t.value for t in stranger.toast)
+
+
+def test_blank_question_posts_nothing_and_the_chat_goes_on(app_env):
     at = ask(start(), "   ")
-    assert any("empty" in w.value for w in at.warning)
-    assert not at.error and not turns(at)
+    assert any("empty" in t.value for t in at.toast)
+    assert not at.chat_message and not at.error and not turns(at)
     ask(at, DAY2)
     assert len(turns(at)) == 1 and not turns(at)[0].answer.abstained
 
 
-def test_first_start_builds_the_index_with_a_progress_bar(small_corpus):
-    at = start()
+def test_first_start_shows_a_moving_progress_bar_then_the_chat(tmp_path, monkeypatch):
+    corpus = shutil.copytree(ROOT / "corpus", tmp_path / "corpus")
+    monkeypatch.setenv("RAG_CORPUS_DIR", str(corpus))
+    monkeypatch.setenv("RAG_INDEX_DIR", str(tmp_path / "index"))
+    monkeypatch.setenv("RAG_FEEDBACK_DB", str(tmp_path / "chats.sqlite3"))
+    at = start(wait=False)
     assert any("First start" in i.value for i in at.info)
-    assert at.progress and at.progress[0].value == 100
-    assert "Index up to date" in at.progress[0].proto.text
+    assert at.sidebar.header and at.sidebar.file_uploader  # the side panel is usable while the index builds
+    assert at.chat_input[0].proto.disabled
+    seen = until_indexed(at)
+    assert len(set(seen)) >= 5 and seen == sorted(seen), seen  # it moves, forwards
+    assert not at.progress and not any("First start" in i.value for i in at.info)  # and then it is gone
     assert not at.chat_input[0].proto.disabled
-    assert (small_corpus.parent / "index" / "chroma.sqlite3").exists()
-    assert "2 documents" in at.sidebar.caption[0].value
+    assert "5 documents" in " ".join(c.value for c in at.sidebar.caption)
 
-    again = start()  # the next start opens the index at once
+    again = start(wait=False)  # the next start opens the index at once
     assert not again.progress and not any("First start" in i.value for i in again.info)
 
 
@@ -270,8 +348,8 @@ def test_markdown_and_html_in_a_document_show_as_plain_text(small_corpus):
     quotes = [h.value for h in message.html if "rag-quote" in h.value]
     assert any("&lt;script&gt;" in v for v in quotes)
     for shown_quotes in quotes:  # the only tags are the source line's, the quote's rule and its [n]
-        assert set(re.findall(r"</?(\w+)", shown_quotes)) <= {"div", "strong", "blockquote", "span", "em"}
-    passages = [h.value for h in message.html if "rag-passage" in h.value]
+        assert set(re.findall(r"</?(\w+)", shown_quotes)) <= {"div", "strong", "blockquote", "a", "em"}
+    passages = [h.value[h.value.index('<div class="rag-passage"'):] for h in message.html if "rag-passage" in h.value]
     for passage in passages:  # the only tags are the viewer's own box and mark
         assert set(re.findall(r"</?(\w+)", passage)) == {"div", "mark"}, passage
     assert any("&lt;script&gt;alert(&quot;owned&quot;)&lt;/script&gt;" in p for p in passages)
@@ -306,7 +384,11 @@ def test_uploads_are_saved_deduplicated_and_indexed(small_corpus):
     assert any("already in the corpus" in i.value for i in at.sidebar.info)
     assert any("scan.pdf cannot be read as a PDF" in e.value.replace("\\", "") for e in at.sidebar.error)
     assert (small_corpus / "uploads" / "tides.txt").read_text() == "Spring tides follow the full moon"
-    assert "4 documents" in at.sidebar.caption[0].value
+    until_indexed(at)
+    assert "4 documents" in " ".join(c.value for c in at.sidebar.caption)
+    (added,) = at.sidebar.success  # a confirmation that names what was added and what to ask
+    assert "Beekeeping notes" in added.value and "Spring tides" in added.value and "ask about them" in added.value
+    assert any("rag-new-doc" in h.value and "Beekeeping notes" in h.value for h in at.sidebar.html)
     ask(at, "How many eggs does a queen bee lay?")
     answer = turns(at)[-1].answer
     assert any(q.path.endswith("uploads/bees.md") for q in answer.citations)

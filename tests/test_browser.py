@@ -6,8 +6,10 @@ With RAG_SCREENSHOTS=1 they also refresh the README's screenshots in docs/screen
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -23,7 +25,8 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SCREENSHOTS = ROOT / "docs" / "screenshots"
-START_TIMEOUT_S = 120  # the server loads the model before the first page is usable
+START_TIMEOUT_S = 240  # the server loads the model and indexes corpus/ before the first page is usable
+DESKTOP, PHONE = {"width": 1280, "height": 900}, {"width": 390, "height": 844}
 ANSWER_TIMEOUT_MS = 60_000
 
 if not CHROMIUM.exists():
@@ -43,17 +46,25 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(corpus_index, tmp_path_factory):
-    """The app served on a free loopback port, over the test index."""
+def data(tmp_path_factory) -> dict[str, str]:
+    """The app's environment: its own copy of corpus/ (the flow test uploads into it), an index folder it fills
+    on its first start, and its conversations file."""
+    root = tmp_path_factory.mktemp("browser")
+    corpus = shutil.copytree(ROOT / "corpus", root / "corpus")
+    return {"RAG_CORPUS_DIR": str(corpus), "RAG_INDEX_DIR": str(root / "index"),
+            "RAG_FEEDBACK_DB": str(root / "chats.sqlite3")}
+
+
+@contextlib.contextmanager
+def serve(data: dict[str, str], log: Path):
+    """`streamlit run app.py` on a free loopback port, over `data`; yields its URL once healthy."""
     port = _free_port()
-    env = {**os.environ, **corpus_index.env(tmp_path_factory.mktemp("feedback") / "feedback.sqlite3")}
-    log = tmp_path_factory.mktemp("server") / "streamlit.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
              "--server.port", str(port), "--server.address", "127.0.0.1", "--server.fileWatcherType", "none",
              "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+            cwd=ROOT, env={**os.environ, **data}, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(url, proc, log)
@@ -64,6 +75,12 @@ def server(corpus_index, tmp_path_factory):
             proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.fixture(scope="module")
+def server(data, tmp_path_factory):
+    with serve(data, tmp_path_factory.mktemp("server") / "streamlit.log") as url:
+        yield url
 
 
 def _wait_healthy(url: str, proc: subprocess.Popen, log: Path) -> None:
@@ -111,9 +128,9 @@ def _ask(page: Page, question: str):
     expect(messages).to_have_count(before + 2, timeout=ANSWER_TIMEOUT_MS)
     answer = messages.nth(before + 1)
     # The answer is complete once its 👍/👎 buttons are drawn (they come after the quotes and sources),
-    # and the run is over once the sidebar's export (drawn last) is enabled.
+    # and the run is over once the export under the conversation is drawn and the script is idle.
     expect(answer.get_by_test_id("stFeedback")).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
-    expect(page.get_by_role("button", name="Export as Markdown")).to_be_enabled(timeout=ANSWER_TIMEOUT_MS)
+    expect(page.get_by_role("button", name="Export")).to_be_enabled(timeout=ANSWER_TIMEOUT_MS)
     _wait_idle(page)
     return answer
 
@@ -146,13 +163,13 @@ def test_fact_answer_quote_is_highlighted_in_its_document(page: Page):
     citation = answer.get_by_test_id("stExpander").filter(
         has=page.locator("summary", has_text=re.compile(rf"\[{n}\] ")))
     citation.locator("summary").click()
-    passage_mark = citation.locator(".rag-passage mark")
+    passage_mark = citation.locator(f'.rag-passage mark[id$="-{n}"]')
     expect(passage_mark).to_be_visible()
     expect(passage_mark).to_contain_text("Day 2 is stasis")
 
-    citation.get_by_text("View in document").click()
+    citation.get_by_text(f"View [{n}] in the whole document").click()
     _wait_idle(page)
-    document = citation.locator(".rag-document")
+    document = citation.locator(".rag-document")  # the one opened: the only one
     mark = document.locator("mark")
     expect(mark).to_be_visible(timeout=20_000)
     expect(mark).to_contain_text("Day 2 is stasis")
@@ -193,3 +210,130 @@ def test_streamlit_markup_in_a_question_and_its_quotes_shows_verbatim(page: Page
     for text in quotes.all_inner_texts():  # each one character for character as its document has it
         quoted = re.sub(r" \[\d+\]$", "", text)
         assert quoted and any(quoted in d for d in documents), quoted
+
+
+# WCAG 2 contrast of an element's text over the first opaque background behind it, with the text colour's
+# alpha and every ancestor's opacity blended in (so faded text counts as the grey it looks).
+CONTRAST = """(el) => {
+  const rgba = (s) => { const v = s.match(/[\\d.]+/g).map(Number); return v.length === 3 ? [...v, 1] : v; };
+  const lum = (c) => { const f = (x) => { x /= 255; return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4; };
+                       return 0.2126 * f(c[0]) + 0.7152 * f(c[1]) + 0.0722 * f(c[2]); };
+  let opacity = 1, bg = [255, 255, 255];
+  for (let e = el; e; e = e.parentElement) opacity *= Number(getComputedStyle(e).opacity);
+  for (let e = el; e; e = e.parentElement) {
+    const c = rgba(getComputedStyle(e).backgroundColor);
+    if (c[3] > 0) { bg = c.slice(0, 3); break; }
+  }
+  const fg = rgba(getComputedStyle(el).color), a = fg[3] * opacity;
+  const text = fg.slice(0, 3).map((c, i) => a * c + (1 - a) * bg[i]);
+  const [hi, lo] = [lum(text), lum(bg)].sort((x, y) => y - x);
+  return (hi + 0.05) / (lo + 0.05);
+}"""
+UPLOADS = {  # one new document per screen size (the same text twice would be "already in the corpus")
+    "desktop": ("ferry.md", "Harbour ferry notes\n\nThe Zorblat harbour ferry leaves the pier at seven every morning.\n",
+                "When does the Zorblat harbour ferry leave?", "seven every morning"),
+    "phone": ("lamp.md", "Lighthouse paint log\n\nThe Quillon lighthouse was painted red in 1911 by the harbour board.\n",
+              "When was the Quillon lighthouse painted red?", "painted red in 1911"),
+}
+
+
+def _side_panel(page: Page):
+    """The side panel, opened first where the screen is narrow enough to hide it."""
+    opener = page.get_by_test_id("stExpandSidebarButton")
+    if opener.is_visible():
+        opener.click()
+    sidebar = page.get_by_test_id("stSidebar")
+    expect(sidebar).to_be_in_viewport()
+    return sidebar
+
+
+def _close_side_panel(page: Page) -> None:
+    if page.viewport_size["width"] < 600:  # on a phone the open panel covers the chat
+        page.get_by_test_id("stSidebarCollapseButton").locator("button").click()
+        expect(page.get_by_test_id("stSidebar")).not_to_be_in_viewport()
+
+
+def _questions(page: Page) -> list[str]:
+    return page.locator(".rag-question").all_inner_texts()
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_the_whole_chat_flow_with_real_clicks(browser, server, data, size, tmp_path):
+    page = browser.new_page(viewport=DESKTOP if size == "desktop" else PHONE, accept_downloads=True)
+    page.goto(server)
+    expect(page.get_by_placeholder("Ask a question about the documents")).to_be_enabled(
+        timeout=START_TIMEOUT_S * 1000)
+
+    # 1. Ask; the quotes are full-contrast text (WCAG AA: at least 4.5:1).
+    first = _ask(page, "What does Day 2 look like?")
+    for quote in first.locator(".rag-quote").all():
+        assert quote.evaluate(CONTRAST) >= 4.5
+    # 2. A [n] marker opens its source and scrolls to the quote, highlighted.
+    link = first.locator("a.rag-n").last
+    link.click()
+    mark = first.locator(f'mark[id="{link.get_attribute("href")[1:]}"]')
+    expect(mark).to_be_visible(timeout=10_000)
+    expect(mark).to_be_in_viewport()
+    wheres = first.locator(".rag-where").all_text_contents()  # each source quote says where it is
+    assert any(w.startswith(link.inner_text() + " · ") for w in wheres), wheres
+    first.get_by_test_id("stFeedback").locator("button").first.click()  # 👍, acknowledged
+    expect(page.get_by_test_id("stToast").filter(has_text="saved")).to_be_visible()
+    _wait_idle(page)
+    if size == "desktop":
+        _screenshot(page, "citation-link.png")
+
+    # 3. Follow up.
+    follow = _ask(page, "How can a company avoid it?")
+    expect(follow.locator(".rag-quote, .rag-abstention").first).to_be_visible()
+    asked = _questions(page)
+    assert len(asked) == 2
+
+    # 4. Reload: the conversation is back.
+    page.reload()
+    expect(page.locator(".rag-question")).to_have_count(2, timeout=ANSWER_TIMEOUT_MS)
+    assert _questions(page) == asked
+
+    # 5. A new conversation, then the older one reopened from the list.
+    page.get_by_role("button", name="New conversation").click()
+    expect(page.locator(".rag-question")).to_have_count(0)
+    _ask(page, "What does Jassy say about customer reviews?")
+    sidebar = _side_panel(page)
+    older = sidebar.get_by_role("button", name=re.compile(r"^What does Day 2 look like\?"))
+    expect(older).to_have_count(1)
+    if size == "desktop":
+        _screenshot(page, "conversations.png")
+    older.click()
+    expect(page.locator(".rag-question")).to_have_count(2, timeout=ANSWER_TIMEOUT_MS)
+    assert _questions(page) == asked
+    _wait_idle(page)
+
+    # 6. Upload a document and ask about it.
+    name, text, question, words = UPLOADS[size]
+    sidebar = _side_panel(page)
+    sidebar.locator('input[type="file"]').set_input_files(
+        files=[{"name": name, "mimeType": "text/markdown", "buffer": text.encode()}])
+    sidebar.get_by_role("button", name="Add and index").click()
+    added = sidebar.get_by_test_id("stAlertContentSuccess")
+    expect(added).to_contain_text(f"Added “{text.splitlines()[0]}”", timeout=ANSWER_TIMEOUT_MS)
+    expect(added).to_be_in_viewport()
+    _close_side_panel(page)
+    expect(_ask(page, question).locator(".rag-quote").first).to_contain_text(words)
+
+    # 7. Export this conversation (the first one, reopened, with the upload's question): dates and rating.
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Export").click()
+    exported = Path(download.value.path()).read_text(encoding="utf-8")
+    assert re.search(r"Started \d{4}-\d\d-\d\d", exported) and "Rated: helpful" in exported
+    assert "## 2. How can a company avoid it?" in exported and f"## 3. {question}" in exported
+    if size == "phone":
+        _screenshot(page, "phone.png")
+
+    # A second server on the same data: the link opens the same conversation.
+    link = page.url
+    page.close()
+    with serve(data, tmp_path / "second.log") as second:
+        page = browser.new_page(viewport=DESKTOP if size == "desktop" else PHONE)
+        page.goto(second + link[len(server):])
+        expect(page.locator(".rag-question")).to_have_count(3, timeout=START_TIMEOUT_S * 1000)
+        assert _questions(page)[:2] == asked
+        page.close()

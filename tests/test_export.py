@@ -1,6 +1,7 @@
 """rag.export: the Markdown of a conversation keeps every citation checkable."""
 from __future__ import annotations
 
+from rag.chats import DOWN, UP, SavedTurn
 from rag.export import conversation_markdown
 from rag.records import Answer, Quote, Side
 
@@ -34,3 +35,21 @@ def test_comparison_abstention_and_markup():
     assert "### B\n\n_No passage in this source addresses the question._" in md
     assert "## 2. Capital?\n\n_No answer: no passage in the documents answers this._ Closest documents: A." in md
     assert "<script>" not in md
+
+
+def test_saved_turns_show_date_times_and_ratings():
+    first = Answer(question="What is Day 2?", answer="", abstained=False, kind="fact", citations=(DAY2,),
+                   support=0.9)
+    second = Answer(question="And Day 3?", answer="", abstained=True, kind="fact", citations=(), support=0.1)
+    third = Answer(question="Who?", answer="", abstained=True, kind="fact", citations=(), support=0.1)
+    turns = [SavedTurn("a1", first, UP, None, 1714571000.0),  # 2024-05-01 13:43:20 UTC
+             SavedTurn("a2", second, DOWN, "should have said\nit doesn't <know>", 1714660000.0),
+             SavedTurn("a3", third, None, None, 1714660060.0)]
+    md = conversation_markdown(turns, title="Day 2 *notes*")
+    assert md.startswith("# Day 2 \\*notes\\*\n\nStarted 2024-05-01\n\n"
+                         "## 1. What is Day 2?\n\n_Asked 2024-05-01 13:43 UTC_\n\n**[1]** Day 1")
+    assert "> Day 2 is stasis. Followed by irrelevance.\n\nRated: helpful\n\n## 2. And Day 3?" in md
+    assert ("_Asked 2024-05-02 14:26 UTC_\n\n_No answer: no passage in the documents answers this._\n\n"
+            "Rated: not helpful — reason: should have said it doesn't \\<know\\>\n\n## 3. Who?") in md
+    assert md.endswith("_Asked 2024-05-02 14:27 UTC_\n\n_No answer: no passage in the documents answers this._\n")
+    assert conversation_markdown([t.answer for t in turns]).count("Rated:") == 0

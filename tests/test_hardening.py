@@ -30,7 +30,7 @@ from rag.embedding import Embedder
 from rag.engine import Engine
 from rag.errors import (CorpusError, IndexBusy, IndexCorrupt, IndexMismatch, IndexMissing, QuestionError, RagError,
                         StoreUnavailable)
-from rag.feedback import DOWN, UP, FeedbackStore
+from rag.chats import ChatStore
 from rag.indexing import ingest, ingest_lock
 from rag.keyword import KeywordIndex
 from rag.loading import MAX_DOCUMENT_BYTES, load_corpus
@@ -292,7 +292,8 @@ def test_a_file_deleted_or_edited_while_ingest_runs_converges_on_the_next_ingest
     assert not differences(index_snapshot(settings), _clean_build(settings, embedder, tmp_path / "clean"))
 
 
-@pytest.mark.parametrize("at", [0.9, 0.95], ids=["after-the-store-writes", "at-the-keyword-index"])
+@pytest.mark.parametrize("at", ["embedded", "updating the keyword index"],
+                         ids=["after-the-store-writes", "at-the-keyword-index"])
 def test_ingest_interrupted_after_writing_then_rerun_equals_a_clean_build(corpus, settings, embedder, tmp_path, at):
     # Ctrl-C (or a crash) after the chunks are in the store but before the keyword index is saved:
     # the next run finds nothing to re-embed, yet must not keep the old keyword index.
@@ -301,7 +302,7 @@ def test_ingest_interrupted_after_writing_then_rerun_equals_a_clean_build(corpus
     (corpus / "critic.txt").unlink()
 
     def interrupt(fraction: float, message: str) -> None:
-        if fraction >= at:
+        if message.startswith(at) and (at != "embedded" or fraction == pytest.approx(0.95)):  # the last
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
@@ -460,6 +461,9 @@ def test_twenty_app_sessions_are_each_answered_alone_from_one_shared_engine(host
         shown = [m.html[0].value for m in at.chat_message if m.name == "user"]
         assert shown == [text_html(question, "rag-question")]
         assert len([m for m in at.chat_message if m.name == "assistant"]) == 1
+        # Saved as this browser's one conversation (tests/test_chats.py writes from 20 threads at once).
+        (saved,) = ChatStore(feedback).conversations(at.query_params["b"])
+        assert (saved.id, saved.title, saved.turns) == (at.query_params["c"], question, 1)
     assert app_engines(feedback) == [first]  # one engine (store, keyword index) for all 20 sessions...
     assert sum(type(o) is Embedder for o in gc.get_objects()) <= embedders_before + 1  # ...and one model
 
@@ -479,23 +483,6 @@ def test_twenty_questions_at_once_on_one_shared_engine_get_their_own_answers(hos
         assert answer.question == question
         assert [(c.path, c.start, c.end) for c in answer.citations] == expected[question]
         assert_only_verified_quotes(answer, engine)
-
-
-def test_twenty_sessions_rating_at_once_lose_no_feedback(hostile, tmp_path):
-    answer = hostile[2].ask("What does Day 2 look like?")
-    path = tmp_path / "feedback.sqlite3"
-    barrier = threading.Barrier(20, timeout=60)
-
-    def rate(i: int) -> None:
-        barrier.wait()
-        FeedbackStore(path).record(f"answer-{i}", answer, UP if i % 2 else DOWN, conversation=f"session-{i}")
-
-    with ThreadPoolExecutor(max_workers=20) as pool:
-        for future in [pool.submit(rate, i) for i in range(20)]:
-            future.result(timeout=60)
-    store = FeedbackStore(path)
-    assert store.counts() == {"up": 10, "down": 10}
-    assert all(store.rating(f"answer-{i}") == (UP if i % 2 else DOWN) for i in range(20))
 
 
 # --- uploads ------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from rag.viewer import document_html, passage_bounds, passage_html
+from rag.viewer import document_html, location, passage_bounds, passage_html
 
 TEXT = 'First line.\n# Title <script>alert("x")</script> then the quote & more. [a](javascript:b)\nLast line.'
 
@@ -31,3 +31,22 @@ def test_passage_is_the_paragraph_around_the_quote():
 def test_mark_ids_cannot_carry_markup(mark_id):
     with pytest.raises(ValueError):
         passage_html(TEXT, 0, 5, mark_id)
+
+
+# --- location: where a quote is, in a reader's terms ----------------------------------------------
+
+def test_location_names_the_section_and_the_paragraph():
+    text = "A Field Guide\nAuthor: Ann Smith\nOpening words here.\nTides\nHigh tide comes twice a day.\nLow tide follows."
+    assert location(text, text.index("Low tide"), title="A Field Guide") == "Tides · ¶ 3 of 3"
+    assert location(text, text.index("Opening"), title="A Field Guide") == "¶ 1 of 3"  # no section yet
+
+
+def test_location_skips_list_items_as_sections():
+    text = "Contents\n- Tides\n- Winds\nThe sea rises.\n"
+    assert location(text, text.index("The sea")) == "Contents · ¶ 3 of 3"
+
+
+def test_location_gives_the_page_of_a_letter_with_page_markers():
+    text = "# 2016 Letter\n\n[Page 1]\n\nDay 2 is stasis.\n\n[Page 2]\n\nTrue Customer Obsession\n\nThere are many ways."
+    assert location(text, text.index("Day 2"), title="2016 Letter") == "page 1"
+    assert location(text, text.index("There are"), title="2016 Letter") == "True Customer Obsession · page 2"
