@@ -13,6 +13,7 @@ Corpus and user text reach the page only as escaped markdown or escaped HTML
 from __future__ import annotations
 
 import html
+import re
 import threading
 import uuid
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from rag import (Answer, ConfigError, IndexBusy, IndexMissing, QuestionError, Ra
                  StoreUnavailable, Turn)
 from rag.answer import (abstention, abstention_scope, escape_markdown, markdown_label, quote_html, source_html,
                         text_html)
-from rag.chats import DOWN, ChatStore
+from rag.chats import DOWN, MAX_TITLE_CHARS, ChatStore
 from rag.export import conversation_markdown
 from rag.uploads import ACCEPTED, MAX_UPLOAD_BYTES, UPLOAD_FOLDER, save_upload
 from rag.viewer import document_html, location, passage_html
@@ -32,11 +33,12 @@ from rag.viewer import document_html, location, passage_html
 # An abstention's box: dark text on pale amber (contrast over 12:1), set apart by a rule.
 ABSTENTION_STYLE = "background:#fff6d6;border-left:3px solid #b88700;padding:0.75rem 1rem;border-radius:0.5rem"
 SIDE_STYLE = "font-weight:600;font-size:1.15rem;margin:0.25rem 0 0.5rem 0"  # a comparison column's heading
+BROWSER_ID = re.compile(r"[0-9a-f]{32}")
 REASONS = ("wrong quote", "missed the answer", "should have said it doesn't know")  # offered after a 👎
-PROGRESS_POLL_S = 1.5  # how often a page redraws a running build's progress (faster slows the build on 2 cores)
-# A click on a quote's [n] opens its source below (the expander whose label holds [n], in the same
-# answer) and scrolls to the quote's highlight. Installed once per page; it reads only element ids the
-# app made (`mark_id`), never corpus text.
+PROGRESS_POLL_S = 2.0  # how often a page redraws a running build's progress (faster slows the build on 2 cores)
+# A click on a quote's [n] opens its source below (the expander of the same answer whose label holds the
+# word "[n]") and scrolls to the quote's highlight. Installed once per page; it only compares the labels'
+# words and looks up element ids the app made (`mark_id`), so corpus text never runs or becomes markup.
 CITATION_SCRIPT = """<script>(() => {
   if (window.ragCitations) return;
   window.ragCitations = true;
@@ -125,18 +127,26 @@ def shared() -> Shared:
 # --- the index ------------------------------------------------------------------------------
 def open_engine(settings: Settings):
     """The shared engine for `settings`, at the index's newest generation (a `rag ingest` in another
-    process, or a re-index, may have written it), or None while an index build runs. With no index yet,
-    this starts building one (the first start)."""
+    process, or a re-index, may have written it). With no index yet, this starts building one (the
+    first start) and returns None until it is done; a first build that failed is shown, with a retry,
+    not started again. While a re-index runs, the open engine keeps answering."""
     from rag.engine import Engine
 
-    build = shared().builds.get(settings)
-    if build is not None and not build.finished:
-        return None
-    engine = shared().engines.get(settings)
+    box = shared()
+    build, engine = box.builds.get(settings), box.engines.get(settings)
+    if engine is None and build is not None and build.first:
+        if not build.finished:
+            return None
+        if build.error:
+            st.error(f"Indexing failed. {escape_markdown(build.error)}")
+            st.button("Try again", on_click=start_build, args=(settings, True))
+            return None
+    if engine is not None and build is not None and not build.finished:
+        return engine  # a re-index runs: the open engine answers (or says "try again") until it is done
     try:
         if engine is None:
             with st.spinner("Loading the embedding model…"):
-                engine = Engine.open(settings, shared().embedder(settings.embed_batch))
+                engine = Engine.open(settings, box.embedder(settings.embed_batch))
         else:
             engine.refresh()
     except IndexMissing:
@@ -147,34 +157,35 @@ def open_engine(settings: Settings):
         st.button("Try again")
         return None
     except StoreUnavailable as exc:
-        st.error(f"The document store cannot be reached. {exc}")
+        st.error(f"The document store cannot be reached. {escape_markdown(str(exc))}")
         st.button("Try again")
         return None
     except RagError as exc:
-        st.error(f"The index cannot be opened. {exc}")
+        st.error(f"The index cannot be opened. {escape_markdown(str(exc))}")
         return None
-    shared().engines[settings] = engine
+    with box.lock:
+        box.engines.setdefault(settings, engine)
     return engine
 
 
 def start_build(settings: Settings, first: bool = False) -> Build:
-    """Start indexing the corpus (incrementally) in the background, or ask a running build for one more pass."""
+    """Start indexing the corpus (incrementally) in the background. A build already running is asked for one
+    more pass (a file was added meanwhile), unless this is a second session's first start: that one waits."""
     box = shared()
     with box.lock:
         build = box.builds.get(settings)
         if build is not None and not build.finished:
-            build.again = True
+            build.again = build.again or not first
             return build
         build = box.builds[settings] = Build(settings, first=first)
-    threading.Thread(target=run_build, args=(build,), name="rag-index-build", daemon=True).start()
+    threading.Thread(target=run_build, args=(box, build), name="rag-index-build", daemon=True).start()
     return build
 
 
-def run_build(build: Build) -> None:
+def run_build(box: Shared, build: Build) -> None:
     """The build thread: load the model, ingest, open the new engine; errors are kept for the page to show."""
     from rag.engine import Engine
 
-    box = shared()
     try:
         while True:
             build.progress(0.0, "loading the model")
@@ -182,7 +193,8 @@ def run_build(build: Build) -> None:
             embedder.model  # noqa: B018 - loaded here, under its own stage, not inside the first batch
             engine, report = Engine.build(build.settings, embedder,
                                           progress=lambda f, m: build.progress(0.02 + 0.98 * f, m))
-            box.engines[build.settings] = engine
+            with box.lock:
+                box.engines[build.settings] = engine
             build.documents, build.warnings = report.documents, tuple(report.warnings)
             with box.lock:  # `start_build` asks for another pass under the same lock: none is lost
                 if not build.again:
@@ -208,21 +220,24 @@ def build_progress(settings: Settings) -> None:
 
 
 def show_build(settings: Settings) -> None:
-    """A running build's banner and bar; once it ends, what it did (once per session)."""
+    """A running build's banner and bar; once it ends, what it did, to the sessions that watched it run."""
     build = shared().builds.get(settings)
     if build is None:
         return
     if not build.finished:
+        st.session_state.build_watched = build.id
         if build.first:
             st.info(f"**First start:** indexing the documents in {escape_markdown(str(settings.corpus_dir))}. "
                     "This happens once; later starts open the index at once.", icon=":material/hourglass_top:")
         build_progress(settings)
         return
-    if st.session_state.get("build_seen") == build.id:
+    if st.session_state.get("build_watched") != build.id:
         return
-    st.session_state.build_seen = build.id
+    del st.session_state.build_watched
     if build.error:
-        st.error(f"Indexing failed. {escape_markdown(build.error)}")
+        if not build.first:  # a failed first start is shown by `open_engine`, with its retry
+            st.error(f"Indexing failed. {escape_markdown(build.error)}")
+        st.session_state.pop("uploaded", None)
         return
     for warning in build.warnings:
         st.warning(escape_markdown(warning))
@@ -314,7 +329,7 @@ def upload_form(settings: Settings) -> None:
             st.info(f"{escape_markdown(file.name)} is already in the corpus, as "
                     f"{escape_markdown(saved.path.name)}; nothing to add.")
     if added:
-        st.session_state.uploaded = added
+        st.session_state.uploaded = st.session_state.get("uploaded", []) + added
         st.session_state.upload_build = start_build(settings).id
 
 
@@ -342,7 +357,7 @@ def retrieval_settings(settings: Settings) -> Settings:
     try:
         return settings.with_(k_chunks=k, max_quotes=quotes, min_support=support)
     except ConfigError as exc:
-        st.sidebar.warning(f"Retrieval settings ignored: {exc}")
+        st.sidebar.warning(f"Retrieval settings ignored: {escape_markdown(str(exc))}")
         return settings
 
 
@@ -356,8 +371,11 @@ def open_chats(settings: Settings) -> ChatStore | None:
 
 
 def browser_id() -> str:
-    """This browser's id: it owns the conversations made here. Kept in the URL (`?b=`) and the session."""
-    owner = st.session_state.get("owner") or st.query_params.get("b") or uuid.uuid4().hex
+    """This browser's id: it owns the conversations made here. Kept in the URL (`?b=`) and the session;
+    anything but the 32 hex digits this app makes is replaced by a new id."""
+    owner = st.session_state.get("owner") or st.query_params.get("b", "")
+    if not BROWSER_ID.fullmatch(owner):
+        owner = uuid.uuid4().hex
     st.session_state.owner = owner
     if st.query_params.get("b") != owner:
         st.query_params["b"] = owner
@@ -367,17 +385,18 @@ def browser_id() -> str:
 def sync_conversation(chats: ChatStore | None, owner: str) -> None:
     """Show the conversation the URL names (`?c=`: after a reload, from a link, or picked in the list)."""
     wanted = st.query_params.get("c")
-    if wanted == st.session_state.get("conversation"):
+    if wanted == st.session_state.get("conversation") or chats is None:
         return
     saved = None
-    if wanted and chats is not None:
+    if wanted:
         try:
             saved = chats.load(owner, wanted)
-        except RagError as exc:
-            st.warning(f"This conversation cannot be opened: {escape_markdown(str(exc))}")
-    if wanted and saved is None:
-        st.toast("That conversation is not in this browser's list, so a new one starts.", icon=":material/info:")
-        del st.query_params["c"]
+        except RagError as exc:  # the link stays: a reload may open it once the file can be read
+            st.warning(f"This conversation cannot be opened now: {escape_markdown(str(exc))}")
+            return
+        if saved is None:
+            st.toast("That conversation is not in this browser's list, so a new one starts.", icon=":material/info:")
+            del st.query_params["c"]
     st.session_state.conversation = wanted if saved else None
     st.session_state.turns = [ChatTurn(t.answer_id, t.answer) for t in saved or ()]
     for t in saved or ():
@@ -414,7 +433,7 @@ def conversation_list(chats: ChatStore) -> None:
     mine = next((info for info in saved if info.id == current), None)
     if mine is not None:
         with st.expander("Rename or delete this conversation"):
-            st.text_input("Title", value=mine.title, key=f"title-{mine.id}", max_chars=200)
+            st.text_input("Title", value=mine.title, key=f"title-{mine.id}", max_chars=MAX_TITLE_CHARS)
             left, right = st.columns(2)
             left.button("Rename", key="rename", width="stretch", on_click=rename_conversation, args=(chats, mine.id))
             right.button("Delete", key="delete", width="stretch", on_click=delete_conversation,
@@ -423,16 +442,17 @@ def conversation_list(chats: ChatStore) -> None:
 
 def rename_conversation(chats: ChatStore, conversation_id: str) -> None:
     try:
-        chats.rename(st.session_state.owner, conversation_id, st.session_state.get(f"title-{conversation_id}", ""))
+        renamed = chats.rename(st.session_state.owner, conversation_id,
+                               st.session_state.get(f"title-{conversation_id}", ""))
     except RagError as exc:
         st.toast(f"Not renamed: {escape_markdown(str(exc))}", icon=":material/error:")
         return
-    st.toast("Renamed.", icon=":material/check:")
+    st.toast("Renamed." if renamed else "Not renamed: the conversation was deleted.", icon=":material/check:")
 
 
 def delete_conversation(chats: ChatStore, conversation_id: str) -> None:
     try:
-        chats.delete(st.session_state.owner, conversation_id)
+        chats.delete(st.session_state.owner, conversation_id)  # already gone is as good as deleted
     except RagError as exc:
         st.toast(f"Not deleted: {escape_markdown(str(exc))}", icon=":material/error:")
         return
@@ -448,11 +468,18 @@ def save_turn(chats: ChatStore | None, turn: ChatTurn) -> None:
     """Save an answered turn in the open conversation (which a first answer creates, with its URL id)."""
     if chats is None:
         return
-    conversation = st.session_state.get("conversation") or uuid.uuid4().hex
+    first = st.session_state.get("conversation") is None
+    conversation = uuid.uuid4().hex if first else st.session_state.conversation
     try:
-        chats.append(st.session_state.owner, conversation, turn.id, turn.answer)
+        saved = chats.append(st.session_state.owner, conversation, turn.id, turn.answer, create=first)
     except RagError as exc:
         st.warning(f"This answer is shown but could not be saved: {escape_markdown(str(exc))}")
+        return
+    if not saved:  # deleted meanwhile, in another tab: the next answer starts a new conversation
+        st.warning("This conversation was deleted in another tab, so this answer is not saved in it; your next "
+                   "question starts a new conversation.")
+        st.session_state.conversation = None
+        st.query_params.pop("c", None)
         return
     st.session_state.conversation = conversation
     st.query_params["c"] = conversation
@@ -462,13 +489,16 @@ def conversation_actions(chats: ChatStore | None, turns: list[ChatTurn], names: 
     """New conversation and Export, under the conversation: in reach of a thumb on a phone."""
     if not turns:
         return
-    saved = None
-    if chats is not None and st.session_state.get("conversation"):
+    owner, conversation = st.session_state.owner, st.session_state.get("conversation")
+    title, saved = turns[0].answer.question, None
+    if chats is not None and conversation:
         try:
-            saved = chats.load(st.session_state.owner, st.session_state.conversation)
-        except RagError:
-            saved = None  # exported from the page instead, without times and ratings
-    title = turns[0].answer.question
+            saved = chats.load(owner, conversation)
+            title = next((c.title for c in chats.conversations(owner) if c.id == conversation), title)
+        except RagError as exc:
+            st.caption(f"Export holds the page, without dates and ratings: {escape_markdown(str(exc))}")
+    if saved is not None and len(saved) != len(turns):  # a turn could not be saved: export what the page shows
+        saved = None
     left, right, _ = st.columns([1, 1, 2])
     left.button("New conversation", icon=":material/add_comment:", on_click=open_conversation, args=(None,),
                 width="stretch")
@@ -623,7 +653,7 @@ def main() -> None:
     try:
         settings = Settings.from_env()
     except ConfigError as exc:
-        st.error(f"The settings are invalid. {exc}")
+        st.error(f"The settings are invalid. {escape_markdown(str(exc))}")
         st.stop()
     chats = open_chats(settings)
     owner = browser_id()
@@ -644,9 +674,9 @@ def main() -> None:
                              disabled=engine is None)
     intro = st.container()  # always drawn, so that the elements after it keep their place
     if engine is not None and not turns and question is None:
-        intro.info(f"Ask anything about the {len(names)} documents listed under **Documents** in the side panel. "
-                   "To compare two sources, name both: “How does *A*'s view differ from *B*'s?”",
-                   icon=":material/forum:")
+        intro.info(f"Ask anything about the {len(names)} documents listed under **Documents** in the side panel "
+                   "(on a phone, open it with » at the top left). To compare two sources, name both: "
+                   "“How does *A*'s view differ from *B*'s?”", icon=":material/forum:")
     for turn in turns:
         with st.chat_message("user"):
             st.html(text_html(turn.answer.question, "rag-question"))

@@ -113,13 +113,18 @@ class ChatStore:
                     db.execute(statement)
             db.execute(f"PRAGMA user_version = {VERSION}")
 
-    def append(self, owner: str, conversation_id: str, answer_id: str, answer: Answer) -> bool:
+    def append(self, owner: str, conversation_id: str, answer_id: str, answer: Answer, create: bool = True) -> bool:
         """Save `answer` as the next turn; a conversation's first turn creates it, titled by its question.
 
         Saving the same answer id again in the same conversation changes nothing.
 
+        Args:
+            create: this is the conversation's first turn. A later turn of a conversation that was
+                deleted meanwhile (in another tab) must not bring it back with one turn.
+
         Returns:
-            False (and saves nothing) when the conversation or the answer id is another owner's.
+            False (and saves nothing) when the conversation or the answer id is another owner's, or
+            the conversation does not exist and `create` is false.
         """
         answer_json = json.dumps(answer.to_json(), ensure_ascii=False)
         now = self._clock()
@@ -130,6 +135,8 @@ class ChatStore:
             saved = db.execute("SELECT conversation_id FROM turns WHERE answer_id = ?", (answer_id,)).fetchone()
             if saved is not None:
                 return saved[0] == conversation_id
+            if row is None and not create:
+                return False
             if row is None:
                 db.execute("INSERT INTO conversations (id, owner, title, created_at, updated_at) "
                            "VALUES (?, ?, ?, ?, ?)", (conversation_id, owner, auto_title(answer.question), now, now))

@@ -43,7 +43,7 @@ _GROUP_SENTENCES = 2048  # sentences embedded and written together: a crash lose
 # Passages (sentences and chunks) embedded between two progress reports: a few seconds on a laptop
 # CPU, so that a single large file shows progress too (one 5 MB file is ~60,000 passages).
 _PROGRESS_PASSAGES = 256
-_MIN_PROGRESS_PASSAGES = 32  # ... and no fewer, so that a small corpus is embedded in batches of a useful size
+_MIN_PROGRESS_PASSAGES = 64  # ... and no fewer: a small corpus is embedded in full batches (Settings.embed_batch)
 REPEATED_FILE = "repeated.json"  # keys of sentences found in many documents (boilerplate), beside the index
 LOCK_FILE = ".ingest.lock"
 # An engine checking whether an ingest runs holds the lock shared for microseconds: an ingest

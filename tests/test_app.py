@@ -416,6 +416,9 @@ def test_missing_corpus_is_an_error_not_a_traceback(tmp_path, monkeypatch):
     at = start()
     assert any("does not exist" in e.value for e in at.error)
     assert at.chat_input[0].proto.disabled
+    at.run(timeout=TIMEOUT_S)  # it stays said, with a retry, and no build starts again on its own
+    assert any("does not exist" in e.value for e in at.error) and not at.progress
+    assert any(b.label == "Try again" for b in at.button)
 
 
 def test_unreachable_chroma_server_is_an_error_with_a_retry(tmp_path, monkeypatch):

@@ -282,6 +282,12 @@ def test_the_whole_chat_flow_with_real_clicks(browser, server, data, size, tmp_p
     if size == "desktop":
         _screenshot(page, "citation-link.png")
 
+    # Each source's label takes one or two lines, at either size.
+    for summary in first.locator("summary").all():
+        line = float(summary.evaluate("e => parseFloat(getComputedStyle(e.querySelector('p') || e).lineHeight)"))
+        text_height = summary.evaluate("e => (e.querySelector('p') || e).getBoundingClientRect().height")
+        assert text_height <= 2 * line + 1, (summary.inner_text(), text_height, line)
+
     # 3. Follow up.
     follow = _ask(page, "How can a company avoid it?")
     expect(follow.locator(".rag-quote, .rag-abstention").first).to_be_visible()
@@ -316,6 +322,9 @@ def test_the_whole_chat_flow_with_real_clicks(browser, server, data, size, tmp_p
     added = sidebar.get_by_test_id("stAlertContentSuccess")
     expect(added).to_contain_text(f"Added “{text.splitlines()[0]}”", timeout=ANSWER_TIMEOUT_MS)
     expect(added).to_be_in_viewport()
+    if size == "desktop":  # the new document, marked, scrolled into view in the list of documents
+        expect(sidebar.locator(".rag-new-doc")).to_contain_text(text.splitlines()[0])
+        expect(sidebar.locator(".rag-new-doc")).to_be_in_viewport()
     _close_side_panel(page)
     expect(_ask(page, question).locator(".rag-quote").first).to_contain_text(words)
 

@@ -99,6 +99,13 @@ def test_delete_removes_turns_and_their_ratings(store, path):
         assert db.execute("SELECT COUNT(*) FROM turns WHERE conversation_id = 'c1'").fetchone() == (0,)
 
 
+def test_a_later_turn_does_not_bring_a_deleted_conversation_back(store):
+    store.append("me", "c1", "a1", answer("Q1?"))
+    store.delete("me", "c1")  # in another tab
+    assert not store.append("me", "c1", "a2", answer("Q2?"), create=False)
+    assert store.load("me", "c1") is None and store.conversations("me") == []
+
+
 def test_ratings_change_keep_a_reason_and_clear(store):
     store.append("me", "c1", "a1", answer("Q1?"))
     store.append("me", "c1", "a2", answer("Q2?"))
