@@ -65,6 +65,10 @@ def runs(workdir) -> dict[str, subprocess.CompletedProcess]:
         json.dumps({"id": "q3", "question": "What does the critic say about warehouse workers?"}),
         "",
         json.dumps({"id": "q5", "question": "What is the recommended torque for bicycle pedal threads?"}),
+        # The same words as the follow-up of a conversation, and alone.
+        json.dumps({"id": "q6", "question": "Who pays for their low prices?",
+                    "history": ["What does the critic say about warehouse workers?"]}),
+        json.dumps({"id": "q7", "question": "Who pays for their low prices?"}),
     ]) + "\n", encoding="utf-8")
     first = {
         "ingest": start(workdir, "ingest", *index),
@@ -118,13 +122,13 @@ def test_eval_writes_one_line_per_question_with_its_id(runs, workdir):
     assert run.returncode == 0, run.stderr
     lines = (workdir / "out" / "results.jsonl").read_text(encoding="utf-8").splitlines()
     records = [json.loads(line) for line in lines]
-    assert [r["id"] for r in records] == ["q1", "2", "q3", "q5"]
+    assert [r["id"] for r in records] == ["q1", "2", "q3", "q5", "q6", "q7"]
     assert records[0]["citations"] and records[2]["citations"]
     for record in records:
         for citation in record["citations"]:
             assert verifies_from(workdir, citation)
     assert records[3]["abstained"] is True
-    assert "4 questions" in run.stdout and "1 errors" in run.stdout
+    assert "6 questions" in run.stdout and "1 errors" in run.stdout
 
 
 def test_eval_records_a_malformed_line_and_goes_on(runs, workdir):
@@ -133,6 +137,17 @@ def test_eval_records_a_malformed_line_and_goes_on(runs, workdir):
     bad = records[1]
     assert "line 2" in bad["error"] and bad["citations"] == []
     assert all("error" not in r for r in records[2:])  # the questions after it were answered
+
+
+def test_eval_answers_a_line_with_history_as_a_follow_up_of_those_questions(runs, workdir):
+    records = {r["id"]: r for r in map(json.loads, (workdir / "out" / "results.jsonl").read_text(
+        encoding="utf-8").splitlines())}
+    follow_up, alone = records["q6"], records["q7"]
+    assert follow_up["question"] == alone["question"] == "Who pays for their low prices?"
+    assert "warehouse workers" in follow_up["resolved_question"]  # read with the earlier question
+    assert alone["resolved_question"] == "Who pays for their low prices?"
+    assert follow_up["citations"] and all(verifies_from(workdir, c) for c in follow_up["citations"])
+    assert Path(follow_up["citations"][0]["path"]).name == "critic.txt"
 
 
 @pytest.mark.parametrize("case", ["empty question", "missing corpus", "empty corpus"])
