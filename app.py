@@ -23,9 +23,9 @@ import streamlit as st
 
 from rag import (Answer, ConfigError, IndexBusy, IndexMissing, QuestionError, RagError, Settings,
                  StoreUnavailable, Turn)
-from rag.answer import (abstention, abstention_scope, escape_markdown, markdown_label, quote_html, source_html,
-                        text_html)
-from rag.chats import DOWN, MAX_TITLE_CHARS, ChatStore
+from rag.answer import (abstention, abstention_scope, by_source, escape_markdown, markdown_label, quote_html,
+                        source_html, text_html)
+from rag.chats import DOWN, MAX_TITLE_CHARS, ChatStore, ConversationInfo
 from rag.export import conversation_markdown
 from rag.uploads import ACCEPTED, MAX_UPLOAD_BYTES, UPLOAD_FOLDER, save_upload
 from rag.viewer import document_html, location, passage_html
@@ -193,10 +193,9 @@ def run_build(box: Shared, build: Build) -> None:
             embedder.model  # noqa: B018 - loaded here, under its own stage, not inside the first batch
             engine, report = Engine.build(build.settings, embedder,
                                           progress=lambda f, m: build.progress(0.02 + 0.98 * f, m))
-            with box.lock:
-                box.engines[build.settings] = engine
             build.documents, build.warnings = report.documents, tuple(report.warnings)
             with box.lock:  # `start_build` asks for another pass under the same lock: none is lost
+                box.engines[build.settings] = engine
                 if not build.again:
                     build.finished = True
                     return
@@ -412,14 +411,20 @@ def open_conversation(conversation_id: str | None) -> None:
         st.session_state.update(conversation=None, turns=[])
 
 
-def conversation_list(chats: ChatStore) -> None:
-    """This browser's saved conversations, newest first; the open one can be renamed or deleted."""
+def listed_conversations(chats: ChatStore) -> tuple[list[ConversationInfo], str]:
+    """This browser's saved conversations, newest first, read once a run; or none and why."""
+    try:
+        return chats.conversations(st.session_state.owner), ""
+    except RagError as exc:
+        return [], str(exc)
+
+
+def conversation_list(chats: ChatStore, saved: list[ConversationInfo], error: str) -> None:
+    """This browser's saved conversations (`listed_conversations`); the open one can be renamed or deleted."""
     st.header("Conversations", anchor=False)
     owner, current = st.session_state.owner, st.session_state.get("conversation")
-    try:
-        saved = chats.conversations(owner)
-    except RagError as exc:
-        st.warning(escape_markdown(str(exc)))
+    if error:
+        st.warning(escape_markdown(error))
         return
     if not saved:
         st.caption("Your conversations are saved here, in this browser's list, as you ask.")
@@ -485,16 +490,17 @@ def save_turn(chats: ChatStore | None, turn: ChatTurn) -> None:
     st.query_params["c"] = conversation
 
 
-def conversation_actions(chats: ChatStore | None, turns: list[ChatTurn], names: dict[str, str]) -> None:
+def conversation_actions(chats: ChatStore | None, turns: list[ChatTurn], names: dict[str, str],
+                         listed: list[ConversationInfo]) -> None:
     """New conversation and Export, under the conversation: in reach of a thumb on a phone."""
     if not turns:
         return
     owner, conversation = st.session_state.owner, st.session_state.get("conversation")
-    title, saved = turns[0].answer.question, None
+    title = next((c.title for c in listed if c.id == conversation), turns[0].answer.question)
+    saved = None
     if chats is not None and conversation:
         try:
             saved = chats.load(owner, conversation)
-            title = next((c.title for c in chats.conversations(owner) if c.id == conversation), title)
         except RagError as exc:
             st.caption(f"Export holds the page, without dates and ratings: {escape_markdown(str(exc))}")
     if saved is not None and len(saved) != len(turns):  # a turn could not be saved: export what the page shows
@@ -518,8 +524,7 @@ def show_quotes(quotes, names: dict[str, str], turn_id: str, heading: str = "") 
     Titles and quotes are escaped HTML (`rag.answer`), so they show exactly as the documents have them.
     Each [n] links to the quote highlighted in its source below (`CITATION_SCRIPT`).
     """
-    for path in dict.fromkeys(q.path for q in quotes):
-        group = [q for q in quotes if q.path == path]
+    for group in by_source(quotes):
         first = group[0]
         source = source_html(first.title, first.author) if first.title != heading else (
             text_html(f"by {first.author}", "rag-author") if first.author else "")
@@ -561,8 +566,7 @@ def show_sources(turn: ChatTurn, engine, names: dict[str, str]) -> None:
     citations = turn.answer.citations
     if citations:
         st.caption("Sources: click a [n], or open a source, to see each quote highlighted in its document.")
-    for path in dict.fromkeys(q.path for q in citations):
-        group = [q for q in citations if q.path == path]
+    for group in by_source(citations):
         first = group[0]
         # A label is Markdown: a title that Streamlit would redraw there (":material/...:", "->") is left
         # out of it. The title is shown inside, as escaped HTML, either way.
@@ -575,7 +579,7 @@ def show_sources(turn: ChatTurn, engine, names: dict[str, str]) -> None:
                 st.warning("The index is not open, so the document cannot be shown.")
                 continue
             try:
-                text = engine.document_text(path)
+                text = engine.document_text(first.path)
             except RagError as exc:
                 st.warning(f"This document is no longer available: {escape_markdown(str(exc))}")
                 continue
@@ -695,10 +699,11 @@ def main() -> None:
                 turns.append(turn)
                 save_turn(chats, turn)
                 show_answer(turn, engine, chats, names)
-    conversation_actions(chats, turns, names)
+    listed, error = listed_conversations(chats) if chats is not None else ([], "")
+    conversation_actions(chats, turns, names, listed)
     if chats is not None:
         with listing:
-            conversation_list(chats)
+            conversation_list(chats, listed, error)
         show_counts(chats)
 
 

@@ -100,13 +100,23 @@ def text_html(text: str, css_class: str) -> str:
     return f'<div class="{css_class}" style="white-space:pre-wrap">{html.escape(text)}</div>'
 
 
+def by_source(quotes: Sequence[Quote]) -> list[list[Quote]]:
+    """The quotes grouped by document, in order of each document's first quote; each group in the given order.
+
+    >>> [[q.n for q in g] for g in by_source([Quote(n, p, "", "", "x", 0, 1, 0.5) for n, p in
+    ...                                         ((1, "a"), (2, "b"), (3, "a"))])]
+    [[1, 3], [2]]
+    """
+    groups: dict[str, list[Quote]] = {}
+    for q in quotes:
+        groups.setdefault(q.path, []).append(q)
+    return list(groups.values())
+
+
 def compose_fact(quotes: Sequence[Quote], names: dict[str, str]) -> str:
-    """Markdown for a fact answer: quotes grouped by source, each with its [n]."""
-    blocks = []
-    for path in dict.fromkeys(q.path for q in quotes):
-        group = [q for q in quotes if q.path == path]  # best first, as numbered
-        blocks.append("\n\n".join([source_line(group[0])] + [quote_line(q, names) for q in group]))
-    return "\n\n".join(blocks)
+    """Markdown for a fact answer: quotes grouped by source (best first, as numbered), each with its [n]."""
+    return "\n\n".join("\n\n".join([source_line(group[0])] + [quote_line(q, names) for q in group])
+                        for group in by_source(quotes))
 
 
 def compose_comparison(sides: Sequence[Side], quotes: Sequence[Quote], names: dict[str, str]) -> str:
