@@ -151,7 +151,7 @@ def open_engine(settings: Settings):
             engine.refresh()
     except IndexMissing:
         start_build(settings, first=True)
-        return None
+        st.rerun()  # drawn again as a running build, or, if it already failed (no corpus), as its error
     except IndexBusy as exc:
         st.error(f"The documents are being indexed. {escape_markdown(str(exc))}")
         st.button("Try again")
