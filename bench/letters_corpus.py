@@ -5,13 +5,13 @@ Usage: python bench/letters_corpus.py OUT_DIR
 
 Copies the 24 letters of `../shared/data/external/amazon-letters-bezos-1997-2020/letters/`
 and, from `../shared/data/external/aws-samples-letters-qa/letters/`, `2021_extracted_pypdf.txt`
-as `2021.txt`, `2022.txt` and `2023.txt`, then writes a `metadata.json` that titles those three
-"YEAR Amazon Shareholder Letter" by Andy Jassy (the Bezos letters keep their first line as title).
+as `2021.txt`, `2022.txt` and `2023.txt`. No `metadata.json` is written: titles, authors and years
+come from the letters themselves (their first lines, "Author:" lines, sign-offs and file names),
+as they would for any folder a user brings.
 The letters are third-party text: OUT_DIR must be outside the repository (a temporary folder).
 """
 from __future__ import annotations
 
-import json
 import shutil
 import sys
 from pathlib import Path
@@ -26,12 +26,9 @@ def build(out: Path) -> Path:
     for f in sorted(BEZOS.iterdir()):
         if f.suffix in (".md", ".txt"):
             shutil.copyfile(f, out / f.name)
-    meta = {}
     for name, source in JASSY.items():
         shutil.copyfile(EXTERNAL / "aws-samples-letters-qa" / "letters" / source, out / name)
-        year = name[:4]
-        meta[name] = {"title": f"{year} Amazon Shareholder Letter", "author": "Andy Jassy", "publisher": "Amazon"}
-    (out / "metadata.json").write_text(json.dumps({"files": meta}, indent=2), encoding="utf-8")
+    (out / "metadata.json").unlink(missing_ok=True)  # from an older version of this script
     return out
 
 

@@ -131,6 +131,8 @@ def compose_comparison(sides: Sequence[Side], quotes: Sequence[Quote], names: di
 
 
 def no_evidence(side: Side) -> str:
+    if not side.paths:  # a part of the question, searched in every document
+        return "No passage addresses this part of the question."
     return f"No passage in {side.label} addresses this question."
 
 
@@ -185,13 +187,13 @@ def compose_plain(answer: Answer) -> str:
         return _one_line(abstention(answer.suggestions, abstention_scope(answer.kind, answer.sides), plain=True,
                                     uncovered=answer.uncovered))
     lines = []
-    groups = [(s.label, [q for q in answer.citations if q.side == s.label]) for s in answer.sides] \
+    groups = [(s, [q for q in answer.citations if q.side == s.label]) for s in answer.sides] \
         if answer.kind == "comparison" else [(None, list(answer.citations))]
-    for label, quotes in groups:
-        if label is not None:
-            lines.append(f"== {_one_line(label)} ==")
+    for side, quotes in groups:
+        if side is not None:
+            lines.append(f"== {_one_line(side.label)} ==")
             if not quotes:
-                lines.append(f"  {_one_line(no_evidence(Side(label, ())))}")
+                lines.append(f"  {_one_line(no_evidence(side))}")
         for q in quotes:
             by = f" — {_one_line(q.author)}" if q.author else ""
             also = f" (also in: {', '.join(map(_one_line, q.also_in))})" if q.also_in else ""

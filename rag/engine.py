@@ -10,6 +10,7 @@ and then follows the index to its newest generation, or says that an ingest is r
 """
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from collections.abc import Sequence
@@ -34,13 +35,35 @@ from .scoring import LogisticScorer, Scorer
 from .store import DocInfo, Store
 
 _YEAR_MISS = FEATURES.index("year_miss")
+_IDF_COVER = FEATURES.index("idf_cover")
 _SUGGESTIONS = 3  # closest document titles offered when the bot abstains
-_MIN_SIDE_BUDGET = 400  # quoted characters a comparison side may use at least
-# A comparison side searches only the documents the question named for it, so the question
-# itself vouches that they speak to the topic; the threshold was calibrated on searches of a
-# whole corpus. A side quotes its best evidence above this share of the threshold (a design
-# choice, not fitted: no labelled comparisons exist to fit it on).
-SIDE_SUPPORT_SHARE = 0.5
+_SIDE_OPTIONS = 5  # a comparison side's best windows among which the budget is shared
+# A comparison side searches only the documents the question named for it, and a follow-up first
+# the documents the previous answer quoted: the question, or the conversation, vouches that they
+# speak to the topic, while the threshold was calibrated on searches of a whole corpus. Such a
+# search quotes its best evidence above this share of the threshold (a design choice, not fitted:
+# too few labelled comparisons and conversations exist to fit it on).
+VOUCHED_SUPPORT_SHARE = 0.5
+
+
+def _overlaps(window: Window, spans: Sequence[tuple[str, int, int]]) -> bool:
+    return any(path == window.path and start < window.end and window.start < end for path, start, end in spans)
+
+
+def _best_fitting(options: list[list[Window]], budget: int) -> list[Window | None]:
+    """One window (or none) per side: the highest total score whose windows fit `budget` together
+    and do not overlap. A side with any window that fits gets one before another side gets a better one.
+    (At most 6 options a side and a few sides: the product stays small.)"""
+    best: tuple[tuple[int, float], list] = ((-1, 0.0), [None] * len(options))
+    for combo in itertools.product(*[[*o, None] for o in options]):
+        picked = [w for w in combo if w is not None]
+        if sum(w.end - w.start for w in picked) > budget or any(
+                _overlaps(a, [(b.path, b.start, b.end)]) for i, a in enumerate(picked) for b in picked[i + 1:]):
+            continue
+        value = (len(picked), sum(w.score for w in picked))
+        if value > best[0]:
+            best = (value, list(combo))
+    return best[1]
 
 
 def check_question(question: object, settings: Settings) -> str:
@@ -264,10 +287,17 @@ class Engine:
                        self.repeated, self.scorer.probabilities)
 
     def _evidence(self, text: str, vector, s: Settings, paths: tuple[str, ...] | None, k: int,
-                  max_quotes: int, budget: int, topic: str | None = None):
+                  max_quotes: int, budget: int, topic: str | None = None,
+                  shown: Sequence[tuple[str, int, int]] = ()):
         """(verified quotes, support, uncovered): uncovered names the years the question asks about
-        that no candidate window (nor its document's title) holds; then nothing is quoted."""
+        that no candidate window (nor its document's title) holds; then nothing is quoted.
+
+        `shown`: spans the previous answer quoted; quoted again only when nothing else answers.
+        """
         found = self.candidates(text, vector, s, paths, k, topic)
+        fresh = [w for w in found if not _overlaps(w, shown)]
+        if max((w.score for w in fresh), default=0.0) >= s.min_support:
+            found = fresh  # else what was shown is all that answers, and may be shown again
         support = max((w.score for w in found), default=0.0)
         asked = years(text)
         if asked and all(w.features[_YEAR_MISS] for w in found):
@@ -281,32 +311,62 @@ class Engine:
 
         One named source scopes the search. Its name stays in the query: it often is the
         subject ("what happened to Toby in The Office"), and cutting it cost 13 points of ClapNQ hits.
+        A follow-up also searches the previous answer's documents (at the vouched threshold) and
+        answers from them unless the whole corpus holds better evidence.
         """
         paths = query.sides[0].paths if query.sides else None
         topic = query.sides[0].query if query.sides else None
         found, support, uncovered = self._evidence(query.text, vector, s, paths, s.k_chunks, s.max_quotes,
-                                                   s.max_quote_chars, topic)
+                                                   s.max_quote_chars, topic, shown=query.shown)
+        if paths is None and query.prefer:
+            vouched = s.with_(min_support=s.min_support * VOUCHED_SUPPORT_SHARE)
+            near = self._evidence(query.text, vector, vouched, query.prefer, s.k_chunks, s.max_quotes,
+                                  s.max_quote_chars, shown=query.shown)
+            if near[0] and (not found or near[1] >= support):
+                return self._number(near[0], None), near[1], near[2], query
         if paths is not None and not found and support == 0.0:  # no candidate at all in the named source
             # (a probability is never 0): nothing there to judge, so the whole corpus is asked.
             found, support, uncovered = self._evidence(query.text, vector, s, None, s.k_chunks, s.max_quotes,
-                                                       s.max_quote_chars)
+                                                       s.max_quote_chars, shown=query.shown)
             query = replace(query, sides=())
         return self._number(found, None), support, uncovered, query
 
     def _compare(self, query: Query, vector, s: Settings):
-        s = s.with_(min_support=s.min_support * SIDE_SUPPORT_SHARE)
-        # Each side needs room for a real sentence or two, even when the question names many.
-        budget = max(s.max_quote_chars // len(query.sides), _MIN_SIDE_BUDGET)
-        per_side = max(2, s.k_chunks // len(query.sides))
-        quotes: list[Quote] = []
-        supports = []
+        """Each side searched with its own query: a side that names sources in them only (at a lower
+        threshold), any other side in the whole corpus. No passage is quoted for two sides.
+
+        The sides share the quote budget: the best combination of one window per side that fits
+        (a long best window may leave another side a shorter one), then each side's next best
+        windows while room is left, as for a fact.
+        """
+        options, supports = [], []
         for side in query.sides:
             text = side.query or query.text
             side_vector = vector if text == query.text else self.embedder.embed_one(text)
-            found, support, _ = self._evidence(text, side_vector, s, side.paths, per_side,
-                                               s.max_quotes_per_side, budget)
-            quotes.extend(self._number(found, side, start=len(quotes) + 1))
-            supports.append(support)
+            floor = s.min_support * (VOUCHED_SUPPORT_SHARE if side.paths else 1.0)
+            found = [w for w in self.candidates(text, side_vector, s, side.paths or None, s.k_chunks)
+                     if not _overlaps(w, query.shown)]
+            found.sort(key=lambda w: (-w.score, w.path, w.start))
+            # A named side shows its best evidence when it passes the vouched threshold or shares a
+            # word with the side's topic: it says "no evidence" only when its search found nothing on it.
+            on_topic = found and (found[0].score >= floor or (side.paths and found[0].features[_IDF_COVER] > 0))
+            options.append(found if on_topic else [])
+            supports.append(found[0].score if found else 0.0)
+        firsts = _best_fitting([o[:_SIDE_OPTIONS] for o in options], s.max_quote_chars)
+        chosen = [[w] if w is not None else [] for w in firsts]
+        used = sum(w.end - w.start for w in firsts if w is not None)
+        for i, side_windows in enumerate(options):
+            if not chosen[i] or s.max_quotes_per_side < 2:
+                continue
+            taken = [(w.path, w.start, w.end) for picked in chosen for w in picked]
+            rest = [w for w in side_windows if not _overlaps(w, taken)]
+            for w in select(rest, s.max_quotes_per_side - 1, s.max_quote_chars - used, s.near_duplicate):
+                if used + (w.end - w.start) <= s.max_quote_chars:  # `select` keeps its best one regardless
+                    chosen[i].append(w)
+                    used += w.end - w.start
+        quotes: list[Quote] = []
+        for side, picked in zip(query.sides, chosen):
+            quotes.extend(self._number(verified(picked, self.texts), side, start=len(quotes) + 1))
         return quotes, max(supports, default=0.0)
 
     def _closest_titles(self, vector) -> tuple[str, ...]:

@@ -3,7 +3,9 @@
 Reads `.txt` and `.md` files (recursively, sorted) as UTF-8 and takes titles,
 authors and publishers from an optional `metadata.json` beside them:
 `{"files": {"name.txt": {"title": ..., "author": ..., "publisher": ..., "aliases": [...]}}}`.
-A file without metadata gets its first non-empty line (or file name) as title.
+A file without metadata gets its first line that reads like a title (or its file name) as title,
+and the author its text names: an "Author:" or "By" line at the top, or the name under a
+sign-off ("Sincerely,") at the end.
 
 Unreadable, binary, non-UTF-8 or very large files, and unreadable sub-folders, are skipped
 with a warning; they never stop the rest of the corpus from loading. So is anything that is not
@@ -34,6 +36,12 @@ _BINARY_PROBE = 8192
 # the upload limit (rag.uploads.MAX_UPLOAD_BYTES), so an accepted text upload is indexed.
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
 _TITLE_MAX = 120
+_PAGE_MARKER = re.compile(r"\[?page\s*\d+\]?", re.I)
+_BYLINE = re.compile(r"^\s*(?:author|written by|by)\s*[:\-–]?\s+(.{3,60})$", re.I)
+_SIGN_OFF = re.compile(r"(?:sincerely|best regards|kind regards|regards|yours(?: truly| sincerely)?|best wishes|"
+                       r"respectfully|cheers|with gratitude)[,.!]?", re.I)
+# Two to five capitalised words or initials: "Andy Jassy", "Jeffrey P. Bezos", "Mary-Ann O'Neil".
+_PERSON_NAME = re.compile(r"[A-Z][\w'’-]*\.?(?:\s+[A-Z][\w'’-]*\.?){1,4}")
 
 
 @dataclass(frozen=True)
@@ -67,7 +75,7 @@ def load_corpus(corpus_dir: Path) -> Corpus:
             path=file.as_posix(),
             title=str(meta.get("title") or _guess_title(text, file)),
             title_guessed=not meta.get("title"),
-            author=str(meta.get("author") or ""),
+            author=str(meta.get("author") or _guess_author(text)),
             publisher=str(meta.get("publisher") or ""),
             text=text,
             sha=sha256(text),
@@ -200,14 +208,40 @@ def _read_metadata(corpus_dir: Path) -> tuple[dict[str, dict], list[str]]:
 
 
 def _guess_title(text: str, file: Path) -> str:
-    """The first line with words, without a byte-order mark or markdown `#` marks around it.
+    """The first line with words, without a byte-order mark or markdown `#` marks around it; a page
+    marker or a salutation ("Dear shareholders:") is not a title, and then the file name is.
 
     >>> _guess_title("\\ufeff## Working backwards ##\\nText.", Path("a.md"))
     'Working backwards'
+    >>> _guess_title("[Page 1]\\nDear shareholders:\\nText.", Path("2021_letter.txt"))
+    '2021 letter'
     """
     for line in text.splitlines():
         # Cut to length before the closing `##` is looked for: the regex then never scans a long line.
         line = re.sub(r"\s+#+\s*$", "", re.sub(r"^[\ufeff#\s]+", "", line)[:_TITLE_MAX]).strip()
+        if _PAGE_MARKER.fullmatch(line):
+            continue
         if line:
-            return line
+            return line if not line.endswith(":") else re.sub(r"[_-]+", " ", file.stem)
     return file.stem
+
+
+def _guess_author(text: str) -> str:
+    """The author a text names: an "Author: …" or "By …" line among its first lines, else the
+    name on the line after its first sign-off ("Sincerely,"); '' when it names none.
+
+    >>> _guess_author("# Title\\n\\nAuthor: Jeffrey P. Bezos\\n\\nText.")
+    'Jeffrey P. Bezos'
+    >>> _guess_author("Text.\\nSincerely,\\nAndy Jassy\\nChief Executive Officer\\nP.S. Sincerely,\\nJeff")
+    'Andy Jassy'
+    """
+    lines = text.splitlines()
+    for line in lines[:20]:
+        if (m := _BYLINE.match(line)) and _PERSON_NAME.fullmatch(m.group(1).strip()):
+            return m.group(1).strip()
+    for i, line in enumerate(lines):
+        if _SIGN_OFF.fullmatch(line.strip()):
+            name = next((n.strip() for n in lines[i + 1:i + 4] if n.strip()), "")
+            if _PERSON_NAME.fullmatch(name):
+                return name
+    return ""

@@ -1,15 +1,23 @@
 """Understand a question before retrieval: follow-ups, comparisons and named sources.
 
-Pure functions over strings and the document catalog; no model, no store.
+Pure functions over strings and the document catalog; no model, no store. Everything here
+reads the question's structure (pronouns, clauses, comparison words), never a corpus's wording.
 
-* **Follow-ups.** A question that leans on the conversation ("and what did the
-  critic say about that?") is resolved by adding the previous question's words, so
-  retrieval sees the topic; the question shown to the user stays as typed.
-* **Named sources.** Titles, authors (or last names), publishers, aliases from the
-  corpus metadata ("the critic", "Jassy") and years are matched in the question.
-  One named source scopes a fact question to its documents.
-* **Comparisons.** Comparison wording plus two or more named sources make a
-  comparison with one side per source, in the order they are named.
+* **Follow-ups.** A question depends on the conversation when it lacks something: a pronoun
+  with nothing before it to refer to ("How quickly did it sell out?"), or a topic ("Why?",
+  "And the critic?", "What about 2005?"). The pronoun is replaced by what it refers to in the
+  previous turn; a question with no topic takes the previous one's. The two questions are never
+  concatenated: the new question's words lead, and the previous answer's documents are searched
+  first (`Query.prefer`), without the quotes it already showed (`Query.shown`).
+* **Named sources.** Titles, authors (or last names), publishers, aliases and years (of a
+  title or a file name) are matched in the question. One named source scopes a fact question.
+* **Comparisons and multi-part questions** are recognised by structure: two clauses ("What
+  does A say about X, and what does B say about Y?"), a pivot ("A differs from B", "A compared
+  with B", "A versus B"), "compare/contrast A with B", or two named sources with comparison
+  wording ("How do A and B each…"). Each part becomes a side searched with its own query: the
+  part without the sources' names, its pronouns resolved from the other part, or the other
+  part's topic when it has none ("… in 2012 compared with 2022"). A side is scoped to the sources
+  it names, or searches everything (a view: "the view that X").
 """
 from __future__ import annotations
 
@@ -18,24 +26,57 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 
-from .keyword import tokenize
+from .evidence import QUESTION_FRAME
+from .keyword import STOPWORDS, tokenize
 from .records import Side, Turn
 
 _COMPARISON = re.compile(
     r"\b(compare[sd]?|comparison|comparing|differ(s|ent|ence|ences)?|versus|vs\.?|contrast|"
-    r"in common|similar(ity|ities)?|agree|disagree|alike)\b", re.I)
+    r"in common|similar(ity|ities)?|agree|disagree|alike|each|both)\b", re.I)
 _LEADS_ON = re.compile(r"^\s*(and|but|also|so|what about|how about|then)\b", re.I)
-_POINTS_BACK = re.compile(r"\b(that|this|it|its|they|them|their|those|these|he|she|him|her|his|there)\b", re.I)
 _YEAR = re.compile(r"\b(19|20)\d{2}\b")
 _WORDS = re.compile(r"\w+")
-# Words that ask for a comparison or a stance but name no topic ("How does A's view differ from B's?").
-_STANCE_WORDS = {"view", "differ", "different", "difference", "compare", "compared", "comparison", "contrast",
-                 "opinion", "position", "perspective", "stance", "take", "think", "say", "said", "see", "approach",
-                 "versus", "vs", "agree", "disagree", "similar", "alike", "common", "between", "way", "describe"}
-# Generic words that, alone, must not name a source ("the article", "Amazon").
-_GENERIC = {"amazon", "article", "post", "letter", "essay", "the", "customer", "obsession", "business", "other",
-            "part", "jeff", "bezos"}
+_TOKENS = re.compile(r"[\w’'.-]*\w|[^\w\s]")
+_AUX = {"is", "was", "are", "were", "did", "does", "do", "has", "have", "had", "can", "could", "will", "would",
+        "should", "may", "might", "must"}
+_WH = {"what", "how", "why", "when", "where", "who", "whom", "whose", "which"}
+_PREPOSITIONS = {"about", "of", "to", "like", "with", "for", "on", "in", "from", "by", "than", "at", "into", "after",
+                 "before", "behind", "against", "over", "under", "through", "despite", "beyond"}
+_REPORTING = {"say", "says", "said", "tell", "tells", "told", "think", "thinks", "thought", "write", "writes", "wrote",
+              "argue", "argues", "argued", "claim", "claims", "claimed", "believe", "believes", "believed"}
+_PERSON = {"he", "him", "his", "she", "her", "hers", "himself", "herself"}
+_THING = {"it", "its", "itself", "they", "them", "their", "theirs", "themselves"}
+_DEMONSTRATIVE = {"this", "that", "these", "those"}
+_POSSESSIVE = {"his", "its", "their", "theirs", "hers"}
+# "Why is it risky to …", "it's clear that …": an "it" that stands for a clause, not for a thing.
+_EXPLETIVE_IT = re.compile(r"\bit\s+(?:is|was|'s|’s|seems|seemed)\s+(?:\w+\s+){1,2}?(?:to|that)\b"
+                           r"|\b(?:is|was)\s+it\s+\w+\s+(?:to|that)\b", re.I)
+# A clause that starts a second question: "…, and what does B say…", "…; how did…".
+# Without a comma only a wh-word starts one: "… and was criticized by …" continues the first clause.
+_CLAUSE = re.compile(rf"\s*(?:,\s*(?:and|but|while|whereas)\s+|;\s*(?:and\s+)?)(?=(?:{'|'.join(sorted(_WH | _AUX))})\b)"
+                     rf"|\s+(?:and|but)\s+(?=(?:{'|'.join(sorted(_WH))})\b)", re.I)
+# A pivot between the two things compared.
+_PIVOT = re.compile(r",?\s+(?:differs?\s+from|different\s+from|compared?\s+(?:with|to)|in\s+comparison\s+(?:with|to)|"
+                    r"versus|vs\.?|as\s+opposed\s+to|whereas|,\s*while)\s+", re.I)
+_COMPARE_VERB = re.compile(r"^\s*(?:please\s+)?(?:compare|contrast)\s+", re.I)
+_BETWEEN = re.compile(r"\b(?:difference|differences|contrast)\s+between\s+", re.I)
+# "the view that X": the part is the claim X.
+_VIEW = re.compile(r"^\s*(?:the\s+)?(?:view|idea|claim|notion|argument|belief|position|opinion|thesis)\s+that\s+", re.I)
+_RELATIVE_YEAR = re.compile(r"\b(?:(?P<n>a|one|two|three|four|five|six|seven|eight|nine|ten|\d+)\s+years?\s+(?P<dir>later|after|earlier|before)"
+                            r"|the\s+(?P<dir2>following|next|previous|prior)\s+year"
+                            r"|the\s+year\s+(?P<dir3>after|before))\b", re.I)
+# What a document is called by its kind; a description names one ("the business-strategy article").
+_DOC_NOUNS = ("article", "post", "essay", "letter", "piece", "podcast", "interview", "blog", "report", "paper",
+              "speech", "transcript", "memo", "column")
+_DOC_NOUN_AFTER = re.compile(rf"\s+(?:{'|'.join(_DOC_NOUNS)})s?\b", re.I)
+_DESCRIBED = re.compile(rf"\b(?:the|this|that)\s+(?P<words>(?:[\w-]+\s+){{1,3}}?)(?:{'|'.join(_DOC_NOUNS)})s?\b", re.I)
+# A part that moves in time from the one before ("what did he later admit"): not about that year.
+_TIME_SHIFT = re.compile(r"\b(later|afterwards?|subsequently|eventually|today|now|since|since then|these days)\b", re.I)
+_NUMBER_WORDS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+                 "nine": 9, "ten": 10}
+_LABEL_MAX = 80
 
 
 @dataclass(frozen=True)
@@ -66,6 +107,10 @@ class Sources:
         # Names that the corpus's metadata gives (titles, authors, aliases): chosen by whoever built it.
         self.chosen = {name for ref in self.refs for name, _ in _name_keys(ref)
                        if not (ref.title_guessed and name == ref.title.lower())}
+        self.people = {w for ref in self.refs for w in _WORDS.findall(ref.author.lower())}  # authors' names
+        self.publishers = {ref.publisher.lower() for ref in self.refs if ref.publisher}
+        self.profiles = {ref.path: set(tokenize(" ".join([ref.title, ref.author, ref.publisher, *ref.aliases])))
+                         for ref in self.refs}
         self._deliberate: dict[tuple[str, frozenset[str]], bool] = {}
         self.paths = frozenset(r.path for r in self.refs)
         self.by_first_word: dict[str, list[tuple[str, str]]] = defaultdict(list)  # word -> [(name, path)]
@@ -77,7 +122,8 @@ class Sources:
         """Whether `name`, found in a question, names its documents rather than a topic.
 
         A year names the letters of that year. Any other name needs a content word (a first
-        line "What" names nothing). A name from metadata was chosen as one. A title guessed from
+        line "What" names nothing). A name from metadata was chosen as one, except a publisher that
+        most documents mention (the company they are all about names none of them). A title guessed from
         a file's first line was not, so its words must occur together in the named documents
         more often than in all the others: a file whose first line is "Day 2" does not own the
         phrase that the rest of the corpus discusses, so a question about Day 2 is not scoped to it.
@@ -87,6 +133,8 @@ class Sources:
             terms = tokenize(name)
             if _YEAR.fullmatch(name):
                 self._deliberate[key] = True
+            elif name in self.publishers and self.common(name):
+                self._deliberate[key] = False
             elif not terms or self.spread is None or name in self.chosen:
                 self._deliberate[key] = bool(terms)
             else:
@@ -104,13 +152,43 @@ class Sources:
                 found += self.by_first_word.get(word[:-1], ())
         return found
 
+    def described(self, words: Sequence[str]) -> frozenset[str]:
+        """The documents that a description ("the business-strategy article") fits best: those whose
+        title, author, publisher or aliases hold most of its words (at least half), else those whose
+        chunks hold all of them more often than all other documents together; none when no document
+        stands out."""
+        terms = set(words)
+        if not terms:
+            return frozenset()
+        hits = {path: len(terms & profile) for path, profile in self.profiles.items()}
+        best = max(hits.values(), default=0)
+        if 2 * best >= len(terms) and best:
+            return frozenset(p for p, n in hits.items() if n == best)
+        counts = self.spread(sorted(terms)) if self.spread else {}
+        top = max(counts.values(), default=0)
+        leaders = frozenset(p for p, n in counts.items() if n == top)
+        return leaders if top and 2 * top * len(leaders) > sum(counts.values()) else frozenset()
+
+    def common(self, word: str) -> bool:
+        """Whether `word` occurs in more than half of the documents (then it tells none apart)."""
+        if self.spread is None:
+            return False
+        terms = tokenize(word)
+        return bool(terms) and 2 * len(self.spread(terms)) > len(self.refs)
+
+    def rarity(self, term: str) -> int:
+        """How many chunks hold `term` (fewer is rarer); unknown without a keyword index."""
+        return sum(self.spread([term]).values()) if self.spread else 0
+
 
 @dataclass(frozen=True)
 class Query:
-    text: str  # what retrieval searches for (the question, plus context for a follow-up)
+    text: str  # what retrieval searches for (the question as resolved)
     kind: str  # "fact" or "comparison"
     sides: tuple[Side, ...]  # comparison: 2+ sides; fact: () or one side that scopes the search
     follow_up: bool
+    prefer: tuple[str, ...] = ()  # a follow-up's previous answer's documents: searched first
+    shown: tuple[tuple[str, int, int], ...] = ()  # (path, start, end) the previous answer quoted
 
 
 def interpret(question: str, history: Sequence[Turn], sources: Sources) -> Query:
@@ -118,84 +196,358 @@ def interpret(question: str, history: Sequence[Turn], sources: Sources) -> Query
 
     >>> sources = Sources([SourceRef("a.txt", "Jassy on customers", "Andy Jassy", "Amazon", ()),
     ...                    SourceRef("b.txt", "An essay", "", "", ("critic",))])
-    >>> q = interpret("How does Jassy's view differ from the critic's?", [], sources)
-    >>> q.kind, [s.paths for s in q.sides]
-    ('comparison', [('a.txt',), ('b.txt',)])
+    >>> q = interpret("How does Jassy's view of prices differ from the critic's?", [], sources)
+    >>> q.kind, [(s.paths, s.query) for s in q.sides]
+    ('comparison', [(('a.txt',), 'How does view of prices'), (('b.txt',), 'How does view of prices')])
     """
-    follow_up = bool(history) and is_follow_up(question)
-    text = question
-    if follow_up:
-        previous = history[-1]
-        earlier = previous.answer.resolved_question if previous.answer and previous.answer.resolved_question \
-            else previous.question
-        text = f"{earlier} {question}"
-    sides = named_sides(question, sources)
-    if len(sides) < 1 and follow_up and history[-1].answer is not None and history[-1].answer.kind == "comparison":
-        sides = history[-1].answer.sides  # "and what do they say about X?" keeps the comparison's sides
-    if len(sides) >= 2 and (_COMPARISON.search(question) or " and " in question.lower() or follow_up):
-        if follow_up:  # the side queries carry the earlier question's topic too
-            sides = [replace(s, query=f"{text[:len(text) - len(question)]}{s.query or question}") for s in sides]
-        return Query(text, "comparison", tuple(sides), follow_up)
-    return Query(text, "fact", tuple(sides[:1]) if len(sides) == 1 else (), follow_up)
+    previous = history[-1] if history else None
+    follow_up = previous is not None and is_follow_up(question, sources)
+    prefer: tuple[str, ...] = ()
+    shown: tuple[tuple[str, int, int], ...] = ()
+    if follow_up and previous.answer is not None:
+        shown = tuple((q.path, q.start, q.end) for q in previous.answer.citations)
+        if previous.answer.kind == "comparison" and not named_sides(question, sources) and topic(question, sources):
+            # "And what do they say about prices?" asks the same sides ("they") about a new topic.
+            sides = tuple(replace(s, query=question) for s in previous.answer.sides)
+            return Query(question, "comparison", sides, True, shown=shown)
+        if not named_sides(question, sources):
+            prefer = tuple(dict.fromkeys(q.path for q in previous.answer.citations))
+    text = resolve(question, previous, sources) if follow_up else question
+    sides = comparison_sides(text, sources)
+    if sides:
+        return Query(text, "comparison", tuple(sides), follow_up, shown=shown)
+    named = named_sides(text, sources)
+    if len(named) > 1:  # "Jassy's 2021 letter": the documents that every name names, if any
+        shared = _shared(_mentions(text, sources))
+        named = [Side(_label(named[0].label, shared, sources.refs), tuple(sorted(shared)), named[0].query)] \
+            if shared else []
+    return Query(text, "fact", tuple(named), follow_up, prefer, shown)
 
 
-def is_follow_up(question: str) -> bool:
-    """A question that leans on the previous one.
+# --- follow-ups ------------------------------------------------------------------------------
+def is_follow_up(question: str, sources: Sources) -> bool:
+    """Whether a question leans on the conversation: it starts as a continuation ("and …",
+    "what about …"), has no topic and names nothing ("Why?"), or holds a pronoun with nothing
+    before it to refer to.
 
-    It starts like a continuation ("and ...", "what about ..."), or is very short, or points
-    back with a pronoun while naming nothing itself: "his first letter" in "What did Bezos
-    promise in his first letter?" refers to Bezos, named in the same question.
-
-    >>> is_follow_up("And what did the critic say about that?"), is_follow_up("Why?")
-    (True, True)
-    >>> is_follow_up("What did Bezos promise in his first letter?")
-    False
+    >>> s = Sources([])
+    >>> [is_follow_up(q, s) for q in ("And what did the critic say?", "Why?", "How quickly did it sell out?",
+    ...                               "What did Bezos promise in his first letter?", "Why is it risky to grow?")]
+    [True, True, True, False, False]
     """
-    words = _WORDS.findall(question)
-    names_something = any(w[:1].isupper() for w in words[1:]) or bool(re.search(r"\d", question))
-    return bool(_LEADS_ON.match(question)) or len(words) <= 3 or (
-        bool(_POINTS_BACK.search(question)) and not names_something)
+    if _LEADS_ON.match(question):
+        return True
+    if not topic(question, sources) and not named_sides(question, sources):
+        return True
+    return bool(unresolved(question, sources))
 
 
+def unresolved(text: str, sources: Sources) -> list[tuple[int, int, str]]:
+    """(start, end, word) of each pronoun in `text` that nothing before it can refer to.
+
+    "he/his" needs a name before it; "it/they" a capitalised word (or, for "they", a plural);
+    "that/this" refers back when it stands alone ("innovations like that") or follows a
+    preposition or verb ("react to that claim"), not as a conjunction ("the view that …").
+    """
+    tokens = [(m.group(0), m.start(), m.end()) for m in _TOKENS.finditer(text)]
+    found = []
+    expletive = {m.start() + m.group(0).lower().index("it") for m in _EXPLETIVE_IT.finditer(text)
+                 if re.match(r"it\b", m.group(0)[m.group(0).lower().index("it"):], re.I)}
+    for i, (word, start, end) in enumerate(tokens):
+        w = word.lower()
+        before = tokens[:i]
+        capitalised = [t for j, (t, _, _) in enumerate(before) if j > 0 and t[:1].isupper() and t.lower() not in _WH]
+        people = [t for t in capitalised if t.lower() in sources.people]
+        if w in _PERSON:
+            if not capitalised and not any(t.lower() in sources.people for t, _, _ in before):
+                found.append((start, end, word))
+        elif w in _THING:
+            # A plural noun before "they" ("How do customers say they …"); not a verb after a wh-word ("Who pays").
+            plural = any(len(t) > 3 and t.lower().endswith("s") and not t.lower().endswith("ss")
+                         and t.lower() not in STOPWORDS and (j == 0 or before[j - 1][0].lower() not in _WH)
+                         for j, (t, _, _) in enumerate(before))
+            if start in expletive or len(capitalised) > len(people) or (w.startswith("th") and plural):
+                continue
+            found.append((start, end, word))
+        elif w in _DEMONSTRATIVE:
+            after = tokens[i + 1][0] if i + 1 < len(tokens) else "?"
+            prev = before[-1][0].lower() if before else ""
+            if not after[:1].isalnum() or prev in _PREPOSITIONS | _AUX:
+                found.append((start, end, word))
+    return found
+
+
+def resolve(question: str, previous: Turn, sources: Sources) -> str:
+    """`question` as a follow-up of `previous`: its pronouns replaced by what they refer to, or,
+    with no topic of its own, the previous question's topic asked of what this one names.
+
+    >>> resolve("How quickly did it sell out?", Turn("When did Amazon launch the Kindle?"), Sources([]))
+    'How quickly did Kindle sell out?'
+    """
+    earlier = previous.answer.resolved_question if previous.answer and previous.answer.resolved_question \
+        else previous.question
+    if not topic(question, sources):
+        names = [question[s:e] for s, e in _name_spans(question, sources)]
+        if not names:  # "Why?", "How so?": the previous question, asked again as this one
+            return f"{question.rstrip('?. ')}: {earlier}" if question.strip("?. ") else earlier
+        cut = _without(earlier, _name_spans(earlier, sources))
+        return f"{cut.rstrip('?. ')} ({' and '.join(names)})?"
+    out, last = [], 0
+    for start, end, word in unresolved(question, sources):
+        w = word.lower()
+        if w in _DEMONSTRATIVE:
+            ref = referent(earlier, previous, sources, person=False)
+            nxt = re.match(r"\s+(\w+)", question[end:])
+            if nxt and nxt.group(1).lower() not in STOPWORDS:  # "that claim": kept, with what it refers to
+                end += nxt.end()
+                ref = f"{question[start:end]} ({ref})" if ref else question[start:end]
+        else:
+            ref = referent(earlier, previous, sources, person=w in _PERSON)
+            if ref and (w in _POSSESSIVE or (w == "her" and re.match(r"\s+\w", question[end:])
+                                              and not re.match(r"\s+(" + "|".join(_PREPOSITIONS) + r")\b",
+                                                               question[end:]))):
+                ref += "’s"
+        out += [question[last:start], ref or word]
+        last = end
+    return "".join(out + [question[last:]])
+
+
+def referent(earlier: str, previous: Turn, sources: Sources, person: bool) -> str:
+    """What a pronoun of the next question refers to in `earlier` (the previous question as resolved).
+
+    A person: the first name in it, else the author of the previous answer's first quote. A thing:
+    the last capitalised phrase that tells documents apart ("Kindle", "Buy with Prime"), else the
+    noun phrase the question asks about ("Which two e-commerce companies …"), else its rarest words.
+    """
+    found = _refer(earlier, sources, person)
+    if person and not found and previous.answer and previous.answer.citations:
+        return previous.answer.citations[0].author
+    return found
+
+
+def _thing(text: str, sources: Sources) -> str:
+    """What "it" or "they" after `text` most likely refers to: its last capitalised phrase that
+    tells documents apart ("Kindle", "Buy with Prime"), else the noun phrase it is about."""
+    things = [p for p in _proper_spans(text) if not all(w in sources.people for w in _WORDS.findall(p.lower()))
+              and not all(sources.common(w) for w in _WORDS.findall(p))]
+    return things[-1] if things else _subject(text, sources)
+
+
+def _subject(text: str, sources: Sources) -> str:
+    """The noun phrase a question or claim is about: after a leading wh-word and auxiliary ("Which
+    two e-commerce companies …", "How does the explanation of …") or before the first verb
+    ("customer obsession is …"); else its three rarest words."""
+    text = re.sub(r"^\s*according\s+to\b[^,]*,\s*", "", text, flags=re.I)  # "According to the essay, how …"
+    cut = _without(text, _name_spans(text, sources))
+    words = _TOKENS.findall(cut)
+    if words and words[0].lower() in _WH:
+        if words[0].lower() == "how" and len(words) > 1 and words[1].lower() not in _AUX:
+            words = words[1:]  # "how long", "how many"
+        words = words[1:]
+    if words and words[0].lower() in _AUX:
+        words = words[1:]
+    while words and words[0].lower() in QUESTION_FRAME | _REPORTING:  # "How does X describe …"
+        words = words[1:]
+    phrase = []
+    for w in words:
+        if w.lower() in _AUX | _REPORTING | {"that", "which", "who"} or not w[:1].isalnum():
+            break
+        phrase.append(w)
+    while phrase and phrase[-1].lower() in _PREPOSITIONS:
+        phrase.pop()
+    if [t for t in tokenize(" ".join(phrase)) if t not in QUESTION_FRAME]:
+        return " ".join(phrase)
+    terms = list(dict.fromkeys(t for t in tokenize(cut) if t not in QUESTION_FRAME | _REPORTING))
+    rare = set(sorted(terms, key=sources.rarity)[:3])
+    return " ".join(dict.fromkeys(w for w in _WORDS.findall(cut) if tokenize(w) and tokenize(w)[0] in rare))
+
+
+def _proper_spans(text: str) -> list[str]:
+    """Capitalised phrases after the first word, small linking words allowed inside ("Buy with Prime")."""
+    tokens = _TOKENS.findall(text)
+    spans, current, links = [], [], []
+    for i, tok in enumerate(tokens):
+        if i > 0 and tok[:1].isupper() and tok.lower() not in _WH and tok != "I":
+            current += links + [tok]
+            links = []
+        elif current and tok.lower() in {"of", "with", "by", "for", "the", "and"}:
+            links.append(tok)
+        else:
+            if current:
+                spans.append(" ".join(current))
+            current, links = [], []
+    if current:
+        spans.append(" ".join(current))
+    return [re.sub(r"(’s|'s)$", "", s) for s in spans]
+
+
+def topic(text: str, sources: Sources) -> str:
+    """`text` without the sources it names, when what is left says what it asks about; else ''."""
+    cut = _without(text, _name_spans(text, sources))
+    return cut if [t for t in tokenize(cut) if t not in QUESTION_FRAME and t not in _DOC_NOUNS] else ""
+
+
+# --- comparisons -----------------------------------------------------------------------------
+def comparison_sides(text: str, sources: Sources) -> list[Side]:
+    """The sides of a comparison or a multi-part question, by its structure; [] when it is neither."""
+    parts = split(text)
+    if parts and _two_things(parts, sources):
+        return _part_sides(parts, sources)
+    named = named_sides(text, sources)
+    if len(named) >= 2 and (_COMPARISON.search(text) or " and " in text.lower()):
+        # "How do A and B each describe X?": one side per source, each searched for the shared topic.
+        shared = _without(_COMPARISON.sub(" ", text), _name_spans(text, sources))
+        query = shared if topic(shared, sources) else text
+        return [replace(s, query=query) for s in named]
+    return []
+
+
+def split(text: str) -> list[str]:
+    """The parts of a question that asks two things: two clauses, a pivot, or "compare A with B".
+
+    >>> split("What did A say in 2001, and what did it reach a year later?")
+    ['What did A say in 2001', 'what did it reach a year later?']
+    >>> split("Contrast the view that X is good with the view that it is bad.")
+    ['X is good', 'it is bad.']
+    """
+    body = text.strip()
+    if m := _COMPARE_VERB.match(body):
+        rest = body[m.end():]
+        pivot = (re.search(r"\s+with\s+(?=(?:the\s+)?(?:view|idea|claim|notion|argument|belief|position|opinion)\b)",
+                           rest, re.I)
+                 or re.search(r"\s+(?:with|to|against)\s+", rest, re.I) or re.search(r"\s+and\s+", rest, re.I))
+        parts = [rest[:pivot.start()], rest[pivot.end():]] if pivot else []
+    elif m := _BETWEEN.search(body):
+        rest = body[m.end():]
+        pivot = re.search(r"\s+and\s+", rest, re.I)
+        parts = [body[:m.start()] + rest[:pivot.start()], rest[pivot.end():]] if pivot else []
+    elif pivot := _CLAUSE.search(body) or _PIVOT.search(body):
+        parts = [body[:pivot.start()], body[pivot.end():]]
+    else:
+        parts = []
+    parts = [_VIEW.sub("", p).strip(" ,;") for p in parts]
+    return parts if len(parts) == 2 and all(_WORDS.search(p) for p in parts) else []
+
+
+def _two_things(parts: list[str], sources: Sources) -> bool:
+    """Whether each part asks about something of its own: a topic or a source. "When was it built
+    and why?" asks one thing twice over, and is answered as one question."""
+    return all(topic(p, sources) or _mentions(p, sources) for p in parts)
+
+
+def _part_sides(parts: list[str], sources: Sources) -> list[Side]:
+    """One side per part: scoped to the sources it names, searched for its own topic.
+
+    The second part may lean on the first: "a year later" counts from the first part's year, a
+    pronoun refers to what the first part names, and a part that names no source but refers
+    back ("…, and what is its weakness?") keeps the first part's sources, less its years when it
+    moves in time ("…, and what did he later admit?").
+    """
+    years_named = [sorted({m.group(0) for m in _YEAR.finditer(p)}) for p in parts]
+    sides: list[Side] = []
+    for i, part in enumerate(parts):
+        other = parts[1 - i]
+        if (m := _RELATIVE_YEAR.search(part)) and not years_named[i] and len(years_named[1 - i]) == 1:
+            n = _NUMBER_WORDS.get((m.group("n") or "a").lower()) or int(m.group("n"))
+            back = (m.group("dir") or m.group("dir2") or m.group("dir3")).lower() in {"earlier", "before", "previous",
+                                                                                   "prior"}
+            part = f"{part[:m.start()]}in {int(years_named[1 - i][0]) + (-n if back else n)}{part[m.end():]}"
+        inherited: frozenset[str] = frozenset()
+        if i > 0 and (pronouns := unresolved(part, sources)):
+            for start, end, word in reversed(pronouns):
+                w = word.lower()
+                ref = "" if w in _DEMONSTRATIVE else _refer(other, sources, person=w in _PERSON)
+                if ref:
+                    part = part[:start] + ref + ("’s" if w in _POSSESSIVE else "") + part[end:]
+            if not _mentions(part, sources):
+                shift = _TIME_SHIFT.search(part)
+                inherited = _shared([m for m in _mentions(other, sources) if not (shift and _YEAR.search(m[1]))])
+        named = _mentions(part, sources)
+        paths = _shared(named) or inherited
+        query = topic(part, sources) or topic(other, sources) or part
+        if paths:
+            label = _label(named[0][1] if len(named) == 1 else _part_label(part), paths, sources.refs)
+            side = Side(label=label, paths=tuple(sorted(paths)), query=query)
+        else:
+            side = Side(label=_part_label(part), paths=(), query=part)
+        if any(side.label == s.label for s in sides):
+            side = replace(side, label=f"{side.label}: {_part_label(part)}")
+        sides.append(side)
+    return sides
+
+
+def _refer(text: str, sources: Sources, person: bool) -> str:
+    """What a pronoun after `text` refers to: a person's name, or a thing (`_thing`)."""
+    if not person:
+        return _thing(text, sources)
+    return next((p for p in _proper_spans(text) if any(w in sources.people for w in _WORDS.findall(p.lower()))
+                 or not sources.common(p)), "")
+
+
+def _shared(mentions: list[tuple[int, str, frozenset[str]]]) -> frozenset[str]:
+    """The documents every mention names ("Jassy's 2021 letter": the 2021 letter); none if they share none."""
+    if not mentions:
+        return frozenset()
+    return frozenset.intersection(*(paths for _, _, paths in mentions))
+
+
+def _part_label(part: str) -> str:
+    label = " ".join(part.split()).rstrip("?.!,; ")
+    if len(label) > _LABEL_MAX:
+        label = label[:_LABEL_MAX].rsplit(" ", 1)[0] + "…"
+    return label[:1].upper() + label[1:]
+
+
+# --- named sources ---------------------------------------------------------------------------
 def named_sides(question: str, sources: Sources) -> list[Side]:
-    """Sources named in the question, grouped by the name used, in order of first mention.
+    """Sources named in the question, grouped by the name used, in order of first mention; each
+    side's query is the question without the names (a side searches only its own documents, so a
+    name there adds nothing but a free match).
 
     A name shared by every document (the one author of all the letters) names no side.
     """
+    mentions = _mentions(question, sources)
+    bare = _without(question, [(pos, pos + len(name)) for pos, name, _ in mentions])
+    return [Side(label=_label(question[pos:pos + len(name)], paths, sources.refs), paths=tuple(sorted(paths)),
+                 query=bare) for pos, name, paths in mentions]
+
+
+def _mentions(question: str, sources: Sources) -> list[tuple[int, str, frozenset[str]]]:
+    """(position, name, paths) of the sources a question names, in order of mention."""
     lowered = question.lower()
-    mentions: dict[str, tuple[int, set[str]]] = {}
+    found: dict[str, tuple[int, set[str]]] = {}
     for name, path in sources.candidates(sorted(set(_WORDS.findall(lowered)))):
         pos = _find(lowered, name)
         if pos >= 0:
-            first, paths = mentions.get(name, (pos, set()))
-            mentions[name] = (min(first, pos), paths | {path})
+            first, paths = found.get(name, (pos, set()))
+            found[name] = (min(first, pos), paths | {path})
     everything = sources.paths
     # The longest name wins where names overlap ("critical essay" over "essay"), and two names
     # for the same documents ("Jassy", "Andy Jassy") make one side.
-    sides: list[tuple[int, str, frozenset[str]]] = []
+    mentions: list[tuple[int, str, frozenset[str]]] = []
     taken: list[tuple[int, int]] = []
-    for name, (pos, paths) in sorted(mentions.items(), key=lambda kv: (-len(kv[0]), kv[0])):
+    for name, (pos, paths) in sorted(found.items(), key=lambda kv: (-len(kv[0]), kv[0])):
         span = (pos, pos + len(name))
         if paths == everything or any(a < span[1] and span[0] < b for a, b in taken):
             continue
         if not sources.deliberate(name, frozenset(paths)):
             continue
-        if any(p == frozenset(paths) for _, _, p in sides):
+        if any(p == frozenset(paths) for _, _, p in mentions):
             continue
         taken.append(span)
-        sides.append((pos, name, frozenset(paths)))
-    ordered = sorted(sides)
-    # Each side searches only its own documents, so naming any source in the query adds nothing
-    # but a free match on the name (a side would always "find" evidence): all names are cut.
-    bare = _without(question, [(pos, pos + len(name)) for pos, name, _ in ordered])
-    sides = []
-    for pos, name, paths in ordered:
-        # With no topic left ("How does the critic's view differ from Jassy's?"), the question is about
-        # each source's position as a whole, which its title states: search each side with that.
-        topic = bare if set(tokenize(bare)) - _STANCE_WORDS else ". ".join(_titles(paths, sources.refs))
-        sides.append(Side(label=_label(question[pos:pos + len(name)], paths, sources.refs),
-                          paths=tuple(sorted(paths)), query=topic))
-    return sides
+        mentions.append((pos, name, frozenset(paths)))
+    for m in _DESCRIBED.finditer(question):  # "the business-strategy article": a document described, not named
+        span = (m.start(), m.end())
+        paths = sources.described([t for t in tokenize(m.group("words")) if t not in QUESTION_FRAME])
+        if (paths and paths != everything and not any(a < span[1] and span[0] < b for a, b in taken)
+                and not any(p == paths for _, _, p in mentions)):
+            taken.append(span)
+            mentions.append((m.start(), question[m.start():m.end()].lower(), paths))
+    return sorted(mentions)
+
+
+def _name_spans(text: str, sources: Sources) -> list[tuple[int, int]]:
+    return [(pos, pos + len(name)) for pos, name, _ in _mentions(text, sources)]
 
 
 def _titles(paths: frozenset[str], refs: Sequence[SourceRef]) -> list[str]:
@@ -203,9 +555,11 @@ def _titles(paths: frozenset[str], refs: Sequence[SourceRef]) -> list[str]:
 
 
 def _without(text: str, spans: list[tuple[int, int]]) -> str:
-    """`text` with the given spans (and a possessive after them) cut out."""
+    """`text` with the given spans (and a possessive after them, and an article before) cut out."""
     for start, end in sorted(spans, reverse=True):
         end += len(m.group(0)) if (m := re.match(r"'s|’s", text[end:])) else 0
+        end += len(m.group(0)) if (m := _DOC_NOUN_AFTER.match(text[end:])) else 0  # "the 2001 letter"
+        start -= len(m.group(0)) if (m := re.search(r"\bthe\s+$", text[:start], re.I)) else 0
         text = text[:start] + text[end:]
     return " ".join(text.split())
 
@@ -223,13 +577,15 @@ def _name_keys(src: SourceRef) -> tuple[tuple[str, str], ...]:
 
 
 def _names(src: SourceRef) -> list[str]:
+    """A source's names: aliases, title, author (and last name), publisher, and the years its title
+    or file name holds ("2001 Amazon Shareholder Letter", "2022.txt")."""
     names = list(src.aliases) + [src.title, src.author, src.publisher]
     if src.author:
-        last = src.author.split()[-1]
+        last = src.author.split()[-1].strip("()[],.")
         if len(last) > 3:
             names.append(last)
-    names += _YEAR.findall(src.title) and [m.group(0) for m in _YEAR.finditer(src.title)]
-    return [n for n in names if n and n.lower() not in _GENERIC and len(n) > 2]
+    names += [m.group(0) for m in _YEAR.finditer(f"{src.title} {Path(src.path).stem}")]
+    return [n for n in dict.fromkeys(names) if n and len(n) > 2]
 
 
 def _find(text: str, name: str) -> int:

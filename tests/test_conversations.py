@@ -1,0 +1,156 @@
+"""Follow-ups and comparisons on small corpora written here, in folders without metadata.json.
+
+The texts are our own and unlike `corpus/`: what passes here passes by the question's structure
+(a pronoun, two clauses, "the view that …", an author or a year), not by any wording of the
+project's documents. Real model, real Chroma, no mocks.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rag.engine import Engine
+from rag.records import Turn
+from tiny_corpus import make_settings, verifies
+
+KETTLE = """\
+The Zephyr Kettle
+
+Brightwater Appliances launched the Zephyr kettle in March 2019 after two years of design work.
+
+The design team tested forty handle shapes with people who have arthritis. They chose a wide grip with a soft coating. The spout was redrawn six times to stop drips. A small window on the side shows the water level.
+
+The kettle's packaging is made from recycled cardboard and prints no plastic at all.
+
+The first production run of ten thousand kettles sold out in four days, and the company had to ration stock until the summer.
+
+Reviewers praised its copper base, which boils a litre of water in ninety seconds.
+
+The kettle was recalled in 2021 because a faulty hinge let the lid open while the water was boiling.
+"""
+
+TOASTER = """\
+The Orbit Toaster
+
+Brightwater Appliances released the Orbit toaster in 2020 as a companion to its kettles.
+
+The toaster browns four slices at once and remembers each household's preferred shade.
+
+Sales were slow at first because the price was twice that of rival toasters.
+"""
+
+HOME = """\
+Notes on working from home
+
+Working from home makes teams more productive, because nobody loses two hours a day commuting.
+
+People who work remotely can focus for long stretches without being interrupted by meetings they did not need.
+"""
+
+OFFICE = """\
+Why the office still matters
+
+Remote work weakens collaboration: the ideas that used to come from chance conversations in the hallway no longer happen.
+
+New hires who never meet their colleagues in person take much longer to learn how the team really works.
+"""
+
+
+def letter(year: int, news: str, name: str) -> str:
+    return (f"Dear shareholders:\n\nThis was a year of steady progress for Northwind Freight.\n\n{news}\n\n"
+            f"We thank our customers and our employees for their trust.\n\nSincerely,\n{name}\n"
+            "Chief Executive Officer\n")
+
+
+LETTERS = {
+    "2001.txt": letter(2001, "In 2001 we opened our first depot in Ohio and cut delivery times from nine days to "
+                             "three days for most parcels.", "Margaret Holloway"),
+    "2005.txt": letter(2005, "In 2005 delivery times fell to a single day in every state we serve, thanks to forty "
+                             "new depots.", "Margaret Holloway"),
+    "2009.txt": letter(2009, "In 2009 our drivers began same-day delivery, bringing parcels within two hours "
+                             "of the order in twelve cities.", "Tobias Reinholt"),
+}
+
+
+def build(tmp_path: Path, docs: dict[str, str], embedder) -> Engine:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name, text in docs.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    engine, _ = Engine.build(make_settings(corpus, tmp_path / "index"), embedder)
+    return engine
+
+
+def quoted(answer) -> str:
+    for q in answer.citations:
+        assert verifies(q.path, q.start, q.end, q.text)
+    return " ".join(q.text for q in answer.citations)
+
+
+@pytest.fixture(scope="module")
+def products(tmp_path_factory, embedder) -> Engine:
+    return build(tmp_path_factory.mktemp("products"), {"kettle.txt": KETTLE, "toaster.txt": TOASTER}, embedder)
+
+
+def test_a_follow_up_is_read_with_what_its_pronoun_refers_to(products):
+    first = products.ask("When did Brightwater launch the Zephyr kettle?")
+    assert "March 2019" in quoted(first)
+    follow = products.ask("How quickly did it sell out?", [Turn(first.question, first)])
+    assert "Zephyr" in follow.resolved_question and "sell out" in follow.resolved_question
+    quoted(follow)
+    best = max(follow.citations, key=lambda q: q.score)
+    assert "sold out in four days" in best.text  # the new question's answer leads, not the previous one
+    assert "sold out" not in first.citations[0].text
+
+
+def test_a_question_that_names_its_subject_is_not_a_follow_up(products):
+    first = products.ask("When did Brightwater launch the Zephyr kettle?")
+    alone = products.ask("Why were sales of the Orbit toaster slow at first?", [Turn(first.question, first)])
+    assert alone.resolved_question == alone.question
+    assert "twice that of rival toasters" in quoted(alone)
+
+
+def test_a_comparison_of_two_views_quotes_each_view(tmp_path, embedder):
+    engine = build(tmp_path, {"home.txt": HOME, "office.txt": OFFICE}, embedder)
+    answer = engine.ask("Contrast the view that working from home makes teams more productive with the view "
+                        "that it weakens collaboration.")
+    assert answer.kind == "comparison" and len(answer.sides) == 2
+    by_side = {s.label: [q for q in answer.citations if q.side == s.label] for s in answer.sides}
+    first, second = (by_side[s.label] for s in answer.sides)
+    assert first and {Path(q.path).name for q in first} == {"home.txt"}
+    assert second and {Path(q.path).name for q in second} == {"office.txt"}
+    assert "collaboration" in answer.sides[1].query  # "it" was read as the first view's subject
+    quoted(answer)
+
+
+@pytest.fixture(scope="module")
+def letters(tmp_path_factory, embedder) -> Engine:
+    return build(tmp_path_factory.mktemp("letters"), LETTERS, embedder)
+
+
+def test_letters_without_metadata_get_their_authors_from_the_sign_off(letters):
+    assert {Path(d.path).name: d.author for d in letters.documents()} == {
+        "2001.txt": "Margaret Holloway", "2005.txt": "Margaret Holloway", "2009.txt": "Tobias Reinholt"}
+
+
+def test_a_comparison_without_metadata_finds_its_sides_by_author(letters):
+    answer = letters.ask("How did Holloway describe delivery times, and what does Reinholt say about them?")
+    assert answer.kind == "comparison"
+    files = [{Path(p).name for p in side.paths} for side in answer.sides]
+    assert files == [{"2001.txt", "2005.txt"}, {"2009.txt"}]
+    for side, names in zip(answer.sides, files):
+        mine = [q for q in answer.citations if q.side == side.label]
+        assert mine and {Path(q.path).name for q in mine} <= names
+    assert "two hours" in quoted(answer)
+
+
+def test_a_comparison_without_metadata_finds_its_sides_by_year(letters):
+    answer = letters.ask("How fast was delivery in the 2001 letter compared with 2009?")
+    assert answer.kind == "comparison"
+    assert [[Path(p).name for p in side.paths] for side in answer.sides] == [["2001.txt"], ["2009.txt"]]
+    text = quoted(answer)
+    assert "three days" in text and "two hours" in text
+    relative = letters.ask("How long did delivery take in 2001, and how long did it take four years later?")
+    assert [[Path(p).name for p in side.paths] for side in relative.sides] == [["2001.txt"], ["2005.txt"]]
+    assert "single day" in quoted(relative)
