@@ -23,7 +23,8 @@ import streamlit as st
 
 from rag import (Answer, ConfigError, IndexBusy, IndexMissing, QuestionError, RagError, Settings,
                  StoreUnavailable, Turn)
-from rag.answer import (abstention, abstention_scope, by_source, escape_markdown, markdown_label, quote_html,
+from rag.answer import (abstention, abstention_scope, by_source, escape_markdown, markdown_label, no_evidence,
+                        quote_html,
                         source_html, text_html)
 from rag.chats import DOWN, MAX_TITLE_CHARS, ChatStore, ConversationInfo
 from rag.export import conversation_markdown
@@ -552,7 +553,7 @@ def show_answer(turn: ChatTurn, engine, chats: ChatStore | None, names: dict[str
                 if mine:
                     show_quotes(mine, names, turn.id, heading=side.label)
                 else:
-                    st.info("No evidence: no passage of this source addresses the question.")
+                    st.info(no_evidence(side))
     else:
         show_quotes(answer.citations, names, turn.id)
     show_sources(turn, engine, names)

@@ -35,14 +35,13 @@ from .scoring import LogisticScorer, Scorer
 from .store import DocInfo, Store
 
 _YEAR_MISS = FEATURES.index("year_miss")
-_IDF_COVER = FEATURES.index("idf_cover")
 _SUGGESTIONS = 3  # closest document titles offered when the bot abstains
 _SIDE_OPTIONS = 5  # a comparison side's best windows among which the budget is shared
-# A comparison side searches only the documents the question named for it, and a follow-up first
-# the documents the previous answer quoted: the question, or the conversation, vouches that they
-# speak to the topic, while the threshold was calibrated on searches of a whole corpus. Such a
-# search quotes its best evidence above this share of the threshold (a design choice, not fitted:
-# too few labelled comparisons and conversations exist to fit it on).
+# A follow-up also searches the documents the previous answer quoted, and a comparison's named
+# sides search only their own: the conversation, or the question, vouches that they speak to the
+# topic, while the threshold was calibrated on searches of a whole corpus. Such a search answers
+# above this share of the threshold (a design choice, not fitted: too few labelled comparisons and
+# conversations exist to fit it on).
 VOUCHED_SUPPORT_SHARE = 0.5
 
 
@@ -332,25 +331,28 @@ class Engine:
         return self._number(found, None), support, uncovered, query
 
     def _compare(self, query: Query, vector, s: Settings):
-        """Each side searched with its own query: a side that names sources in them only (at a lower
-        threshold), any other side in the whole corpus. No passage is quoted for two sides.
+        """Each side searched with its own query: a side that names sources in them only, any other side
+        in the documents that no side names (or all). No passage is quoted for two sides.
 
         The sides share the quote budget: the best combination of one window per side that fits
         (a long best window may leave another side a shorter one), then each side's next best
         windows while room is left, as for a fact.
         """
         options, supports = [], []
+        # A side that names no source searches every document but those the other sides named: "the
+        # critic's view versus Bezos's" looks for Bezos's words outside the critic's essay.
+        named = {p for side in query.sides for p in side.paths}
+        others = tuple(p for p in self._by_path if p not in named) or None
         for side in query.sides:
             text = side.query or query.text
             side_vector = vector if text == query.text else self.embedder.embed_one(text)
-            floor = s.min_support * (VOUCHED_SUPPORT_SHARE if side.paths else 1.0)
-            found = [w for w in self.candidates(text, side_vector, s, side.paths or None, s.k_chunks)
+            found = [w for w in self.candidates(text, side_vector, s, side.paths or others, s.k_chunks)
                      if not _overlaps(w, query.shown)]
             found.sort(key=lambda w: (-w.score, w.path, w.start))
-            # A named side shows its best evidence when it passes the vouched threshold or shares a
-            # word with the side's topic: it says "no evidence" only when its search found nothing on it.
-            on_topic = found and (found[0].score >= floor or (side.paths and found[0].features[_IDF_COVER] > 0))
-            options.append(found if on_topic else [])
+            # A named side shows its best evidence, whatever its score: the question chose its documents,
+            # and it says "no evidence" only when its search found nothing there. Any other side must
+            # pass the threshold, like a fact.
+            options.append(found if found and (side.paths or found[0].score >= s.min_support) else [])
             supports.append(found[0].score if found else 0.0)
         firsts = _best_fitting([o[:_SIDE_OPTIONS] for o in options], s.max_quote_chars)
         chosen = [[w] if w is not None else [] for w in firsts]

@@ -21,6 +21,7 @@ import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 
+from .answer import no_evidence
 from .chats import UP, SavedTurn
 from .records import Answer, Quote
 
@@ -79,7 +80,7 @@ def conversation_markdown(turns: Sequence[Answer | SavedTurn], names: Mapping[st
                 mine = [q for q in answer.citations if q.side == side.label]
                 parts.extend(_citation(q, names) for q in mine)
                 if not mine:
-                    parts.append("_No passage in this source addresses the question._")
+                    parts.append(f"_{plain(no_evidence(side))}_")
         else:
             parts.extend(_citation(q, names) for q in answer.citations)
         if isinstance(turn, SavedTurn) and turn.rating is not None:

@@ -390,9 +390,10 @@ def topic(text: str, sources: Sources) -> str:
 # --- comparisons -----------------------------------------------------------------------------
 def comparison_sides(text: str, sources: Sources) -> list[Side]:
     """The sides of a comparison or a multi-part question, by its structure; [] when it is neither."""
-    parts = split(text)
+    body, scope = _trailing_scope(text, sources)
+    parts = split(body)
     if parts and _two_things(parts, sources):
-        return _part_sides(parts, sources)
+        return _part_sides(parts, sources, scope)
     named = named_sides(text, sources)
     if len(named) >= 2 and (_COMPARISON.search(text) or " and " in text.lower()):
         # "How do A and B each describe X?": one side per source, each searched for the shared topic.
@@ -432,16 +433,33 @@ def split(text: str) -> list[str]:
 def _two_things(parts: list[str], sources: Sources) -> bool:
     """Whether each part asks about something of its own: a topic or a source. "When was it built
     and why?" asks one thing twice over, and is answered as one question."""
-    return all(topic(p, sources) or _mentions(p, sources) for p in parts)
+    return all(topic(p, sources) or _mentions(p, sources) or _name_only(p) for p in parts)
 
 
-def _part_sides(parts: list[str], sources: Sources) -> list[Side]:
+def _name_only(part: str) -> bool:
+    """Whether a part is only a name ("Bezos's", "Warren Buffett"): a person or thing it asks about,
+    perhaps quoted inside the documents rather than the author of any."""
+    words = [w for w in _TOKENS.findall(part) if w[:1].isalnum() and w.lower() not in STOPWORDS]
+    return bool(words) and all(w[:1].isupper() for w in words)
+
+
+def _trailing_scope(text: str, sources: Sources) -> tuple[str, frozenset[str]]:
+    """`text` without a closing parenthesis that only names sources ("… (2020 letter)"), and the
+    documents it names: they scope every part of the question."""
+    m = re.search(r"\(([^()]*)\)\W*$", text)
+    if not m or not _mentions(m.group(1), sources) or topic(m.group(1), sources):
+        return text, frozenset()
+    return text[:m.start()].rstrip(), _shared(_mentions(m.group(1), sources))
+
+
+def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = frozenset()) -> list[Side]:
     """One side per part: scoped to the sources it names, searched for its own topic.
 
     The second part may lean on the first: "a year later" counts from the first part's year, a
     pronoun refers to what the first part names, and a part that names no source but refers
     back ("…, and what is its weakness?") keeps the first part's sources, less its years when it
-    moves in time ("…, and what did he later admit?").
+    moves in time ("…, and what did he later admit?"). `scope`: the documents the whole question
+    is limited to, for the parts that name none.
     """
     years_named = [sorted({m.group(0) for m in _YEAR.finditer(p)}) for p in parts]
     sides: list[Side] = []
@@ -463,13 +481,16 @@ def _part_sides(parts: list[str], sources: Sources) -> list[Side]:
                 shift = _TIME_SHIFT.search(part)
                 inherited = _shared([m for m in _mentions(other, sources) if not (shift and _YEAR.search(m[1]))])
         named = _mentions(part, sources)
-        paths = _shared(named) or inherited
+        paths = _shared(named) or inherited or scope
         query = topic(part, sources) or topic(other, sources) or part
+        if not named and _name_only(part):  # "… differ from Bezos's?": what the person says on the topic
+            query = f"{part} {topic(other, sources) or other}"
         if paths:
             label = _label(named[0][1] if len(named) == 1 else _part_label(part), paths, sources.refs)
             side = Side(label=label, paths=tuple(sorted(paths)), query=query)
         else:
-            side = Side(label=_part_label(part), paths=(), query=part)
+            label = re.sub(r"(’s|'s)$", "", _part_label(part))
+            side = Side(label=label, paths=(), query=query if _name_only(part) else part)
         if any(side.label == s.label for s in sides):
             side = replace(side, label=f"{side.label}: {_part_label(part)}")
         sides.append(side)

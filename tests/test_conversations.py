@@ -38,6 +38,8 @@ Brightwater Appliances released the Orbit toaster in 2020 as a companion to its 
 The toaster browns four slices at once and remembers each household's preferred shade.
 
 Sales were slow at first because the price was twice that of rival toasters.
+
+Its designer, Lena Ortiz, put her view of design plainly: "A toaster should never need a manual."
 """
 
 HOME = """\
@@ -109,6 +111,15 @@ def test_a_question_that_names_its_subject_is_not_a_follow_up(products):
     alone = products.ask("Why were sales of the Orbit toaster slow at first?", [Turn(first.question, first)])
     assert alone.resolved_question == alone.question
     assert "twice that of rival toasters" in quoted(alone)
+
+
+def test_a_comparison_with_a_person_quoted_inside_another_document_shows_both_sides(products):
+    answer = products.ask("How does the kettle article's view of design differ from Ortiz's?")
+    assert answer.kind == "comparison" and [s.label for s in answer.sides] == ["The Zephyr Kettle", "Ortiz"]
+    kettle, ortiz = ([q for q in answer.citations if q.side == s.label] for s in answer.sides)
+    assert kettle and {Path(q.path).name for q in kettle} == {"kettle.txt"}
+    assert ortiz and "never need a manual" in " ".join(q.text for q in ortiz)
+    quoted(answer)
 
 
 def test_a_comparison_of_two_views_quotes_each_view(tmp_path, embedder):

@@ -151,3 +151,15 @@ def test_a_document_described_by_its_kind_is_named(corpus_refs):
 def test_relative_years_name_the_letter_they_count_to(letter_refs):
     q = interpret("What did the 1997 letter promise, and what did it report eight years later?", [], letter_refs)
     assert paths(q.sides) == [("letters/1997.md",), ("letters/2005.md",)]
+
+
+def test_a_closing_parenthesis_that_names_a_source_scopes_every_part(letter_refs):
+    q = interpret("What did the company promise, and how did it plan to grow? (2005 letter)", [], letter_refs)
+    assert q.kind == "comparison" and paths(q.sides) == [("letters/2005.md",), ("letters/2005.md",)]
+    assert len({s.label for s in q.sides}) == 2
+
+
+def test_a_person_quoted_inside_the_documents_is_a_side_of_their_own(corpus_refs):
+    q = interpret("How does the critic's view of prices differ from Bezos's?", [], corpus_refs)
+    assert q.kind == "comparison" and paths(q.sides) == [(CRITIC,), ()]
+    assert q.sides[1].label == "Bezos" and "prices" in q.sides[1].query
