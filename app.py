@@ -16,16 +16,15 @@ import html
 import re
 import threading
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import streamlit as st
 
 from rag import (Answer, ConfigError, IndexBusy, IndexMissing, QuestionError, RagError, Settings,
-                 StoreUnavailable, Turn)
+                 StoreUnavailable, Turn, Written)
 from rag.answer import (abstention, abstention_scope, by_source, escape_markdown, markdown_label, no_evidence,
-                        quote_html,
-                        source_html, text_html)
+                        quote_html, source_html, text_html, written_html)
 from rag.chats import DOWN, MAX_TITLE_CHARS, ChatStore, ConversationInfo
 from rag.export import conversation_markdown
 from rag.uploads import ACCEPTED, MAX_UPLOAD_BYTES, UPLOAD_FOLDER, save_upload
@@ -541,6 +540,8 @@ def show_answer(turn: ChatTurn, engine, chats: ChatStore | None, names: dict[str
     answer = turn.answer
     if answer.resolved_question and answer.resolved_question != answer.question:
         st.html(text_html(f"Read with the conversation so far: “{answer.resolved_question}”", "rag-resolved"))
+    if answer.written is not None:
+        show_written(answer.written, turn.id)
     if answer.abstained:  # in plain words, as escaped HTML: the titles it suggests show as they are
         text = abstention(answer.suggestions, abstention_scope(answer.kind, answer.sides), plain=True,
                           uncovered=answer.uncovered)
@@ -652,6 +653,41 @@ def ask(question: str, engine, retrieval: Settings, turns: list[ChatTurn]) -> Ch
     return ChatTurn(uuid.uuid4().hex[:12], answer)
 
 
+def show_written(written: Written, turn_id: str) -> None:
+    """A saved written answer above its quotes, or the one line saying why there is none."""
+    if written.sentences:
+        st.html(written_html([t for t, _ in written.sentences], written.model, lambda n: mark_id("p", turn_id, n),
+                             dropped=len(written.dropped)))
+    elif written.error:
+        st.caption(f"No written answer: {escape_markdown(written.error)}. The quotes below stand alone.")
+    else:
+        st.caption("The written answer could not be checked against the quotes, so only the quotes are shown.")
+
+
+def write(turn: ChatTurn, engine) -> ChatTurn:
+    """Stream the writer's answer above the quotes, sentence by sentence as each passes the check; the
+    turn then carries it (saved with the conversation). Without a writer, the turn as it is."""
+    answer = turn.answer
+    if engine.writer is None or answer.abstained:
+        return turn
+    slot = st.empty()
+    kept, dropped, error = [], [], ""
+    slot.html(written_html([], engine.writer.model, lambda n: mark_id("p", turn.id, n), done=False))
+    try:
+        for text, cites, why in engine.write(answer):
+            if why is None:
+                kept.append((text, cites))
+                slot.html(written_html([t for t, _ in kept], engine.writer.model,
+                                       lambda n: mark_id("p", turn.id, n), done=False))
+            else:
+                dropped.append((text, cites, why))
+    except RagError as exc:
+        error = str(exc)
+    slot.empty()  # drawn again, finished, by `show_answer`
+    written = Written(engine.writer.model, tuple(kept), tuple(dropped), error)
+    return ChatTurn(turn.id, replace(answer, written=written))
+
+
 # --- the page -------------------------------------------------------------------------------
 def main() -> None:
     st.set_page_config(page_title="Ask the documents", page_icon="📚", layout="wide")
@@ -697,6 +733,7 @@ def main() -> None:
         with st.chat_message("assistant"):
             turn = ask(question, engine, retrieval, turns)
             if turn is not None:
+                turn = write(turn, engine)
                 turns.append(turn)
                 save_turn(chats, turn)
                 show_answer(turn, engine, chats, names)

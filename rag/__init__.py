@@ -11,8 +11,8 @@ an `Engine` is built.
 """
 from .config import Settings
 from .errors import (ConfigError, CorpusError, IndexBusy, IndexCorrupt, IndexMismatch, IndexMissing, IndexProblem,
-                     ModelError, QuestionError, RagError, StoreUnavailable, VerificationError)
-from .records import Answer, Chunk, Document, Hit, Quote, Side, Span, Turn
+                     ModelError, QuestionError, RagError, StoreUnavailable, VerificationError, WriterError)
+from .records import Answer, Chunk, Document, Hit, Quote, Side, Span, Turn, Written
 
 
 def __getattr__(name: str):
@@ -25,4 +25,5 @@ def __getattr__(name: str):
 
 __all__ = ["Answer", "Chunk", "ConfigError", "CorpusError", "Document", "Engine", "Hit", "IndexBusy",
            "IndexCorrupt", "IndexMismatch", "IndexMissing", "IndexProblem", "ModelError", "QuestionError", "Quote",
-           "RagError", "Settings", "Side", "Span", "StoreUnavailable", "Turn", "VerificationError"]
+           "RagError", "Settings", "Side", "Span", "StoreUnavailable", "Turn", "VerificationError", "Written",
+           "WriterError"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from .records import Answer, Quote, Side
 
@@ -78,6 +78,25 @@ def quote_html(q: Quote, names: dict[str, str], link: str = "") -> str:
     marker = (f'<a class="rag-n" href="#{html.escape(link)}" title="Show [{q.n}] in its document">[{q.n}]</a>'
               if link else f'<span class="rag-n">[{q.n}]</span>')
     return f'<blockquote class="rag-quote" style="{_QUOTE_STYLE}">{html.escape(q.text)} {marker}{also}</blockquote>'
+
+
+def written_html(sentences: Sequence[str], model: str, link: Callable[[int], str], done: bool = True,
+                 dropped: int = 0) -> str:
+    """A written answer for the page: its checked sentences as escaped HTML, each `[n]` a link to
+    `#link(n)`, and a label naming the model and the check.
+
+    >>> written_html(["Day 2 is <stasis> [1]."], "m", lambda n: f"p-{n}").split("<p>")[1].split("</p>")[0]
+    'Day 2 is &lt;stasis&gt; <a class="rag-n" href="#p-1" title="Show [1] in its document">[1]</a>.'
+    """
+    def linked(sentence: str) -> str:
+        return re.sub(r"\[(\d{1,3})\]", lambda m: f'<a class="rag-n" href="#{html.escape(link(int(m.group(1))))}" '
+                      f'title="Show [{m.group(1)}] in its document">[{m.group(1)}]</a>', html.escape(sentence))
+
+    note = (f"Written by {html.escape(model)}; each sentence was checked against the quotes it cites, shown below"
+            + (f" ({dropped} that failed the check not shown)" if dropped else "") + "." if done
+            else f"{html.escape(model)} is writing; each sentence is shown once it passes the check…")
+    return (f'<div class="rag-written"><p>{" ".join(linked(s) for s in sentences)}</p>'
+            f'<div class="rag-written-label" style="color:#4a4f57;font-size:0.8rem">{note}</div></div>')
 
 
 def source_html(title: str, author: str = "", detail: str = "") -> str:
@@ -187,6 +206,12 @@ def compose_plain(answer: Answer) -> str:
         return _one_line(abstention(answer.suggestions, abstention_scope(answer.kind, answer.sides), plain=True,
                                     uncovered=answer.uncovered))
     lines = []
+    if answer.written is not None and answer.written.sentences:
+        lines.append(_one_line(" ".join(text for text, _ in answer.written.sentences)))
+        lines.append(f"  (written by {_one_line(answer.written.model)}; each sentence checked against the quotes "
+                     "below)")
+    elif answer.written is not None:
+        lines.append("  (the written answer could not be checked against the quotes, so only the quotes are shown)")
     groups = [(s, [q for q in answer.citations if q.side == s.label]) for s in answer.sides] \
         if answer.kind == "comparison" else [(None, list(answer.citations))]
     for side, quotes in groups:

@@ -81,6 +81,12 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--chroma-port", dest="chroma_port", type=int, help="Chroma server port (env RAG_CHROMA_PORT)")
     p.add_argument("--min-support", dest="min_support", type=float,
                    help="abstain when the best evidence scores below this (env RAG_MIN_SUPPORT)")
+    p.add_argument("--llm-base-url", dest="llm_base_url",
+                   help="write a short checked answer with this OpenAI-compatible endpoint (env RAG_LLM_BASE_URL)")
+    p.add_argument("--llm-model", dest="llm_model", help="the endpoint's model (env RAG_LLM_MODEL)")
+    p.add_argument("--llm-api-key", dest="llm_api_key", help="its API key, if it needs one (env RAG_LLM_API_KEY)")
+    p.add_argument("--llm-timeout", dest="llm_timeout", type=float,
+                   help="seconds to wait for the written answer (env RAG_LLM_TIMEOUT, default 60)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -105,7 +111,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = Settings.from_env(corpus_dir=args.corpus_dir, index_dir=args.index_dir,
                                      chroma_host=args.chroma_host, chroma_port=args.chroma_port,
-                                     min_support=args.min_support)
+                                     min_support=args.min_support, llm_base_url=args.llm_base_url,
+                                     llm_model=args.llm_model, llm_api_key=args.llm_api_key,
+                                     llm_timeout=args.llm_timeout)
         return {"ingest": _ingest, "ask": _ask, "eval": _eval}[args.command](args, settings)
     except RagError as exc:
         _line(f"rag: error: {exc}")
@@ -143,7 +151,9 @@ def _ask(args, settings: Settings) -> int:
 
     check_question(args.question, settings)  # before the model loads; Engine.ask checks it again
     engine = _open(settings)
-    answer = _from_here(engine.ask(args.question))
+    answer = _from_here(engine.with_written(engine.ask(args.question)))
+    if answer.written is not None and answer.written.error:
+        _line(f"rag: warning: no written answer: {answer.written.error}")
     if args.json:
         print(json_text(answer.to_json(), indent=2))
     else:
@@ -214,7 +224,7 @@ def _eval_one(engine, line: str, number: int) -> dict:
         turns: list[Turn] = []
         for earlier in history:
             turns.append(Turn(earlier, engine.ask(earlier, turns)))
-        return {"id": qid, **_from_here(engine.ask(question, turns)).to_json()}
+        return {"id": qid, **_from_here(engine.with_written(engine.ask(question, turns))).to_json()}
     except RagError as exc:
         return {"id": qid, "question": question, "error": str(exc), "abstained": False, "citations": []}
 

@@ -62,6 +62,17 @@ class Settings:
     max_question_chars: int = MAX_QUESTION_CHARS
     feedback_db: Path = Path(".rag-feedback.sqlite3")  # the chat app's saved conversations and ratings (rag.chats)
 
+    # The optional writer (rag.writer): an OpenAI-compatible endpoint and model. Unset: quotes only.
+    llm_base_url: str | None = None  # e.g. Ollama's http://localhost:11434/v1
+    llm_model: str | None = None
+    llm_api_key: str | None = None  # most local servers need none
+    llm_timeout: float = 60.0  # seconds for the whole written answer, then the quotes stand alone
+
+    @property
+    def writes(self) -> bool:
+        """Whether a writer is configured."""
+        return bool(self.llm_base_url and self.llm_model)
+
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides) -> "Settings":
         """Build settings from `RAG_*` variables, then apply explicit overrides (CLI flags).
@@ -88,6 +99,14 @@ class Settings:
                 raise ConfigError(f"RAG_MIN_SUPPORT must be a number, got {env['RAG_MIN_SUPPORT']!r}") from None
         if env.get("RAG_FEEDBACK_DB"):
             values["feedback_db"] = Path(env["RAG_FEEDBACK_DB"])
+        for key in ("llm_base_url", "llm_model", "llm_api_key"):
+            if env.get(f"RAG_{key.upper()}"):
+                values[key] = env[f"RAG_{key.upper()}"]
+        if env.get("RAG_LLM_TIMEOUT"):
+            try:
+                values["llm_timeout"] = float(env["RAG_LLM_TIMEOUT"])
+            except ValueError:
+                raise ConfigError(f"RAG_LLM_TIMEOUT must be a number of seconds, got {env['RAG_LLM_TIMEOUT']!r}") from None
         values.update({k: v for k, v in overrides.items() if v is not None})
         for key in ("corpus_dir", "index_dir", "feedback_db"):
             if key in values:
@@ -105,6 +124,12 @@ class Settings:
             _check_whole(name, getattr(self, name), low, high)
         for name in _FRACTION_SETTINGS:
             _check_fraction(name, getattr(self, name))
+        if not (isinstance(self.llm_timeout, (int, float)) and math.isfinite(self.llm_timeout) and self.llm_timeout > 0):
+            raise ConfigError(f"llm_timeout (--llm-timeout / RAG_LLM_TIMEOUT) must be a positive number of seconds, "
+                              f"got {self.llm_timeout!r}")
+        if bool(self.llm_base_url) != bool(self.llm_model):
+            raise ConfigError("a writer needs both RAG_LLM_BASE_URL (--llm-base-url) and RAG_LLM_MODEL (--llm-model): "
+                              "set both, or neither for quotes only")
         index = Path(self.index_dir)
         if index.exists() and not index.is_dir():
             raise ConfigError(f"{_label('index_dir')} names {str(index)!r}, which is a file, not a folder: "

@@ -13,7 +13,7 @@ from __future__ import annotations
 import itertools
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -22,17 +22,19 @@ import numpy as np
 from . import answer as compose
 from .config import Settings
 from .embedding import Embedder
-from .errors import ConfigError, IndexBusy, IndexCorrupt, IndexMismatch, IndexProblem, QuestionError
+from .check import SentenceCheck
+from .errors import ConfigError, IndexBusy, IndexCorrupt, IndexMismatch, IndexProblem, QuestionError, WriterError
 from .evidence import FEATURES, QUESTION_FRAME, Question, Window, expected_type, windows, years
 from .indexing import (IngestReport, Progress, Stamp, _load_keyword, check_identity, ingest, ingest_running,
                        ingest_stamp, load_repeated, version)
 from .keyword import KeywordIndex, tokenize
 from .query import Query, SourceRef, Sources, interpret
 from .quotes import DocumentTexts, select, verified
-from .records import Answer, Quote, Side, Turn
+from .records import Answer, Quote, Side, Turn, Written
 from .retrieval import retrieve
 from .scoring import LogisticScorer, Scorer
 from .store import DocInfo, Store
+from .writer import ChatWriter, Writer, checked
 
 _YEAR_MISS = FEATURES.index("year_miss")
 _SUGGESTIONS = 3  # closest document titles offered when the bot abstains
@@ -144,8 +146,14 @@ def _check_paths(catalog: tuple[DocInfo, ...], store: Store) -> None:
 class Engine:
     """Answers questions from one index. Build it with `Engine.open`; share it between sessions and threads."""
 
-    def __init__(self, settings: Settings, embedder: Embedder, view: IndexView, scorer: Scorer | None = None):
+    def __init__(self, settings: Settings, embedder: Embedder, view: IndexView, scorer: Scorer | None = None,
+                 writer: Writer | None = None):
+        """`writer`: writes a short answer over the quotes (`rag.writer`); by default the endpoint that
+        `settings` names, if any."""
         self.embedder = embedder
+        if writer is None and settings.writes:
+            writer = ChatWriter.from_settings(settings)
+        self.writer = writer
         self.scorer = scorer or LogisticScorer.load()
         if tuple(self.scorer.features) != FEATURES:
             raise ConfigError(f"the scorer expects features {self.scorer.features}, not {FEATURES}")
@@ -183,11 +191,12 @@ class Engine:
         return self.version[1]
 
     @classmethod
-    def open(cls, settings: Settings, embedder: Embedder | None = None, scorer: Scorer | None = None) -> "Engine":
+    def open(cls, settings: Settings, embedder: Embedder | None = None, scorer: Scorer | None = None,
+             writer: Writer | None = None) -> "Engine":
         """Open an existing index. Raises IndexMissing / IndexMismatch / IndexCorrupt / IndexBusy /
         IndexProblem / StoreUnavailable. Any number of engines may open one index, in one process or many."""
         embedder = embedder or Embedder(batch_size=settings.embed_batch)
-        return cls(settings, embedder, open_view(settings, embedder.fingerprint), scorer)
+        return cls(settings, embedder, open_view(settings, embedder.fingerprint), scorer, writer)
 
     def refresh(self) -> None:
         """Answer from the index's newest complete generation from now on.
@@ -261,6 +270,38 @@ class Engine:
         return Answer(question=question, answer=text, abstained=abstained, kind=query.kind,
                       citations=tuple(quotes), support=support, timings_ms=timings, sides=query.sides,
                       resolved_question=query.text, suggestions=suggestions, uncovered=uncovered)
+
+    def quotes(self, question: str, history: Sequence[Turn] = ()) -> tuple[Quote, ...]:
+        """The verified quotes that answer `question`, without composing an answer (none: abstained).
+        The seam for `rag.langchain`'s retriever."""
+        return self.ask(question, history).citations
+
+    def write(self, answer: Answer) -> Iterator[tuple[str, tuple[int, ...], str | None]]:
+        """The writer's sentences over `answer`'s quotes as they stream: (text, cited numbers, why it
+        was dropped, or None when it passed the check). Nothing without a writer or for an abstention.
+
+        Raises:
+            WriterError: the endpoint is down, slow, unknown or returned nothing usable (one line).
+        """
+        if self.writer is None:
+            return iter(())
+        return checked(self.writer, answer, SentenceCheck(self.embedder.embed_one, self.keyword.idf))
+
+    def with_written(self, answer: Answer) -> Answer:
+        """`answer` with its checked written answer (`Answer.written`) when a writer is configured; a
+        writer that fails leaves the quotes as they are, with its one-line reason in `written.error`."""
+        if self.writer is None or answer.abstained:
+            return answer
+        kept, dropped = [], []
+        try:
+            for text, cites, why in self.write(answer):
+                if why is None:
+                    kept.append((text, cites))
+                else:
+                    dropped.append((text, cites, why))
+        except WriterError as exc:
+            return replace(answer, written=Written(self.writer.model, tuple(kept), tuple(dropped), str(exc)))
+        return replace(answer, written=Written(self.writer.model, tuple(kept), tuple(dropped)))
 
     def resolved(self, settings: Settings) -> Settings:
         """`settings` with the scorer's calibrated threshold where no abstention threshold was set."""

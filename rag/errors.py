@@ -53,3 +53,7 @@ class ModelError(RagError):
 
 class VerificationError(RagError):
     """A quote does not equal its document's text at its offsets (a bug, never shown as evidence)."""
+
+
+class WriterError(RagError):
+    """The optional language model could not write (down, slow, unknown model, garbage): the quotes stand alone."""

