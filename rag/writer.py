@@ -25,6 +25,8 @@ SYSTEM = ("You answer questions using only the numbered quotes you are given. Wr
 COMPARE = ("This question compares sides. Write one short paragraph per side, then one closing sentence on how "
            "they differ, each sentence ending with the numbers of its quotes.")
 _CITE = re.compile(r"\[(\d{1,3})\]")
+_OPENING = re.compile(r"\s*(?:\[\d{1,3}\]\s*)+")
+_LINE = re.compile(r"\n")
 _END = re.compile(r"(?<=[.!?])(?:\s*\[\d{1,3}\])*(?=\s)|(?:\[\d{1,3}\])+(?=\s)")
 
 
@@ -79,20 +81,30 @@ def _one_line(exc: Exception, model: str) -> str:
 
 
 def sentences(pieces: Iterable[str]) -> Iterator[tuple[str, tuple[int, ...]]]:
-    """(sentence, cited numbers) as soon as each sentence of the streamed text is complete.
+    r"""(sentence, cited numbers) as soon as each sentence of the streamed text is complete.
+
+    A line that opens with its markers ("[2] Day 2 is stasis. It is death.", as small models write
+    lists) cites them for each sentence on it; the check then judges each one against those quotes.
 
     >>> list(sentences(["Day 2 is stasis [1]. It is ", "followed by death. [1][2] Done"]))
     [('Day 2 is stasis [1].', (1,)), ('It is followed by death. [1][2]', (1, 2)), ('Done', ())]
+    >>> list(sentences(["[2] Day 2 is stasis. It is death.\nDone."]))
+    [('Day 2 is stasis. [2]', (2,)), ('It is death. [2]', (2,)), ('Done.', ())]
     """
-    buffer = ""
-    for piece in pieces:
+    buffer, leading = "", ()
+    for piece in [*pieces, "\n"]:
         buffer += piece
-        while (m := _END.search(buffer)) is not None:
-            sentence, buffer = buffer[:m.end()].strip(), buffer[m.end():]
-            if sentence:
-                yield sentence, _cites(sentence)
-    if buffer.strip():
-        yield buffer.strip(), _cites(buffer)
+        while ends := [m.end() for m in (_END.search(buffer), _LINE.search(buffer)) if m is not None]:
+            sentence, buffer = buffer[:min(ends)], buffer[min(ends):]
+            if (opening := _OPENING.match(sentence)) and not _cites(sentence[opening.end():]):
+                leading, sentence = _cites(opening.group(0)), sentence[opening.end():]
+            text = sentence.strip()
+            if text and not _cites(text) and leading:
+                text = f"{text} {''.join(f'[{n}]' for n in leading)}"
+            if sentence.endswith("\n"):  # a new line starts: its own opening markers, if any
+                leading = ()
+            if text:
+                yield text, _cites(text)
 
 
 def _cites(sentence: str) -> tuple[int, ...]:

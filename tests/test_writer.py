@@ -155,3 +155,45 @@ def test_the_app_answers_with_quotes_alone_when_the_server_is_down(built_index, 
     assert any(c.value.startswith("No written answer: the language model endpoint cannot be reached")
                for c in at.caption)
     assert "rag-quote" in " ".join(h.proto.body for h in at.get("html"))
+
+
+SEEN_LABELS = """() => {
+  window.__labels = [];
+  new MutationObserver(() => document.querySelectorAll('.rag-written-label').forEach(
+    (e) => window.__labels.push(e.textContent))).observe(document.body, {childList: true, subtree: true});
+}"""
+
+
+@pytest.mark.parametrize("up", [True, False], ids=["server up", "server stopped"])
+def test_the_page_streams_the_written_answer_or_says_why_not(built_index, llm_url, tmp_path, up):
+    from playwright.sync_api import expect, sync_playwright
+
+    from test_browser import CHROMIUM, CHROMIUM_ARGS, START_TIMEOUT_S, _ask, serve
+
+    settings, _ = built_index
+    url = llm_url if up else f"http://127.0.0.1:{free_port()}/v1"
+    env = {"RAG_CORPUS_DIR": str(settings.corpus_dir), "RAG_INDEX_DIR": str(settings.index_dir),
+           "RAG_FEEDBACK_DB": str(tmp_path / "chats.sqlite3"), "RAG_LLM_BASE_URL": url, "RAG_LLM_MODEL": MODEL_NAME}
+    with serve(env, tmp_path / "streamlit.log") as app, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(app)
+        expect(page.get_by_placeholder("Ask a question about the documents")).to_be_enabled(
+            timeout=START_TIMEOUT_S * 1000)
+        page.evaluate(SEEN_LABELS)
+        answer = _ask(page, "What do teams at Amazon write before they build anything?")
+        expect(answer.locator(".rag-quote").first).to_be_visible()
+        if up:
+            # The label said the model was writing while it streamed; then the checked sentences stand above the
+            # quotes with the finished label, or one line says that none passed the check.
+            assert any("is writing" in label for label in page.evaluate("window.__labels"))
+            written = answer.locator(".rag-written")
+            if written.count():
+                expect(written.locator(".rag-written-label")).to_contain_text("each sentence was checked")
+                assert written.bounding_box()["y"] < answer.locator(".rag-quote").first.bounding_box()["y"]
+            else:
+                expect(answer.get_by_text("could not be checked against the quotes")).to_be_visible()
+        else:
+            expect(answer.get_by_text("No written answer: the language model endpoint cannot be reached")
+                   ).to_be_visible()
+        browser.close()
