@@ -13,6 +13,7 @@ Corpus and user text reach the page only as escaped markdown or escaped HTML
 from __future__ import annotations
 
 import html
+import logging
 import re
 import threading
 import uuid
@@ -64,6 +65,9 @@ CITATION_SCRIPT = """<script>(() => {
     reveal();
   });
 })();</script>"""
+
+
+LOG = logging.getLogger("rag.app")
 
 
 @dataclass(frozen=True)
@@ -150,8 +154,9 @@ def open_engine(settings: Settings):
         else:
             engine.refresh()
     except IndexMissing:
-        start_build(settings, first=True)
-        st.rerun()  # drawn again as a running build, or, if it already failed (no corpus), as its error
+        if start_build(settings, first=True) is not build:
+            st.rerun()  # drawn again as the running build, or, if it already failed (no corpus), as its error
+        return None  # a build already runs (a re-index, an upload): its progress shows below
     except IndexBusy as exc:
         st.error(f"The documents are being indexed. {escape_markdown(str(exc))}")
         st.button("Try again")
@@ -683,6 +688,9 @@ def write(turn: ChatTurn, engine) -> ChatTurn:
                 dropped.append((text, cites, why))
     except RagError as exc:
         error = str(exc)
+    except Exception as exc:  # noqa: BLE001 - the written answer is optional: the quotes still show
+        error = f"unexpected error ({type(exc).__name__}); see the server log"
+        LOG.exception("the writer failed")
     slot.empty()  # drawn again, finished, by `show_answer`
     written = Written(engine.writer.model, tuple(kept), tuple(dropped), error)
     return ChatTurn(turn.id, replace(answer, written=written))

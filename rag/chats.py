@@ -100,8 +100,18 @@ class ChatStore:
         self.path = Path(path)
         self._clock = clock
         with self._connect() as db:
-            # Persistent in the file; it cannot change inside a transaction, so it comes first.
-            db.execute("PRAGMA journal_mode = WAL")
+            # Persistent in the file; it cannot change inside a transaction, so it comes first. SQLite may
+            # refuse the switch at once ("database is locked", no busy wait) while other first opens of a
+            # new file hold it: it is retried for as long as a write would wait.
+            deadline = time.monotonic() + _TIMEOUT_S
+            while True:
+                try:
+                    db.execute("PRAGMA journal_mode = WAL")
+                    break
+                except sqlite3.OperationalError:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.05)
         with self._write() as db:  # under the write lock, so two first opens migrate once
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if version > VERSION:

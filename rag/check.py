@@ -30,6 +30,7 @@ _TENS = {w: 10 * (i + 2) for i, w in enumerate("twenty thirty forty fifty sixty 
 _SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
 _NUMBER_WORD = "|".join([*_UNITS, *_TENS, *_SCALES, "half", "quarter", "and", "a"])
 _NUMBER_WORDS = re.compile(rf"\b(?:{_NUMBER_WORD})(?:[\s-]+(?:{_NUMBER_WORD}))*\b", re.I)
+_MAX_NUMBER_WORDS = 12  # a longer run of number words is a model repeating itself, not a number
 _DIGITS = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?")
 _TOKEN = re.compile(r"[\w’'-]+|[^\w\s]")
 # Words that open sentences or name no one, capitalised or not.
@@ -60,7 +61,7 @@ def _plain(number: str) -> str:
 def _words_value(phrase: str) -> float | None:
     """"twenty-six and a half" -> 26.5; None for words that state no number ("a", "and")."""
     total, current, seen = 0.0, 0.0, False
-    for word in re.split(r"[\s-]+", phrase.lower()):
+    for word in re.split(r"[\s-]+", phrase.lower())[:_MAX_NUMBER_WORDS]:
         if word in _UNITS:
             current += _UNITS[word]
         elif word in _TENS:

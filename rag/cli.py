@@ -86,7 +86,8 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--llm-model", dest="llm_model", help="the endpoint's model (env RAG_LLM_MODEL)")
     p.add_argument("--llm-api-key", dest="llm_api_key", help="its API key, if it needs one (env RAG_LLM_API_KEY)")
     p.add_argument("--llm-timeout", dest="llm_timeout", type=float,
-                   help="seconds to wait for the written answer (env RAG_LLM_TIMEOUT, default 60)")
+                   help="seconds to wait for the endpoint, to connect and for each piece of the answer "
+                        "(env RAG_LLM_TIMEOUT, default 60)")
 
 
 def build_parser() -> argparse.ArgumentParser:

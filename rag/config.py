@@ -66,7 +66,7 @@ class Settings:
     llm_base_url: str | None = None  # e.g. Ollama's http://localhost:11434/v1
     llm_model: str | None = None
     llm_api_key: str | None = None  # most local servers need none
-    llm_timeout: float = 60.0  # seconds for the whole written answer, then the quotes stand alone
+    llm_timeout: float = 60.0  # seconds to wait for the endpoint (to connect, and for each piece of the answer)
 
     @property
     def writes(self) -> bool:

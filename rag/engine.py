@@ -23,7 +23,7 @@ from . import answer as compose
 from .config import Settings
 from .embedding import Embedder
 from .check import SentenceCheck
-from .errors import ConfigError, IndexBusy, IndexCorrupt, IndexMismatch, IndexProblem, QuestionError, WriterError
+from .errors import ConfigError, IndexBusy, IndexCorrupt, IndexMismatch, IndexProblem, QuestionError, RagError
 from .evidence import FEATURES, QUESTION_FRAME, Question, Window, expected_type, windows, years
 from .indexing import (IngestReport, Progress, Stamp, _load_keyword, check_identity, ingest, ingest_running,
                        ingest_stamp, load_repeated, version)
@@ -39,6 +39,7 @@ from .writer import ChatWriter, Writer, checked
 _YEAR_MISS = FEATURES.index("year_miss")
 _SUGGESTIONS = 3  # closest document titles offered when the bot abstains
 _SIDE_OPTIONS = 5  # a comparison side's best windows among which the budget is shared
+_SIDES_SEARCHED = 4  # comparisons with more sides share the budget greedily
 # A follow-up also searches the documents the previous answer quoted, and a comparison's named
 # sides search only their own: the conversation, or the question, vouches that they speak to the
 # topic, while the threshold was calibrated on searches of a whole corpus. Such a search answers
@@ -54,7 +55,17 @@ def _overlaps(window: Window, spans: Sequence[tuple[str, int, int]]) -> bool:
 def _best_fitting(options: list[list[Window]], budget: int) -> list[Window | None]:
     """One window (or none) per side: the highest total score whose windows fit `budget` together
     and do not overlap. A side with any window that fits gets one before another side gets a better one.
-    (At most 6 options a side and a few sides: the product stays small.)"""
+
+    Every combination is tried for up to `_SIDES_SEARCHED` sides (6 ** 4 at most); beyond that, each
+    side in turn takes its best window that still fits.
+    """
+    if len(options) > _SIDES_SEARCHED:
+        picked: list[Window | None] = []
+        for side in options:
+            fits = (w for w in side if sum(p.end - p.start for p in picked if p) + w.end - w.start <= budget
+                    and not any(p and _overlaps(w, [(p.path, p.start, p.end)]) for p in picked))
+            picked.append(next(fits, None))
+        return picked
     best: tuple[tuple[int, float], list] = ((-1, 0.0), [None] * len(options))
     for combo in itertools.product(*[[*o, None] for o in options]):
         picked = [w for w in combo if w is not None]
@@ -299,7 +310,7 @@ class Engine:
                     kept.append((text, cites))
                 else:
                     dropped.append((text, cites, why))
-        except WriterError as exc:
+        except RagError as exc:
             return replace(answer, written=Written(self.writer.model, tuple(kept), tuple(dropped), str(exc)))
         return replace(answer, written=Written(self.writer.model, tuple(kept), tuple(dropped)))
 

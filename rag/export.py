@@ -72,6 +72,10 @@ def conversation_markdown(turns: Sequence[Answer | SavedTurn], names: Mapping[st
             parts.append(f"_Asked {_utc(turn.created_at):%Y-%m-%d %H:%M} UTC_")
         if answer.resolved_question and answer.resolved_question != answer.question:
             parts.append(f"_Understood as: {plain(answer.resolved_question)}_")
+        if answer.written is not None and answer.written.sentences:
+            parts.append(plain(" ".join(text for text, _ in answer.written.sentences)) +
+                         f"\n\n_Written by {plain(answer.written.model)}; each sentence checked against the quotes "
+                         "below._")
         if answer.abstained:
             parts.append(_abstention(answer))
         elif answer.kind == "comparison" and answer.sides:

@@ -59,7 +59,7 @@ _CLAUSE = re.compile(rf"\s*(?:,\s*(?:and|but|while|whereas)\s+|;\s*(?:and\s+)?)(
                      rf"|\s+(?:and|but)\s+(?=(?:{'|'.join(sorted(_WH))})\b)", re.I)
 # A pivot between the two things compared.
 _PIVOT = re.compile(r",?\s+(?:differs?\s+from|different\s+from|compared?\s+(?:with|to)|in\s+comparison\s+(?:with|to)|"
-                    r"versus|vs\.?|as\s+opposed\s+to|whereas|,\s*while)\s+", re.I)
+                    r"versus|vs\.?|as\s+opposed\s+to|whereas)\s+|,\s*while\s+", re.I)
 _COMPARE_VERB = re.compile(r"^\s*(?:please\s+)?(?:compare|contrast)\s+", re.I)
 _BETWEEN = re.compile(r"\b(?:difference|differences|contrast)\s+between\s+", re.I)
 # "the view that X": the part is the claim X.
@@ -395,7 +395,8 @@ def comparison_sides(text: str, sources: Sources) -> list[Side]:
     if parts and _two_things(parts, sources):
         return _part_sides(parts, sources, scope)
     named = named_sides(text, sources)
-    if len(named) >= 2 and (_COMPARISON.search(text) or " and " in text.lower()):
+    nested = any(set(a.paths) <= set(b.paths) for a in named for b in named if a is not b)
+    if len(named) >= 2 and not nested and (_COMPARISON.search(text) or " and " in text.lower()):
         # "How do A and B each describe X?": one side per source, each searched for the shared topic.
         shared = _without(_COMPARISON.sub(" ", text), _name_spans(text, sources))
         query = shared if topic(shared, sources) else text

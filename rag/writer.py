@@ -15,7 +15,7 @@ from typing import Protocol
 
 from .check import SentenceCheck
 from .config import Settings
-from .errors import WriterError
+from .errors import ConfigError, WriterError
 from .records import Answer, Quote
 
 SYSTEM = ("You answer questions using only the numbered quotes you are given. Write 2 to 5 short sentences. "
@@ -53,9 +53,13 @@ class ChatWriter:
         """A writer for the OpenAI-compatible endpoint of `settings` (RAG_LLM_BASE_URL, RAG_LLM_MODEL)."""
         from langchain_openai import ChatOpenAI
 
-        chat = ChatOpenAI(base_url=settings.llm_base_url, model=settings.llm_model,
-                          api_key=settings.llm_api_key or "none", timeout=settings.llm_timeout, max_retries=0,
-                          temperature=0, max_tokens=300)
+        try:
+            chat = ChatOpenAI(base_url=settings.llm_base_url, model=settings.llm_model,
+                              api_key=settings.llm_api_key or "none", timeout=settings.llm_timeout, max_retries=0,
+                              temperature=0, max_tokens=300)
+        except Exception as exc:  # noqa: BLE001 - an unparsable URL, in the client's own words
+            raise ConfigError(f"RAG_LLM_BASE_URL {settings.llm_base_url!r} is not a usable URL ({exc}): pass one "
+                              "such as http://localhost:11434/v1") from None
         return cls(chat, settings.llm_model)
 
     def stream(self, question: str, quotes: Sequence[Quote], kind: str) -> Iterator[str]:
@@ -99,6 +103,8 @@ def sentences(pieces: Iterable[str]) -> Iterator[tuple[str, tuple[int, ...]]]:
             if (opening := _OPENING.match(sentence)) and not _cites(sentence[opening.end():]):
                 leading, sentence = _cites(opening.group(0)), sentence[opening.end():]
             text = sentence.strip()
+            if not re.search(r"[^\W\d_]", _CITE.sub("", text)):  # "1.", "[2]": no words, no sentence
+                text = ""
             if text and not _cites(text) and leading:
                 text = f"{text} {''.join(f'[{n}]' for n in leading)}"
             if sentence.endswith("\n"):  # a new line starts: its own opening markers, if any

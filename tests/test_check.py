@@ -58,3 +58,29 @@ def test_sentences_are_cut_as_the_text_streams_with_their_citations():
     assert list(sentences(pieces)) == [("The kettle boils water fast [2].", (2,)),
                                        ("In 2021 the company opened stores. [1]", (1,)),
                                        ("It hired people [1][2].", (1, 2))]
+
+
+def test_a_url_the_client_cannot_parse_is_a_config_error():
+    from rag.config import Settings
+    from rag.errors import ConfigError
+    from rag.writer import ChatWriter
+
+    with pytest.raises(ConfigError, match="not a usable URL"):
+        ChatWriter.from_settings(Settings(llm_base_url="http://[::1", llm_model="m"))
+
+
+def test_a_comparison_of_many_sides_shares_the_budget_at_once():
+    import time
+
+    import numpy as np
+
+    from rag.engine import _best_fitting
+    from rag.evidence import Window
+
+    sides = [[Window(f"{i}.txt", 0, 300, 0, "x" * 300, np.zeros(1), score=0.9 - 0.01 * j) for j in range(5)]
+             for i in range(20)]
+    began = time.perf_counter()
+    picked = _best_fitting(sides, 800)
+    assert time.perf_counter() - began < 1.0  # every combination would be 6 ** 20
+    assert [w is not None for w in picked] == [True, True] + [False] * 18  # two of 300 characters fit in 800
+    assert _best_fitting(sides[:3], 800)[:2] == [sides[0][0], sides[1][0]]
