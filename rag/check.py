@@ -103,6 +103,12 @@ class SentenceCheck:
         (`KeywordIndex.idf`)."""
         self.embed = embed
         self.idf = idf
+        self._vectors: dict[str, np.ndarray] = {}  # an answer's quotes, embedded once for all its sentences
+
+    def _vector(self, text: str) -> np.ndarray:
+        if text not in self._vectors:
+            self._vectors[text] = self.embed(text)
+        return self._vectors[text]
 
     def features(self, sentence: str, quotes: Sequence[str]) -> tuple[float, float]:
         """(coverage, similarity) of `sentence` against `quotes`."""
@@ -112,7 +118,7 @@ class SentenceCheck:
         total = sum(weights)
         coverage = sum(w for t, w in zip(terms, weights) if t in present) / total if total else 0.0
         vector = self.embed(sentence)
-        similarity = max((float(vector @ self.embed(q)) for q in quotes), default=0.0)
+        similarity = max((float(vector @ self._vector(q)) for q in quotes), default=0.0)
         return coverage, similarity
 
     def why_not(self, sentence: str, cites: Sequence[int], quotes: Mapping[int, str]) -> str | None:

@@ -50,7 +50,7 @@ _PERSON = {"he", "him", "his", "she", "her", "hers", "himself", "herself"}
 _THING = {"it", "its", "itself", "they", "them", "their", "theirs", "themselves"}
 _DEMONSTRATIVE = {"this", "that", "these", "those"}
 _POSSESSIVE = {"his", "its", "their", "theirs", "hers"}
-# "Why is it risky to …", "it's clear that …": an "it" that stands for a clause, not for a thing.
+# "Is it wise to …", "it is clear that …": an "it" that stands for a clause, not for a thing.
 _EXPLETIVE_IT = re.compile(r"\bit\s+(?:is|was|'s|’s|seems|seemed)\s+(?:\w+\s+){1,2}?(?:to|that)\b"
                            r"|\b(?:is|was)\s+it\s+\w+\s+(?:to|that)\b", re.I)
 # A clause that starts a second question: "…, and what does B say…", "…; how did…".
@@ -67,12 +67,12 @@ _VIEW = re.compile(r"^\s*(?:the\s+)?(?:view|idea|claim|notion|argument|belief|po
 _RELATIVE_YEAR = re.compile(r"\b(?:(?P<n>a|one|two|three|four|five|six|seven|eight|nine|ten|\d+)\s+years?\s+(?P<dir>later|after|earlier|before)"
                             r"|the\s+(?P<dir2>following|next|previous|prior)\s+year"
                             r"|the\s+year\s+(?P<dir3>after|before))\b", re.I)
-# What a document is called by its kind; a description names one ("the business-strategy article").
+# What a document is called by its kind; a description names one ("the gardening blog post").
 _DOC_NOUNS = ("article", "post", "essay", "letter", "piece", "podcast", "interview", "blog", "report", "paper",
               "speech", "transcript", "memo", "column")
 _DOC_NOUN_AFTER = re.compile(rf"\s+(?:{'|'.join(_DOC_NOUNS)})s?\b", re.I)
 _DESCRIBED = re.compile(rf"\b(?:the|this|that)\s+(?P<words>(?:[\w-]+\s+){{1,3}}?)(?:{'|'.join(_DOC_NOUNS)})s?\b", re.I)
-# A part that moves in time from the one before ("what did he later admit"): not about that year.
+# A part that moves in time from the one before ("what did she say about it later"): not about that year.
 _TIME_SHIFT = re.compile(r"\b(later|afterwards?|subsequently|eventually|today|now|since|since then|these days)\b", re.I)
 _NUMBER_WORDS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
                  "nine": 9, "ten": 10}
@@ -153,7 +153,7 @@ class Sources:
         return found
 
     def described(self, words: Sequence[str]) -> frozenset[str]:
-        """The documents that a description ("the business-strategy article") fits best: those whose
+        """The documents that a description ("the gardening blog post") fits best: those whose
         title, author, publisher or aliases hold most of its words (at least half), else those whose
         chunks hold all of them more often than all other documents together; none when no document
         stands out."""
@@ -206,11 +206,12 @@ def interpret(question: str, history: Sequence[Turn], sources: Sources) -> Query
     shown: tuple[tuple[str, int, int], ...] = ()
     if follow_up and previous.answer is not None:
         shown = tuple((q.path, q.start, q.end) for q in previous.answer.citations)
-        if previous.answer.kind == "comparison" and not named_sides(question, sources) and topic(question, sources):
+        names_any = bool(_mentions(question, sources))
+        if previous.answer.kind == "comparison" and not names_any and topic(question, sources):
             # "And what do they say about prices?" asks the same sides ("they") about a new topic.
             sides = tuple(replace(s, query=question) for s in previous.answer.sides)
             return Query(question, "comparison", sides, True, shown=shown)
-        if not named_sides(question, sources):
+        if not names_any:
             prefer = tuple(dict.fromkeys(q.path for q in previous.answer.citations))
     text = resolve(question, previous, sources) if follow_up else question
     sides = comparison_sides(text, sources)
@@ -232,7 +233,7 @@ def is_follow_up(question: str, sources: Sources) -> bool:
 
     >>> s = Sources([])
     >>> [is_follow_up(q, s) for q in ("And what did the critic say?", "Why?", "How quickly did it sell out?",
-    ...                               "What did Bezos promise in his first letter?", "Why is it risky to grow?")]
+    ...                               "What did Bezos promise in his first letter?", "Is it wise to grow?")]
     [True, True, True, False, False]
     """
     if _LEADS_ON.match(question):
@@ -459,7 +460,7 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
     The second part may lean on the first: "a year later" counts from the first part's year, a
     pronoun refers to what the first part names, and a part that names no source but refers
     back ("…, and what is its weakness?") keeps the first part's sources, less its years when it
-    moves in time ("…, and what did he later admit?"). `scope`: the documents the whole question
+    moves in time ("…, and what did she say about it later?"). `scope`: the documents the whole question
     is limited to, for the parts that name none.
     """
     years_named = [sorted({m.group(0) for m in _YEAR.finditer(p)}) for p in parts]
@@ -558,7 +559,7 @@ def _mentions(question: str, sources: Sources) -> list[tuple[int, str, frozenset
             continue
         taken.append(span)
         mentions.append((pos, name, frozenset(paths)))
-    for m in _DESCRIBED.finditer(question):  # "the business-strategy article": a document described, not named
+    for m in _DESCRIBED.finditer(question):  # "the gardening blog post": a document described, not named
         span = (m.start(), m.end())
         paths = sources.described([t for t in tokenize(m.group("words")) if t not in QUESTION_FRAME])
         if (paths and paths != everything and not any(a < span[1] and span[0] < b for a, b in taken)
