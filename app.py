@@ -30,6 +30,7 @@ from rag.chats import DOWN, MAX_TITLE_CHARS, ChatStore, ConversationInfo
 from rag.export import conversation_markdown
 from rag.uploads import ACCEPTED, MAX_UPLOAD_BYTES, UPLOAD_FOLDER, save_upload
 from rag.viewer import document_html, location, passage_html
+from rag.writer import ChatWriter, Writer
 
 # An abstention's box: dark text on pale amber (contrast over 12:1), set apart by a rule.
 ABSTENTION_STYLE = "background:#fff6d6;border-left:3px solid #b88700;padding:0.75rem 1rem;border-radius:0.5rem"
@@ -257,7 +258,7 @@ def plural(n: int, noun: str) -> str:
 def sidebar(settings: Settings, engine):
     """Documents (re-index, upload) and retrieval settings, under a place for the conversation list, which is
     drawn last (`conversation_list`), once this run's question is saved. Returns (that place, the per-question
-    settings)."""
+    settings, the writer or None)."""
     with st.sidebar:
         listing = st.container()
         st.header("Documents", anchor=False)
@@ -267,9 +268,10 @@ def sidebar(settings: Settings, engine):
             start_build(settings)
         upload_form(settings)
         retrieval = retrieval_settings(engine.settings) if engine else settings
+        writer = writer_settings(settings)
     with catalog:
         show_catalog(settings, engine)
-    return listing, retrieval
+    return listing, retrieval, writer
 
 
 def show_catalog(settings: Settings, engine) -> None:
@@ -363,6 +365,34 @@ def retrieval_settings(settings: Settings) -> Settings:
     except ConfigError as exc:
         st.sidebar.warning(f"Retrieval settings ignored: {escape_markdown(str(exc))}")
         return settings
+
+
+def writer_settings(settings: Settings) -> Writer | None:
+    """The model that writes a short answer over the quotes, as set in the side panel (prefilled from
+    RAG_LLM_BASE_URL and RAG_LLM_MODEL); None for quotes alone."""
+    with st.expander("Written answer (local LLM)"):
+        url = st.text_input("Endpoint", settings.llm_base_url or "", key="setting_llm_base_url",
+                            placeholder="http://localhost:11434/v1",
+                            help="Any OpenAI-compatible server: Ollama (http://localhost:11434/v1), llama.cpp's "
+                                 "server, vLLM, LM Studio. An API key, if it needs one, comes from RAG_LLM_API_KEY.")
+        model = st.text_input("Model", settings.llm_model or "", key="setting_llm_model",
+                              placeholder="e.g. llama3.2", help="A model the endpoint serves.")
+        st.caption("Empty: answers are quotes alone. Set: the model writes 2–5 sentences over the quotes, and "
+                   "each sentence is shown only if it passes a check against the quotes it cites.")
+    url, model = url.strip(), model.strip()
+    if not (url or model):
+        return None
+    if not (url and model):
+        st.sidebar.info("Set both the endpoint and the model for a written answer; until then, quotes alone.")
+        return None
+    writers = st.session_state.setdefault("writers", {})
+    if (url, model) not in writers:
+        try:
+            writers[(url, model)] = ChatWriter.from_settings(settings.with_(llm_base_url=url, llm_model=model))
+        except ConfigError as exc:
+            st.sidebar.warning(f"No written answer: {escape_markdown(str(exc))}")
+            return None
+    return writers[(url, model)]
 
 
 # --- conversations ----------------------------------------------------------------------------
@@ -669,20 +699,20 @@ def show_written(written: Written, turn_id: str) -> None:
         st.caption("The written answer could not be checked against the quotes, so only the quotes are shown.")
 
 
-def write(turn: ChatTurn, engine) -> ChatTurn:
-    """Stream the writer's answer above the quotes, sentence by sentence as each passes the check; the
+def write(turn: ChatTurn, engine, writer: Writer | None) -> ChatTurn:
+    """Stream `writer`'s answer above the quotes, sentence by sentence as each passes the check; the
     turn then carries it (saved with the conversation). Without a writer, the turn as it is."""
     answer = turn.answer
-    if engine.writer is None or answer.abstained:
+    if writer is None or answer.abstained:
         return turn
     slot = st.empty()
     kept, dropped, error = [], [], ""
-    slot.html(written_html([], engine.writer.model, lambda n: mark_id("p", turn.id, n), done=False))
+    slot.html(written_html([], writer.model, lambda n: mark_id("p", turn.id, n), done=False))
     try:
-        for text, cites, why in engine.write(answer):
+        for text, cites, why in engine.write(answer, writer):
             if why is None:
                 kept.append((text, cites))
-                slot.html(written_html([t for t, _ in kept], engine.writer.model,
+                slot.html(written_html([t for t, _ in kept], writer.model,
                                        lambda n: mark_id("p", turn.id, n), done=False))
             else:
                 dropped.append((text, cites, why))
@@ -692,7 +722,7 @@ def write(turn: ChatTurn, engine) -> ChatTurn:
         error = f"unexpected error ({type(exc).__name__}); see the server log"
         LOG.exception("the writer failed")
     slot.empty()  # drawn again, finished, by `show_answer`
-    written = Written(engine.writer.model, tuple(kept), tuple(dropped), error)
+    written = Written(writer.model, tuple(kept), tuple(dropped), error)
     return ChatTurn(turn.id, replace(answer, written=written))
 
 
@@ -714,7 +744,7 @@ def main() -> None:
                "Click a [n] to see the quote highlighted in its document.")
     st.html(CITATION_SCRIPT, unsafe_allow_javascript=True)
     engine = open_engine(settings)
-    listing, retrieval = sidebar(settings, engine)
+    listing, retrieval, writer = sidebar(settings, engine)
     show_build(settings)
     names = {d.path: d.title for d in engine.documents()} if engine else {}
 
@@ -741,7 +771,7 @@ def main() -> None:
         with st.chat_message("assistant"):
             turn = ask(question, engine, retrieval, turns)
             if turn is not None:
-                turn = write(turn, engine)
+                turn = write(turn, engine, writer)
                 turns.append(turn)
                 save_turn(chats, turn)
                 show_answer(turn, engine, chats, names)

@@ -80,18 +80,22 @@ def _words_value(phrase: str) -> float | None:
     return (int(value) if value == int(value) else value) if seen else None
 
 
-def names(text: str) -> set[str]:
-    """Proper names a sentence states: capitalised words that do not open it (lower-cased).
+def _bare(word: str) -> str:
+    return re.sub(r"(’s|'s)$", "", word)
 
-    >>> sorted(names("In 1997, Jeff Bezos wrote to the shareholders of Amazon."))
-    ['amazon', 'bezos', 'jeff']
+
+def names(text: str) -> set[str]:
+    """Proper names a sentence states: capitalised words that do not open it, without a possessive 's.
+
+    >>> sorted(names("In 1997, Jeff Bezos wrote to Amazon's shareholders."))
+    ['Amazon', 'Bezos', 'Jeff']
     """
     tokens = _TOKEN.findall(text)
     out = set()
     for i, tok in enumerate(tokens):
         opens = i == 0 or tokens[i - 1] in {".", "!", "?", ":", "“", '"', "("}
         if tok[:1].isupper() and not opens and tok.lower() not in _NOT_NAMES and tok != "I":
-            out.add(re.sub(r"(’s|'s)$", "", tok.lower()))
+            out.add(_bare(tok))
     return out
 
 
@@ -132,7 +136,8 @@ class SentenceCheck:
         stated = numbers(" ".join(cited))
         if unstated := sorted(numbers(sentence) - stated):
             return f"states {unstated[0]}, which its quotes do not"
-        words = {re.sub(r"(’s|'s)$", "", w) for q in cited for w in re.findall(r"[\w’'-]+", q.lower())}
+        # Case counts: a name is found as written ("Obsession" in a title-cased sentence is not "obsession").
+        words = {_bare(w) for q in cited for w in re.findall(r"[\w’'-]+", q)}
         if unnamed := sorted(n for n in names(sentence) if n not in words):
             return f"names {unnamed[0]!r}, which its quotes do not"
         coverage, similarity = self.features(sentence, cited)

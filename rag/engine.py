@@ -287,16 +287,18 @@ class Engine:
         The seam for `rag.langchain`'s retriever."""
         return self.ask(question, history).citations
 
-    def write(self, answer: Answer) -> Iterator[tuple[str, tuple[int, ...], str | None]]:
-        """The writer's sentences over `answer`'s quotes as they stream: (text, cited numbers, why it
-        was dropped, or None when it passed the check). Nothing without a writer or for an abstention.
+    def write(self, answer: Answer, writer: Writer | None = None) -> Iterator[tuple[str, tuple[int, ...], str | None]]:
+        """`writer`'s sentences (by default the engine's) over `answer`'s quotes as they stream: (text,
+        cited numbers, why it was dropped, or None when it passed the check). Nothing without a writer or
+        for an abstention.
 
         Raises:
             WriterError: the endpoint is down, slow, unknown or returned nothing usable (one line).
         """
-        if self.writer is None:
+        writer = writer or self.writer
+        if writer is None:
             return iter(())
-        return checked(self.writer, answer, SentenceCheck(self.embedder.embed_one, self.keyword.idf))
+        return checked(writer, answer, SentenceCheck(self.embedder.embed_one, self.keyword.idf))
 
     def with_written(self, answer: Answer) -> Answer:
         """`answer` with its checked written answer (`Answer.written`) when a writer is configured; a

@@ -76,11 +76,11 @@ class ChatWriter:
 def _one_line(exc: Exception, model: str) -> str:
     name = type(exc).__name__
     if "Connection" in name:
-        return "the language model endpoint cannot be reached: start it, or unset RAG_LLM_BASE_URL"
+        return "the language model endpoint cannot be reached: start it, or clear the endpoint (RAG_LLM_BASE_URL)"
     if "Timeout" in name:
         return "the language model did not answer in time: raise RAG_LLM_TIMEOUT, or use a smaller model"
     if "NotFound" in name:
-        return f"the endpoint has no model {model!r}: set RAG_LLM_MODEL to one it serves"
+        return f"the endpoint has no model {model!r}: set the model (RAG_LLM_MODEL) to one it serves"
     return f"the language model failed ({name}): check RAG_LLM_BASE_URL and RAG_LLM_MODEL"
 
 

@@ -95,6 +95,43 @@ def test_a_written_answer_shows_only_checked_sentences_over_unchanged_quotes(bui
         assert d["why"]
 
 
+# Run as sitecustomize in the child: with the network off for it, every connection or name lookup beyond
+# this machine is refused and written to RAG_TEST_NETLOG (Python's audit hooks see every socket call).
+NETWORK_OFF = """import os, sys
+LOCAL = ("127.0.0.1", "localhost", "::1")
+def _off(event, args):
+    host = (args[0] if event == "socket.getaddrinfo" else
+            args[1][0] if event == "socket.connect" and isinstance(args[1], tuple) else None)
+    if host is not None and str(host) not in LOCAL:
+        with open(os.environ["RAG_TEST_NETLOG"], "a") as log:
+            log.write(f"{event} {host}\\n")
+        raise OSError(f"network off: {event} {host}")
+sys.addaudithook(_off)
+"""
+
+
+def test_the_answer_path_fetches_nothing_with_the_network_off(built_index, llm_url, tmp_path):
+    """The writer's client (openai, tiktoken's encodings) must not download on the answer path."""
+    settings, _ = built_index
+    (tmp_path / "sitecustomize.py").write_text(NETWORK_OFF)
+    netlog, cache = tmp_path / "net.log", tmp_path / "tiktoken-cache"
+    cache.mkdir()
+    env = {"PYTHONPATH": f"{tmp_path}{os.pathsep}{REPO}", "RAG_TEST_NETLOG": str(netlog),
+           "TIKTOKEN_CACHE_DIR": str(cache)}  # empty: a cached encoding cannot hide a download
+    probe = subprocess.run([sys.executable, "-c", "import socket; socket.getaddrinfo('pypi.org', 443)"],
+                           env={**os.environ, **env}, capture_output=True, text=True)
+    assert probe.returncode != 0 and "network off" in probe.stderr  # the guard is on in the child
+    netlog.unlink()
+    run = rag("ask", "--json", "What do teams at Amazon write before they build anything?", "--corpus",
+              str(settings.corpus_dir), "--index", str(settings.index_dir), "--llm-base-url", llm_url,
+              "--llm-model", MODEL_NAME, env=env)
+    assert run.returncode == 0, run.stderr
+    block = json.loads(run.stdout)["written"]
+    assert "error" not in block and (block["sentences"] or block["dropped"])  # the model was reached and wrote
+    assert not netlog.exists(), netlog.read_text()
+    assert not any(cache.iterdir())
+
+
 def test_a_down_server_leaves_the_quotes_and_one_line(built_index):
     settings, _ = built_index
     run = rag("ask", "--json", "What do teams write before they build?", "--corpus", str(settings.corpus_dir),
@@ -146,6 +183,29 @@ def test_the_app_shows_the_written_answer_above_the_quotes_and_keeps_it(built_in
     else:
         assert any("could not be checked" in c.value for c in at.caption)
     assert "rag-quote" in page
+
+
+def test_the_model_set_in_the_side_panel_writes_the_answer(built_index, llm_url, tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    settings, _ = built_index
+    for key, value in {"RAG_CORPUS_DIR": str(settings.corpus_dir), "RAG_INDEX_DIR": str(settings.index_dir),
+                       "RAG_FEEDBACK_DB": str(tmp_path / "f.sqlite3")}.items():
+        monkeypatch.setenv(key, value)
+    for key in ("RAG_LLM_BASE_URL", "RAG_LLM_MODEL"):
+        monkeypatch.delenv(key, raising=False)
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=300)
+    at.run()
+    at.chat_input[0].set_value("What do teams at Amazon write before they build anything?").run()
+    assert at.session_state["turns"][-1].answer.written is None  # fields empty: quotes alone, as before
+    at.text_input(key="setting_llm_model").set_value(MODEL_NAME).run()
+    assert any("Set both the endpoint and the model" in i.value for i in at.sidebar.info)
+    at.text_input(key="setting_llm_base_url").set_value(llm_url).run()
+    at.chat_input[0].set_value("What do teams at Amazon write before they build anything?").run()
+    assert not at.exception, [e.value for e in at.exception]
+    answer = at.session_state["turns"][-1].answer
+    assert answer.written is not None and answer.written.model == MODEL_NAME and not answer.written.error
+    assert answer.citations and all(verifies(q.path, q.start, q.end, q.text) for q in answer.citations)
 
 
 def test_the_app_answers_with_quotes_alone_when_the_server_is_down(built_index, tmp_path, monkeypatch):
