@@ -154,7 +154,10 @@ def _ranker(Z: np.ndarray, y: np.ndarray, qid: np.ndarray, weight: np.ndarray) -
             grad -= qw * (p_gold / mass - p_all) @ z
         return value, grad
 
-    return minimize(loss, np.zeros(Z.shape[1]), jac=True, method="L-BFGS-B").x
+    # Solved to the optimum (the loss is strictly convex), not to a default tolerance: the weights must
+    # reproduce to 1e-5 on any machine, whatever its floating-point library.
+    return minimize(loss, np.zeros(Z.shape[1]), jac=True, method="L-BFGS-B",
+                    options={"gtol": 1e-10, "ftol": 1e-15, "maxiter": 20000}).x
 
 
 def _fit(X: np.ndarray, y: np.ndarray, qid: np.ndarray, weight: np.ndarray, spans: np.ndarray):
@@ -176,7 +179,7 @@ def _fit(X: np.ndarray, y: np.ndarray, qid: np.ndarray, weight: np.ndarray, span
         # The answer's probability is not known yet: its windows are scored as if it were even.
         label.append(_quotes_gold(idx, 1.0 / (1.0 + np.exp(r[idx].max() - r[idx])), y, spans))
         w.append(weight[q])
-    model = LogisticRegression(C=C_ANSWER, max_iter=5000)
+    model = LogisticRegression(C=C_ANSWER, tol=1e-10, max_iter=100000)
     model.fit(design, np.asarray(label), sample_weight=np.asarray(w))
     return mean, scale, rank_coef, model.coef_[0], float(model.intercept_[0])
 
