@@ -31,7 +31,7 @@ _SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1
 _NUMBER_WORD = "|".join([*_UNITS, *_TENS, *_SCALES, "half", "quarter", "and", "a"])
 _NUMBER_WORDS = re.compile(rf"\b(?:{_NUMBER_WORD})(?:[\s-]+(?:{_NUMBER_WORD}))*\b", re.I)
 _MAX_NUMBER_WORDS = 12  # a longer run of number words is a model repeating itself, not a number
-_DIGITS = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?")
+_DIGITS = re.compile(r"(?<![\w.])(\d[\d,]*(?:\.\d+)?)(?:[\s-]+(thousand|million|billion)\b)?", re.I)
 _TOKEN = re.compile(r"[\w’'-]+|[^\w\s]")
 # Words that open sentences or name no one, capitalised or not.
 _NOT_NAMES = STOPWORDS | {"however", "yes", "no", "also", "according", "although", "because", "while", "after",
@@ -45,8 +45,14 @@ def numbers(text: str) -> set[str]:
     ['1200', '2021', '26.5']
     >>> numbers("five dollars") == numbers("$5")
     True
+    >>> numbers("$1.2 billion") == numbers("1,200,000,000"), numbers("5 million") == numbers("a million")
+    (True, False)
     """
-    found = {_plain(m.group(0).replace(",", "")) for m in _DIGITS.finditer(text)}
+    found = set()
+    for m in _DIGITS.finditer(text):
+        value = float(m.group(1).replace(",", "")) * _SCALES.get((m.group(2) or "").lower(), 1)
+        found.add(_plain(f"{value:.6f}") if m.group(2) else _plain(m.group(1).replace(",", "")))
+    text = _DIGITS.sub(" ", text)  # "5 million" is 5000000; its "million" is not "a million" again
     for m in _NUMBER_WORDS.finditer(text):
         value = _words_value(m.group(0))
         if value is not None:

@@ -28,6 +28,8 @@ _CITE = re.compile(r"\[(\d{1,3})\]")
 _OPENING = re.compile(r"\s*(?:\[\d{1,3}\]\s*)+")
 _LINE = re.compile(r"\n")
 _END = re.compile(r"(?<=[.!?])(?:\s*\[\d{1,3}\])*(?=\s)|(?:\[\d{1,3}\])+(?=\s)")
+# A full stop that ends an abbreviation or an initial ("Mr. Bezos", "Robert E. Lee", "the U.S. market").
+_ABBREVIATION = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|Prof|Jr|Sr|St|vs|etc|Inc|Ltd|Co|No|e\.g|i\.e)|\b[A-Z])\.$")
 
 
 class Writer(Protocol):
@@ -92,13 +94,15 @@ def sentences(pieces: Iterable[str]) -> Iterator[tuple[str, tuple[int, ...]]]:
 
     >>> list(sentences(["Day 2 is stasis [1]. It is ", "followed by death. [1][2] Done"]))
     [('Day 2 is stasis [1].', (1,)), ('It is followed by death. [1][2]', (1, 2)), ('Done', ())]
+    >>> list(sentences(["Mr. J. Bezos wrote it in the U.S. in 1997 [1]. Done."]))
+    [('Mr. J. Bezos wrote it in the U.S. in 1997 [1].', (1,)), ('Done.', ())]
     >>> list(sentences(["[2] Day 2 is stasis. It is death.\nDone."]))
     [('Day 2 is stasis. [2]', (2,)), ('It is death. [2]', (2,)), ('Done.', ())]
     """
     buffer, leading = "", ()
     for piece in [*pieces, "\n"]:
         buffer += piece
-        while ends := [m.end() for m in (_END.search(buffer), _LINE.search(buffer)) if m is not None]:
+        while ends := [m.end() for m in (_end(buffer), _LINE.search(buffer)) if m is not None]:
             sentence, buffer = buffer[:min(ends)], buffer[min(ends):]
             if (opening := _OPENING.match(sentence)) and not _cites(sentence[opening.end():]):
                 leading, sentence = _cites(opening.group(0)), sentence[opening.end():]
@@ -111,6 +115,14 @@ def sentences(pieces: Iterable[str]) -> Iterator[tuple[str, tuple[int, ...]]]:
                 leading = ()
             if text:
                 yield text, _cites(text)
+
+
+def _end(text: str) -> re.Match | None:
+    """The first sentence end in `text` that does not close an abbreviation."""
+    for m in _END.finditer(text):
+        if not _ABBREVIATION.search(text[:m.start() if text[m.start()] == "[" else m.end()]):
+            return m
+    return None
 
 
 def _cites(sentence: str) -> tuple[int, ...]:

@@ -28,6 +28,7 @@ def test_numbers_read_words_and_digits_alike():
     assert numbers("twenty-six and a half") == numbers("26.5") == {"26.5"}
     assert numbers("$5") == numbers("5 dollars") == numbers("five dollars")
     assert numbers("1,200 stores in 1997") == {"1200", "1997"}
+    assert numbers("5 million") == numbers("5,000,000") != numbers("a million")
 
 
 def test_names_are_capitalised_words_that_do_not_open_the_sentence():
@@ -51,6 +52,7 @@ def test_a_supported_sentence_passes(check):
     ("In 2022 the company opened 250 new stores.", [1], "states 2022"),
     ("The company opened 300 new stores in 2021.", [1], "states 300"),
     ("In 2021 the company opened 250 new stores in Texas.", [1], "names 'Texas'"),
+    ("In 2021 the company hired a thousand people in Ohio.", [1], "states 1000"),  # the quote says 26.5 thousand
     ("In 2021 the company opened 250 new stores.", [2], "states 2021"),  # the right words, the wrong quote
     ("The moon landing inspired a generation of engineers.", [1], "do not support"),
 ])
