@@ -41,6 +41,7 @@ _WORDS = re.compile(r"\w+")
 _TOKENS = re.compile(r"[\w’'.-]*\w|[^\w\s]")
 _AUX = {"is", "was", "are", "were", "did", "does", "do", "has", "have", "had", "can", "could", "will", "would",
         "should", "may", "might", "must"}
+_DETERMINERS = {"the", "a", "an", "its", "his", "her", "their", "our", "this", "that", "these", "those"}
 _WH = {"what", "how", "why", "when", "where", "who", "whom", "whose", "which"}
 _PREPOSITIONS = {"about", "of", "to", "like", "with", "for", "on", "in", "from", "by", "than", "at", "into", "after",
                  "before", "behind", "against", "over", "under", "through", "despite", "beyond"}
@@ -331,7 +332,31 @@ def _thing(text: str, sources: Sources) -> str:
     tells documents apart ("Kindle", "Buy with Prime"), else the noun phrase it is about."""
     things = [p for p in _proper_spans(text) if not all(w in sources.people for w in _WORDS.findall(p.lower()))
               and not all(sources.common(w) for w in _WORDS.findall(p))]
-    return things[-1] if things else _subject(text, sources)
+    return _with_head(text, things[-1]) if things else _subject(text, sources)
+
+
+def _with_head(text: str, name: str) -> str:
+    """`name` with the common noun it qualifies, when a determiner that follows no auxiliary opens it:
+    "launch the Zephyr kettle" gives "Zephyr kettle"; in "did the Kindle sell", "sell" is the verb.
+
+    >>> _with_head("When did Brightwater launch the Zephyr kettle?", "Zephyr")
+    'Zephyr kettle'
+    >>> _with_head("How many units did the Kindle sell?", "Kindle")
+    'Kindle'
+    """
+    tokens, words = _TOKENS.findall(text), name.split()
+    starts = [i for i in range(1, len(tokens)) if tokens[i:i + len(words)] == words]
+    if not starts:
+        return name
+    i, end = starts[-1], starts[-1] + len(words)
+    if tokens[i - 1].lower() not in _DETERMINERS or (i > 1 and tokens[i - 2].lower() in _AUX):
+        return name
+    head = []
+    for tok in tokens[end:end + 2]:
+        if not tok.isalpha() or not tok.islower() or tok in STOPWORDS | _AUX | _PREPOSITIONS | _REPORTING | _WH:
+            break
+        head.append(tok)
+    return " ".join([name, *head])
 
 
 def _subject(text: str, sources: Sources) -> str:
