@@ -120,6 +120,7 @@ def page(browser, server):
 
 def _ask(page: Page, question: str):
     """Type a question and return the locator of the assistant's new message."""
+    _wait_idle(page)  # counted mid-run (an upload's last redraw), stale messages would still be on the page
     before = page.get_by_test_id("stChatMessage").count()
     box = page.get_by_placeholder("Ask a question about the documents")
     box.fill(question)
