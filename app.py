@@ -255,10 +255,10 @@ def plural(n: int, noun: str) -> str:
     return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
-def sidebar(settings: Settings, engine):
+def sidebar(settings: Settings, engine, configured: Settings):
     """Documents (re-index, upload) and retrieval settings, under a place for the conversation list, which is
-    drawn last (`conversation_list`), once this run's question is saved. Returns (that place, the per-question
-    settings, the writer or None)."""
+    drawn last (`conversation_list`), once this run's question is saved; the writer's fields start from
+    `configured` (the environment's RAG_LLM_*). Returns (that place, the per-question settings, the writer or None)."""
     with st.sidebar:
         listing = st.container()
         st.header("Documents", anchor=False)
@@ -268,7 +268,7 @@ def sidebar(settings: Settings, engine):
             start_build(settings)
         upload_form(settings)
         retrieval = retrieval_settings(engine.settings) if engine else settings
-        writer = writer_settings(settings)
+        writer = writer_settings(configured)
     with catalog:
         show_catalog(settings, engine)
     return listing, retrieval, writer
@@ -730,10 +730,12 @@ def write(turn: ChatTurn, engine, writer: Writer | None) -> ChatTurn:
 def main() -> None:
     st.set_page_config(page_title="Ask the documents", page_icon="📚", layout="wide")
     try:
-        settings = Settings.from_env()
+        configured = Settings.from_env()
     except ConfigError as exc:
         st.error(f"The settings are invalid. {escape_markdown(str(exc))}")
         st.stop()
+    # The writer is the side panel's (prefilled from RAG_LLM_*), per session; the shared engine has none.
+    settings = configured.with_(llm_base_url=None, llm_model=None)
     chats = open_chats(settings)
     owner = browser_id()
     st.session_state.setdefault("turns", [])
@@ -744,7 +746,7 @@ def main() -> None:
                "Click a [n] to see the quote highlighted in its document.")
     st.html(CITATION_SCRIPT, unsafe_allow_javascript=True)
     engine = open_engine(settings)
-    listing, retrieval, writer = sidebar(settings, engine)
+    listing, retrieval, writer = sidebar(settings, engine, configured)
     show_build(settings)
     names = {d.path: d.title for d in engine.documents()} if engine else {}
 

@@ -156,8 +156,11 @@ def _ranker(Z: np.ndarray, y: np.ndarray, qid: np.ndarray, weight: np.ndarray) -
 
     # Solved to the optimum (the loss is strictly convex), not to a default tolerance: the weights must
     # reproduce to 1e-5 on any machine, whatever its floating-point library.
-    return minimize(loss, np.zeros(Z.shape[1]), jac=True, method="L-BFGS-B",
-                    options={"gtol": 1e-10, "ftol": 1e-15, "maxiter": 20000}).x
+    result = minimize(loss, np.zeros(Z.shape[1]), jac=True, method="L-BFGS-B",
+                      options={"gtol": 1e-10, "ftol": 1e-15, "maxiter": 20000})
+    if not result.success:
+        raise SystemExit(f"the ranker's fit did not converge: {result.message}")
+    return result.x
 
 
 def _fit(X: np.ndarray, y: np.ndarray, qid: np.ndarray, weight: np.ndarray, spans: np.ndarray):

@@ -10,8 +10,8 @@ a writer and with one. For every question it reports whether:
   - a `written` block came back, and every kept sentence cites quotes that exist;
   - the quotes are the same as without a writer, and each is `text[start:end]` of its file;
   - every kept sentence passes this script's own check, written apart from `rag/check.py`: every
-    number and every capitalised word past a sentence's first appears in the quotes it cites, and at
-    least half its content words (4+ letters, compared on their first 5 letters) do.
+    number and every capitalised word past a sentence's first is a word (token) of the quotes it
+    cites, and at least half its content words (4+ letters, compared on their first 5 letters) are.
 It prints the counts (written, kept, dropped by reason) and writes them to bench/out/written.json.
 """
 from __future__ import annotations
@@ -44,10 +44,10 @@ def independent_failures(sentence: str, quotes: list[str]) -> list[str]:
     """Why `sentence` is not borne out by `quotes` under this script's check (empty: it is)."""
     text = re.sub(r"\[\d+\]", "", sentence)
     joined = " ".join(quotes)
-    plain = joined.replace(",", "")
-    why = [f"number {n}" for n in _NUMBER.findall(text) if n.replace(",", "").rstrip(".") not in plain]
-    words = _WORD.findall(text)
-    why += [f"name {w}" for w in words[1:] if w[0].isupper() and re.sub(r"[’']s$", "", w) not in joined]
+    stated = {n.replace(",", "").rstrip(".") for n in _NUMBER.findall(joined)}
+    why = [f"number {n}" for n in _NUMBER.findall(text) if n.replace(",", "").rstrip(".") not in stated]
+    words, named = _WORD.findall(text), {re.sub(r"[’']s?$", "", w) for w in _WORD.findall(joined)}
+    why += [f"name {w}" for w in words[1:] if w[0].isupper() and re.sub(r"[’']s?$", "", w) not in named]
     content = [w.lower() for w in words if len(w) >= 4 and w.lower() not in _STOP]
     stems = {w.lower()[:5] for w in _WORD.findall(joined)}
     found = sum(w[:5] in stems for w in content)

@@ -27,11 +27,13 @@ WEIGHTS = {"bias": -4.78, "coverage": 5.67, "similarity": 2.55}
 _UNITS = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve thirteen "
                                       "fourteen fifteen sixteen seventeen eighteen nineteen".split())}
 _TENS = {w: 10 * (i + 2) for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split())}
-_SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
+_SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000,
+           "trillion": 1_000_000_000_000}
 _NUMBER_WORD = "|".join([*_UNITS, *_TENS, *_SCALES, "half", "quarter", "and", "a"])
 _NUMBER_WORDS = re.compile(rf"\b(?:{_NUMBER_WORD})(?:[\s-]+(?:{_NUMBER_WORD}))*\b", re.I)
 _MAX_NUMBER_WORDS = 12  # a longer run of number words is a model repeating itself, not a number
-_DIGITS = re.compile(r"(?<![\w.])(\d[\d,]*(?:\.\d+)?)(?:[\s-]+(thousand|million|billion)\b)?", re.I)
+_SCALE_RUN = r"(?:hundred|thousand|million|billion|trillion)(?:[\s-]+(?:hundred|thousand|million|billion|trillion))*"
+_DIGITS = re.compile(rf"(?<![\w.])(\d[\d,]*(?:\.\d+)?)(?:[\s-]+({_SCALE_RUN})\b)?", re.I)
 _TOKEN = re.compile(r"[\w’'-]+|[^\w\s]")
 # Words that open sentences or name no one, capitalised or not.
 _NOT_NAMES = STOPWORDS | {"however", "yes", "no", "also", "according", "although", "because", "while", "after",
@@ -47,10 +49,13 @@ def numbers(text: str) -> set[str]:
     True
     >>> numbers("$1.2 billion") == numbers("1,200,000,000"), numbers("5 million") == numbers("a million")
     (True, False)
+    >>> sorted(numbers("5 hundred thousand, $2 trillion"))
+    ['2000000000000', '500000']
     """
     found = set()
     for m in _DIGITS.finditer(text):
-        value = float(m.group(1).replace(",", "")) * _SCALES.get((m.group(2) or "").lower(), 1)
+        scales = re.split(r"[\s-]+", (m.group(2) or "").lower())
+        value = float(m.group(1).replace(",", "")) * math.prod(_SCALES[w] for w in scales if w)
         found.add(_plain(f"{value:.6f}") if m.group(2) else _plain(m.group(1).replace(",", "")))
     text = _DIGITS.sub(" ", text)  # "5 million" is 5000000; its "million" is not "a million" again
     for m in _NUMBER_WORDS.finditer(text):
@@ -87,7 +92,7 @@ def _words_value(phrase: str) -> float | None:
 
 
 def _bare(word: str) -> str:
-    return re.sub(r"(’s|'s)$", "", word)
+    return re.sub(r"(’s|'s|’|')$", "", word)
 
 
 def names(text: str) -> set[str]:
@@ -95,11 +100,14 @@ def names(text: str) -> set[str]:
 
     >>> sorted(names("In 1997, Jeff Bezos wrote to Amazon's shareholders."))
     ['Amazon', 'Bezos', 'Jeff']
+    >>> sorted(names("- Customers love Bezos’ Kindle."))
+    ['Bezos', 'Kindle']
     """
     tokens = _TOKEN.findall(text)
     out = set()
     for i, tok in enumerate(tokens):
-        opens = i == 0 or tokens[i - 1] in {".", "!", "?", ":", "“", '"', "("}
+        # The first word opens a sentence even after list or markdown marks ("- Customers …", "**Day 2**").
+        opens = all(not t[:1].isalnum() for t in tokens[:i]) or tokens[i - 1] in {".", "!", "?", ":", "“", '"', "("}
         if tok[:1].isupper() and not opens and tok.lower() not in _NOT_NAMES and tok != "I":
             out.add(_bare(tok))
     return out

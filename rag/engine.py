@@ -295,7 +295,7 @@ class Engine:
         Raises:
             WriterError: the endpoint is down, slow, unknown or returned nothing usable (one line).
         """
-        writer = writer or self.writer
+        writer = self.writer if writer is None else writer
         if writer is None:
             return iter(())
         return checked(writer, answer, SentenceCheck(self.embedder.embed_one, self.keyword.idf))

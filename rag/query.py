@@ -336,20 +336,24 @@ def _thing(text: str, sources: Sources) -> str:
 
 
 def _with_head(text: str, name: str) -> str:
-    """`name` with the common noun it qualifies, when a determiner that follows no auxiliary opens it:
-    "launch the Zephyr kettle" gives "Zephyr kettle"; in "did the Kindle sell", "sell" is the verb.
+    """`name` with the common noun it qualifies, when it is the object of a verb ("launch the Zephyr
+    kettle" gives "Zephyr kettle"). After an auxiliary, a preposition or a wh-word the name is a subject
+    or ends a phrase, and the word after it is a verb ("did the Kindle sell", "after the Kindle launched").
 
     >>> _with_head("When did Brightwater launch the Zephyr kettle?", "Zephyr")
     'Zephyr kettle'
-    >>> _with_head("How many units did the Kindle sell?", "Kindle")
-    'Kindle'
+    >>> [_with_head(q, "Kindle") for q in ("How many units did the Kindle sell?", "How did sales of the Kindle grow?",
+    ...                                    "What happened after the Kindle launched?", "Why is the Kindle's screen grey?")]
+    ['Kindle', 'Kindle', 'Kindle', 'Kindle']
     """
     tokens, words = _TOKENS.findall(text), name.split()
     starts = [i for i in range(1, len(tokens)) if tokens[i:i + len(words)] == words]
     if not starts:
         return name
     i, end = starts[-1], starts[-1] + len(words)
-    if tokens[i - 1].lower() not in _DETERMINERS or (i > 1 and tokens[i - 2].lower() in _AUX):
+    verb = tokens[i - 2] if i > 1 else ""
+    if tokens[i - 1].lower() not in _DETERMINERS or not (verb.isalpha() and verb.islower()) \
+            or verb in STOPWORDS | _AUX | _PREPOSITIONS | _WH:
         return name
     head = []
     for tok in tokens[end:end + 2]:

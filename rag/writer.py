@@ -28,7 +28,8 @@ _CITE = re.compile(r"\[(\d{1,3})\]")
 _OPENING = re.compile(r"\s*(?:\[\d{1,3}\]\s*)+")
 _LINE = re.compile(r"\n")
 _END = re.compile(r"(?<=[.!?])(?:\s*\[\d{1,3}\])*(?=\s)|(?:\[\d{1,3}\])+(?=\s)")
-# A full stop that ends an abbreviation or an initial ("Mr. Bezos", "Robert E. Lee", "the U.S. market").
+# A full stop that ends an abbreviation or an initial ("Mr. Bezos", "Robert E. Lee", "the U.S. market"). A
+# sentence that really ends on one ("… and so on, etc.", "Plan B.") then runs on into the next, unless cited.
 _ABBREVIATION = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|Prof|Jr|Sr|St|vs|etc|Inc|Ltd|Co|No|e\.g|i\.e)|\b[A-Z])\.$")
 
 
@@ -96,6 +97,8 @@ def sentences(pieces: Iterable[str]) -> Iterator[tuple[str, tuple[int, ...]]]:
     [('Day 2 is stasis [1].', (1,)), ('It is followed by death. [1][2]', (1, 2)), ('Done', ())]
     >>> list(sentences(["Mr. J. Bezos wrote it in the U.S. in 1997 [1]. Done."]))
     [('Mr. J. Bezos wrote it in the U.S. in 1997 [1].', (1,)), ('Done.', ())]
+    >>> [cites for _, cites in sentences(["He moved to the U.S.[1] Then he left [2]."])]
+    [(1,), (2,)]
     >>> list(sentences(["[2] Day 2 is stasis. It is death.\nDone."]))
     [('Day 2 is stasis. [2]', (2,)), ('It is death. [2]', (2,)), ('Done.', ())]
     """
@@ -120,7 +123,7 @@ def sentences(pieces: Iterable[str]) -> Iterator[tuple[str, tuple[int, ...]]]:
 def _end(text: str) -> re.Match | None:
     """The first sentence end in `text` that does not close an abbreviation."""
     for m in _END.finditer(text):
-        if not _ABBREVIATION.search(text[:m.start() if text[m.start()] == "[" else m.end()]):
+        if "[" in m.group(0) or not _ABBREVIATION.search(text[:m.end()]):  # a citation always ends one
             return m
     return None
 

@@ -100,8 +100,9 @@ def test_a_written_answer_shows_only_checked_sentences_over_unchanged_quotes(bui
 NETWORK_OFF = """import os, sys
 LOCAL = ("127.0.0.1", "localhost", "::1")
 def _off(event, args):
-    host = (args[0] if event == "socket.getaddrinfo" else
-            args[1][0] if event == "socket.connect" and isinstance(args[1], tuple) else None)
+    host = (args[0] if event in ("socket.getaddrinfo", "socket.gethostbyname", "socket.gethostbyname_ex",
+                                 "socket.gethostbyaddr") else
+            args[1][0] if event in ("socket.connect", "socket.sendto") and isinstance(args[1], tuple) else None)
     if host is not None and str(host) not in LOCAL:
         with open(os.environ["RAG_TEST_NETLOG"], "a") as log:
             log.write(f"{event} {host}\\n")
@@ -129,7 +130,6 @@ def test_the_answer_path_fetches_nothing_with_the_network_off(built_index, llm_u
     block = json.loads(run.stdout)["written"]
     assert "error" not in block and (block["sentences"] or block["dropped"])  # the model was reached and wrote
     assert not netlog.exists(), netlog.read_text()
-    assert not any(cache.iterdir())
 
 
 def test_a_down_server_leaves_the_quotes_and_one_line(built_index):
