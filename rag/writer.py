@@ -56,6 +56,9 @@ class ChatWriter:
         """A writer for the OpenAI-compatible endpoint of `settings` (RAG_LLM_BASE_URL, RAG_LLM_MODEL)."""
         from langchain_openai import ChatOpenAI
 
+        if not re.match(r"https?://[^\s/]+", settings.llm_base_url or ""):
+            raise ConfigError(f"the endpoint {settings.llm_base_url!r} is not an http:// or https:// URL: pass one "
+                              "such as http://localhost:11434/v1 (RAG_LLM_BASE_URL)")
         try:
             chat = ChatOpenAI(base_url=settings.llm_base_url, model=settings.llm_model,
                               api_key=settings.llm_api_key or "none", timeout=settings.llm_timeout, max_retries=0,

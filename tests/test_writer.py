@@ -132,6 +132,16 @@ def test_the_answer_path_fetches_nothing_with_the_network_off(built_index, llm_u
     assert not netlog.exists(), netlog.read_text()
 
 
+@pytest.mark.parametrize("url", ["localhost:11434/v1", "ftp://host/v1", "http://", " "])
+def test_an_endpoint_that_is_not_a_web_url_is_refused_with_what_to_pass(url):
+    from rag.config import Settings
+    from rag.errors import ConfigError
+    from rag.writer import ChatWriter
+
+    with pytest.raises(ConfigError, match="http://localhost:11434/v1"):
+        ChatWriter.from_settings(Settings(llm_base_url=url, llm_model=MODEL_NAME))
+
+
 def test_a_down_server_leaves_the_quotes_and_one_line(built_index):
     settings, _ = built_index
     run = rag("ask", "--json", "What do teams write before they build?", "--corpus", str(settings.corpus_dir),
