@@ -133,7 +133,7 @@ def is_non_content(text: str, repeated: set[str] = frozenset()) -> bool:
 
 # --- answer types -----------------------------------------------------------------------------
 _ASKS_FOR = (  # (pattern on the question, type it expects); first match wins
-    (re.compile(r"\bhow long\b", re.I), "duration"),
+    (re.compile(r"\bhow (long|quickly|soon)\b", re.I), "duration"),
     (re.compile(r"\b(how (many|much|often|fast|large|big|far|old)|what (percentage|share|number|amount|"
                 r"price|proportion|fraction)|what percent)\b", re.I), "number"),
     (re.compile(r"\b(when|what year|which year|what date|in what year)\b", re.I), "date"),
@@ -154,9 +154,9 @@ _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+")
 def expected_type(question: str) -> str | None:
     """What kind of thing the question asks for: "number", "duration", "date", "name" or None.
 
-    >>> [expected_type(q) for q in ("How long did it take?", "How many stores?", "When did it open?",
-    ...                             "Who founded it?", "Why is it so?")]
-    ['duration', 'number', 'date', 'name', None]
+    >>> [expected_type(q) for q in ("How long did it take?", "How quickly did it sell?", "How many stores?",
+    ...                             "When did it open?", "Who founded it?", "Why is it so?")]
+    ['duration', 'duration', 'number', 'date', 'name', None]
     """
     for pattern, kind in _ASKS_FOR:
         if pattern.search(question):

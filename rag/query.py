@@ -205,6 +205,7 @@ def interpret(question: str, history: Sequence[Turn], sources: Sources) -> Query
     follow_up = previous is not None and is_follow_up(question, sources)
     prefer: tuple[str, ...] = ()
     shown: tuple[tuple[str, int, int], ...] = ()
+    scope: Side | None = None
     if follow_up and previous.answer is not None:
         shown = tuple((q.path, q.start, q.end) for q in previous.answer.citations)
         names_any = bool(_mentions(question, sources))
@@ -214,6 +215,8 @@ def interpret(question: str, history: Sequence[Turn], sources: Sources) -> Query
             return Query(question, "comparison", sides, True, shown=shown)
         if not names_any:
             prefer = tuple(dict.fromkeys(q.path for q in previous.answer.citations))
+            if previous.answer.kind == "fact" and len(previous.answer.sides) == 1:
+                scope = previous.answer.sides[0]  # the one source the previous question named
     text = resolve(question, previous, sources) if follow_up else question
     sides = comparison_sides(text, sources)
     if sides:
@@ -223,6 +226,8 @@ def interpret(question: str, history: Sequence[Turn], sources: Sources) -> Query
         shared = _shared(_mentions(text, sources))
         named = [Side(_label(named[0].label, shared, sources.refs), tuple(sorted(shared)), named[0].query)] \
             if shared else []
+    if not named and scope is not None:  # "According to the 2007 letter, when …?", "How quickly did it
+        named = [replace(scope, query=text)]  # sell out?": still that letter
     return Query(text, "fact", tuple(named), follow_up, prefer, shown)
 
 

@@ -111,6 +111,19 @@ def test_a_follow_up_searches_the_previous_answers_documents_first_without_its_q
     assert q.prefer == (CRITIC,) and q.shown == ((CRITIC, 10, 40),)
 
 
+def test_a_follow_up_that_names_nothing_stays_in_the_source_the_previous_question_named(letter_refs):
+    scope = Side("2005", ("letters/2005.md",), "what did the company promise?")
+    quote = Quote(n=1, path="letters/2005.md", title="2005", author="", text="x", start=5, end=9, score=0.9)
+    previous = Answer(question="In the 2005 letter, what did the company promise?", answer="...", abstained=False,
+                      kind="fact", citations=(quote,), support=0.9, sides=(scope,),
+                      resolved_question="In the 2005 letter, what did the company promise?")
+    follow = interpret("How quickly did it happen?", [Turn(previous.question, previous)], letter_refs)
+    assert follow.kind == "fact" and paths(follow.sides) == [("letters/2005.md",)]
+    assert follow.sides[0].query == follow.text
+    moved = interpret("And what did the 2016 letter say?", [Turn(previous.question, previous)], letter_refs)
+    assert paths(moved.sides) == [("letters/2016.md",)]  # a follow-up that names a source goes there
+
+
 def test_follow_up_of_a_comparison_keeps_its_sides(corpus_refs):
     sides = (Side("Jassy", (JASSY,)), Side("Critic", (CRITIC,)))
     previous = Answer(question="How does Jassy differ from the critic?", answer="...", abstained=False,
