@@ -365,20 +365,22 @@ class Engine:
         One named source scopes the search. Its name stays in the query: it often is the
         subject ("what happened to Toby in The Office"), and cutting it cost 13 points of ClapNQ hits.
         A follow-up also searches the previous answer's documents (at the vouched threshold) and
-        answers from them unless the whole corpus holds better evidence.
+        answers from them unless the whole corpus holds better evidence. A follow-up kept in the
+        source that the conversation named searches it at the vouched threshold, then the whole corpus.
         """
         paths = query.sides[0].paths if query.sides else None
         topic = query.sides[0].query if query.sides else None
-        found, support, uncovered = self._evidence(query.text, vector, s, paths, s.k_chunks, s.max_quotes,
-                                                   s.max_quote_chars, topic, shown=query.shown)
+        vouched = s.with_(min_support=s.min_support * VOUCHED_SUPPORT_SHARE)
+        kept = paths is not None and bool(query.prefer)
+        found, support, uncovered = self._evidence(query.text, vector, vouched if kept else s, paths, s.k_chunks,
+                                                   s.max_quotes, s.max_quote_chars, topic, shown=query.shown)
         if paths is None and query.prefer:
-            vouched = s.with_(min_support=s.min_support * VOUCHED_SUPPORT_SHARE)
             near = self._evidence(query.text, vector, vouched, query.prefer, s.k_chunks, s.max_quotes,
                                   s.max_quote_chars, shown=query.shown)
             if near[0] and (not found or near[1] >= support):
                 return self._number(near[0], None), near[1], near[2], query
-        if paths is not None and not found and support == 0.0:  # no candidate at all in the named source
-            # (a probability is never 0): nothing there to judge, so the whole corpus is asked.
+        if paths is not None and not found and (support == 0.0 or kept):  # no candidate at all in the named
+            # source (a probability is never 0), or none in the source the conversation kept: the whole corpus.
             found, support, uncovered = self._evidence(query.text, vector, s, None, s.k_chunks, s.max_quotes,
                                                        s.max_quote_chars, shown=query.shown)
             query = replace(query, sides=())

@@ -381,8 +381,8 @@ def _subject(text: str, sources: Sources) -> str:
         words = words[1:]
     if words and words[0].lower() in _AUX:
         words = words[1:]
-    while words and words[0].lower() in QUESTION_FRAME | _REPORTING:  # "How does X describe …"
-        words = words[1:]
+    while words and words[0].lower() in QUESTION_FRAME | _REPORTING | _PREPOSITIONS:  # "How does X describe
+        words = words[1:]  # …", "What does X say about …"
     phrase = []
     for w in words:
         if w.lower() in _AUX | _REPORTING | {"that", "which", "who"} or not w[:1].isalnum():

@@ -97,6 +97,8 @@ def test_standalone_question_is_not_changed_by_the_conversation(corpus_refs, que
     ("Why did they have to close?", "Which two e-commerce companies shut down in 2000?",
      "Why did two e-commerce companies shut down in 2000 have to close?"),
     ("Why?", "What is working backwards?", "Why: What is working backwards?"),
+    ("Why are they written first?", "What does Jassy say about press releases?",
+     "Why are press releases written first?"),
 ])
 def test_a_pronoun_is_replaced_by_what_it_refers_to(corpus_refs, question, previous, resolved):
     q = interpret(question, [Turn(previous)], corpus_refs)
