@@ -165,4 +165,3 @@ def test_a_comparison_without_metadata_finds_its_sides_by_year(letters):
     relative = letters.ask("How long did delivery take in 2001, and how long did it take four years later?")
     assert [[Path(p).name for p in side.paths] for side in relative.sides] == [["2001.txt"], ["2005.txt"]]
     assert "single day" in quoted(relative)
-
