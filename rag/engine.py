@@ -370,7 +370,7 @@ class Engine:
         """
         paths = query.sides[0].paths if query.sides else None
         topic = query.sides[0].query if query.sides else None
-        vouched = s.with_(min_support=s.min_support * VOUCHED_SUPPORT_SHARE)
+        vouched = s.with_(min_support=s.min_support * VOUCHED_SUPPORT_SHARE) if query.prefer else s
         kept = paths is not None and bool(query.prefer)
         found, support, uncovered = self._evidence(query.text, vector, vouched if kept else s, paths, s.k_chunks,
                                                    s.max_quotes, s.max_quote_chars, topic, shown=query.shown)

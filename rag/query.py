@@ -226,8 +226,8 @@ def interpret(question: str, history: Sequence[Turn], sources: Sources) -> Query
         shared = _shared(_mentions(text, sources))
         named = [Side(_label(named[0].label, shared, sources.refs), tuple(sorted(shared)), named[0].query)] \
             if shared else []
-    if not named and scope is not None:  # "According to the 2007 letter, when …?", "How quickly did it
-        named = [replace(scope, query=text)]  # sell out?": still that letter
+    if not named and scope is not None:  # "What did the 1999 report plan?", "Why did it change?":
+        named = [replace(scope, query=text)]  # still that report
     return Query(text, "fact", tuple(named), follow_up, prefer, shown)
 
 
