@@ -30,7 +30,7 @@ from .indexing import (IngestReport, Progress, Stamp, _load_keyword, check_ident
 from .keyword import KeywordIndex, tokenize
 from .query import Query, SourceRef, Sources, interpret
 from .quotes import DocumentTexts, select, verified
-from .records import Answer, Quote, Side, Turn, Written
+from .records import Answer, Chunk, Quote, Side, Turn, Written
 from .retrieval import retrieve
 from .scoring import LogisticScorer, Scorer
 from .store import DocInfo, Store
@@ -335,9 +335,31 @@ class Engine:
         the names (they often are the subject), but the evidence need not repeat them.
         """
         hits = retrieve(text, vector, self.store, self.keyword, s, paths, k)
-        rows = self.store.sentence_rows([h.chunk for h in hits])
+        chunks = {h.chunk.id: h.chunk for h in hits}
+        following = self._following(list(chunks.values()))
+        more = {n.id: n for _, n in following.values() if n.id not in chunks}
+        rows = self.store.sentence_rows(list(chunks.values()) + list(more.values()))
         return windows(self.question(topic or text), vector, hits, rows, self._titles, self._lengths,
-                       self.repeated, self.scorer.probabilities)
+                       self.repeated, self.scorer.probabilities,
+                       {cid: (joined, n.id) for cid, (joined, n) in following.items()})
+
+    def _following(self, chunks: list[Chunk]) -> dict[str, tuple[str, Chunk]]:
+        """For each chunk, the document's text from its start through the chunk after it, and that chunk:
+        where a window may run on. Only where the file still holds both chunks as indexed (the text
+        between them is read from the file)."""
+        after = {c.id: self.keyword.following(c.id) for c in chunks}
+        nexts = {c.id: c for c in chunks}
+        nexts.update((n.id, n) for n in self.store.get([n for n in dict.fromkeys(after.values())
+                                                        if n and n not in nexts]))
+        out = {}
+        for c in chunks:
+            n = nexts.get(after[c.id] or "")
+            if n is None:
+                continue
+            doc = self.texts.get(c.path)
+            if doc[c.start:c.end] == c.text and doc[n.start:n.end] == n.text:
+                out[c.id] = (doc[c.start:n.end], n)
+        return out
 
     def _evidence(self, text: str, vector, s: Settings, paths: tuple[str, ...] | None, k: int,
                   max_quotes: int, budget: int, topic: str | None = None,

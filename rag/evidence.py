@@ -1,8 +1,9 @@
 """Stage 6a: cut the retrieved chunks into evidence windows and describe each one by features.
 
-A window is one to three consecutive *units* of a chunk, quoted as one verbatim span
-`text[start:end]`. A unit is a sentence, except where the text's structure says that
-sentences belong together:
+A window is one to three consecutive *units* that start in a retrieved chunk, quoted as one
+verbatim span `text[start:end]`. It may run on into the chunk after it: chunks do not
+overlap, and the answer often opens the chunk after the one whose words match the question.
+A unit is a sentence, except where the text's structure says that sentences belong together:
 
 * a sentence that asks a question or announces what follows (ends in "?" or ":") is a
   setup: it forms one unit with the sentence after it, so it is quoted with its answer
@@ -214,8 +215,8 @@ class Window:
     path: str
     start: int
     end: int
-    chunk_start: int  # the indexed chunk holding the window:
-    chunk_text: str  # what the file said at indexing time, to verify the quote against
+    chunk_start: int  # where the indexed chunk that the window starts in starts
+    chunk_text: str  # what the file said at indexing time (through the next chunk for a window that runs on)
     features: np.ndarray  # its row of FEATURES
     score: float = 0.0  # probability that the window answers the question (set by the scorer)
     also_in: tuple[str, ...] = field(default=())
@@ -227,14 +228,19 @@ class Window:
 
 def windows(question: Question, vector: np.ndarray, hits: Sequence[Hit], rows, titles: dict[str, str],
             doc_lengths: dict[str, int], repeated: set[str] = frozenset(),
-            score: Callable[[np.ndarray], np.ndarray] | None = None) -> list[Window]:
-    """Every window of the hits' chunks, with its features (and its score, given `score`).
+            score: Callable[[np.ndarray], np.ndarray] | None = None,
+            following: dict[str, tuple[str, str]] | None = None) -> list[Window]:
+    """Every window that starts in one of the hits' chunks, with its features (and its score, given `score`).
 
     Args:
-        rows: the sentence rows (`rag.store.SentenceRow`) of the hits' chunks, with vectors.
+        rows: the sentence rows (`rag.store.SentenceRow`) of the hits' chunks (and of the chunks
+            in `following`), with vectors.
         titles / doc_lengths: per document path.
         repeated: keys of sentences repeated across documents (`repeated_sentences`).
         score: the scorer's probabilities for a matrix of feature rows (`rag.scoring.Scorer`).
+        following: for a hit's chunk id, the document's text from that chunk's start to the end
+            of the chunk after it, and that chunk's id: a window may then run on into the next
+            chunk (the answer often opens the chunk after the one that matches the question).
     """
     by_chunk: dict[str, list] = defaultdict(list)
     for r in rows:
@@ -252,10 +258,15 @@ def windows(question: Question, vector: np.ndarray, hits: Sequence[Hit], rows, t
         mine = sorted(by_chunk.get(chunk.id, ()), key=lambda r: r.start)
         if not mine:
             continue
+        own, text_of = len(mine), chunk.text  # windows start in the chunk's own sentences
+        if following and chunk.id in following:
+            text_of, after = following[chunk.id]
+            reach = mine[-1].end + MAX_WINDOW_CHARS  # no window runs further than this
+            mine += sorted((r for r in by_chunk.get(after, ()) if r.start < reach), key=lambda r: r.start)
         first = len(sentences)
         content = []
         for r in mine:
-            text = chunk.text[r.start - chunk.start:r.end - chunk.start]
+            text = text_of[r.start - chunk.start:r.end - chunk.start]
             content.append(not is_non_content(text, repeated))
             sentences.add(question, terms, text if content[-1] else "")
             vectors.append(r.vector)
@@ -266,14 +277,16 @@ def windows(question: Question, vector: np.ndarray, hits: Sequence[Hit], rows, t
         length = max(doc_lengths.get(chunk.path, 1), 1)
         local = [(r.start - chunk.start, r.end - chunk.start) for r in mine]
         for run in _runs(content):
-            groups = units(chunk.text, [local[i] for i in run])
+            groups = units(text_of, [local[i] for i in run])
             for a in range(len(groups)):
+                if run[groups[a][0]] >= own:
+                    break
                 for b in range(a, min(a + MAX_UNITS, len(groups))):
                     i, j = run[groups[a][0]], run[groups[b][-1]]
                     start, end = mine[i].start, mine[j].end
                     if end - start > MAX_WINDOW_CHARS and b > a:
                         break
-                    spans.append((chunk.path, start, end, chunk.start, chunk.text))
+                    spans.append((chunk.path, start, end, chunk.start, text_of))
                     bounds.append((first + i, first + j + 1))
                     scalars.append((len(title_rows) - 1, rank, hit.similarity, min(start / length, 1.0),
                                     float(i == 0 and chunk.start == 0), b - a + 1, end - start))

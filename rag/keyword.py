@@ -2,9 +2,10 @@
 
 The index is a sparse term-frequency matrix (one row per chunk, with the path of
 its document) saved beside the Chroma files as `keyword.npz` + `keyword.json`.
-Knowing each row's document, it also answers "which chunks are in these
+Knowing each row's document and offset, it also answers "which chunks are in these
 documents" for a scoped search without asking Chroma (a metadata scan of the
-whole collection, 26 ms at 100k chunks). Ingestion adds and removes rows;
+whole collection, 26 ms at 100k chunks), and "which chunk comes next" for a window
+that runs on past its chunk's end. Ingestion adds and removes rows;
 questions only read it, so nothing is rebuilt per question or per start. Its
 `fingerprint` (a hash of the chunk ids) must equal the one recorded in the store,
 else it is rebuilt from the store's chunks once and saved again.
@@ -55,9 +56,11 @@ class KeywordIndex:
     """BM25 over chunk texts; rows are addressed by chunk id."""
 
     def __init__(self, ids: list[str] | None = None, matrix: sparse.csr_matrix | None = None,
-                 vocab: dict[str, int] | None = None, paths: list[str] | None = None):
+                 vocab: dict[str, int] | None = None, paths: list[str] | None = None,
+                 starts: list[int] | None = None):
         self.ids = list(ids or [])
         self.paths = list(paths or [])  # the document of each row
+        self.starts = list(starts or [])  # where each row's chunk starts in its document
         self.vocab = dict(vocab or {})
         self.matrix = matrix if matrix is not None else sparse.csr_matrix((0, 0), dtype=np.float32)
         self._prepare()
@@ -82,6 +85,7 @@ class KeywordIndex:
         new = sparse.csr_matrix((np.asarray(vals, np.float32), (rows, cols)), shape=(len(add), width))
         self.ids = [self.ids[i] for i in keep] + [c.id for c in add]
         self.paths = [self.paths[i] for i in keep] + [c.path for c in add]
+        self.starts = [self.starts[i] for i in keep] + [c.start for c in add]
         self.matrix = sparse.vstack([old, new], format="csr", dtype=np.float32)
         self._prepare()
 
@@ -91,6 +95,10 @@ class KeywordIndex:
         self._rows_of: dict[str, list[int]] = {}
         for i, path in enumerate(self.paths):
             self._rows_of.setdefault(path, []).append(i)
+        self._next: dict[str, str] = {}  # chunk id -> the id of the chunk after it in its document
+        for rows in self._rows_of.values():
+            ordered = sorted(rows, key=self.starts.__getitem__)
+            self._next.update((self.ids[a], self.ids[b]) for a, b in zip(ordered, ordered[1:]))
         self._csc = self.matrix.tocsc()
         lengths = np.asarray(self.matrix.sum(axis=1)).ravel()
         self._mean_length = float(lengths.mean()) if n else 1.0
@@ -125,6 +133,10 @@ class KeywordIndex:
         """Ids of the chunks of the given documents."""
         return {self.ids[i] for path in paths for i in self._rows_of.get(path, ())}
 
+    def following(self, chunk_id: str) -> str | None:
+        """The id of the chunk that comes after this one in its document (None for the last one)."""
+        return self._next.get(chunk_id)
+
     def search(self, query: str, k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
         """Top `k` (chunk id, BM25 score) pairs with a positive score, best first; only `allowed` ids if given."""
         cols = sorted({self.vocab[t] for t in tokenize(query) if t in self.vocab})
@@ -154,6 +166,7 @@ class KeywordIndex:
         names = list(dict.fromkeys(self.paths))
         code = {p: i for i, p in enumerate(names)}
         tmp_json.write_text(json.dumps({"ids": self.ids, "paths": names, "doc": [code[p] for p in self.paths],
+                                        "starts": self.starts,
                                         "vocab": self.vocab, "fingerprint": self.fingerprint}), encoding="utf-8")
         tmp_npz.replace(folder / "keyword.npz")
         tmp_json.replace(folder / "keyword.json")
@@ -168,14 +181,15 @@ class KeywordIndex:
             info = json.loads(meta.read_text(encoding="utf-8"))
             with np.load(npz, allow_pickle=False) as z:
                 matrix = sparse.csr_matrix((z["data"], z["indices"], z["indptr"]), shape=tuple(z["shape"]))
-            index = cls(info["ids"], matrix, info["vocab"], [info["paths"][i] for i in info["doc"]])
+            index = cls(info["ids"], matrix, info["vocab"], [info["paths"][i] for i in info["doc"]], info["starts"])
             # The two files are replaced one after the other: a matrix from one save with the ids
             # of another would score rows under the wrong chunk ids.
             consistent = (index.fingerprint == info.get("fingerprint")
                           and matrix.shape == (len(index.ids), len(index.vocab))
-                          and len(index.paths) == len(index.ids))
+                          and len(index.paths) == len(index.starts) == len(index.ids))
         # A damaged .npz is a damaged zip file (BadZipFile, EOFError), not only a ValueError.
-        # An index saved before rows knew their document lacks "paths" (KeyError): rebuilt once.
+        # An index saved before rows knew their document and offset lacks "paths" or "starts"
+        # (KeyError): rebuilt once.
         except (OSError, ValueError, KeyError, IndexError, TypeError, EOFError, zipfile.BadZipFile) as exc:
             raise IndexCorrupt(f"keyword index in {folder} cannot be read ({exc}); run `rag ingest` to rebuild it") from None
         if not consistent:

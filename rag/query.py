@@ -612,10 +612,15 @@ def _titles(paths: frozenset[str], refs: Sequence[SourceRef]) -> list[str]:
 
 
 def _without(text: str, spans: list[tuple[int, int]]) -> str:
-    """`text` with the given spans (and a possessive after them, and an article before) cut out."""
+    """`text` with the given spans (and a possessive after them, and an article before) cut out.
+
+    >>> _without("What does the 2019 report's summary say?", [(14, 18)])
+    'What does summary say?'
+    """
     for start, end in sorted(spans, reverse=True):
         end += len(m.group(0)) if (m := re.match(r"'s|’s", text[end:])) else 0
         end += len(m.group(0)) if (m := _DOC_NOUN_AFTER.match(text[end:])) else 0  # "the 2001 letter"
+        end += len(m.group(0)) if (m := re.match(r"'s|’s", text[end:])) else 0  # "... letter's"
         start -= len(m.group(0)) if (m := re.search(r"\bthe\s+$", text[:start], re.I)) else 0
         text = text[:start] + text[end:]
     return " ".join(text.split())

@@ -182,6 +182,25 @@ def test_deleted_document_leaves_the_index_and_is_never_cited(fresh, embedder):
         assert critic not in answer.answer
 
 
+def test_a_window_runs_on_into_the_next_chunk_only_while_the_file_holds_both(tmp_path, embedder):
+    corpus = write_corpus(tmp_path / "corpus")
+    settings = make_settings(corpus, tmp_path / "index", chunk_chars=200)
+    engine, _ = Engine.build(settings, embedder)
+    jassy = path_of(settings, "jassy.txt")
+    chunks = {(c.start, c.end) for c in engine.store.all_chunks() if c.path == jassy}
+
+    def crossing(question: str) -> list:
+        found = engine.candidates(question, embedder.embed_one(question), engine.settings, (jassy,), 8)
+        return [w for w in found if not any(a <= w.start and w.end <= b for a, b in chunks)]
+
+    runs_on = crossing("What is working backwards?")
+    assert runs_on
+    text = Path(jassy).read_text(encoding="utf-8")
+    assert all(w.text == text[w.start:w.end] for w in runs_on)
+    Path(jassy).write_text("Editor's note: this article was revised.\n\n" + JASSY, encoding="utf-8")
+    assert crossing("What is working backwards?") == []
+
+
 # --- a quote is shown only while its file still says it ------------------------------------------
 
 @pytest.mark.parametrize("change", ["edited", "deleted"])

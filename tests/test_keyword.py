@@ -68,11 +68,23 @@ def test_chunk_ids_of_documents_follow_updates(index):
     assert index.chunk_ids(("corpus/jassy.txt",)) == {"letter"}
 
 
+def test_the_chunk_after_another_is_the_next_one_of_its_document_by_offset():
+    kw = KeywordIndex()
+    parts = [("c3", 200), ("c1", 0), ("c2", 100)]  # added out of order, as a rebuild from the store may
+    kw.update([Chunk(id=cid, path="doc.txt", title="", doc_sha="", start=start, end=start + 99, text="words",
+                     sentences=()) for cid, start in parts], set())
+    kw.update([chunk("critic", TEXTS["critic"])], set())
+    assert [kw.following(cid) for cid in ("c1", "c2", "c3", "critic")] == ["c2", "c3", None, None]
+    kw.update([], {"c2"})
+    assert kw.following("c1") == "c3"
+
+
 def test_save_and_load_round_trip(index, tmp_path):
     index.save(tmp_path)
     loaded = KeywordIndex.load(tmp_path)
     assert loaded.fingerprint == index.fingerprint
     assert loaded.chunk_ids(("corpus/jassy.txt",)) == {"press", "letter"}
+    assert loaded.starts == index.starts
     for query in ("press release", "warehouse workers", "long-term profit"):
         got, want = loaded.search(query, k=3), index.search(query, k=3)
         assert want and [cid for cid, _ in got] == [cid for cid, _ in want]
@@ -83,17 +95,19 @@ def test_load_without_files_gives_none(tmp_path):
     assert KeywordIndex.load(tmp_path) is None
 
 
-@pytest.mark.parametrize("damage", ["garbage-npz", "garbage-json", "wrong-fingerprint", "no-paths"])
+@pytest.mark.parametrize("damage", ["garbage-npz", "garbage-json", "wrong-fingerprint", "no-paths", "no-starts"])
 def test_damaged_files_raise_index_corrupt(index, tmp_path, damage):
     index.save(tmp_path)
     if damage == "garbage-npz":
         (tmp_path / "keyword.npz").write_bytes(b"not a numpy archive")
     elif damage == "garbage-json":
         (tmp_path / "keyword.json").write_text("{", encoding="utf-8")
-    else:  # "no-paths": saved before rows knew their document
+    else:  # "no-paths", "no-starts": saved before rows knew their document, their offset
         meta = json.loads((tmp_path / "keyword.json").read_text(encoding="utf-8"))
         if damage == "wrong-fingerprint":
             meta["fingerprint"] = "0" * 40
+        elif damage == "no-starts":
+            del meta["starts"]
         else:
             del meta["paths"], meta["doc"]
         (tmp_path / "keyword.json").write_text(json.dumps(meta), encoding="utf-8")

@@ -75,6 +75,28 @@ def test_windows_hold_one_to_three_units_within_the_size_cap():
     assert all(len(w) <= 450 or w in sentences for w in found)
 
 
+def test_a_window_may_run_on_into_the_next_chunk_but_starts_in_its_own():
+    # The sentence that matches the question ends one chunk; the answer opens the next.
+    text = ("Our zebra counts are often misread. "
+            "Last spring the herd numbered 412 animals, twice the count of the year before. "
+            "The rangers walk the fence line every morning.")
+    spans = spans_of(text, ["Our zebra counts are often misread.",
+                            "Last spring the herd numbered 412 animals, twice the count of the year before.",
+                            "The rangers walk the fence line every morning."])
+    first = Chunk("c1", "doc.txt", "", "", 0, spans[0][1], text[:spans[0][1]], (Span(*spans[0]),))
+    second = Chunk("c2", "doc.txt", "", "", spans[1][0], len(text), text[spans[1][0]:],
+                   tuple(Span(a, b) for a, b in spans[1:]))
+    rows = [SentenceRow(cid, "doc.txt", a, b, np.array([r, (1 - r * r) ** 0.5], np.float32))
+            for cid, (a, b), r in zip(("c1", "c2", "c2"), spans, (0.9, 0.3, 0.1))]
+    q = Question("How many zebras?", ("zebra",), (1.0,), (False,), "number", frozenset())
+    found = windows(q, np.array([1.0, 0.0], np.float32), [Hit(first, 1.0, 0.5)], rows, {},
+                    {"doc.txt": len(text)}, following={"c1": (text, "c2")})
+    assert {w.text for w in found} == {text[:spans[0][1]], text[:spans[1][1]], text}
+    assert all(w.text == text[w.start:w.end] and w.start == 0 for w in found)
+    alone = windows(q, np.array([1.0, 0.0], np.float32), [Hit(first, 1.0, 0.5)], rows, {}, {"doc.txt": len(text)})
+    assert [w.text for w in alone] == [text[:spans[0][1]]]
+
+
 def test_non_content_never_enters_a_window():
     text = ("Author: Pat Writer\nSource: https://example.org/files/report-2019.pdf\n"
             "Prices fell by a third over the year.\n[Page 2]\nYours truly,\nPat Writer")
