@@ -420,7 +420,7 @@ class Engine:
         # A side that names no source searches every document but those the other sides named: "the
         # critic's view versus Bezos's" looks for Bezos's words outside the critic's essay.
         named = {p for side in query.sides for p in side.paths}
-        others = tuple(p for p in self._by_path if p not in named) or None
+        others = (tuple(p for p in self._by_path if p not in named) or None) if named else None
         for side in query.sides:
             text = side.query or query.text
             side_vector = vector if text == query.text else self.embedder.embed_one(text)

@@ -4,7 +4,7 @@ Pure functions over strings and the document catalog; no model, no store. Everyt
 reads the question's structure (pronouns, clauses, comparison words), never a corpus's wording.
 
 * **Follow-ups.** A question depends on the conversation when it lacks something: a pronoun
-  with nothing before it to refer to ("How quickly did it sell out?"), or a topic ("Why?",
+  with nothing before it to refer to ("How fast did it spread?"), or a topic ("Why?",
   "And the critic?", "What about 2005?"). The pronoun is replaced by what it refers to in the
   previous turn; a question with no topic takes the previous one's. The two questions are never
   concatenated: the new question's words lead, and the previous answer's documents are searched
@@ -238,8 +238,8 @@ def is_follow_up(question: str, sources: Sources) -> bool:
     before it to refer to.
 
     >>> s = Sources([])
-    >>> [is_follow_up(q, s) for q in ("And what did the critic say?", "Why?", "How quickly did it sell out?",
-    ...                               "What did Bezos promise in his first letter?", "Is it wise to grow?")]
+    >>> [is_follow_up(q, s) for q in ("And what did the reviewer say?", "Why?", "How fast did it spread?",
+    ...                               "What did Tolstoy write in his first novel?", "Is it wise to grow?")]
     [True, True, True, False, False]
     """
     if _LEADS_ON.match(question):
@@ -288,8 +288,8 @@ def resolve(question: str, previous: Turn, sources: Sources) -> str:
     """`question` as a follow-up of `previous`: its pronouns replaced by what they refer to, or,
     with no topic of its own, the previous question's topic asked of what this one names.
 
-    >>> resolve("How quickly did it sell out?", Turn("When did Amazon launch the Kindle?"), Sources([]))
-    'How quickly did Kindle sell out?'
+    >>> resolve("How fast did it spread?", Turn("When did the town open the Riverside Library?"), Sources([]))
+    'How fast did Riverside Library spread?'
     """
     earlier = previous.answer.resolved_question if previous.answer and previous.answer.resolved_question \
         else previous.question
@@ -299,7 +299,7 @@ def resolve(question: str, previous: Turn, sources: Sources) -> str:
             return f"{question.rstrip('?. ')}: {earlier}" if question.strip("?. ") else earlier
         cut = _without(earlier, _name_spans(earlier, sources))
         return f"{cut.rstrip('?. ')} ({' and '.join(names)})?"
-    out, last = [], 0
+    out, last, used = [], 0, set()
     for start, end, word in unresolved(question, sources):
         w = word.lower()
         if w in _DEMONSTRATIVE:
@@ -314,6 +314,9 @@ def resolve(question: str, previous: Turn, sources: Sources) -> str:
                                               and not re.match(r"\s+(" + "|".join(_PREPOSITIONS) + r")\b",
                                                                question[end:]))):
                 ref += "’s"
+        if ref in used:  # two pronouns rarely stand for one thing ("where did they open it?")
+            ref = ""
+        used.add(ref)
         out += [question[last:start], ref or word]
         last = end
     return "".join(out + [question[last:]])

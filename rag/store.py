@@ -259,10 +259,11 @@ class Store:
         return list(res["ids"][0])
 
     def query_sentences(self, vector: np.ndarray, n: int, paths: tuple[str, ...] | None = None) -> list[str]:
-        """Chunk ids of the `n` sentences nearest to `vector`, best first (repeats removed)."""
+        """The chunk id of each of the `n` sentences nearest to `vector`, best first (a chunk repeats
+        when several of its sentences are near)."""
         with self._guard():  # ids only: the chunk id is inside the sentence id, no metadata to read
             res = self.sentences.query(query_embeddings=[vector], n_results=n, where=_where(paths), include=[])
-        return list(dict.fromkeys(chunk_of_sentence(sid) for sid in res["ids"][0]))
+        return [chunk_of_sentence(sid) for sid in res["ids"][0]]
 
     def get(self, ids: list[str]) -> list[Chunk]:
         """Chunks by id (in the order given; unknown ids are skipped)."""
