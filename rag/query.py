@@ -617,15 +617,23 @@ def _titles(paths: frozenset[str], refs: Sequence[SourceRef]) -> list[str]:
 def _without(text: str, spans: list[tuple[int, int]]) -> str:
     """`text` with the given spans (and a possessive after them, and an article before) cut out.
 
+    A name that was the subject after an auxiliary leaves "it" in its place, so the query stays a
+    sentence ("what does the critic say about X" -> "what does it say about X").
+
     >>> _without("What does the 2019 report's summary say?", [(14, 18)])
     'What does summary say?'
+    >>> _without("How does the gardening blog describe frost?", [(13, 27)])
+    'How does it describe frost?'
     """
     for start, end in sorted(spans, reverse=True):
-        end += len(m.group(0)) if (m := re.match(r"'s|’s", text[end:])) else 0
+        possessive = re.match(r"'s|’s", text[end:])
+        end += len(possessive.group(0)) if possessive else 0
         end += len(m.group(0)) if (m := _DOC_NOUN_AFTER.match(text[end:])) else 0  # "the 2001 letter"
-        end += len(m.group(0)) if (m := re.match(r"'s|’s", text[end:])) else 0  # "... letter's"
+        if m := re.match(r"'s|’s", text[end:]):  # "... letter's"
+            end, possessive = end + len(m.group(0)), m
         start -= len(m.group(0)) if (m := re.search(r"\bthe\s+$", text[:start], re.I)) else 0
-        text = text[:start] + text[end:]
+        subject = not possessive and re.search(rf"\b(?:{'|'.join(_AUX)})\s+$", text[:start], re.I)
+        text = text[:start] + (" it " if subject else "") + text[end:]
     return " ".join(text.split())
 
 
