@@ -199,7 +199,7 @@ def interpret(question: str, history: Sequence[Turn], sources: Sources) -> Query
     ...                    SourceRef("b.txt", "An essay", "", "", ("critic",))])
     >>> q = interpret("How does Jassy's view of prices differ from the critic's?", [], sources)
     >>> q.kind, [(s.paths, s.query) for s in q.sides]
-    ('comparison', [(('a.txt',), 'How does view of prices'), (('b.txt',), 'How does view of prices')])
+    ('comparison', [(('a.txt',), 'How does the view of prices'), (('b.txt',), 'How does the view of prices')])
     """
     previous = history[-1] if history else None
     follow_up = previous is not None and is_follow_up(question, sources)
@@ -552,7 +552,14 @@ def _shared(mentions: list[tuple[int, str, frozenset[str]]]) -> frozenset[str]:
 
 
 def _part_label(part: str) -> str:
+    """A part as a side's heading: without its leading question words ("How does Bezos's view of prices"
+    is headed "Bezos's view of prices").
+
+    >>> _part_label("how does Bezos's view of prices")
+    "Bezos's view of prices"
+    """
     label = " ".join(part.split()).rstrip("?.!,; ")
+    label = re.sub(rf"^(?:{'|'.join(_WH)})\s+(?:{'|'.join(_AUX)})\s+(?=\S)", "", label, flags=re.I)
     if len(label) > _LABEL_MAX:
         label = label[:_LABEL_MAX].rsplit(" ", 1)[0] + "…"
     return label[:1].upper() + label[1:]
@@ -617,23 +624,26 @@ def _titles(paths: frozenset[str], refs: Sequence[SourceRef]) -> list[str]:
 def _without(text: str, spans: list[tuple[int, int]]) -> str:
     """`text` with the given spans (and a possessive after them, and an article before) cut out.
 
-    A name that was the subject after an auxiliary leaves "it" in its place, so the query stays a
-    sentence ("what does the critic say about X" -> "what does it say about X").
+    The query stays a sentence: a name that owned what follows leaves "the" ("Jassy's view of X" ->
+    "the view of X"), and one that was the subject after an auxiliary leaves "it" ("what does the critic
+    say about X" -> "what does it say about X").
 
     >>> _without("What does the 2019 report's summary say?", [(14, 18)])
-    'What does summary say?'
+    'What does the summary say?'
     >>> _without("How does the gardening blog describe frost?", [(13, 27)])
     'How does it describe frost?'
     """
     for start, end in sorted(spans, reverse=True):
-        possessive = re.match(r"'s|’s", text[end:])
-        end += len(possessive.group(0)) if possessive else 0
-        end += len(m.group(0)) if (m := _DOC_NOUN_AFTER.match(text[end:])) else 0  # "the 2001 letter"
-        if m := re.match(r"'s|’s", text[end:]):  # "... letter's"
-            end, possessive = end + len(m.group(0)), m
+        owner = re.match(r"'s|’s", text[end:])
+        end += len(owner.group(0)) if owner else 0
+        if m := _DOC_NOUN_AFTER.match(text[end:]):  # "the 2001 letter", "the 2001 letter's"
+            end += len(m.group(0))
+            owner = re.match(r"'s|’s", text[end:])
+            end += len(owner.group(0)) if owner else 0
         start -= len(m.group(0)) if (m := re.search(r"\bthe\s+$", text[:start], re.I)) else 0
-        subject = not possessive and re.search(rf"\b(?:{'|'.join(_AUX)})\s+$", text[:start], re.I)
-        text = text[:start] + (" it " if subject else "") + text[end:]
+        owned = owner and re.match(r"\s+[a-z]", text[end:])
+        subject = not owner and re.search(rf"\b(?:{'|'.join(_AUX)})\s+$", text[:start], re.I)
+        text = text[:start] + (" the " if owned else " it " if subject else "") + text[end:]
     return " ".join(text.split())
 
 

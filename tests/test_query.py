@@ -180,3 +180,5 @@ def test_a_person_quoted_inside_the_documents_is_a_side_of_their_own(corpus_refs
     q = interpret("How does the critic's view of prices differ from Bezos's?", [], corpus_refs)
     assert q.kind == "comparison" and paths(q.sides) == [(CRITIC,), ()]
     assert q.sides[1].label == "Bezos" and "prices" in q.sides[1].query
+    q = interpret("How does Bezos's view of prices differ from the critic's?", [], corpus_refs)
+    assert paths(q.sides) == [(), (CRITIC,)] and q.sides[0].label == "Bezos's view of prices"
