@@ -7,7 +7,8 @@ Usage (from the repo root):
 For every answerable question that is not a comparison (conversations are asked with their
 history, as `rag eval` does), the gold evidence is followed through the pipeline:
   retrieved  the gold is inside a retrieved chunk;
-  candidate  ... inside a candidate window (non-content removed, windows cut);
+  candidate  ... inside a candidate window (non-content removed, windows cut; a window may run on
+             into the chunk after its own, so the gold of a chunk not retrieved can be a candidate);
   answered   the bot did not abstain;
   quoted     ... inside a quote shown.
 The first stage where it is missing is the loss's address. Apart, it counts the questions whose
@@ -45,6 +46,7 @@ def main() -> int:
     from rag.engine import Engine
     from rag.query import interpret
     from rag.records import Turn
+    from rag.retrieval import retrieve
 
     ap = argparse.ArgumentParser()
     ap.add_argument("questions", type=Path)
@@ -72,14 +74,15 @@ def main() -> int:
             continue
         query = interpret(q["question"], turns, engine._sources)
         scoped = query.kind == "fact" and bool(query.sides)
-        found = engine.candidates(query.text, engine.embedder.embed_one(query.text), s,
-                                  query.sides[0].paths if scoped else None, s.k_chunks,
-                                  query.sides[0].query if scoped else None)
+        vector, paths = engine.embedder.embed_one(query.text), query.sides[0].paths if scoped else None
+        hits = retrieve(query.text, vector, engine.store, engine.keyword, s, paths, s.k_chunks)
+        found = engine.candidates(query.text, vector, s, paths, s.k_chunks, query.sides[0].query if scoped else None)
         best = max(found, key=lambda w: w.score, default=None)
+        candidate = (holds(q, [w.text for w in found]) if len(q.get("gold", [])) <= 1 or q.get("gold_sentences")
+                     else holds(q, [" ".join(w.text for w in found)]))
         reached = {
-            "retrieved": holds(q, list({w.chunk_text for w in found})),
-            "candidate": holds(q, [w.text for w in found]) if len(q.get("gold", [])) <= 1 or q.get("gold_sentences")
-            else holds(q, [" ".join(w.text for w in found)]),
+            "retrieved": candidate or holds(q, [h.chunk.text for h in hits]),
+            "candidate": candidate,
             "answered": not answer.abstained,
             "quoted": not answer.abstained and holds(q, [c.text for c in answer.citations]),
         }
