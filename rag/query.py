@@ -210,8 +210,12 @@ def interpret(question: str, history: Sequence[Turn], sources: Sources) -> Query
         shown = tuple((q.path, q.start, q.end) for q in previous.answer.citations)
         names_any = bool(_mentions(question, sources))
         if previous.answer.kind == "comparison" and not names_any and topic(question, sources):
-            # "And what do they say about prices?" asks the same sides ("they") about a new topic.
-            sides = tuple(replace(s, query=question) for s in previous.answer.sides)
+            # "And what do they say about prices?" asks the same sides ("they") about a new topic;
+            # "Why do they think so?" has none of its own, and asks each side about its earlier one.
+            own = [t for t in tokenize(question) if t not in QUESTION_FRAME | _REPORTING]
+            sides = tuple(replace(s, query=question if own or not s.query else
+                                  f"{question.rstrip('?. ')} ({_subject(s.query, sources) or s.query})?")
+                          for s in previous.answer.sides)
             return Query(question, "comparison", sides, True, shown=shown)
         if not names_any:
             prefer = tuple(dict.fromkeys(q.path for q in previous.answer.citations))

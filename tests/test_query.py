@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -137,6 +138,11 @@ def test_follow_up_of_a_comparison_keeps_its_sides(corpus_refs):
     assert q.kind == "comparison"
     assert [(s.label, s.paths) for s in q.sides] == [(s.label, s.paths) for s in sides]
     assert all(s.query == "And what about their view of prices?" for s in q.sides)  # its own topic only
+    asked = replace(previous, sides=(replace(sides[0], query="How does the view of prices"),
+                                     replace(sides[1], query="How does the view of delivery")))
+    q = interpret("Why do they think so?", [Turn(asked.question, asked)], corpus_refs)
+    assert [s.query for s in q.sides] == ["Why do they think so (the view of prices)?",
+                                          "Why do they think so (the view of delivery)?"]  # each side's own topic
 
 
 def test_a_comparison_keeps_its_topic_on_each_side(corpus_refs):
