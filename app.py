@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import logging
+import os
 import re
 import threading
 import uuid
@@ -371,11 +372,13 @@ def writer_settings(settings: Settings) -> Writer | None:
     """The model that writes a short answer over the quotes, as set in the side panel (prefilled from
     RAG_LLM_BASE_URL and RAG_LLM_MODEL); None for quotes alone."""
     with st.expander("Written answer (local LLM)"):
-        url = st.text_input("Endpoint", settings.llm_base_url or "", key="setting_llm_base_url",
+        url = st.text_input("Endpoint", settings.llm_base_url or os.environ.get("RAG_LLM_BASE_URL", ""),
+                            key="setting_llm_base_url",
                             placeholder="http://localhost:11434/v1",
                             help="Any OpenAI-compatible server: Ollama (http://localhost:11434/v1), llama.cpp's "
                                  "server, vLLM, LM Studio. An API key, if it needs one, comes from RAG_LLM_API_KEY.")
-        model = st.text_input("Model", settings.llm_model or "", key="setting_llm_model",
+        model = st.text_input("Model", settings.llm_model or os.environ.get("RAG_LLM_MODEL", ""),
+                              key="setting_llm_model",
                               placeholder="e.g. llama3.2", help="A model the endpoint serves.")
         st.caption("Empty: answers are quotes alone. Set: the model writes 2–5 sentences over the quotes, and "
                    "each sentence is shown only if it passes a check against the quotes it cites.")
@@ -727,10 +730,22 @@ def write(turn: ChatTurn, engine, writer: Writer | None) -> ChatTurn:
 
 
 # --- the page -------------------------------------------------------------------------------
+def settings_from_env() -> Settings:
+    """The environment's settings. A writer set by halves (RAG_LLM_BASE_URL without RAG_LLM_MODEL, or the
+    reverse) costs the written answer, not the app: the side panel shows the half that is set and asks for
+    the other. Anything else that is wrong raises ConfigError."""
+    try:
+        return Settings.from_env()
+    except ConfigError:
+        if bool(os.environ.get("RAG_LLM_BASE_URL")) == bool(os.environ.get("RAG_LLM_MODEL")):
+            raise
+        return Settings.from_env({k: v for k, v in os.environ.items() if k not in ("RAG_LLM_BASE_URL", "RAG_LLM_MODEL")})
+
+
 def main() -> None:
     st.set_page_config(page_title="Ask the documents", page_icon="📚", layout="wide")
     try:
-        configured = Settings.from_env()
+        configured = settings_from_env()
     except ConfigError as exc:
         st.error(f"The settings are invalid. {escape_markdown(str(exc))}")
         st.stop()

@@ -194,6 +194,19 @@ def test_the_app_answers_with_quotes_alone_when_the_server_is_down(built_index, 
     assert "rag-quote" in " ".join(h.proto.body for h in at.get("html"))
 
 
+def test_a_writer_set_by_halves_in_the_environment_costs_the_written_answer_not_the_app(built_index, tmp_path,
+                                                                                         monkeypatch):
+    settings, _ = built_index
+    monkeypatch.delenv("RAG_LLM_MODEL", raising=False)
+    at = _app(settings, tmp_path / "f.sqlite3", monkeypatch, RAG_LLM_BASE_URL="http://127.0.0.1:9/v1")
+    assert not at.error
+    assert at.text_input(key="setting_llm_base_url").value == "http://127.0.0.1:9/v1"  # the half that is set
+    assert any("Set both the endpoint and the model" in i.value for i in at.sidebar.info)
+    answer = at.session_state["turns"][-1].answer
+    assert answer.written is None and answer.citations
+    assert all(verifies(q.path, q.start, q.end, q.text) for q in answer.citations)
+
+
 SEEN_LABELS = """() => {
   window.__labels = [];
   new MutationObserver(() => document.querySelectorAll('.rag-written-label').forEach(
