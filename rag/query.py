@@ -297,6 +297,10 @@ def resolve(question: str, previous: Turn, sources: Sources) -> str:
     """
     earlier = previous.answer.resolved_question if previous.answer and previous.answer.resolved_question \
         else previous.question
+    asked, before = {m.group(0) for m in _YEAR.finditer(question)}, {m.group(0) for m in _YEAR.finditer(earlier)}
+    if (_LEADS_ON.match(question) and len(asked) == 1 == len(before)
+            and not [t for t in tokenize(question) if not _YEAR.fullmatch(t)]):
+        return earlier.replace(before.pop(), asked.pop())  # "What about 2005?": the same question, of 2005
     if not topic(question, sources):
         names = [question[s:e] for s, e in _name_spans(question, sources)]
         if not names:  # "Why?", "How so?": the previous question, asked again as this one

@@ -100,6 +100,8 @@ def test_standalone_question_is_not_changed_by_the_conversation(corpus_refs, que
     ("Why?", "What is working backwards?", "Why: What is working backwards?"),
     ("Why are they printed first?", "What does Jassy say about shipping labels?",
      "Why are shipping labels printed first?"),
+    ("What about 2005?", "What did the mayor promise the town in 1998?", "What did the mayor promise the town in 2005?"),
+    ("And in 2005?", "What did the mayor promise the town in 1998?", "What did the mayor promise the town in 2005?"),
     # Two pronouns rarely stand for one thing: the second keeps its word rather than repeat the first's.
     ("Where did they open it?", "When did Northwind start same-day delivery?", "Where did Northwind open it?"),
 ])
