@@ -157,7 +157,7 @@ def chunk_document(doc: Document, chunk_chars: int = 800, max_sentence_chars: in
     """Group consecutive sentences into chunks of about `chunk_chars` characters.
 
     Chunks never split a sentence, nor a unit (`units`): a question and its answer, or a run of
-    short sentences, stay in one chunk, so a quote window, which never crosses a chunk, can hold
+    short sentences, stay in one chunk, so a quote window that starts in the chunk can hold
     them whole. Chunks do not overlap; `chunk.text == doc.text[start:end]`.
     """
     sentences = split_sentences(doc.text, max_sentence_chars)

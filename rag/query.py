@@ -300,7 +300,7 @@ def resolve(question: str, previous: Turn, sources: Sources) -> str:
     asked, before = {m.group(0) for m in _YEAR.finditer(question)}, {m.group(0) for m in _YEAR.finditer(earlier)}
     if (_LEADS_ON.match(question) and len(asked) == 1 == len(before)
             and not [t for t in tokenize(question) if not _YEAR.fullmatch(t)]):
-        return earlier.replace(before.pop(), asked.pop())  # "What about 2005?": the same question, of 2005
+        return _YEAR.sub(asked.pop(), earlier)  # "What about 2005?": the same question, of 2005
     if not topic(question, sources):
         names = [question[s:e] for s, e in _name_spans(question, sources)]
         if not names:  # "Why?", "How so?": the previous question, asked again as this one
@@ -392,7 +392,7 @@ def _subject(text: str, sources: Sources) -> str:
         words = words[1:]
     if words and words[0].lower() in _AUX:
         words = words[1:]
-    while words and words[0].lower() in QUESTION_FRAME | _REPORTING | _PREPOSITIONS:  # "How does X describe
+    while words and words[0].lower() in QUESTION_FRAME | _REPORTING | _PREPOSITIONS | {"it"}:  # "How does X describe
         words = words[1:]  # …", "What does X say about …"
     phrase = []
     for w in words:
@@ -640,6 +640,8 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
     'What does the summary say?'
     >>> _without("How does the gardening blog describe frost?", [(13, 27)])
     'How does it describe frost?'
+    >>> _without("How do Ann and the gardening blog describe frost?", [(7, 10), (19, 33)])
+    'How do they describe frost?'
     """
     for start, end in sorted(spans, reverse=True):
         owner = re.match(r"'s|’s", text[end:])
@@ -650,8 +652,11 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
             end += len(owner.group(0)) if owner else 0
         start -= len(m.group(0)) if (m := re.search(r"\bthe\s+$", text[:start], re.I)) else 0
         owned = owner and re.match(r"\s+[a-z]", text[end:])
-        subject = not owner and re.search(rf"\b(?:{'|'.join(_AUX)})\s+$", text[:start], re.I)
+        subject = (not owner and re.search(rf"\b(?:{'|'.join(_AUX)})\s+$", text[:start], re.I)
+                   and re.match(r"\s+(?!(?:and|or)\b)[a-z]", text[end:]))  # not "do A and B each …"
         text = text[:start] + (" the " if owned else " it " if subject else "") + text[end:]
+    # Two subjects cut ("how do A and B each describe X"): "how do they each describe X".
+    text = re.sub(rf"\b({'|'.join(_AUX)})\s+(?:and|or)\s+(?=[a-z])", r"\1 they ", text, flags=re.I)
     return " ".join(text.split())
 
 

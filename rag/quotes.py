@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import os
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
@@ -66,20 +68,31 @@ def _same_passage(a: tuple[set, set], b: tuple[set, set], near_duplicate: float)
 
 
 class DocumentTexts:
-    """Reads documents from disk for verification, re-reading a file only when it changes."""
+    """Reads documents from disk for verification, re-reading a file only when it changes; the
+    `keep` most recently read stay in memory (every retrieved document is read, not only the quoted)."""
 
-    def __init__(self) -> None:
-        self._cache: dict[str, tuple[tuple[int, int], str]] = {}
+    def __init__(self, keep: int = 256) -> None:
+        self._cache: OrderedDict[str, tuple[tuple[int, int], str]] = OrderedDict()
+        self._keep = keep
+        self._lock = threading.Lock()  # the app's sessions share one engine
 
     def get(self, path: str) -> str:
         try:
             st = os.stat(path)
             key = (st.st_mtime_ns, st.st_size)
-            cached = self._cache.get(path)
+            with self._lock:
+                cached = self._cache.get(path)
             if cached is None or cached[0] != key:
-                self._cache[path] = (key, Path(path).read_text(encoding="utf-8"))
-            return self._cache[path][1]
+                cached = (key, Path(path).read_text(encoding="utf-8"))
+            with self._lock:
+                self._cache[path] = cached
+                self._cache.move_to_end(path)
+                while len(self._cache) > self._keep:
+                    self._cache.popitem(last=False)
+            return cached[1]
         except (OSError, UnicodeDecodeError):
+            with self._lock:
+                self._cache.pop(path, None)
             return ""  # a vanished or unreadable file verifies nothing
 
 

@@ -98,7 +98,7 @@ def products(tmp_path_factory, embedder) -> Engine:
 def test_a_follow_up_is_read_with_what_its_pronoun_refers_to(products):
     first = products.ask("When did Brightwater launch the Zephyr kettle?")
     assert "March 2019" in quoted(first)
-    follow = products.ask("How soon did it sell out?", [Turn(first.question, first)])
+    follow = products.ask("How long did it take to sell out?", [Turn(first.question, first)])
     assert "Zephyr" in follow.resolved_question and "sell out" in follow.resolved_question
     quoted(follow)
     best = max(follow.citations, key=lambda q: q.score)

@@ -9,7 +9,8 @@ import pytest
 
 from rag.evidence import (FEATURES, Question, Window, expected_type, has_type, is_non_content,
                           repeated_sentences, sentence_key, windows)
-from rag.quotes import select
+from rag.quotes import DocumentTexts, select
+from rag.retrieval import _mostly
 from rag.records import Chunk, Hit, Span
 from rag.store import SentenceRow
 
@@ -156,3 +157,31 @@ def test_selection_keeps_the_budget_and_folds_near_duplicates():
     long = window("c.txt", 0, 500, 0.8, "word " * 100)
     [chosen] = select([first, twin, long], max_quotes=3, budget=300, near_duplicate=0.9)
     assert chosen.also_in == ("b.txt",) and chosen.start == 0 and chosen.path == "a.txt"
+
+
+def test_document_texts_follow_the_file_and_keep_only_the_most_recent(tmp_path):
+    files = [tmp_path / f"{i}.txt" for i in range(3)]
+    for i, f in enumerate(files):
+        f.write_text(f"text {i}", encoding="utf-8")
+    texts = DocumentTexts(keep=2)
+    assert [texts.get(str(f)) for f in files] == ["text 0", "text 1", "text 2"]
+    assert list(texts._cache) == [str(files[1]), str(files[2])]  # the oldest read is dropped
+    files[2].write_text("changed, and longer", encoding="utf-8")
+    assert texts.get(str(files[2])) == "changed, and longer"
+    files[1].unlink()
+    assert texts.get(str(files[1])) == "" and str(files[1]) not in texts._cache
+
+
+def test_a_scope_of_most_rows_fetches_more_until_enough_pass_then_asks_the_filter():
+    rows = [f"r{i}" for i in range(100)]
+    rare = {"r50", "r70", "r90", "r99"}  # the rows of the scope ("p"): far down the unfiltered ranking
+    calls = []
+
+    def search(n, where=None):  # nearest rows first, as the store answers; `where` filters to the scope
+        calls.append((n, where))
+        return [r for r in rows if where is None or r in rare][:n]
+
+    assert _mostly(search, 2, rare, ("p",)) == ["r50", "r70"] and [n for n, _ in calls] == [4, 8, 16, 2]
+    assert calls[-1][1] == ("p",)  # past 8x, the store's own filter
+    calls.clear()
+    assert _mostly(search, 3, set(rows[1:]), ("p",)) == ["r1", "r2", "r3"] and calls == [(6, None)]
