@@ -28,8 +28,8 @@ APP = ROOT / "app.py"
 TIMEOUT_S = 60  # a run may load the model or build a small index
 
 DAY2 = "What does Day 2 look like?"
-COMPARISON = "How does Jassy's explanation of customer obsession differ from the critic's view of it?"
-ABSTAIN = "What is the capital of Australia?"
+COMPARISON = "How does Jassy's view of competitors differ from the critic's?"
+ABSTAIN = "What is the boiling point of mercury?"
 JASSY = "Customer Obsession, explained by Amazon CEO Andy Jassy"
 CRITIC = "Bezos’s Customer Obsession Is Really About Bezos’s Obsession"
 

@@ -67,7 +67,7 @@ def test_embed_one_truncates_like_sentence_transformers(embedder):
 
 
 def test_embed_one_returns_a_unit_vector(embedder):
-    assert abs(float(np.linalg.norm(embedder.embed_one("Who asked for AWS?"))) - 1.0) < 1e-6
+    assert abs(float(np.linalg.norm(embedder.embed_one("Which river runs through the old town?"))) - 1.0) < 1e-6
 
 
 def test_answering_a_question_never_imports_torch():
