@@ -169,12 +169,15 @@ def abstention(suggestions: Sequence[str], scope: str | None = None, plain: bool
 
     >>> abstention([], uncovered=["2024"], plain=True)
     "The documents say nothing about 2024, so I won't answer with another year's passage."
+    >>> abstention([], uncovered=["a price or amount of money"], plain=True)
+    "The documents say nothing about a price or amount of money, so I won't answer with another figure."
     """
     show = (lambda t: t) if plain else (lambda t: f"**{escape_markdown(t)}**")
     where = show(scope) if scope else "the documents"
     if uncovered:
+        instead = "another year's passage" if all(re.fullmatch(r"\d{4}", u) for u in uncovered) else "another figure"
         text = (f"{'The documents' if not scope else show(scope)} say{'s' if scope else ''} nothing about "
-                f"{' or '.join(map(show, uncovered))}, so I won't answer with another year's passage.")
+                f"{' or '.join(map(show, uncovered))}, so I won't answer with {instead}.")
     else:
         text = f"I found no passage in {where} that answers this, so I won't guess."
     if suggestions:

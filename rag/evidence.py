@@ -177,6 +177,34 @@ def has_type(text: str, kind: str) -> bool:
     return bool(pattern.search(text))
 
 
+_ASKS_AMOUNT = re.compile(r"\bhow much\b.*\b(price[sd]?|costs?|cost(?:ed|ing)|pa(?:y|ys|id)|spen(?:d|ds|t)|charged?|"
+                          r"salar(?:y|ies)|wages?|fees?|fares?)\b|\bwhat(?:'s|’s|\s+(?:is|was|are|were))\b[^?]*?"
+                          r"\b(price|cost|fee|fare|salary|wage)s?\b", re.I)
+_AMOUNT = re.compile(rf"[$€£¥]\s?\d|(\d|\b({_NUMBER_WORDS}|a|hundred|thousand|million|billion|trillion))\s*"
+                     r"(dollars?|cents?|euros?|pounds? sterling|yen|usd|eur|gbp)\b", re.I)
+AMOUNT = "a price or amount of money"  # what an abstention names when no candidate holds one
+
+
+def asks_amount(question: str) -> bool:
+    """Whether the question asks for a sum of money (a price, a cost, what was paid or spent).
+
+    >>> [asks_amount(q) for q in ("How much did the bridge cost?", "What was the ticket price in 1990?",
+    ...                           "How many people paid?", "How much did sales grow?")]
+    [True, True, False, False]
+    """
+    return bool(_ASKS_AMOUNT.search(question))
+
+
+def has_amount(text: str) -> bool:
+    """Whether `text` states a sum of money.
+
+    >>> [has_amount(t) for t in ("It sold for $12.50.", "Tickets were 40 euros.", "It cost five million dollars.",
+    ...                          "It cost a lot.", "They want every last dollar.")]
+    [True, True, True, False, False]
+    """
+    return bool(_AMOUNT.search(text))
+
+
 def years(text: str) -> set[str]:
     """Years named in a text.
 

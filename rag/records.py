@@ -123,7 +123,7 @@ class Answer:
     sides: tuple[Side, ...] = ()
     resolved_question: str = ""  # the question after follow-up resolution
     suggestions: tuple[str, ...] = ()  # on abstention: titles the corpus does cover
-    uncovered: tuple[str, ...] = ()  # on abstention: what the question asks about that no passage holds (a year)
+    uncovered: tuple[str, ...] = ()  # on abstention: what the question asks about that no passage holds (a year, or `evidence.AMOUNT`)
     written: Written | None = None  # the checked written answer, when a writer is configured (rag.writer)
 
     def to_json(self, id: str | None = None) -> dict:

@@ -9,6 +9,7 @@ import pytest
 from tiny_corpus import CRITIC, JASSY, make_settings, verifies, write_corpus
 from rag.chunking import chunk_document
 from rag.engine import Engine
+from rag.evidence import AMOUNT
 from rag.errors import IndexMismatch, IndexMissing, QuestionError, RagError
 from rag.indexing import ingest
 from rag.keyword import KeywordIndex
@@ -91,6 +92,19 @@ def test_a_year_no_passage_holds_is_named_instead_of_quoting_another_year(engine
     assert answer.abstained and answer.uncovered == ("2031",) and not answer.citations
     assert "say nothing about **2031**" in answer.answer
     assert not engine.ask("What did the 1997 letter promise shareholders about the long term?").uncovered
+
+
+def test_a_price_no_passage_states_is_named_instead_of_quoting_another_figure(engine, tmp_path, embedder):
+    # The tiny corpus talks about dollars and prices but states no sum of money.
+    answer = engine.ask("What was the price of a press release at Amazon?")
+    assert answer.abstained and answer.uncovered == (AMOUNT,) and not answer.citations
+    assert "nothing about **a price or amount of money**, so I won't answer with another figure" in answer.answer
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "ferry.txt").write_text("The harbour ferry started running in 1990.\n\nA single ticket on the harbour "
+                                      "ferry cost $12 in its first year.\n", encoding="utf-8")
+    ferry, _ = Engine.build(make_settings(corpus, tmp_path / "index"), embedder)
+    assert not ferry.ask("What was the price of a ticket on the harbour ferry?").uncovered
 
 
 def test_headers_page_markers_and_headings_are_never_quoted(answers, engine):
