@@ -338,8 +338,8 @@ class Engine:
         hits = retrieve(text, vector, self.store, self.keyword, s, paths, k)
         chunks = {h.chunk.id: h.chunk for h in hits}
         following = self._following(list(chunks.values()))
-        more = {n.id: n for _, n in following.values() if n.id not in chunks}
-        rows = self.store.sentence_rows(list(chunks.values()) + list(more.values()))
+        more = [n for _, n in following.values() if n.id not in chunks]  # a chunk follows only one other
+        rows = self.store.sentence_rows(list(chunks.values()) + more)
         return windows(self.question(topic or text), vector, hits, rows, self._titles, self._lengths,
                        self.repeated, self.scorer.probabilities,
                        {cid: (joined, n.id) for cid, (joined, n) in following.items()})

@@ -43,6 +43,11 @@ _AUX = {"is", "was", "are", "were", "did", "does", "do", "has", "have", "had", "
         "should", "may", "might", "must"}
 _DETERMINERS = {"the", "a", "an", "its", "his", "her", "their", "our", "this", "that", "these", "those"}
 _WH = {"what", "how", "why", "when", "where", "who", "whom", "whose", "which"}
+_OWNER = re.compile(r"'s|’s")  # a possessive ending
+# Question words before a subject ("how does …"), a subject after an auxiliary, two subjects cut away.
+_QUESTION_HEAD = re.compile(rf"^(?:{'|'.join(_WH)})\s+(?:{'|'.join(_AUX)})\s+(?=\S)", re.I)
+_AFTER_AUX = re.compile(rf"\b(?:{'|'.join(_AUX)})\s+$", re.I)
+_AUX_AND = re.compile(rf"\b({'|'.join(_AUX)})\s+(?:and|or)\s+(?=[a-z])", re.I)
 _PREPOSITIONS = {"about", "of", "to", "like", "with", "for", "on", "in", "from", "by", "than", "at", "into", "after",
                  "before", "behind", "against", "over", "under", "through", "despite", "beyond"}
 _REPORTING = {"say", "says", "said", "tell", "tells", "told", "think", "thinks", "thought", "write", "writes", "wrote",
@@ -567,7 +572,7 @@ def _part_label(part: str) -> str:
     "Bezos's view of prices"
     """
     label = " ".join(part.split()).rstrip("?.!,; ")
-    label = re.sub(rf"^(?:{'|'.join(_WH)})\s+(?:{'|'.join(_AUX)})\s+(?=\S)", "", label, flags=re.I)
+    label = _QUESTION_HEAD.sub("", label)
     if len(label) > _LABEL_MAX:
         label = label[:_LABEL_MAX].rsplit(" ", 1)[0] + "…"
     return label[:1].upper() + label[1:]
@@ -644,19 +649,19 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
     'How do they describe frost?'
     """
     for start, end in sorted(spans, reverse=True):
-        owner = re.match(r"'s|’s", text[end:])
+        owner = _OWNER.match(text, end)
         end += len(owner.group(0)) if owner else 0
         if m := _DOC_NOUN_AFTER.match(text[end:]):  # "the 2001 letter", "the 2001 letter's"
             end += len(m.group(0))
-            owner = re.match(r"'s|’s", text[end:])
+            owner = _OWNER.match(text, end)
             end += len(owner.group(0)) if owner else 0
         start -= len(m.group(0)) if (m := re.search(r"\bthe\s+$", text[:start], re.I)) else 0
         owned = owner and re.match(r"\s+[a-z]", text[end:])
-        subject = (not owner and re.search(rf"\b(?:{'|'.join(_AUX)})\s+$", text[:start], re.I)
+        subject = (not owner and _AFTER_AUX.search(text[:start])
                    and re.match(r"\s+(?!(?:and|or)\b)[a-z]", text[end:]))  # not "do A and B each …"
         text = text[:start] + (" the " if owned else " it " if subject else "") + text[end:]
     # Two subjects cut ("how do A and B each describe X"): "how do they each describe X".
-    text = re.sub(rf"\b({'|'.join(_AUX)})\s+(?:and|or)\s+(?=[a-z])", r"\1 they ", text, flags=re.I)
+    text = _AUX_AND.sub(r"\1 they ", text)
     return " ".join(text.split())
 
 
