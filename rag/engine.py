@@ -41,11 +41,12 @@ _YEAR_MISS = FEATURES.index("year_miss")
 _SUGGESTIONS = 3  # closest document titles offered when the bot abstains
 _SIDE_OPTIONS = 5  # a comparison side's best windows among which the budget is shared
 _SIDES_SEARCHED = 4  # comparisons with more sides share the budget greedily
-# A follow-up also searches the documents the previous answer quoted, and a comparison's named
-# sides search only their own: the conversation, or the question, vouches that they speak to the
-# topic, while the threshold was calibrated on searches of a whole corpus. Such a search answers
-# above this share of the threshold (a design choice, not fitted: too few labelled comparisons and
-# conversations exist to fit it on).
+# A follow-up also searches the documents the previous answer quoted, a comparison's named
+# sides search only their own, and a part of a question is asked beside one that has answered:
+# the conversation, or the question, vouches that they speak to the topic, while the threshold
+# was calibrated on searches of a whole corpus. Such a search answers above this share of the
+# threshold (a design choice, not fitted: too few labelled comparisons and conversations exist
+# to fit it on).
 VOUCHED_SUPPORT_SHARE = 0.5
 
 
@@ -420,7 +421,7 @@ class Engine:
         (a long best window may leave another side a shorter one), then each side's next best
         windows while room is left, as for a fact.
         """
-        options, supports = [], []
+        searched = []
         # A side that names no source searches every document but those the other sides named: "the
         # critic's view versus Bezos's" looks for Bezos's words outside the critic's essay.
         named = {p for side in query.sides for p in side.paths}
@@ -431,11 +432,18 @@ class Engine:
             found = [w for w in self.candidates(text, side_vector, s, side.paths or others, s.k_chunks)
                      if not _overlaps(w, query.shown)]
             found.sort(key=lambda w: (-w.score, w.path, w.start))
-            # A named side shows its best evidence, whatever its score: the question chose its documents,
-            # and it says "no evidence" only when its search found nothing there. Any other side must
-            # pass the threshold, like a fact.
-            options.append(found if found and (side.paths or found[0].score >= s.min_support) else [])
-            supports.append(found[0].score if found else 0.0)
+            searched.append(found)
+        supports = [found[0].score if found else 0.0 for found in searched]
+        # A named side shows its best evidence, whatever its score: the question chose its documents,
+        # and it says "no evidence" only when its search found nothing there. Any other side must
+        # pass the threshold, like a fact; once another side has passed it, the question has vouched
+        # for its topic, and the vouched share of it is enough (the second part of "What was X, and
+        # why was it dropped?").
+        options = []
+        for i, (side, found) in enumerate(zip(query.sides, searched)):
+            vouched = any(v >= s.min_support for j, v in enumerate(supports) if j != i)
+            bar = s.min_support * (VOUCHED_SUPPORT_SHARE if vouched else 1.0)
+            options.append(found if found and (side.paths or found[0].score >= bar) else [])
         firsts = _best_fitting([o[:_SIDE_OPTIONS] for o in options], s.max_quote_chars)
         chosen = [[w] if w is not None else [] for w in firsts]
         used = sum(w.end - w.start for w in firsts if w is not None)

@@ -76,6 +76,12 @@ _RELATIVE_YEAR = re.compile(r"\b(?:(?P<n>a|one|two|three|four|five|six|seven|eig
 # What a document is called by its kind; a description names one ("the gardening blog post").
 _DOC_NOUNS = ("article", "post", "essay", "letter", "piece", "podcast", "interview", "blog", "report", "paper",
               "speech", "transcript", "memo", "column")
+# What a possessive pronoun owns when it ends the clause ("its weakness?").
+_CLAUSE_END_NOUN = re.compile(r"\s+((?:[\w-]+\s+){0,2}?[\w-]+)(?=\s*(?:[?.!,;]|$))")
+# Between two names that make one ("Ann's 2019 report"), and a phrase whose object was cut ("According to ,").
+_JOINED = re.compile(r"(?:'s|’s)?\s+")
+_DANGLING = re.compile(r"(?:^|,)\s*(?:according\s+to|in|from|by|per)(?:\s+(?:his|her|their|its|the|this|that))?\s*"
+                       r"(?=[,.;?!]|$)", re.I)
 _DOC_NOUN_AFTER = re.compile(rf"\s+(?:{'|'.join(_DOC_NOUNS)})s?\b", re.I)
 _DESCRIBED = re.compile(rf"\b(?:the|this|that)\s+(?P<words>(?:[\w-]+\s+){{1,3}}?)(?:{'|'.join(_DOC_NOUNS)})s?\b", re.I)
 # A part that moves in time from the one before ("what did she say about it later"): not about that year.
@@ -326,13 +332,28 @@ def resolve(question: str, previous: Turn, sources: Sources) -> str:
             if ref and (w in _POSSESSIVE or (w == "her" and re.match(r"\s+\w", question[end:])
                                               and not re.match(r"\s+(" + "|".join(_PREPOSITIONS) + r")\b",
                                                                question[end:]))):
-                ref += "’s"
+                ref, end = _owned(question, end, ref)
         if ref in used:  # two pronouns rarely stand for one thing ("where did they open it?")
             ref = ""
         used.add(ref)
         out += [question[last:start], ref or word]
         last = end
     return "".join(out + [question[last:]])
+
+
+def _owned(text: str, end: int, ref: str) -> tuple[str, int]:
+    """What stands for a possessive pronoun ending at `end` that refers to `ref`, and where the text
+    after it resumes: "Ann’s" for "her", but a phrase owns what ends the clause with "of" ("its weakness?"
+    -> "the weakness of the plan to move north?"), as "the plan to move north’s weakness" would not read.
+
+    >>> _owned("What is its weakness?", 11, "the plan to move north")
+    ('the weakness of the plan to move north', 20)
+    >>> _owned("What is its weakness?", 11, "Ann")
+    ('Ann’s', 11)
+    """
+    if len(ref.split()) >= 3 and (m := _CLAUSE_END_NOUN.match(text, end)):
+        return f"the {m.group(1)} of {ref}", m.end()
+    return f"{ref}’s", end
 
 
 def referent(earlier: str, previous: Turn, sources: Sources, person: bool) -> str:
@@ -528,7 +549,8 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
                 w = word.lower()
                 ref = "" if w in _DEMONSTRATIVE else _refer(other, sources, person=w in _PERSON)
                 if ref:
-                    part = part[:start] + ref + ("’s" if w in _POSSESSIVE else "") + part[end:]
+                    ref, cut = _owned(part, end, ref) if w in _POSSESSIVE else (ref, end)
+                    part = part[:start] + ref + part[cut:]
             if not _mentions(part, sources):
                 shift = _TIME_SHIFT.search(part)
                 inherited = _shared([m for m in _mentions(other, sources) if not (shift and _YEAR.search(m[1]))])
@@ -647,8 +669,20 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
     'How does it describe frost?'
     >>> _without("How do Ann and the gardening blog describe frost?", [(7, 10), (19, 33)])
     'How do they describe frost?'
+
+    A name that owned the next name is cut with it, and a phrase left without its object goes:
+    >>> _without("What does Ann's 2019 report say of frost?", [(10, 13), (16, 20)])
+    'What does it say of frost?'
+    >>> _without("According to the gardening blog, when does frost come?", [(17, 31)])
+    'when does frost come?'
     """
-    for start, end in sorted(spans, reverse=True):
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):  # "Ann's 2019 report": one name, as cut
+        if merged and _JOINED.fullmatch(text, merged[-1][1], start):
+            merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((start, end))
+    for start, end in reversed(merged):
         owner = _OWNER.match(text, end)
         end += len(owner.group(0)) if owner else 0
         if m := _DOC_NOUN_AFTER.match(text[end:]):  # "the 2001 letter", "the 2001 letter's"
@@ -662,6 +696,7 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
         text = text[:start] + (" the " if owned else " it " if subject else "") + text[end:]
     # Two subjects cut ("how do A and B each describe X"): "how do they each describe X".
     text = _AUX_AND.sub(r"\1 they ", text)
+    text = _DANGLING.sub("", text).strip(" ,")
     return " ".join(text.split())
 
 

@@ -122,6 +122,24 @@ def test_a_comparison_with_a_person_quoted_inside_another_document_shows_both_si
     quoted(answer)
 
 
+def test_a_part_asked_beside_one_that_answered_needs_only_the_vouched_threshold(products):
+    question = "Why did the lid open, and which grip did the design team choose?"
+    sides = products.ask(question).sides
+    assert len(sides) == 2 and not any(s.paths for s in sides)
+    best = [max(w.score for w in products.candidates(s.query, products.embedder.embed_one(s.query),
+                                                     products.settings, None, products.settings.k_chunks))
+            for s in sides]
+    assert best[1] < best[0]
+    # A threshold the first part passes and the second, asked alone, would not.
+    bar = min(best[0], best[1] * 1.9)
+    settings = products.settings.with_(min_support=bar)
+    assert products.ask(sides[1].query, settings=settings).abstained
+    answer = products.ask(question, settings=settings)
+    second = [q for q in answer.citations if q.side == sides[1].label]
+    assert second and "wide grip" in " ".join(q.text for q in second)
+    quoted(answer)
+
+
 def test_a_comparison_of_two_views_quotes_each_view(tmp_path, embedder):
     engine = build(tmp_path, {"home.txt": HOME, "office.txt": OFFICE}, embedder)
     answer = engine.ask("Contrast the view that working from home makes teams more productive with the view "
