@@ -32,6 +32,8 @@ from .evidence import QUESTION_FRAME
 from .keyword import STOPWORDS, tokenize
 from .records import Side, Turn
 
+# A question that sets two things side by side ("each", "both", "agree"): a pair of names in it are two sides.
+_PAIRING = re.compile(r"\b(each|both|agree[sd]?|disagree[sd]?|alike|differ|differently|similarly)\b", re.I)
 _COMPARISON = re.compile(
     r"\b(compare[sd]?|comparison|comparing|differ(s|ent|ence|ences)?|versus|vs\.?|contrast|"
     r"in common|similar(ity|ities)?|agree|disagree|alike|each|both)\b", re.I)
@@ -52,6 +54,10 @@ _PREPOSITIONS = {"about", "of", "to", "like", "with", "for", "on", "in", "from",
                  "before", "behind", "against", "over", "under", "through", "despite", "beyond"}
 _REPORTING = {"say", "says", "said", "tell", "tells", "told", "think", "thinks", "thought", "write", "writes", "wrote",
               "argue", "argues", "argued", "claim", "claims", "claimed", "believe", "believes", "believed"}
+# Words that set a part against another without saying what it is about ("how does her view compare?").
+_STANCE = frozenset(tokenize(" ".join(_REPORTING) + " view opinion position stance perspective take see sees saw "
+                             "compare compared comparison differ differs different difference contrast agree "
+                             "disagree similar"))
 _PERSON = {"he", "him", "his", "she", "her", "hers", "himself", "herself"}
 _THING = {"it", "its", "itself", "they", "them", "their", "theirs", "themselves"}
 _DEMONSTRATIVE = {"this", "that", "these", "those"}
@@ -81,7 +87,7 @@ _CLAUSE_END_NOUN = re.compile(r"\s+((?:[\w-]+\s+){0,2}?[\w-]+)(?=\s*(?:[?.!,;]|$
 # Between two names that make one ("Ann's 2019 report"), and a phrase whose object was cut ("According to ,").
 _JOINED = re.compile(r"(?:'s|’s)?\s+")
 _DANGLING = re.compile(r"(?:^|,)\s*(?:according\s+to|in|from|by|per)(?:\s+(?:his|her|their|its|the|this|that))?\s*"
-                       r"(?=[,.;?!]|$)", re.I)
+                       r"(?=[,.;?!]|$)|\b(?:with|to|from|and)\s+(?=(?:about|on|over|regarding|concerning)\b)", re.I)
 _DOC_NOUN_AFTER = re.compile(rf"\s+(?:{'|'.join(_DOC_NOUNS)})s?\b", re.I)
 _DESCRIBED = re.compile(rf"\b(?:the|this|that)\s+(?P<words>(?:[\w-]+\s+){{1,3}}?)(?:{'|'.join(_DOC_NOUNS)})s?\b", re.I)
 # A part that moves in time from the one before ("what did she say about it later"): not about that year.
@@ -470,10 +476,43 @@ def comparison_sides(text: str, sources: Sources) -> list[Side]:
     nested = any(set(a.paths) <= set(b.paths) for a in named for b in named if a is not b)
     if len(named) >= 2 and not nested and (_COMPARISON.search(text) or " and " in text.lower()):
         # "How do A and B each describe X?": one side per source, each searched for the shared topic.
-        shared = _without(_COMPARISON.sub(" ", text), _name_spans(text, sources))
+        framed = _COMPARISON.sub(" ", text)
+        shared = _without(framed, _name_spans(framed, sources))
         query = shared if topic(shared, sources) else text
         return [replace(s, query=query) for s in named]
+    if len(named) == 1 and (person := _paired_person(text, sources)):
+        # "How do Bezos and the critic each see X?": a person quoted inside the documents is the other side.
+        framed = _COMPARISON.sub(" ", text)
+        at = framed.find(person)
+        shared = _without(framed, _name_spans(framed, sources) + [(at, at + len(person))])
+        query = shared if topic(shared, sources) else text
+        return [replace(named[0], query=query), Side(label=person, paths=(), query=f"{person} {query}")]
     return []
+
+
+def _paired_person(text: str, sources: Sources) -> str:
+    """A capitalised name that is no source's, paired with a named source by "and" or "(dis)agree with"
+    in a question of comparison ("Do Bezos and the critic both …", "Does the critic agree with Bezos …");
+    '' when there is none.
+
+    >>> s = Sources([SourceRef("a.txt", "A report", "", "", ()), SourceRef("b.txt", "An essay", "", "", ("critic",))])
+    >>> _paired_person("How do Ann Lee and the critic each see prices?", s)
+    'Ann Lee'
+    >>> _paired_person("Does the critic say both Ann Lee and Bo Sim were right?", s)
+    ''
+    """
+    if not _PAIRING.search(text):
+        return ""
+    names = [text[a:b] for a, b in _name_spans(text, sources)]
+    for person in _proper_spans(text):
+        if _mentions(person, sources):
+            continue
+        for name in names:
+            p, n = re.escape(person), re.escape(name)
+            if re.search(rf"\b{p}(?:'s|’s)?\s+(?:and|(?:dis)?agrees?\s+with)\s+(?:the\s+)?{n}"
+                         rf"|\b{n}(?:'s|’s)?\s+(?:and|(?:dis)?agrees?\s+with)\s+{p}\b", text, re.I):
+                return person
+    return ""
 
 
 def split(text: str) -> list[str]:
@@ -483,12 +522,15 @@ def split(text: str) -> list[str]:
     ['What did A say in 2001', 'what did it reach a year later?']
     >>> split("Contrast the view that X is good with the view that it is bad.")
     ['X is good', 'it is bad.']
+    >>> split("Compare what A says about talking to staff with what B says.")
+    ['what A says about talking to staff', 'what B says.']
     """
     body = text.strip()
     if m := _COMPARE_VERB.match(body):
         rest = body[m.end():]
         pivot = (re.search(r"\s+with\s+(?=(?:the\s+)?(?:view|idea|claim|notion|argument|belief|position|opinion)\b)",
                            rest, re.I)
+                 or re.search(rf"\s+(?:with|to|against)\s+(?=(?:{'|'.join(sorted(_WH))})\b)", rest, re.I)
                  or re.search(r"\s+(?:with|to|against)\s+", rest, re.I) or re.search(r"\s+and\s+", rest, re.I))
         parts = [rest[:pivot.start()], rest[pivot.end():]] if pivot else []
     elif m := _BETWEEN.search(body):
@@ -556,7 +598,10 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
                 inherited = _shared([m for m in _mentions(other, sources) if not (shift and _YEAR.search(m[1]))])
         named = _mentions(part, sources)
         paths = _shared(named) or inherited or scope
-        query = topic(part, sources) or topic(other, sources) or part
+        own = topic(part, sources)
+        if own and not [t for t in tokenize(own) if t not in _STANCE]:  # "… and how does Jassy's view compare?"
+            own = ""
+        query = own or topic(other, sources) or part
         if not named and _name_only(part):  # "… differ from Bezos's?": what the person says on the topic
             query = f"{part} {topic(other, sources) or other}"
         if paths:

@@ -199,3 +199,29 @@ def test_cut_names_leave_queries_that_read_as_sentences(corpus_refs):
     assert follow.text == "Why does price cuts happen?"
     both = interpret("How do Jassy and the critic each describe prices?", [], corpus_refs)
     assert [s.query for s in both.sides] == ["How do they describe prices?"] * 2
+
+
+def test_a_person_paired_with_a_named_source_is_the_other_side(corpus_refs):
+    for question in ("Does the critic agree with Mary Parker about warranties?",
+                     "How do Mary Parker and the critic each see warranties?"):
+        q = interpret(question, [], corpus_refs)
+        assert q.kind == "comparison" and "Mary Parker" in [s.label for s in q.sides], question
+        assert sorted(paths(q.sides)) == [(), (CRITIC,)]
+        for side in q.sides:  # each query is made of the question's own words (and "it"/"they")
+            assert "warranties" in side.query
+            assert set(side.query.lower().strip("?.").split()) <= set(question.lower().strip("?.").split()) | {
+                "it", "they", "the"}, side.query
+    assert interpret("What does the critic say both Mary Parker and Tom Lane got wrong?", [], corpus_refs).kind \
+        == "fact"
+
+
+def test_a_part_that_only_sets_a_source_against_the_other_keeps_the_other_part_s_topic(corpus_refs):
+    q = interpret("What does Mary Parker say about warranties, and how does Jassy's view compare?", [], corpus_refs)
+    assert q.kind == "comparison" and paths(q.sides) == [(), (JASSY,)]
+    assert "warranties" in q.sides[1].query
+
+
+def test_compare_what_one_says_with_what_another_says_pivots_before_the_second_clause(corpus_refs):
+    q = interpret("Compare what Jassy says about listening to sellers with what the critic says.", [], corpus_refs)
+    assert paths(q.sides) == [(JASSY,), (CRITIC,)]
+    assert "listening to sellers" in q.sides[0].query
