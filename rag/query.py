@@ -314,10 +314,8 @@ def resolve(question: str, previous: Turn, sources: Sources) -> str:
     """
     earlier = previous.answer.resolved_question if previous.answer and previous.answer.resolved_question \
         else previous.question
-    asked, before = {m.group(0) for m in _YEAR.finditer(question)}, {m.group(0) for m in _YEAR.finditer(earlier)}
-    if (_LEADS_ON.match(question) and len(asked) == 1 == len(before)
-            and not [t for t in tokenize(question) if not _YEAR.fullmatch(t)]):
-        return _YEAR.sub(asked.pop(), earlier)  # "What about 2005?": the same question, of 2005
+    if swapped := _asked_of(question, earlier):
+        return swapped  # "What about 2005?": the same question, of 2005
     if not topic(question, sources):
         names = [question[s:e] for s, e in _name_spans(question, sources)]
         if not names:  # "Why?", "How so?": the previous question, asked again as this one
@@ -345,6 +343,40 @@ def resolve(question: str, previous: Turn, sources: Sources) -> str:
         out += [question[last:start], ref or word]
         last = end
     return "".join(out + [question[last:]])
+
+
+def _asked_of(question: str, earlier: str) -> str:
+    """The previous question asked of what an ellipsis names ("And Day 2?", "What about 2005?", "How
+    about the 1999 report?"): the one phrase of `earlier` of the same shape (the same words but one,
+    which is a number where the new one has a number) swapped for it; '' when `question` is no such
+    ellipsis or no single phrase matches.
+
+    >>> _asked_of("And Day 2?", "What is Day 1 according to Ann?")
+    'What is Day 2 according to Ann?'
+    >>> _asked_of("What about 2005?", "How many units sold in 1999?")
+    'How many units sold in 2005?'
+    >>> _asked_of("How about the 2003 report?", "What did the 1999 report plan?")
+    'What did the 2003 report plan?'
+    >>> _asked_of("And why did it fail?", "What is Day 1?"), _asked_of("And 2005?", "What changed from 1999 to 2001?")
+    ('', '')
+    """
+    m = _LEADS_ON.match(question)
+    new = _TOKENS.findall(question[m.end():]) if m else []
+    new = [t for t in new if t[:1].isalnum()]
+    if not new or len(new) > 5 or any(t.lower() in _WH | _AUX for t in new):
+        return ""
+    old = list(_TOKENS.finditer(earlier))
+    matches = []
+    for i in range(len(old) - len(new) + 1):
+        pairs = [(a.group(0), b) for a, b in zip(old[i:i + len(new)], new)]
+        differ = [(a, b) for a, b in pairs if a.lower() != b.lower()]
+        if len(differ) == 1 and differ[0][0].isdigit() == differ[0][1].isdigit() \
+                and (differ[0][1].isdigit() or len(new) > 1):
+            matches.append((old[i].start(), old[i + len(new) - 1].end()))
+    if len(matches) != 1:
+        return ""
+    start, end = matches[0]
+    return earlier[:start] + " ".join(new) + earlier[end:]
 
 
 def _owned(text: str, end: int, ref: str) -> tuple[str, int]:
@@ -411,6 +443,17 @@ def _with_head(text: str, name: str) -> str:
     return " ".join([name, *head])
 
 
+def _phrase(words: list[str]) -> list[str]:
+    """The words up to the first verb-like word (an auxiliary, a reporting verb, a relative pronoun)
+    or punctuation."""
+    phrase = []
+    for w in words:
+        if w.lower() in _AUX | _REPORTING | {"that", "which", "who"} or not w[:1].isalnum():
+            break
+        phrase.append(w)
+    return phrase
+
+
 def _subject(text: str, sources: Sources) -> str:
     """The noun phrase a question or claim is about: after a leading wh-word and auxiliary ("Which
     two e-commerce companies …", "How does the explanation of …") or before the first verb
@@ -426,11 +469,14 @@ def _subject(text: str, sources: Sources) -> str:
         words = words[1:]
     while words and words[0].lower() in QUESTION_FRAME | _REPORTING | _PREPOSITIONS | {"it"}:  # "How does X describe
         words = words[1:]  # …", "What does X say about …"
-    phrase = []
-    for w in words:
-        if w.lower() in _AUX | _REPORTING | {"that", "which", "who"} or not w[:1].isalnum():
-            break
-        phrase.append(w)
+    phrase = _phrase(words)
+    after = words[len(phrase):]
+    if 1 < len(phrase) <= 3 and phrase[0].lower() in _DETERMINERS and after and after[0].lower() in _REPORTING:
+        # "What does the author say the rule gives …": the speaker says it; it is about the rule.
+        rest = after[1:]
+        while rest and rest[0].lower() in _PREPOSITIONS | {"that"}:
+            rest = rest[1:]
+        phrase = _phrase(rest) or phrase
     while phrase and phrase[-1].lower() in _PREPOSITIONS:
         phrase.pop()
     if [t for t in tokenize(" ".join(phrase)) if t not in QUESTION_FRAME]:

@@ -225,3 +225,17 @@ def test_compare_what_one_says_with_what_another_says_pivots_before_the_second_c
     q = interpret("Compare what Jassy says about listening to sellers with what the critic says.", [], corpus_refs)
     assert paths(q.sides) == [(JASSY,), (CRITIC,)]
     assert "listening to sellers" in q.sides[0].query
+
+
+def test_an_ellipsis_asks_the_previous_question_of_what_it_names(corpus_refs):
+    first = Turn("What is Phase 1 of the rollout, according to the critic?")
+    assert interpret("And Phase 2?", [first], corpus_refs).text == \
+        "What is Phase 2 of the rollout, according to the critic?"
+    assert interpret("What about 2009?", [Turn("How many stores opened in 2004?")], corpus_refs).text == \
+        "How many stores opened in 2009?"
+
+
+def test_a_pronoun_after_a_speaker_refers_to_what_the_speaker_talked_about(corpus_refs):
+    previous = Turn("What does the author say the loyalty scheme gives shoppers?")
+    follow = interpret("Is it worth the cost?", [previous], corpus_refs)
+    assert "loyalty scheme" in follow.text and "author" not in follow.text
