@@ -198,6 +198,19 @@ def test_comparison_shows_both_sides_in_columns(page: Page):
     _screenshot(page, "comparison.png")
 
 
+def test_a_comparison_with_a_person_quoted_inside_other_documents_shows_both_sides(page: Page):
+    answer = _ask(page, "How do Bezos and the critic each see customer satisfaction?")
+    columns = answer.get_by_test_id("stColumn")
+    expect(columns).to_have_count(2)
+    expect(columns.nth(0)).to_contain_text("Bezos’s Customer Obsession Is Really About Bezos’s Obsession")
+    expect(columns.nth(1)).to_contain_text("Bezos")
+    for i in range(2):
+        expect(columns.nth(i).locator(".rag-quote").first).to_be_visible()
+    critic = (ROOT / "corpus" / "004_2c06855ad959a8de.txt").read_text(encoding="utf-8")
+    for text in columns.nth(1).locator(".rag-quote").all_inner_texts():  # Bezos: searched outside the essay
+        assert re.sub(r" \[\d+\]$", "", text) not in critic
+
+
 def test_streamlit_markup_in_a_question_and_its_quotes_shows_verbatim(page: Page):
     """Streamlit reads `$...$` as LaTeX, `:red[...]` as colour, `:material/...:` as an icon and `->` as
     an arrow; the page must show what was typed, and quotes exactly as their documents have them."""
