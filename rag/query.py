@@ -86,8 +86,8 @@ _DOC_NOUNS = ("article", "post", "essay", "letter", "piece", "podcast", "intervi
 _CLAUSE_END_NOUN = re.compile(r"\s+((?:[\w-]+\s+){0,2}?[\w-]+)(?=\s*(?:[?.!,;]|$))")
 # Between two names that make one ("Ann's 2019 report"), and a phrase whose object was cut ("According to ,").
 _JOINED = re.compile(r"(?:'s|’s)?\s+")
-_DANGLING = re.compile(r"(?:^|,)\s*(?:according\s+to|in|from|by|per)(?:\s+(?:his|her|their|its|the|this|that))?\s*"
-                       r"(?=[,.;?!]|$)|\b(?:with|to|from|and)\s+(?=(?:about|on|over|regarding|concerning)\b)", re.I)
+_BEFORE_NAME = re.compile(r"\b(?:according\s+to|in|from|by|per)\s+(?:(?:his|her|their|its|the|this|that)\s+)?$", re.I)
+_STRANDED = re.compile(r"\b(?:with|to|from|and)\s+(?=(?:about|on|over|regarding|concerning)\b)", re.I)
 _DOC_NOUN_AFTER = re.compile(rf"\s+(?:{'|'.join(_DOC_NOUNS)})s?\b", re.I)
 _DESCRIBED = re.compile(rf"\b(?:the|this|that)\s+(?P<words>(?:[\w-]+\s+){{1,3}}?)(?:{'|'.join(_DOC_NOUNS)})s?\b", re.I)
 # A part that moves in time from the one before ("what did she say about it later"): not about that year.
@@ -260,14 +260,28 @@ def is_follow_up(question: str, sources: Sources) -> bool:
 
     >>> s = Sources([])
     >>> [is_follow_up(q, s) for q in ("And what did the reviewer say?", "Why?", "How fast did it spread?",
-    ...                               "What did Tolstoy write in his first novel?", "Is it wise to grow?")]
-    [True, True, True, False, False]
+    ...                               "What did Tolstoy write in his first novel?", "Is it wise to grow?",
+    ...                               "Why did Tolstoy think so?", "Who is Leo Tolstoy?")]
+    [True, True, True, False, False, True, False]
     """
     if _LEADS_ON.match(question):
         return True
     if not topic(question, sources) and not named_sides(question, sources):
         return True
+    if _stance_only(question, sources):  # "Why did Ann think so?", "What does the critic say?"
+        return True
     return bool(unresolved(question, sources))
+
+
+def _stance_only(question: str, sources: Sources) -> bool:
+    """Whether all a question asks about, its names cut, is a view ("Why did Ann think so?", "Does
+    the critic agree?"): a view of what the conversation was about."""
+    text = topic(question, sources)
+    if not text or any(w.lower() in _THING | _DEMONSTRATIVE for _, _, w in unresolved(question, sources)):
+        return False  # "What did the critic say about that?": about what "that" refers to
+    proper = {w for p in _proper_spans(text) for w in tokenize(p)}  # a person quoted, named by the question
+    words = [w for w in tokenize(text) if w not in proper]
+    return bool(words) and all(w in _STANCE for w in words)
 
 
 def unresolved(text: str, sources: Sources) -> list[tuple[int, int, str]]:
@@ -311,17 +325,30 @@ def resolve(question: str, previous: Turn, sources: Sources) -> str:
 
     >>> resolve("How fast did it spread?", Turn("When did the town open the Riverside Library?"), Sources([]))
     'How fast did Riverside Library spread?'
+    >>> resolve("Why did she think so?", Turn("What did Ann Lee say about frost?"), Sources([]))
+    'Why did Ann Lee think so: What did Ann Lee say about frost?'
     """
     earlier = previous.answer.resolved_question if previous.answer and previous.answer.resolved_question \
         else previous.question
     if swapped := _asked_of(question, earlier):
         return swapped  # "What about 2005?": the same question, of 2005
+    replaced = _replace_pronouns(question, earlier, previous, sources)
+    if _stance_only(question, sources):  # "Why does he think so?": his view, of the previous question
+        mine, theirs = _shared(_mentions(question, sources)), _shared(_mentions(earlier, sources))
+        if mine and theirs and not mine & theirs:  # "What did the 2016 report say?": there, not where it was asked
+            earlier = _without(earlier, _name_spans(earlier, sources))
+        return f"{replaced.rstrip('?. ')}: {earlier}"
     if not topic(question, sources):
         names = [question[s:e] for s, e in _name_spans(question, sources)]
         if not names:  # "Why?", "How so?": the previous question, asked again as this one
             return f"{question.rstrip('?. ')}: {earlier}" if question.strip("?. ") else earlier
         cut = _without(earlier, _name_spans(earlier, sources))
         return f"{cut.rstrip('?. ')} ({' and '.join(names)})?"
+    return replaced
+
+
+def _replace_pronouns(question: str, earlier: str, previous: Turn, sources: Sources) -> str:
+    """`question` with each pronoun that nothing in it refers to replaced by its referent in `earlier`."""
     out, last, used = [], 0, set()
     for start, end, word in unresolved(question, sources):
         w = word.lower()
@@ -465,6 +492,7 @@ def _subject(text: str, sources: Sources) -> str:
         if words[0].lower() == "how" and len(words) > 1 and words[1].lower() not in _AUX:
             words = words[1:]  # "how long", "how many"
         words = words[1:]
+    passive = bool(words) and words[0].lower() in _AUX - {"do", "does", "did"}
     if words and words[0].lower() in _AUX:
         words = words[1:]
     while words and words[0].lower() in QUESTION_FRAME | _REPORTING | _PREPOSITIONS | {"it"}:  # "How does X describe
@@ -478,6 +506,8 @@ def _subject(text: str, sources: Sources) -> str:
             rest = rest[1:]
         phrase = _phrase(rest) or phrase
     while phrase and phrase[-1].lower() in _PREPOSITIONS:
+        phrase.pop()
+    if passive and len(phrase) > 1 and phrase[-1].lower().endswith("ed"):  # "When was the Kindle launched"
         phrase.pop()
     if [t for t in tokenize(" ".join(phrase)) if t not in QUESTION_FRAME]:
         return " ".join(phrase)
@@ -766,6 +796,8 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
     'What does it say of frost?'
     >>> _without("According to the gardening blog, when does frost come?", [(17, 31)])
     'when does frost come?'
+    >>> _without("How did frost change in 2004?", [(24, 28)])
+    'How did frost change?'
     """
     merged: list[tuple[int, int]] = []
     for start, end in sorted(spans):  # "Ann's 2019 report": one name, as cut
@@ -781,14 +813,16 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
             owner = _OWNER.match(text, end)
             end += len(owner.group(0)) if owner else 0
         start -= len(m.group(0)) if (m := re.search(r"\bthe\s+$", text[:start], re.I)) else 0
+        if re.match(r"\s*(?:[,.;?!]|$)", text[end:]) and (m := _BEFORE_NAME.search(text[:start])):
+            start = m.start()  # "According to the blog, …", "… in 2004?": the phrase goes with its name
         owned = owner and re.match(r"\s+[a-z]", text[end:])
         subject = (not owner and _AFTER_AUX.search(text[:start])
                    and re.match(r"\s+(?!(?:and|or)\b)[a-z]", text[end:]))  # not "do A and B each …"
         text = text[:start] + (" the " if owned else " it " if subject else "") + text[end:]
     # Two subjects cut ("how do A and B each describe X"): "how do they each describe X".
     text = _AUX_AND.sub(r"\1 they ", text)
-    text = _DANGLING.sub("", text).strip(" ,")
-    return " ".join(text.split())
+    text = _STRANDED.sub("", text).strip(" ,")
+    return re.sub(r"\s+(?=[?.!,;])", "", " ".join(text.split()))
 
 
 @functools.lru_cache(maxsize=None)

@@ -239,3 +239,15 @@ def test_a_pronoun_after_a_speaker_refers_to_what_the_speaker_talked_about(corpu
     previous = Turn("What does the author say the loyalty scheme gives shoppers?")
     follow = interpret("Is it worth the cost?", [previous], corpus_refs)
     assert "loyalty scheme" in follow.text and "author" not in follow.text
+
+
+def test_a_question_about_a_view_only_asks_that_view_of_the_previous_question(corpus_refs):
+    previous = Turn("What did Mary Parker say about extended warranties?")
+    q = interpret("Why did Parker think so?", [previous], corpus_refs)
+    assert q.follow_up and "extended warranties" in q.text and q.text.startswith("Why did Parker think so")
+    assert not interpret("Who is Mary Parker?", [previous], corpus_refs).follow_up
+
+
+def test_a_passive_question_s_subject_is_its_referent_without_the_verb(corpus_refs):
+    q = interpret("How much did it cost?", [Turn("When was the loyalty scheme launched?")], corpus_refs)
+    assert q.text == "How much did the loyalty scheme cost?"
