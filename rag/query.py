@@ -48,6 +48,7 @@ _WH = {"what", "how", "why", "when", "where", "who", "whom", "whose", "which"}
 _OWNER = re.compile(r"'s|’s")  # a possessive ending
 # Question words before a subject ("how does …"), a subject after an auxiliary, two subjects cut away.
 _QUESTION_HEAD = re.compile(rf"^(?:{'|'.join(_WH)})\s+(?:{'|'.join(_AUX)})\s+(?=\S)", re.I)
+_VIEW_NOUN = re.compile(r"\b(?:view|opinion|take|position|stance|account|description|explanation|idea|claim)s?\b", re.I)
 _AFTER_AUX = re.compile(rf"\b(?:{'|'.join(_AUX)})\s+$", re.I)
 _AUX_AND = re.compile(rf"\b({'|'.join(_AUX)})\s+(?:and|or)\s+(?=[a-z])", re.I)
 _PREPOSITIONS = {"about", "of", "to", "like", "with", "for", "on", "in", "from", "by", "than", "at", "into", "after",
@@ -681,7 +682,8 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
         if not named and _name_only(part):  # "… differ from Bezos's?": what the person says on the topic
             query = f"{part} {topic(other, sources) or other}"
         if paths:
-            label = _label(named[0][1] if len(named) == 1 else _part_label(part), paths, sources.refs)
+            spelled = part[named[0][0]:named[0][0] + len(named[0][1])] if len(named) == 1 else _part_label(part)
+            label = _label(spelled, paths, sources.refs)
             side = Side(label=label, paths=tuple(sorted(paths)), query=query)
         else:
             label = re.sub(r"(’s|'s)$", "", _part_label(part))
@@ -713,9 +715,18 @@ def _part_label(part: str) -> str:
 
     >>> _part_label("how does Bezos's view of prices")
     "Bezos's view of prices"
+
+    After "do", a verb follows the subject unless the part is only a view ("what does Ann say about
+    frost"): such a part stays a question, as "Ann say about frost" would not read.
+    >>> _part_label("what does Ann say about frost")
+    'What does Ann say about frost?'
     """
     label = " ".join(part.split()).rstrip("?.!,; ")
-    label = _QUESTION_HEAD.sub("", label)
+    head = _QUESTION_HEAD.match(label)
+    if head and head.group(0).split()[1].lower() in {"do", "does", "did"} and not _VIEW_NOUN.search(label):
+        label += "?"
+    else:
+        label = _QUESTION_HEAD.sub("", label)
     if len(label) > _LABEL_MAX:
         label = label[:_LABEL_MAX].rsplit(" ", 1)[0] + "…"
     return label[:1].upper() + label[1:]
