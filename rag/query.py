@@ -5,16 +5,19 @@ reads the question's structure (pronouns, clauses, comparison words), never a co
 
 * **Follow-ups.** A question depends on the conversation when it lacks something: a pronoun
   with nothing before it to refer to ("How fast did it spread?"), or a topic ("Why?",
-  "And the critic?", "What about 2005?"). The pronoun is replaced by what it refers to in the
-  previous turn; a question with no topic takes the previous one's. The two questions are never
-  concatenated: the new question's words lead, and the previous answer's documents are searched
-  first (`Query.prefer`), without the quotes it already showed (`Query.shown`).
+  "And the critic?", "What about 2005?"), or a topic beyond a view ("Why did Ann think so?"). The
+  pronoun is replaced by what it refers to in the previous turn; an ellipsis swaps the phrase of
+  the same shape in the previous question ("And Day 2?" after "What is Day 1 …?"); a question
+  with no topic takes the previous one's, and one that only asks for a view asks it of the
+  previous question. The new question's words lead, and the previous answer's documents are
+  searched first (`Query.prefer`), without the quotes it already showed (`Query.shown`).
 * **Named sources.** Titles, authors (or last names), publishers, aliases and years (of a
   title or a file name) are matched in the question. One named source scopes a fact question.
 * **Comparisons and multi-part questions** are recognised by structure: two clauses ("What
   does A say about X, and what does B say about Y?"), a pivot ("A differs from B", "A compared
   with B", "A versus B"), "compare/contrast A with B", or two named sources with comparison
-  wording ("How do A and B each…"). Each part becomes a side searched with its own query: the
+  wording ("How do A and B each…"), or a named source and a person paired with it ("Does the
+  critic agree with Ann Lee …", searched outside the source). Each part becomes a side searched with its own query: the
   part without the sources' names, its pronouns resolved from the other part, or the other
   part's topic when it has none ("… in 2012 compared with 2022"). A side is scoped to the sources
   it names, or searches everything (a view: "the view that X").
@@ -32,11 +35,9 @@ from .evidence import QUESTION_FRAME
 from .keyword import STOPWORDS, tokenize
 from .records import Side, Turn
 
-# A question that sets two things side by side ("each", "both", "agree"): a pair of names in it are two sides.
-_PAIRING = re.compile(r"\b(each|both|agree[sd]?|disagree[sd]?|alike|differ|differently|similarly)\b", re.I)
 _COMPARISON = re.compile(
     r"\b(compare[sd]?|comparison|comparing|differ(s|ent|ence|ences)?|versus|vs\.?|contrast|"
-    r"in common|similar(ity|ities)?|agree|disagree|alike|each|both)\b", re.I)
+    r"in common|similar(ly|ity|ities)?|differently|agree[sd]?|disagree[sd]?|alike|each|both)\b", re.I)
 _LEADS_ON = re.compile(r"^\s*(and|but|also|so|what about|how about|then)\b", re.I)
 _YEAR = re.compile(r"\b(19|20)\d{2}\b")
 _WORDS = re.compile(r"\w+")
@@ -48,7 +49,8 @@ _WH = {"what", "how", "why", "when", "where", "who", "whom", "whose", "which"}
 _OWNER = re.compile(r"'s|’s")  # a possessive ending
 # Question words before a subject ("how does …"), a subject after an auxiliary, two subjects cut away.
 _QUESTION_HEAD = re.compile(rf"^(?:{'|'.join(_WH)})\s+(?:{'|'.join(_AUX)})\s+(?=\S)", re.I)
-_VIEW_NOUN = re.compile(r"\b(?:view|opinion|take|position|stance|account|description|explanation|idea|claim)s?\b", re.I)
+_VIEW_NOUN = re.compile(r"\b(?:view|opinion|position|stance|account|description|explanation|idea)s?\b", re.I)
+_AFTER_BE = re.compile(r"\b(?:is|was|are|were)\s+$", re.I)
 _AFTER_AUX = re.compile(rf"\b(?:{'|'.join(_AUX)})\s+$", re.I)
 _AUX_AND = re.compile(rf"\b({'|'.join(_AUX)})\s+(?:and|or)\s+(?=[a-z])", re.I)
 _PREPOSITIONS = {"about", "of", "to", "like", "with", "for", "on", "in", "from", "by", "than", "at", "into", "after",
@@ -256,8 +258,8 @@ def interpret(question: str, history: Sequence[Turn], sources: Sources) -> Query
 # --- follow-ups ------------------------------------------------------------------------------
 def is_follow_up(question: str, sources: Sources) -> bool:
     """Whether a question leans on the conversation: it starts as a continuation ("and …",
-    "what about …"), has no topic and names nothing ("Why?"), or holds a pronoun with nothing
-    before it to refer to.
+    "what about …"), has no topic and names nothing ("Why?"), asks only for a view ("Why did Ann
+    think so?"), or holds a pronoun with nothing before it to refer to.
 
     >>> s = Sources([])
     >>> [is_follow_up(q, s) for q in ("And what did the reviewer say?", "Why?", "How fast did it spread?",
@@ -280,9 +282,16 @@ def _stance_only(question: str, sources: Sources) -> bool:
     text = topic(question, sources)
     if not text or any(w.lower() in _THING | _DEMONSTRATIVE for _, _, w in unresolved(question, sources)):
         return False  # "What did the critic say about that?": about what "that" refers to
-    proper = {w for p in _proper_spans(text) for w in tokenize(p)}  # a person quoted, named by the question
-    words = [w for w in tokenize(text) if w not in proper]
+    speakers = {w for p in _proper_spans(text) if _speaks(text, p) for w in tokenize(p)}
+    words = [w for w in tokenize(text) if w not in speakers]
     return bool(words) and all(w in _STANCE for w in words)
+
+
+def _speaks(text: str, name: str) -> bool:
+    """Whether `name` is the subject of `text`'s question, the one whose view it asks ("why did Ann Lee
+    think so"), not what it asks about ("what did she say about the Kindle")."""
+    m = re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text)
+    return bool(m) and bool(_AFTER_AUX.search(text[:m.start()]))
 
 
 def unresolved(text: str, sources: Sources) -> list[tuple[int, int, str]]:
@@ -333,8 +342,8 @@ def resolve(question: str, previous: Turn, sources: Sources) -> str:
         else previous.question
     if swapped := _asked_of(question, earlier):
         return swapped  # "What about 2005?": the same question, of 2005
-    replaced = _replace_pronouns(question, earlier, previous, sources)
     if _stance_only(question, sources):  # "Why does he think so?": his view, of the previous question
+        replaced = _replace_pronouns(question, earlier, previous, sources)
         mine, theirs = _shared(_mentions(question, sources)), _shared(_mentions(earlier, sources))
         if mine and theirs and not mine & theirs:  # "What did the 2016 report say?": there, not where it was asked
             earlier = _without(earlier, _name_spans(earlier, sources))
@@ -345,7 +354,7 @@ def resolve(question: str, previous: Turn, sources: Sources) -> str:
             return f"{question.rstrip('?. ')}: {earlier}" if question.strip("?. ") else earlier
         cut = _without(earlier, _name_spans(earlier, sources))
         return f"{cut.rstrip('?. ')} ({' and '.join(names)})?"
-    return replaced
+    return _replace_pronouns(question, earlier, previous, sources)
 
 
 def _replace_pronouns(question: str, earlier: str, previous: Turn, sources: Sources) -> str:
@@ -364,7 +373,7 @@ def _replace_pronouns(question: str, earlier: str, previous: Turn, sources: Sour
             if ref and (w in _POSSESSIVE or (w == "her" and re.match(r"\s+\w", question[end:])
                                               and not re.match(r"\s+(" + "|".join(_PREPOSITIONS) + r")\b",
                                                                question[end:]))):
-                ref, end = _owned(question, end, ref)
+                ref, end = _owned(question, start, end, ref)
         if ref in used:  # two pronouns rarely stand for one thing ("where did they open it?")
             ref = ""
         used.add(ref)
@@ -385,39 +394,50 @@ def _asked_of(question: str, earlier: str) -> str:
     'How many units sold in 2005?'
     >>> _asked_of("How about the 2003 report?", "What did the 1999 report plan?")
     'What did the 2003 report plan?'
+    >>> _asked_of("And what about 2005?", "What were the top 3 products in 1999?")
+    'What were the top 3 products in 2005?'
     >>> _asked_of("And why did it fail?", "What is Day 1?"), _asked_of("And 2005?", "What changed from 1999 to 2001?")
     ('', '')
+    >>> _asked_of("And the price?", "What did the author say about shipping?")
+    ''
     """
-    m = _LEADS_ON.match(question)
-    new = _TOKENS.findall(question[m.end():]) if m else []
-    new = [t for t in new if t[:1].isalnum()]
-    if not new or len(new) > 5 or any(t.lower() in _WH | _AUX for t in new):
+    rest, led = question, False
+    while m := _LEADS_ON.match(rest):  # "And what about …"
+        rest, led = rest[m.end():], True
+    new = [t for t in _TOKENS.findall(rest) if t[:1].isalnum()]
+    if not led or not new or len(new) > 5 or any(t.lower() in _WH | _AUX for t in new):
         return ""
     old = list(_TOKENS.finditer(earlier))
     matches = []
     for i in range(len(old) - len(new) + 1):
         pairs = [(a.group(0), b) for a, b in zip(old[i:i + len(new)], new)]
         differ = [(a, b) for a, b in pairs if a.lower() != b.lower()]
-        if len(differ) == 1 and differ[0][0].isdigit() == differ[0][1].isdigit() \
-                and (differ[0][1].isdigit() or len(new) > 1):
-            matches.append((old[i].start(), old[i + len(new) - 1].end()))
+        if len(differ) != 1:
+            continue
+        a, b = differ[0]
+        # A number for a number ("Day 1" -> "Day 2"), or a name for a name ("the Zune" -> "the Kindle").
+        if (a.isdigit() and b.isdigit()) or (len(new) > 1 and a[:1].isupper() and b[:1].isupper()):
+            matches.append((old[i].start(), old[i + len(new) - 1].end(), bool(_YEAR.fullmatch(a) and _YEAR.fullmatch(b))))
+    if len(matches) > 1:  # "the top 3 products in 1999": the year, for a year
+        matches = [m for m in matches if m[2]]
     if len(matches) != 1:
         return ""
-    start, end = matches[0]
+    start, end, _ = matches[0]
     return earlier[:start] + " ".join(new) + earlier[end:]
 
 
-def _owned(text: str, end: int, ref: str) -> tuple[str, int]:
-    """What stands for a possessive pronoun ending at `end` that refers to `ref`, and where the text
-    after it resumes: "Ann’s" for "her", but a phrase owns what ends the clause with "of" ("its weakness?"
-    -> "the weakness of the plan to move north?"), as "the plan to move north’s weakness" would not read.
+def _owned(text: str, start: int, end: int, ref: str) -> tuple[str, int]:
+    """What stands for the possessive pronoun text[start:end] that refers to `ref`, and where the text
+    after it resumes: "Ann’s" for "her", but after "is" a phrase owns what ends the clause with "of"
+    ("What is its weakness?" -> "the weakness of the plan to move north"), as "the plan to move north’s
+    weakness" would not read.
 
-    >>> _owned("What is its weakness?", 11, "the plan to move north")
+    >>> _owned("What is its weakness?", 8, 11, "the plan to move north")
     ('the weakness of the plan to move north', 20)
-    >>> _owned("What is its weakness?", 11, "Ann")
-    ('Ann’s', 11)
+    >>> _owned("What is its weakness?", 8, 11, "Ann"), _owned("Why did its sales grow?", 8, 11, "the plan to move north")
+    (('Ann’s', 11), ('the plan to move north’s', 11))
     """
-    if len(ref.split()) >= 3 and (m := _CLAUSE_END_NOUN.match(text, end)):
+    if len(ref.split()) >= 3 and _AFTER_BE.search(text[:start]) and (m := _CLAUSE_END_NOUN.match(text, end)):
         return f"the {m.group(1)} of {ref}", m.end()
     return f"{ref}’s", end
 
@@ -505,10 +525,14 @@ def _subject(text: str, sources: Sources) -> str:
         rest = after[1:]
         while rest and rest[0].lower() in _PREPOSITIONS | {"that"}:
             rest = rest[1:]
-        phrase = _phrase(rest) or phrase
+        said = _phrase(rest)
+        verb = next((i for i in range(2, len(said)) if re.fullmatch(r"[a-z]+[^s']s", said[i])
+                     and not said[i - 1].lower().endswith(("'s", "’s"))), len(said))  # "the scheme gives …"
+        phrase = said[:verb] or phrase
     while phrase and phrase[-1].lower() in _PREPOSITIONS:
         phrase.pop()
-    if passive and len(phrase) > 1 and phrase[-1].lower().endswith("ed"):  # "When was the Kindle launched"
+    if passive and len(phrase) > 1 and phrase[-1].lower().endswith("ed") and phrase[-2].lower() not in _DETERMINERS:
+        # "When was the Kindle launched", not "What is the speed"
         phrase.pop()
     if [t for t in tokenize(" ".join(phrase)) if t not in QUESTION_FRAME]:
         return " ".join(phrase)
@@ -560,8 +584,8 @@ def comparison_sides(text: str, sources: Sources) -> list[Side]:
     if len(named) == 1 and (person := _paired_person(text, sources)):
         # "How do Bezos and the critic each see X?": a person quoted inside the documents is the other side.
         framed = _COMPARISON.sub(" ", text)
-        at = framed.find(person)
-        shared = _without(framed, _name_spans(framed, sources) + [(at, at + len(person))])
+        at = re.search(rf"(?<!\w){re.escape(person)}(?!\w)", framed)
+        shared = _without(framed, _name_spans(framed, sources) + ([at.span()] if at else []))
         query = shared if topic(shared, sources) else text
         return [replace(named[0], query=query), Side(label=person, paths=(), query=f"{person} {query}")]
     return []
@@ -578,11 +602,11 @@ def _paired_person(text: str, sources: Sources) -> str:
     >>> _paired_person("Does the critic say both Ann Lee and Bo Sim were right?", s)
     ''
     """
-    if not _PAIRING.search(text):
+    if not _COMPARISON.search(text):
         return ""
     names = [text[a:b] for a, b in _name_spans(text, sources)]
     for person in _proper_spans(text):
-        if _mentions(person, sources):
+        if _mentions(person, sources) or re.search(rf"(?<!\w){re.escape(person)}\s+\d", text):  # "Day 1"
             continue
         for name in names:
             p, n = re.escape(person), re.escape(name)
@@ -668,16 +692,14 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
                 w = word.lower()
                 ref = "" if w in _DEMONSTRATIVE else _refer(other, sources, person=w in _PERSON)
                 if ref:
-                    ref, cut = _owned(part, end, ref) if w in _POSSESSIVE else (ref, end)
+                    ref, cut = _owned(part, start, end, ref) if w in _POSSESSIVE else (ref, end)
                     part = part[:start] + ref + part[cut:]
             if not _mentions(part, sources):
                 shift = _TIME_SHIFT.search(part)
                 inherited = _shared([m for m in _mentions(other, sources) if not (shift and _YEAR.search(m[1]))])
         named = _mentions(part, sources)
         paths = _shared(named) or inherited or scope
-        own = topic(part, sources)
-        if own and not [t for t in tokenize(own) if t not in _STANCE]:  # "… and how does Jassy's view compare?"
-            own = ""
+        own = "" if _stance_only(part, sources) else topic(part, sources)  # "… and how does Jassy's view compare?"
         query = own or topic(other, sources) or part
         if not named and _name_only(part):  # "… differ from Bezos's?": what the person says on the topic
             query = f"{part} {topic(other, sources) or other}"
@@ -810,6 +832,8 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
     >>> _without("How did frost change in 2004?", [(24, 28)])
     'How did frost change?'
     """
+    if not spans:
+        return " ".join(text.split())
     merged: list[tuple[int, int]] = []
     for start, end in sorted(spans):  # "Ann's 2019 report": one name, as cut
         if merged and _JOINED.fullmatch(text, merged[-1][1], start):

@@ -237,8 +237,7 @@ def test_an_ellipsis_asks_the_previous_question_of_what_it_names(corpus_refs):
 
 def test_a_pronoun_after_a_speaker_refers_to_what_the_speaker_talked_about(corpus_refs):
     previous = Turn("What does the author say the loyalty scheme gives shoppers?")
-    follow = interpret("Is it worth the cost?", [previous], corpus_refs)
-    assert "loyalty scheme" in follow.text and "author" not in follow.text
+    assert interpret("Is it worth the cost?", [previous], corpus_refs).text == "Is the loyalty scheme worth the cost?"
 
 
 def test_a_question_about_a_view_only_asks_that_view_of_the_previous_question(corpus_refs):
@@ -246,6 +245,7 @@ def test_a_question_about_a_view_only_asks_that_view_of_the_previous_question(co
     q = interpret("Why did Parker think so?", [previous], corpus_refs)
     assert q.follow_up and "extended warranties" in q.text and q.text.startswith("Why did Parker think so")
     assert not interpret("Who is Mary Parker?", [previous], corpus_refs).follow_up
+    assert not interpret("What did Tom Lane say about the Kindle?", [previous], corpus_refs).follow_up
 
 
 def test_a_passive_question_s_subject_is_its_referent_without_the_verb(corpus_refs):
