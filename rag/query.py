@@ -271,7 +271,7 @@ def is_follow_up(question: str, sources: Sources) -> bool:
         return True
     if not topic(question, sources) and not named_sides(question, sources):
         return True
-    if _stance_only(question, sources):  # "Why did Ann think so?", "What does the critic say?"
+    if _stance_only(question, sources):  # "Why did Ann think so?", "What does the reviewer say?"
         return True
     return bool(unresolved(question, sources))
 
@@ -602,7 +602,7 @@ def _paired_person(text: str, sources: Sources) -> str:
     >>> s = Sources([SourceRef("a.txt", "A report", "", "", ()), SourceRef("b.txt", "An essay", "", "", ("critic",))])
     >>> _paired_person("How do Ann Lee and the critic each see prices?", s)
     'Ann Lee'
-    >>> _paired_person("Does the critic say both Ann Lee and Bo Sim were right?", s)
+    >>> _paired_person("Did the critic find both Ann Lee and Bo Sim right?", s)
     ''
     """
     if not _COMPARISON.search(text):
@@ -817,8 +817,8 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
     """`text` with the given spans (and a possessive after them, and an article before) cut out.
 
     The query stays a sentence: a name that owned what follows leaves "the" ("Jassy's view of X" ->
-    "the view of X"), and one that was the subject after an auxiliary leaves "it" ("what does the critic
-    say about X" -> "what does it say about X").
+    "the view of X"), and one that was the subject after an auxiliary leaves "it" ("how does the reviewer
+    rate X" -> "how does it rate X").
 
     >>> _without("What does the 2019 report's summary say?", [(14, 18)])
     'What does the summary say?'
