@@ -91,7 +91,13 @@ _CLAUSE_END_NOUN = re.compile(r"\s+((?:[\w-]+\s+){0,2}?[\w-]+)(?=\s*(?:[?.!,;]|$
 _JOINED = re.compile(r"(?:'s|’s)?\s+")
 _BEFORE_NAME = re.compile(r"\b(?:according\s+to|in|from|by|per)\s+(?:(?:his|her|their|its|the|this|that)\s+)?$", re.I)
 _STRANDED = re.compile(r"\b(?:with|to|from|and)\s+(?=(?:about|on|over|regarding|concerning)\b)", re.I)
-_DOC_NOUN_AFTER = re.compile(rf"\s+(?:{'|'.join(_DOC_NOUNS)})s?\b", re.I)
+# A person named by the work they made ("the podcast host", "the blog's author"): the noun goes with the name.
+_ROLE_NOUNS = ("author", "writer", "host", "founder", "editor", "speaker", "guest", "narrator", "creator", "blogger",
+               "columnist", "reporter", "interviewer")
+_DOC_NOUN_AFTER = re.compile(rf"\s+(?:{'|'.join(_DOC_NOUNS + _ROLE_NOUNS)})s?\b", re.I)
+# A verb that reports a clause ("does X say prices rose"): with its subject cut, the clause is the question.
+_REPORTS_CLAUSE = re.compile(r"\s+(?:say|think|write|argue|claim|believe|suggest|feel)s?\s+(?:that\s+)?"
+                             r"(?=(?!(?:about|of|on|in|to|for|so|was|is)\b)[\w'’])", re.I)
 _DESCRIBED = re.compile(rf"\b(?:the|this|that)\s+(?P<words>(?:[\w-]+\s+){{1,3}}?)(?:{'|'.join(_DOC_NOUNS)})s?\b", re.I)
 # A part that moves in time from the one before ("what did she say about it later"): not about that year.
 _TIME_SHIFT = re.compile(r"\b(later|afterwards?|subsequently|eventually|today|now|since|since then|these days)\b", re.I)
@@ -834,6 +840,13 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
     'when does frost come?'
     >>> _without("How did frost change in 2004?", [(24, 28)])
     'How did frost change?'
+
+    A cut subject of a verb that reports a clause leaves the clause (the evidence will not say "it
+    says"), and a person named by their work goes with the work's name:
+    >>> _without("Why does the gardening blog say frost came early?", [(13, 27)])
+    'Why frost came early?'
+    >>> _without("What did the gardening blog's author say about frost?", [(13, 27)])
+    'What did it say about frost?'
     """
     if not spans:
         return " ".join(text.split())
@@ -854,8 +867,11 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
         if re.match(r"\s*(?:[,.;?!]|$)", text[end:]) and (m := _BEFORE_NAME.search(text[:start])):
             start = m.start()  # "According to the blog, …", "… in 2004?": the phrase goes with its name
         owned = owner and re.match(r"\s+[a-z]", text[end:])
-        subject = (not owner and _AFTER_AUX.search(text[:start])
-                   and re.match(r"\s+(?!(?:and|or)\b)[a-z]", text[end:]))  # not "do A and B each …"
+        aux = _AFTER_AUX.search(text[:start])
+        subject = (not owner and aux and re.match(r"\s+(?!(?:and|or)\b)[a-z]", text[end:]))  # not "do A and B each …"
+        if subject and (clause := _REPORTS_CLAUSE.match(text, end)):  # "why does Ann say frost came early"
+            text = text[:aux.start()] + " " + text[clause.end():]
+            continue
         text = text[:start] + (" the " if owned else " it " if subject else "") + text[end:]
     # Two subjects cut ("how do A and B each describe X"): "how do they each describe X".
     text = _AUX_AND.sub(r"\1 they ", text)

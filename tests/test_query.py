@@ -201,6 +201,13 @@ def test_cut_names_leave_queries_that_read_as_sentences(corpus_refs):
     assert [s.query for s in both.sides] == ["How do they describe prices?"] * 2
 
 
+def test_a_side_whose_source_reports_a_clause_searches_for_the_clause(corpus_refs):
+    q = interpret("Why does Jassy think warehouses matter, and what did the podcast host say drones would change?",
+                  [], corpus_refs)
+    assert paths(q.sides) == [(JASSY,), ("002_86ea3387ff7d1b0d.txt",)]
+    assert [s.query for s in q.sides] == ["Why warehouses matter", "what drones would change?"]
+
+
 def test_a_person_paired_with_a_named_source_is_the_other_side(corpus_refs):
     for question in ("Does the critic agree with Mary Parker about warranties?",
                      "How do Mary Parker and the critic each see warranties?"):
