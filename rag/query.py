@@ -256,8 +256,8 @@ def interpret(question: str, history: Sequence[Turn], sources: Sources) -> Query
         shared = _shared(_mentions(text, sources))
         named = [Side(_label(named[0].label, shared, sources.refs), tuple(sorted(shared)), named[0].query)] \
             if shared else []
-    if not named and scope is not None:  # "What did the 1999 report plan?", "Why did it change?":
-        named = [replace(scope, query=text)]  # still that report
+    if scope is not None:  # "What did the 1999 report plan?", "Why did it change?": still that report, even
+        named = [replace(scope, query=text)]  # where "he" was read as an author who wrote other reports too
     return Query(text, "fact", tuple(named), follow_up, prefer, shown)
 
 
@@ -511,6 +511,24 @@ def _phrase(words: list[str]) -> list[str]:
     return phrase
 
 
+def _verb_after_do(phrase: list[str]) -> int:
+    """Where the verb starts in what follows "does"/"did": the first lower-case word after a name,
+    else the first word before a preposition other than "of"; else nowhere (a phrase without a verb).
+
+    >>> [_verb_after_do(q.split()) for q in ("Day 2 look like", "the plan's cost differ from others",
+    ...                                      "the view of prices")]
+    [2, 3, 4]
+    """
+    for i in range(1, len(phrase)):
+        if phrase[i].isalpha() and phrase[i].islower() and not phrase[i - 1].islower() \
+                and not _OWNER.search(phrase[i - 1]):
+            return i
+    for i in range(1, len(phrase) - 1):
+        if phrase[i + 1].lower() in _PREPOSITIONS - {"of"} and phrase[i].lower() not in _PREPOSITIONS:
+            return i
+    return len(phrase)
+
+
 def _subject(text: str, sources: Sources) -> str:
     """The noun phrase a question or claim is about: after a leading wh-word and auxiliary ("Which
     two e-commerce companies …", "How does the explanation of …") or before the first verb
@@ -523,10 +541,11 @@ def _subject(text: str, sources: Sources) -> str:
             words = words[1:]  # "how long", "how many"
         words = words[1:]
     passive = bool(words) and words[0].lower() in _AUX - {"do", "does", "did"}
+    do_support = bool(words) and words[0].lower() in {"do", "does", "did"}
     if words and words[0].lower() in _AUX:
         words = words[1:]
     while words and words[0].lower() in QUESTION_FRAME | _REPORTING | _PREPOSITIONS | {"it"}:  # "How does X describe
-        words = words[1:]  # …", "What does X say about …"
+        words, do_support = words[1:], False  # …", "What does X say about …"
     phrase = _phrase(words)
     after = words[len(phrase):]
     if 1 < len(phrase) <= 3 and phrase[0].lower() in _DETERMINERS and after and after[0].lower() in _REPORTING:
@@ -537,7 +556,9 @@ def _subject(text: str, sources: Sources) -> str:
         said = _phrase(rest)
         verb = next((i for i in range(2, len(said)) if re.fullmatch(r"[a-z]+[^s']s", said[i])
                      and not said[i - 1].lower().endswith(("'s", "’s"))), len(said))  # "the scheme gives …"
-        phrase = said[:verb] or phrase
+        phrase, do_support = said[:verb] or phrase, False
+    if do_support and len(phrase) > 1:  # "What does Day 2 look like", "How does the plan work": its verb goes
+        phrase = phrase[:_verb_after_do(phrase)]
     while phrase and phrase[-1].lower() in _PREPOSITIONS:
         phrase.pop()
     if passive and len(phrase) > 1 and phrase[-1].lower().endswith("ed") and phrase[-2].lower() not in _DETERMINERS:
@@ -551,13 +572,16 @@ def _subject(text: str, sources: Sources) -> str:
 
 
 def _proper_spans(text: str) -> list[str]:
-    """Capitalised phrases after the first word, small linking words allowed inside ("Buy with Prime")."""
+    """Capitalised phrases after the first word, small linking words allowed inside ("Buy with Prime"),
+    with a short number that follows ("Stage 3"; not a year)."""
     tokens = _TOKENS.findall(text)
     spans, current, links = [], [], []
     for i, tok in enumerate(tokens):
         if i > 0 and tok[:1].isupper() and tok.lower() not in _WH and tok != "I":
             current += links + [tok]
             links = []
+        elif current and not links and tok.isdigit() and len(tok) < 4:
+            current.append(tok)
         elif current and tok.lower() in {"of", "with", "by", "for", "the", "and"}:
             links.append(tok)
         else:

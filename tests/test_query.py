@@ -104,6 +104,10 @@ def test_standalone_question_is_not_changed_by_the_conversation(corpus_refs, que
     ("And in 2005?", "What did the mayor promise the town in 1998?", "What did the mayor promise the town in 2005?"),
     # Two pronouns rarely stand for one thing: the second keeps its word rather than repeat the first's.
     ("Where did they open it?", "When did Northwind start same-day delivery?", "Where did Northwind open it?"),
+    # After "does"/"did" the subject ends where its verb starts.
+    ("How can a team avoid it?", "What does Stage 3 feel like?", "How can a team avoid Stage 3?"),
+    ("Why?", "How does the harbour's tide differ from the river's?", "Why: How does the harbour's tide differ from the river's?"),
+    ("When did it open?", "How does the harbour's tide differ from the river's?", "When did the harbour's tide open?"),
 ])
 def test_a_pronoun_is_replaced_by_what_it_refers_to(corpus_refs, question, previous, resolved):
     q = interpret(question, [Turn(previous)], corpus_refs)
@@ -129,6 +133,13 @@ def test_a_follow_up_that_names_nothing_stays_in_the_source_the_previous_questio
     assert follow.sides[0].query == follow.text
     moved = interpret("And what did the 2016 letter say?", [Turn(previous.question, previous)], letter_refs)
     assert paths(moved.sides) == [("letters/2016.md",)]  # a follow-up that names a source goes there
+    # "he" is read as the author of several letters; the conversation still keeps to the one it named.
+    two_authors = Sources([*letter_refs.refs, SourceRef("letters/2022.md", "2022 Amazon Shareholder Letter",
+                                                        "Andrew R. Jassy", "Amazon.com", ())])
+    asked = replace(previous, question="In the 2005 letter, what did Bezos promise?",
+                    resolved_question="In the 2005 letter, what did Bezos promise?")
+    person = interpret("Why did he promise it?", [Turn(asked.question, asked)], two_authors)
+    assert "Bezos" in person.text and paths(person.sides) == [("letters/2005.md",)]
 
 
 def test_follow_up_of_a_comparison_keeps_its_sides(corpus_refs):
