@@ -24,8 +24,8 @@ from .config import Settings
 from .embedding import Embedder
 from .check import SentenceCheck
 from .errors import ConfigError, IndexBusy, IndexCorrupt, IndexMismatch, IndexProblem, QuestionError, RagError
-from .evidence import (AMOUNT, FEATURES, QUESTION_FRAME, Question, Window, asks_amount, expected_type, has_amount,
-                       windows, years)
+from .evidence import (AMOUNT, DATE, FEATURES, QUESTION_FRAME, Question, Window, asks_amount, asks_year,
+                       expected_type, has_amount, has_type, windows, years)
 from .indexing import (IngestReport, Progress, Stamp, _load_keyword, check_identity, ingest, ingest_running,
                        ingest_stamp, load_repeated, version)
 from .keyword import KeywordIndex, tokenize
@@ -367,8 +367,9 @@ class Engine:
                   max_quotes: int, budget: int, topic: str | None = None,
                   shown: Sequence[tuple[str, int, int]] = ()):
         """(verified quotes, support, uncovered): uncovered names the years the question asks about
-        that no candidate window (nor its document's title) holds, or `AMOUNT` when it asks for a sum of
-        money that no candidate states; then nothing is quoted.
+        that no candidate window (nor its document's title) holds, `AMOUNT` when it asks for a sum of
+        money that no candidate states, or `DATE` when it asks in what year and no candidate gives a date;
+        then nothing is quoted.
 
         `shown`: spans the previous answer quoted; quoted again only when nothing else answers.
         """
@@ -382,6 +383,8 @@ class Engine:
             return [], support, tuple(sorted(asked))
         if found and asks_amount(text) and not any(has_amount(w.text) for w in found):
             return [], support, (AMOUNT,)
+        if found and asks_year(text) and not any(has_type(w.text, "date") for w in found):
+            return [], support, (DATE,)
         if support < s.min_support:
             return [], support, ()
         return verified(select(found, max_quotes, budget, s.near_duplicate), self.texts), support, ()

@@ -183,6 +183,17 @@ _ASKS_AMOUNT = re.compile(r"\bhow much\b.*\b(price[sd]?|costs?|cost(?:ed|ing)|pa
 _AMOUNT = re.compile(rf"[$€£¥]\s?\d|(\d|\b({_NUMBER_WORDS}|a|hundred|thousand|million|billion|trillion))\s*"
                      r"(dollars?|cents?|euros?|pounds? sterling|yen|usd|eur|gbp)\b", re.I)
 AMOUNT = "a price or amount of money"  # what an abstention names when no candidate holds one
+DATE = "a date or year"  # ... and when none gives a date
+_ASKS_YEAR = re.compile(r"\b(?:what|which)\s+year\b", re.I)
+
+
+def asks_year(question: str) -> bool:
+    """Whether the question asks in what year something happened (then only a passage with a date answers).
+
+    >>> [asks_year(q) for q in ("In what year did the mill close?", "Which year was best?", "What did 1999 bring?")]
+    [True, True, False]
+    """
+    return bool(_ASKS_YEAR.search(question))
 
 
 def asks_amount(question: str) -> bool:

@@ -9,7 +9,7 @@ import pytest
 from tiny_corpus import CRITIC, JASSY, make_settings, verifies, write_corpus
 from rag.chunking import chunk_document
 from rag.engine import Engine
-from rag.evidence import AMOUNT
+from rag.evidence import AMOUNT, DATE
 from rag.errors import IndexMismatch, IndexMissing, QuestionError, RagError
 from rag.indexing import ingest
 from rag.keyword import KeywordIndex
@@ -105,6 +105,21 @@ def test_a_price_no_passage_states_is_named_instead_of_quoting_another_figure(en
                                       "ferry cost $12 in its first year.\n", encoding="utf-8")
     ferry, _ = Engine.build(make_settings(corpus, tmp_path / "index"), embedder)
     assert not ferry.ask("What was the price of a ticket on the harbour ferry?").uncovered
+
+
+@pytest.mark.parametrize("text, uncovered", [
+    ("The harbour ferry started running after the new pier opened.\n\nIt carries commuters and tourists.\n", (DATE,)),
+    ("The harbour ferry started running in 1990, after the new pier opened.\n\nIt carries commuters.\n", ()),
+])
+def test_a_question_for_a_year_that_no_passage_dates_is_told_so(tmp_path, embedder, text, uncovered):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "ferry.txt").write_text(text, encoding="utf-8")
+    ferry, _ = Engine.build(make_settings(corpus, tmp_path / "index"), embedder)
+    answer = ferry.ask("In what year did the harbour ferry start running?")
+    assert answer.uncovered == uncovered and answer.abstained == bool(uncovered)
+    if uncovered:
+        assert "nothing about **a date or year**" in answer.answer
 
 
 def test_headers_page_markers_and_headings_are_never_quoted(answers, engine):
