@@ -42,7 +42,8 @@ _SUGGESTIONS = 3  # closest document titles offered when the bot abstains
 _SIDE_OPTIONS = 5  # a comparison side's best windows among which the budget is shared
 _SIDES_SEARCHED = 4  # comparisons with more sides share the budget greedily
 # A follow-up also searches the documents the previous answer quoted, a comparison's named
-# sides search only their own, and a part of a question is asked beside one that has answered:
+# sides search only their own, a question that attributes its topic to a source ("what did the
+# critic say …") searches that source, and a part of a question is asked beside one that has answered:
 # the conversation, or the question, vouches that they speak to the topic, while the threshold
 # was calibrated on searches of a whole corpus. Such a search answers above this share of the
 # threshold (a design choice, not fitted: too few labelled comparisons and conversations exist
@@ -396,12 +397,15 @@ class Engine:
         subject ("what happened to Toby in The Office"), and cutting it cost 13 points of ClapNQ hits.
         A follow-up also searches the previous answer's documents (at the vouched threshold) and
         answers from them unless the whole corpus holds better evidence. A follow-up kept in the
-        source that the conversation named searches it at the vouched threshold, then the whole corpus.
+        source that the conversation named, or a question that names its source by author, role, year
+        or description (`Query.attributed`), searches that source at the vouched threshold, then the
+        whole corpus ("the goals for 2010" are in the 2009 letter).
         """
         paths = query.sides[0].paths if query.sides else None
         topic = query.sides[0].query if query.sides else None
-        vouched = s.with_(min_support=s.min_support * VOUCHED_SUPPORT_SHARE) if query.prefer else s
-        kept = paths is not None and bool(query.prefer)
+        presumed = bool(query.prefer) or query.attributed
+        vouched = s.with_(min_support=s.min_support * VOUCHED_SUPPORT_SHARE) if presumed else s
+        kept = paths is not None and presumed
         found, support, uncovered = self._evidence(query.text, vector, vouched if kept else s, paths, s.k_chunks,
                                                    s.max_quotes, s.max_quote_chars, topic, shown=query.shown)
         if paths is None and query.prefer:
@@ -410,7 +414,7 @@ class Engine:
             if near[0] and (not found or near[1] >= support):
                 return self._number(near[0], None), near[1], near[2], query
         if paths is not None and not found and (support == 0.0 or kept):  # no candidate at all in the named
-            # source (a probability is never 0), or none in the source the conversation kept: the whole corpus.
+            # source (a probability is never 0), or none in the source presumed to answer: the whole corpus.
             found, support, uncovered = self._evidence(query.text, vector, s, None, s.k_chunks, s.max_quotes,
                                                        s.max_quote_chars, shown=query.shown)
             query = replace(query, sides=())

@@ -216,6 +216,11 @@ class Query:
     follow_up: bool
     prefer: tuple[str, ...] = ()  # a follow-up's previous answer's documents: searched first
     shown: tuple[tuple[str, int, int], ...] = ()  # (path, start, end) the previous answer quoted
+    # A fact's source named by who wrote it, a role, a year or a description, not by its title or
+    # publisher: the question presumes that source speaks to it ("What did the critic say about X?").
+    # A title is the topic itself ("What happened to Toby in The Office?"), as the company a publisher
+    # names often is, and presumes nothing.
+    attributed: bool = False
 
 
 def interpret(question: str, history: Sequence[Turn], sources: Sources) -> Query:
@@ -251,14 +256,17 @@ def interpret(question: str, history: Sequence[Turn], sources: Sources) -> Query
     sides = comparison_sides(text, sources)
     if sides:
         return Query(text, "comparison", tuple(sides), follow_up, shown=shown)
+    mentions = _mentions(text, sources)
     named = named_sides(text, sources)
     if len(named) > 1:  # "Jassy's 2021 letter": the documents that every name names, if any
-        shared = _shared(_mentions(text, sources))
+        shared = _shared(mentions)
         named = [Side(_label(named[0].label, shared, sources.refs), tuple(sorted(shared)), named[0].query)] \
             if shared else []
+    topical = {r.title.lower() for r in sources.refs} | sources.publishers  # what a document is about
+    attributed = bool(named) and not any(name in topical for _, name, _ in mentions)
     if scope is not None:  # "What did the 1999 report plan?", "Why did it change?": still that report, even
         named = [replace(scope, query=text)]  # where "he" was read as an author who wrote other reports too
-    return Query(text, "fact", tuple(named), follow_up, prefer, shown)
+    return Query(text, "fact", tuple(named), follow_up, prefer, shown, attributed)
 
 
 # --- follow-ups ------------------------------------------------------------------------------

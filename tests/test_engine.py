@@ -8,7 +8,7 @@ import pytest
 
 from tiny_corpus import CRITIC, JASSY, make_settings, verifies, write_corpus
 from rag.chunking import chunk_document
-from rag.engine import Engine
+from rag.engine import VOUCHED_SUPPORT_SHARE, Engine
 from rag.evidence import AMOUNT, DATE
 from rag.errors import IndexMismatch, IndexMissing, QuestionError, RagError
 from rag.indexing import ingest
@@ -335,3 +335,18 @@ def test_exact_scoped_search_ranks_like_chromas_filtered_search(corpus_index, em
                 filtered = retrieval.retrieve(question, vector, engine.store, engine.keyword, engine.settings, paths)
             assert exact and all(h.chunk.path in paths for h in exact)
             assert [h.chunk.id for h in exact] == [h.chunk.id for h in filtered], (paths, question)
+
+
+def test_a_source_named_by_its_author_answers_at_the_vouched_threshold(engine):
+    """"What does the critic say …" presumes the critic speaks to it: the essay is searched at the vouched
+    share of the threshold. The same words asked of no source must pass the whole threshold."""
+    def support(question: str) -> float:
+        return engine.ask(question, settings=engine.settings.with_(min_support=0.0)).support
+
+    attributed, plain = "What does the critic say the slogan hides?", "What does the slogan hide?"
+    for question, answers in ((attributed, True), (plain, False)):
+        bar = min(1.0, support(question) * (1 + 1 / VOUCHED_SUPPORT_SHARE) / 2)  # between vouched and full
+        answer = engine.ask(question, settings=engine.settings.with_(min_support=bar))
+        assert answer.abstained != answers
+        if answers:
+            assert {Path(c.path).name for c in answer.citations} == {"critic.txt"}

@@ -269,3 +269,13 @@ def test_a_question_about_a_view_only_asks_that_view_of_the_previous_question(co
 def test_a_passive_question_s_subject_is_its_referent_without_the_verb(corpus_refs):
     q = interpret("How much did it cost?", [Turn("When was the loyalty scheme launched?")], corpus_refs)
     assert q.text == "How much did the loyalty scheme cost?"
+
+
+def test_a_source_named_by_author_role_or_year_is_attributed_and_one_named_by_title_is_not():
+    sources = Sources([SourceRef("office.txt", "The Office", "Ann Lee", "", ("the reviewer",)),
+                       SourceRef("frost.txt", "Frost Dates of 1999", "Bo Park", "", ())])
+    assert interpret("What does the reviewer say about the cast?", [], sources).attributed
+    assert interpret("What did Bo Park write about late frost?", [], sources).attributed
+    assert interpret("What happened in 1999 to the orchards?", [], sources).attributed
+    assert not interpret("What happened to Toby in The Office?", [], sources).attributed
+    assert not interpret("What happened to the orchards?", [], sources).attributed
