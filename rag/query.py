@@ -65,6 +65,11 @@ _PERSON = {"he", "him", "his", "she", "her", "hers", "himself", "herself"}
 _THING = {"it", "its", "itself", "they", "them", "their", "theirs", "themselves"}
 _DEMONSTRATIVE = {"this", "that", "these", "those"}
 _POSSESSIVE = {"his", "its", "their", "theirs", "hers"}
+# Nouns that stand for something said ("that claim", "this strategy"): after a demonstrative they refer
+# to what the previous answer quoted, not to the previous question's words.
+_SHELL_NOUNS = {"claim", "argument", "idea", "view", "point", "statement", "response", "answer", "strategy",
+                "approach", "practice", "policy", "decision", "promise", "plan", "criticism", "charge", "complaint",
+                "problem", "warning", "advice", "lesson", "principle", "belief", "assumption", "accusation"}
 # "Is it wise to …", "it is clear that …": an "it" that stands for a clause, not for a thing.
 _EXPLETIVE_IT = re.compile(r"\bit\s+(?:is|was|'s|’s|seems|seemed)\s+(?:\w+\s+){1,2}?(?:to|that)\b"
                            r"|\b(?:is|was)\s+it\s+\w+\s+(?:to|that)\b", re.I)
@@ -381,6 +386,8 @@ def _replace_pronouns(question: str, earlier: str, previous: Turn, sources: Sour
             nxt = re.match(r"\s+(\w+)", question[end:])
             if nxt and nxt.group(1).lower() not in STOPWORDS:  # "that claim": kept, with what it refers to
                 end += nxt.end()
+                if nxt.group(1).lower() in _SHELL_NOUNS and previous.answer and previous.answer.citations:
+                    ref = _first_sentence(previous.answer.citations[0].text)  # what was said: the quote's
                 ref = f"{question[start:end]} ({ref})" if ref else question[start:end]
         else:
             ref = referent(earlier, previous, sources, person=w in _PERSON)
@@ -394,6 +401,15 @@ def _replace_pronouns(question: str, earlier: str, previous: Turn, sources: Sour
         out += [question[last:start], ref or word]
         last = end
     return "".join(out + [question[last:]])
+
+
+def _first_sentence(text: str, limit: int = 150) -> str:
+    """The first sentence of a quote, on one line, at most `limit` characters.
+
+    >>> _first_sentence('"We never sell at a loss," the firm says. Critics laugh.')
+    '"We never sell at a loss," the firm says.'
+    """
+    return re.split(r"(?<=[.!?])[\"”’]?\s", " ".join(text.split()), maxsplit=1)[0][:limit]
 
 
 def _asked_of(question: str, earlier: str) -> str:

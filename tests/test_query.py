@@ -279,3 +279,16 @@ def test_a_source_named_by_author_role_or_year_is_attributed_and_one_named_by_ti
     assert interpret("What happened in 1999 to the orchards?", [], sources).attributed
     assert not interpret("What happened to Toby in The Office?", [], sources).attributed
     assert not interpret("What happened to the orchards?", [], sources).attributed
+
+
+def test_a_claim_or_strategy_after_that_refers_to_what_the_previous_answer_quoted(corpus_refs):
+    quote = Quote(n=1, path=CRITIC, title="Essay", author="", text='"We never raise fares," the ferry line says.\n'
+                  "Riders remember otherwise.", start=0, end=70, score=0.9)
+    previous = Answer(question="How does the ferry line answer complaints?", answer="...", abstained=False,
+                      kind="fact", citations=(quote,), support=0.9,
+                      resolved_question="How does the ferry line answer complaints?")
+    q = interpret("Who objects to that claim?", [Turn(previous.question, previous)], corpus_refs)
+    assert q.follow_up and q.text == 'Who objects to that claim ("We never raise fares," the ferry line says.)?'
+    # Any other noun after "that" keeps the previous question's referent, as before.
+    other = interpret("Who stands behind that line?", [Turn(previous.question, previous)], corpus_refs)
+    assert "We never raise fares" not in other.text
