@@ -70,6 +70,7 @@ _POSSESSIVE = {"his", "its", "their", "theirs", "hers"}
 _SHELL_NOUNS = {"claim", "argument", "idea", "view", "point", "statement", "response", "answer", "strategy",
                 "approach", "practice", "policy", "decision", "promise", "plan", "criticism", "charge", "complaint",
                 "problem", "warning", "advice", "lesson", "principle", "belief", "assumption", "accusation"}
+_SHELL = re.compile(rf"\s+(?:(?:kind|sort|type)\s+of\s+)?({'|'.join(sorted(_SHELL_NOUNS))})s?\b", re.I)
 # "Is it wise to …", "it is clear that …": an "it" that stands for a clause, not for a thing.
 _EXPLETIVE_IT = re.compile(r"\bit\s+(?:is|was|'s|’s|seems|seemed)\s+(?:\w+\s+){1,2}?(?:to|that)\b"
                            r"|\b(?:is|was)\s+it\s+\w+\s+(?:to|that)\b", re.I)
@@ -343,7 +344,8 @@ def unresolved(text: str, sources: Sources) -> list[tuple[int, int, str]]:
         elif w in _DEMONSTRATIVE:
             after = tokens[i + 1][0] if i + 1 < len(tokens) else "?"
             prev = before[-1][0].lower() if before else ""
-            if not after[:1].isalnum() or prev in _PREPOSITIONS | _AUX:
+            shell = _SHELL.match(text, end)
+            if not after[:1].isalnum() or prev in _PREPOSITIONS | _AUX or (shell and w in {"that", "this"}):
                 found.append((start, end, word))
     return found
 
@@ -383,10 +385,10 @@ def _replace_pronouns(question: str, earlier: str, previous: Turn, sources: Sour
         w = word.lower()
         if w in _DEMONSTRATIVE:
             ref = referent(earlier, previous, sources, person=False)
-            nxt = re.match(r"\s+(\w+)", question[end:])
+            nxt = _SHELL.match(question, end) or re.match(r"\s+(\w+)", question[end:])
             if nxt and nxt.group(1).lower() not in STOPWORDS:  # "that claim": kept, with what it refers to
-                end += nxt.end()
-                if nxt.group(1).lower() in _SHELL_NOUNS and previous.answer and previous.answer.citations:
+                end = nxt.end() if nxt.re is _SHELL else end + nxt.end()
+                if nxt.re is _SHELL and previous.answer and previous.answer.citations:
                     ref = _first_sentence(previous.answer.citations[0].text)  # what was said: the quote's
                 ref = f"{question[start:end]} ({ref})" if ref else question[start:end]
         else:

@@ -289,6 +289,8 @@ def test_a_claim_or_strategy_after_that_refers_to_what_the_previous_answer_quote
                       resolved_question="How does the ferry line answer complaints?")
     q = interpret("Who objects to that claim?", [Turn(previous.question, previous)], corpus_refs)
     assert q.follow_up and q.text == 'Who objects to that claim ("We never raise fares," the ferry line says.)?'
+    kind = interpret("Who would believe that kind of claim?", [Turn(previous.question, previous)], corpus_refs)
+    assert kind.follow_up and kind.text.endswith('that kind of claim ("We never raise fares," the ferry line says.)?')
     # Any other noun after "that" keeps the previous question's referent, as before.
     other = interpret("Who stands behind that line?", [Turn(previous.question, previous)], corpus_refs)
     assert "We never raise fares" not in other.text
