@@ -70,6 +70,7 @@ _POSSESSIVE = {"his", "its", "their", "theirs", "hers"}
 _SHELL_NOUNS = {"claim", "argument", "idea", "view", "point", "statement", "response", "answer", "strategy",
                 "approach", "practice", "policy", "decision", "promise", "plan", "criticism", "charge", "complaint",
                 "problem", "warning", "advice", "lesson", "principle", "belief", "assumption", "accusation"}
+_NEXT_WORD = re.compile(r"\s+(\w+)")
 _SHELL = re.compile(rf"\s+(?:(?:kind|sort|type)\s+of\s+)?({'|'.join(sorted(_SHELL_NOUNS))})s?\b", re.I)
 # "Is it wise to …", "it is clear that …": an "it" that stands for a clause, not for a thing.
 _EXPLETIVE_IT = re.compile(r"\bit\s+(?:is|was|'s|’s|seems|seemed)\s+(?:\w+\s+){1,2}?(?:to|that)\b"
@@ -263,7 +264,7 @@ def interpret(question: str, history: Sequence[Turn], sources: Sources) -> Query
     if sides:
         return Query(text, "comparison", tuple(sides), follow_up, shown=shown)
     mentions = _mentions(text, sources)
-    named = named_sides(text, sources)
+    named = named_sides(text, sources, mentions)
     if len(named) > 1:  # "Jassy's 2021 letter": the documents that every name names, if any
         shared = _shared(mentions)
         named = [Side(_label(named[0].label, shared, sources.refs), tuple(sorted(shared)), named[0].query)] \
@@ -385,9 +386,9 @@ def _replace_pronouns(question: str, earlier: str, previous: Turn, sources: Sour
         w = word.lower()
         if w in _DEMONSTRATIVE:
             ref = referent(earlier, previous, sources, person=False)
-            nxt = _SHELL.match(question, end) or re.match(r"\s+(\w+)", question[end:])
+            nxt = _SHELL.match(question, end) or _NEXT_WORD.match(question, end)
             if nxt and nxt.group(1).lower() not in STOPWORDS:  # "that claim": kept, with what it refers to
-                end = nxt.end() if nxt.re is _SHELL else end + nxt.end()
+                end = nxt.end()
                 if nxt.re is _SHELL and previous.answer and previous.answer.citations:
                     ref = _first_sentence(previous.answer.citations[0].text)  # what was said: the quote's
                 ref = f"{question[start:end]} ({ref})" if ref else question[start:end]
@@ -541,7 +542,7 @@ def _verb_after_do(phrase: list[str]) -> int:
     """Where the verb starts in what follows "does"/"did": the first lower-case word after a name,
     else the first word before a preposition other than "of"; else nowhere (a phrase without a verb).
 
-    >>> [_verb_after_do(q.split()) for q in ("Day 2 look like", "the plan's cost differ from others",
+    >>> [_verb_after_do(q.split()) for q in ("Stage 3 feel like", "the plan's cost differ from others",
     ...                                      "the view of prices")]
     [2, 3, 4]
     """
@@ -583,7 +584,7 @@ def _subject(text: str, sources: Sources) -> str:
         verb = next((i for i in range(2, len(said)) if re.fullmatch(r"[a-z]+[^s']s", said[i])
                      and not said[i - 1].lower().endswith(("'s", "’s"))), len(said))  # "the scheme gives …"
         phrase, do_support = said[:verb] or phrase, False
-    if do_support and len(phrase) > 1:  # "What does Day 2 look like", "How does the plan work": its verb goes
+    if do_support and len(phrase) > 1:  # "What does Stage 3 feel like", "How does the plan work": its verb goes
         phrase = phrase[:_verb_after_do(phrase)]
     while phrase and phrase[-1].lower() in _PREPOSITIONS:
         phrase.pop()
@@ -814,14 +815,16 @@ def _part_label(part: str) -> str:
 
 
 # --- named sources ---------------------------------------------------------------------------
-def named_sides(question: str, sources: Sources) -> list[Side]:
+def named_sides(question: str, sources: Sources,
+                mentions: list[tuple[int, str, frozenset[str]]] | None = None) -> list[Side]:
     """Sources named in the question, grouped by the name used, in order of first mention; each
     side's query is the question without the names (a side searches only its own documents, so a
     name there adds nothing but a free match).
 
     A name shared by every document (the one author of all the letters) names no side.
+    `mentions`: the question's `_mentions`, when the caller has them already.
     """
-    mentions = _mentions(question, sources)
+    mentions = _mentions(question, sources) if mentions is None else mentions
     bare = _without(question, [(pos, pos + len(name)) for pos, name, _ in mentions])
     return [Side(label=_label(question[pos:pos + len(name)], paths, sources.refs), paths=tuple(sorted(paths)),
                  query=bare) for pos, name, paths in mentions]
