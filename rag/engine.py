@@ -49,6 +49,9 @@ _SIDES_SEARCHED = 4  # comparisons with more sides share the budget greedily
 # threshold (a design choice, not fitted: too few labelled comparisons and conversations exist
 # to fit it on).
 VOUCHED_SUPPORT_SHARE = 0.5
+# A comparison has more room than a fact (`_side_quotes`), but does not fill it with windows the scorer
+# gives under this chance of answering: they would not inform. A round figure, not fitted.
+FILLER = 0.01
 
 
 def _overlaps(window: Window, spans: Sequence[tuple[str, int, int]]) -> bool:
@@ -79,6 +82,31 @@ def _best_fitting(options: list[list[Window]], budget: int) -> list[Window | Non
         if value > best[0]:
             best = (value, list(combo))
     return best[1]
+
+
+def _side_quotes(options: list[list[Window]], s: Settings) -> list[list[Window]]:
+    """The windows each side of a comparison quotes, from its candidates best first.
+
+    The sides share a fact's budget and half of it again for each side beyond the first (1,200 characters
+    for two, where a fact has 800): the
+    best combination of one window per side that fits (a long best window may leave another side a
+    shorter one), then each side's next best windows while room is left, as for a fact, but none the
+    scorer gives under `FILLER`.
+    """
+    budget = s.max_quote_chars * (1 + len(options)) // 2
+    firsts = _best_fitting([o[:_SIDE_OPTIONS] for o in options], budget)
+    chosen = [[w] if w is not None else [] for w in firsts]
+    used = sum(w.end - w.start for w in firsts if w is not None)
+    for i, side_windows in enumerate(options):
+        if not chosen[i] or s.max_quotes_per_side < 2:
+            continue
+        taken = [(w.path, w.start, w.end) for picked in chosen for w in picked]
+        rest = [w for w in side_windows if not _overlaps(w, taken) and w.score >= FILLER]
+        for w in select(rest, s.max_quotes_per_side - 1, budget - used, s.near_duplicate):
+            if used + (w.end - w.start) <= budget:  # `select` keeps its best one regardless
+                chosen[i].append(w)
+                used += w.end - w.start
+    return chosen
 
 
 def check_question(question: object, settings: Settings) -> str:
@@ -424,9 +452,7 @@ class Engine:
         """Each side searched with its own query: a side that names sources in them only, any other side
         in the documents that no side names (or all). No passage is quoted for two sides.
 
-        The sides share the quote budget: the best combination of one window per side that fits
-        (a long best window may leave another side a shorter one), then each side's next best
-        windows while room is left, as for a fact.
+        The sides share the quote budget (`_side_quotes`).
         """
         searched = []
         # A side that names no source searches every document but those the other sides named: "the
@@ -451,18 +477,7 @@ class Engine:
             vouched = any(v >= s.min_support for j, v in enumerate(supports) if j != i)
             bar = s.min_support * (VOUCHED_SUPPORT_SHARE if vouched else 1.0)
             options.append(found if found and (side.paths or found[0].score >= bar) else [])
-        firsts = _best_fitting([o[:_SIDE_OPTIONS] for o in options], s.max_quote_chars)
-        chosen = [[w] if w is not None else [] for w in firsts]
-        used = sum(w.end - w.start for w in firsts if w is not None)
-        for i, side_windows in enumerate(options):
-            if not chosen[i] or s.max_quotes_per_side < 2:
-                continue
-            taken = [(w.path, w.start, w.end) for picked in chosen for w in picked]
-            rest = [w for w in side_windows if not _overlaps(w, taken)]
-            for w in select(rest, s.max_quotes_per_side - 1, s.max_quote_chars - used, s.near_duplicate):
-                if used + (w.end - w.start) <= s.max_quote_chars:  # `select` keeps its best one regardless
-                    chosen[i].append(w)
-                    used += w.end - w.start
+        chosen = _side_quotes(options, s)
         quotes: list[Quote] = []
         for side, picked in zip(query.sides, chosen):
             quotes.extend(self._number(verified(picked, self.texts), side, start=len(quotes) + 1))

@@ -92,3 +92,22 @@ def test_a_comparison_of_many_sides_shares_the_budget_at_once():
     assert time.perf_counter() - began < 1.0  # every combination would be 6 ** 20
     assert [w is not None for w in picked] == [True, True] + [False] * 18  # two of 300 characters fit in 800
     assert _best_fitting(sides[:3], 800)[:2] == [sides[0][0], sides[1][0]]
+
+
+def test_comparison_sides_have_more_room_than_a_fact_but_no_filler():
+    import numpy as np
+
+    from rag.config import Settings
+    from rag.engine import FILLER, _side_quotes
+    from rag.evidence import Window
+
+    def window(path, start, score):
+        return Window(path, start, start + 380, 0, "x" * 2000, np.zeros(1), score=score)
+
+    a = [window("a.txt", 0, 0.9), window("a.txt", 400, 0.3), window("a.txt", 800, FILLER / 2)]
+    b = [window("b.txt", 0, 0.8), window("b.txt", 400, FILLER)]
+    chosen = _side_quotes([a, b], Settings(max_quote_chars=800, max_quotes_per_side=3))
+    # 1,200 characters for two sides: three windows of 380, the best of each side first, then the
+    # better next one; the one under FILLER is never added, though room would be left without the others.
+    assert chosen == [[a[0], a[1]], [b[0]]]
+    assert _side_quotes([a[:1] + a[2:], b[:1]], Settings(max_quote_chars=800)) == [[a[0]], [b[0]]]
