@@ -424,7 +424,8 @@ class Engine:
         One named source scopes the search. Its name stays in the query: it often is the
         subject ("what happened to Toby in The Office"), and cutting it cost 13 points of ClapNQ hits.
         A follow-up also searches the previous answer's documents (at the vouched threshold) and
-        answers from them unless the whole corpus holds better evidence. A follow-up kept in the
+        answers from them unless the whole corpus, or the year it names, holds better evidence (an event
+        "in 2011" may be told in a later letter). A follow-up kept in the
         source that the conversation named, or a question that names its source by author, role, year
         or description (`Query.attributed`), searches that source at the vouched threshold, then the
         whole corpus ("the goals for 2010" are in the 2009 letter).
@@ -436,11 +437,11 @@ class Engine:
         kept = paths is not None and presumed
         found, support, uncovered = self._evidence(query.text, vector, vouched if kept else s, paths, s.k_chunks,
                                                    s.max_quotes, s.max_quote_chars, topic, shown=query.shown)
-        if paths is None and query.prefer:
+        if query.prefer and (paths is None or paths != tuple(query.prefer)):
             near = self._evidence(query.text, vector, vouched, query.prefer, s.k_chunks, s.max_quotes,
                                   s.max_quote_chars, shown=query.shown)
             if near[0] and (not found or near[1] >= support):
-                return self._number(near[0], None), near[1], near[2], query
+                return self._number(near[0], None), near[1], near[2], replace(query, sides=())
         if paths is not None and not found and (support == 0.0 or kept):  # no candidate at all in the named
             # source (a probability is never 0), or none in the source presumed to answer: the whole corpus.
             found, support, uncovered = self._evidence(query.text, vector, s, None, s.k_chunks, s.max_quotes,

@@ -246,7 +246,8 @@ def interpret(question: str, history: Sequence[Turn], sources: Sources) -> Query
     scope: Side | None = None
     if follow_up and previous.answer is not None:
         shown = tuple((q.path, q.start, q.end) for q in previous.answer.citations)
-        names_any = bool(_mentions(question, sources))
+        names = [name for _, name, _ in _mentions(question, sources)]
+        names_any = bool(names)
         if previous.answer.kind == "comparison" and not names_any and topic(question, sources):
             # "And what do they say about prices?" asks the same sides ("they") about a new topic;
             # "Why do they think so?" has none of its own, and asks each side about its earlier one.
@@ -255,8 +256,9 @@ def interpret(question: str, history: Sequence[Turn], sources: Sources) -> Query
                                   f"{question.rstrip('?. ')} ({_subject(s.query, sources) or s.query})?")
                           for s in previous.answer.sides)
             return Query(question, "comparison", sides, True, shown=shown)
+        if all(_YEAR.fullmatch(name) for name in names):  # "And in 2011, how many …?" may be an event's year
+            prefer = tuple(dict.fromkeys(q.path for q in previous.answer.citations))  # told in a later letter
         if not names_any:
-            prefer = tuple(dict.fromkeys(q.path for q in previous.answer.citations))
             if previous.answer.kind == "fact" and len(previous.answer.sides) == 1:
                 scope = previous.answer.sides[0]  # the one source the previous question named
     text = resolve(question, previous, sources) if follow_up else question

@@ -183,3 +183,22 @@ def test_a_comparison_without_metadata_finds_its_sides_by_year(letters):
     relative = letters.ask("How long did delivery take in 2001, and how long did it take four years later?")
     assert [[Path(p).name for p in side.paths] for side in relative.sides] == [["2001.txt"], ["2005.txt"]]
     assert "single day" in quoted(relative)
+
+
+def test_a_follow_up_about_an_events_year_also_searches_the_letter_that_told_the_story(tmp_path, embedder):
+    """"And in 2007, …?" names a year, but the event may be told in a later letter, the one the
+    conversation was quoting: both are searched, and the better evidence answers."""
+    engine = build(tmp_path, {
+        "2007.txt": letter(2007, "In 2007 we painted our trucks green and added a night shift at every depot.",
+                           "Margaret Holloway"),
+        "2010.txt": letter(2010, "Our electric vans began as a small pilot in Ohio, built to carry parcels quietly "
+                                 "through city streets.\n\nWe also opened a training school for drivers. It teaches "
+                                 "safe loading. Its first class graduated in the spring.\n\nThe electric van fleet "
+                                 "reached three hundred vans on the road in 2007, and a thousand by 2010.",
+                           "Tobias Reinholt"),
+    }, embedder)
+    first = engine.ask("What were Northwind's electric vans?")
+    assert Path(first.citations[0].path).name == "2010.txt"
+    second = engine.ask("And in 2007, how many of them were on the road?",
+                        [Turn("What were Northwind's electric vans?", first)])
+    assert "three hundred" in quoted(second)
