@@ -105,6 +105,11 @@ _DOC_NOUN_AFTER = re.compile(rf"\s+(?:{'|'.join(_DOC_NOUNS + _ROLE_NOUNS)})s?\b"
 # A verb that reports a clause ("does X say prices rose"): with its subject cut, the clause is the question.
 _REPORTS_CLAUSE = re.compile(r"\s+(?:say|think|write|argue|claim|believe|suggest|feel)s?\s+(?:that\s+)?"
                              r"(?=(?!(?:about|of|on|in|to|for|so|was|is)\b)[\w'’])", re.I)
+# A part that ends in a possessive ("… differ from his rivals'?") leaves out what is owned, which is what the
+# other part's possessive owns ("Bezos's planning horizon"). A name's possessive ("… from Bezos's?") is a
+# side of its own (`_name_only`).
+_ELIDED_HEAD = re.compile(r"\w(?:'s|’s|s'|s’)\W*$")
+_POSSESSED = re.compile(r"\w(?:'s|’s|s'|s’)\s+(\w[^?.!,;]*?)\s*(?:[?.!,;]|$)")
 _DESCRIBED = re.compile(rf"\b(?:the|this|that)\s+(?P<words>(?:[\w-]+\s+){{1,3}}?)(?:{'|'.join(_DOC_NOUNS)})s?\b", re.I)
 # A part that moves in time from the one before ("what did she say about it later"): not about that year.
 _TIME_SHIFT = re.compile(r"\b(later|afterwards?|subsequently|eventually|today|now|since|since then|these days)\b", re.I)
@@ -188,13 +193,15 @@ class Sources:
 
     def described(self, words: Sequence[str]) -> frozenset[str]:
         """The documents that a description ("the gardening blog post") fits best: those whose
-        title, author, publisher or aliases hold most of its words (at least half), else those whose
+        title, author, publisher or aliases hold most of its words (at least half; "skeptical" fits
+        "skeptic", `_same_stem`), else those whose
         chunks hold all of them more often than all other documents together; none when no document
         stands out."""
         terms = set(words)
         if not terms:
             return frozenset()
-        hits = {path: len(terms & profile) for path, profile in self.profiles.items()}
+        hits = {path: sum(any(_same_stem(t, w) for w in profile) for t in terms)
+                for path, profile in self.profiles.items()}
         best = max(hits.values(), default=0)
         if 2 * best >= len(terms) and best:
             return frozenset(p for p, n in hits.items() if n == best)
@@ -213,6 +220,17 @@ class Sources:
     def rarity(self, term: str) -> int:
         """How many chunks hold `term` (fewer is rarer); unknown without a keyword index."""
         return sum(self.spread([term]).values()) if self.spread else 0
+
+
+def _same_stem(a: str, b: str) -> bool:
+    """Whether two words are one, or one extends the other by an English suffix and the shorter has
+    at least five letters ("critic" and "critical", not "post" and "poster").
+
+    >>> _same_stem("skeptical", "skeptic"), _same_stem("critic", "critics"), _same_stem("post", "poster")
+    (True, True, False)
+    """
+    short, long = sorted((a, b), key=len)
+    return a == b or (len(short) >= 5 and long.startswith(short))
 
 
 @dataclass(frozen=True)
@@ -748,6 +766,9 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
             back = (m.group("dir") or m.group("dir2") or m.group("dir3")).lower() in {"earlier", "before", "previous",
                                                                                    "prior"}
             part = f"{part[:m.start()]}in {int(years_named[1 - i][0]) + (-n if back else n)}{part[m.end():]}"
+        if (_ELIDED_HEAD.search(part) and not _name_only(part) and not _mentions(part, sources)
+                and (head := _POSSESSED.search(other))):  # "… differ from his rivals'?" is about what the
+            part = f"{part.rstrip(' ?.!')} {head.group(1)}"  # other part's owner owns: their planning horizon
         inherited: frozenset[str] = frozenset()
         if i > 0 and (pronouns := unresolved(part, sources)):
             for start, end, word in reversed(pronouns):

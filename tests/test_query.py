@@ -294,3 +294,19 @@ def test_a_claim_or_strategy_after_that_refers_to_what_the_previous_answer_quote
     # Any other noun after "that" keeps the previous question's referent, as before.
     other = interpret("Who stands behind that line?", [Turn(previous.question, previous)], corpus_refs)
     assert "We never raise fares" not in other.text
+
+
+def test_a_description_fits_a_name_that_differs_by_a_suffix():
+    """"the sceptical essay" is the document whose alias is "sceptic", though no word is equal, and
+    not the one whose text uses "sceptical" most."""
+    refs = Sources([SourceRef("a.txt", "Notes on ferns", "", "", ("sceptic",)),
+                    SourceRef("b.txt", "A guide to mosses", "", "", ())],
+                   spread=lambda terms: {"b.txt": 5} if terms == ["sceptical"] else {})
+    assert interpret("What does the sceptical essay say about spores?", [], refs).sides[0].paths == ("a.txt",)
+
+
+def test_a_side_that_ends_in_a_possessive_owns_what_the_other_side_owns():
+    refs = Sources([SourceRef("a.txt", "Notes on ferns", "Ann Lee", "", ())])
+    q = interpret("How does Ann Lee's watering schedule differ from her neighbours'?", [], refs)
+    assert q.kind == "comparison"
+    assert q.sides[1].query.endswith("neighbours' watering schedule")
