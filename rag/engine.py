@@ -24,8 +24,8 @@ from .config import Settings
 from .embedding import Embedder
 from .check import SentenceCheck
 from .errors import ConfigError, IndexBusy, IndexCorrupt, IndexMismatch, IndexProblem, QuestionError, RagError
-from .evidence import (AMOUNT, DATE, FEATURES, QUESTION_FRAME, Question, Window, asks_amount, asks_year,
-                       expected_type, has_amount, has_type, windows, years)
+from .evidence import (AMOUNT, DATE, FEATURES, QUESTION_FRAME, Question, Window, after_the_documents, asks_amount,
+                       asks_year, expected_type, has_amount, has_type, last_dated, windows, years)
 from .indexing import (IngestReport, Progress, Stamp, _load_keyword, check_identity, ingest, ingest_running,
                        ingest_stamp, load_repeated, version)
 from .keyword import KeywordIndex, tokenize
@@ -223,6 +223,7 @@ class Engine:
         self.store, self.keyword, self.repeated = view.store, view.keyword, view.repeated
         self.catalog, self._by_path, self._sources = catalog, by_path, sources
         self._titles = {d.path: d.title for d in catalog}
+        self._last_dated = last_dated(self._titles.values())
         self._lengths = lengths
         self._suggest = (catalog, path_order, doc_vectors)  # one reference: a question reads one generation
         self.version, self._stamp = view.version, view.stamp
@@ -410,6 +411,8 @@ class Engine:
         asked = years(text)
         if asked and all(w.features[_YEAR_MISS] for w in found):
             return [], support, tuple(sorted(asked))
+        if later := after_the_documents(text, self._last_dated):
+            return [], support, later
         if found and asks_amount(text) and not any(has_amount(w.text) for w in found):
             return [], support, (AMOUNT,)
         if found and asks_year(text) and not any(has_type(w.text, "date") for w in found):

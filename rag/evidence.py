@@ -216,6 +216,38 @@ def has_amount(text: str) -> bool:
     return bool(_AMOUNT.search(text))
 
 
+_FORECAST = re.compile(r"\b(plan(?:s|ned|ning)?|expect(?:s|ed|ing|ation|ations)?|forecasts?|predict(?:s|ed|ion)?|"
+                       r"projections?|projected|aim(?:s|ed)?|goals?|targets?|hope[sd]?|intend(?:s|ed)?|will|going to|"
+                       r"outlook|anticipat\w*)\b", re.I)
+
+
+def last_dated(titles: Iterable[str]) -> int | None:
+    """The latest year that dates a collection (letters, annual reports): the largest year in the titles,
+    when at least half the titles hold one; None for a collection that is not dated by its titles.
+
+    >>> last_dated(["1998 letter", "2023", "Notes"]), last_dated(["Notes", "A 2019 essay", "Ferns"])
+    (2023, None)
+    """
+    titles = list(titles)
+    dated = [max(int(y) for y in found) for t in titles if (found := years(t))]
+    return max(dated) if dated and 2 * len(dated) >= len(titles) else None
+
+
+def after_the_documents(question: str, last: int | None) -> tuple[str, ...]:
+    """The years a question asks about that come after every document of a dated collection (`last_dated`):
+    the documents can only have looked ahead to them, so unless the question asks what was planned or
+    expected, they do not answer it.
+
+    >>> after_the_documents("How many stores were open at the end of 2025?", 2023)
+    ('2025',)
+    >>> after_the_documents("What did the 2023 letter expect for 2025?", 2023), after_the_documents("What about 2025?", None)
+    ((), ())
+    """
+    if last is None or _FORECAST.search(question):
+        return ()
+    return tuple(sorted(y for y in years(question) if int(y) > last))
+
+
 def years(text: str) -> set[str]:
     """Years named in a text.
 

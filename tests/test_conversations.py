@@ -1,4 +1,4 @@
-"""Follow-ups and comparisons on small corpora written here, in folders without metadata.json.
+"""Follow-ups, comparisons and dated letters on small corpora written here, in folders without metadata.json.
 
 The texts are our own and unlike `corpus/`: what passes here passes by the question's structure
 (a pronoun, two clauses, "the view that …", an author or a year), not by any wording of the
@@ -202,3 +202,16 @@ def test_a_follow_up_about_an_events_year_also_searches_the_letter_that_told_the
     second = engine.ask("And in 2007, how many of them were on the road?",
                         [Turn("What were Northwind's electric vans?", first)])
     assert "three hundred" in quoted(second)
+
+
+def test_a_dated_collection_does_not_answer_for_a_year_after_its_last_document(tmp_path, embedder):
+    """Letters up to 2009 can only look ahead to 2011: what happened then is not in them, what was planned is."""
+    engine = build(tmp_path, {
+        "2008.txt": letter(2008, "In 2008 we opened twelve new depots across the Midwest.", "Margaret Holloway"),
+        "2009.txt": letter(2009, "In 2009 we opened eight depots. We plan to open ten more depots in 2011, all of "
+                                 "them in Texas.", "Tobias Reinholt"),
+    }, embedder)
+    happened = engine.ask("How many depots had Northwind opened in Texas by the end of 2011?")
+    assert happened.abstained and happened.uncovered == ("2011",)
+    planned = engine.ask("How many depots did Northwind plan to open in Texas in 2011?")
+    assert not planned.abstained and "ten more depots" in quoted(planned)
