@@ -30,7 +30,7 @@ from .indexing import (IngestReport, Progress, Stamp, _load_keyword, check_ident
                        ingest_stamp, load_repeated, version)
 from .keyword import KeywordIndex, tokenize
 from .query import Query, SourceRef, Sources, interpret
-from .quotes import DocumentTexts, select, verified
+from .quotes import DocumentTexts, repeats, select, verified
 from .records import Answer, Chunk, Quote, Side, Turn, Written
 from .retrieval import retrieve
 from .scoring import LogisticScorer, Scorer
@@ -88,24 +88,23 @@ def _side_quotes(options: list[list[Window]], s: Settings) -> list[list[Window]]
     """The windows each side of a comparison quotes, from its candidates best first.
 
     The sides share a fact's budget and half of it again for each side beyond the first (1,200 characters
-    for two, where a fact has 800): the
-    best combination of one window per side that fits (a long best window may leave another side a
-    shorter one), then each side's next best windows while room is left, as for a fact, but none the
-    scorer gives under `FILLER`.
+    for two, where a fact has 800): the best combination of one window per side that fits (a long best
+    window may leave another side a shorter one), then the next best windows of any side while room is
+    left, none the scorer gives under `FILLER`, none that overlaps or repeats a window already chosen.
     """
     budget = s.max_quote_chars * (1 + len(options)) // 2
     firsts = _best_fitting([o[:_SIDE_OPTIONS] for o in options], budget)
     chosen = [[w] if w is not None else [] for w in firsts]
     used = sum(w.end - w.start for w in firsts if w is not None)
-    for i, side_windows in enumerate(options):
-        if not chosen[i] or s.max_quotes_per_side < 2:
+    pool = sorted(((w, i) for i, side in enumerate(options) if chosen[i] for w in side
+                   if w.score >= FILLER and w is not chosen[i][0]), key=lambda wi: (-wi[0].score, wi[1]))
+    for w, i in pool:
+        every = [p for picked in chosen for p in picked]
+        if (len(chosen[i]) >= s.max_quotes_per_side or used + (w.end - w.start) > budget
+                or _overlaps(w, [(p.path, p.start, p.end) for p in every]) or repeats(w, every, s.near_duplicate)):
             continue
-        taken = [(w.path, w.start, w.end) for picked in chosen for w in picked]
-        rest = [w for w in side_windows if not _overlaps(w, taken) and w.score >= FILLER]
-        for w in select(rest, s.max_quotes_per_side - 1, budget - used, s.near_duplicate):
-            if used + (w.end - w.start) <= budget:  # `select` keeps its best one regardless
-                chosen[i].append(w)
-                used += w.end - w.start
+        chosen[i].append(w)
+        used += w.end - w.start
     return chosen
 
 

@@ -52,6 +52,12 @@ def select(windows: list[Window], max_quotes: int, budget: int, near_duplicate: 
     return [q for q, _ in chosen]
 
 
+def repeats(window: Window, others: Iterable[Window], near_duplicate: float) -> bool:
+    """Whether `window` quotes a passage one of `others` quotes (in its document or a near-duplicate)."""
+    mine = _words_and_runs(window.text)
+    return any(_same_passage(mine, _words_and_runs(o.text), near_duplicate) for o in others)
+
+
 def _words_and_runs(text: str) -> tuple[set[str], set[tuple[str, ...]]]:
     words = re.findall(r"\w+", text.translate(_PLAIN).lower())
     return set(words), {tuple(words[i:i + 5]) for i in range(len(words) - 4)}

@@ -102,7 +102,8 @@ def test_comparison_sides_have_more_room_than_a_fact_but_no_filler():
     from rag.evidence import Window
 
     def window(path, start, score):
-        return Window(path, start, start + 380, 0, "x" * 2000, np.zeros(1), score=score)
+        text = " ".join(f"{path}{start}w{k}" for k in range(100))[:380]  # words no other window has
+        return Window(path, start, start + 380, start, text, np.zeros(1), score=score)
 
     a = [window("a.txt", 0, 0.9), window("a.txt", 400, 0.3), window("a.txt", 800, FILLER / 2)]
     b = [window("b.txt", 0, 0.8), window("b.txt", 400, FILLER)]
@@ -111,3 +112,23 @@ def test_comparison_sides_have_more_room_than_a_fact_but_no_filler():
     # better next one; the one under FILLER is never added, though room would be left without the others.
     assert chosen == [[a[0], a[1]], [b[0]]]
     assert _side_quotes([a[:1] + a[2:], b[:1]], Settings(max_quote_chars=800)) == [[a[0]], [b[0]]]
+
+
+def test_comparison_sides_take_the_next_best_window_of_any_side_and_no_repeat():
+    import numpy as np
+
+    from rag.config import Settings
+    from rag.engine import _side_quotes
+    from rag.evidence import Window
+
+    def window(path, start, score, words=None):
+        text = " ".join(words or (f"{path}{start}w{k}" for k in range(100)))[:380]
+        return Window(path, start, start + 380, start, text, np.zeros(1), score=score)
+
+    shared = [f"shared{k}" for k in range(100)]
+    a = [window("a.txt", 0, 0.9, shared), window("a-copy.txt", 0, 0.6, shared), window("a.txt", 400, 0.2)]
+    b = [window("b.txt", 0, 0.8), window("b.txt", 400, 0.3)]
+    chosen = _side_quotes([a, b], Settings(max_quote_chars=800, max_quotes_per_side=3))
+    # Room for one more window after each side's best: b's next (0.3) before a's (0.2), and never the copy
+    # of a's best in the near-duplicate document (0.6).
+    assert chosen == [[a[0]], [b[0], b[1]]]
