@@ -49,6 +49,7 @@ _WH = {"what", "how", "why", "when", "where", "who", "whom", "whose", "which"}
 _OWNER = re.compile(r"'s|’s")  # a possessive ending
 # Question words before a subject ("how does …"), a subject after an auxiliary, two subjects cut away.
 _QUESTION_HEAD = re.compile(rf"^(?:{'|'.join(_WH)})\s+(?:{'|'.join(_AUX)})\s+(?=\S)", re.I)
+_ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.I)
 _VIEW_NOUN = re.compile(r"\b(?:view|opinion|position|stance|account|description|explanation|idea)s?\b", re.I)
 _AFTER_BE = re.compile(r"\b(?:is|was|are|were)\s+$", re.I)
 _AFTER_AUX = re.compile(rf"\b(?:{'|'.join(_AUX)})\s+$", re.I)
@@ -685,7 +686,9 @@ def _paired_person(text: str, sources: Sources) -> str:
     if not _COMPARISON.search(text):
         return ""
     names = [text[a:b] for a, b in _name_spans(text, sources)]
-    for person in _proper_spans(text):
+    # "Jassy and Bezos" reads as one capitalised phrase: each of its names is a candidate too.
+    people = dict.fromkeys(p for span in _proper_spans(text) for p in (span, *re.split(r"\s+and\s+", span)))
+    for person in people:
         if _mentions(person, sources) or re.search(rf"(?<!\w){re.escape(person)}\s+\d", text):  # "Day 1"
             continue
         for name in names:
@@ -785,7 +788,8 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
         own = "" if _stance_only(part, sources) else topic(part, sources)  # "… and how does Jassy's view compare?"
         query = own or topic(other, sources) or part
         if not named and _name_only(part):  # "… differ from Bezos's?": what the person says on the topic
-            query = f"{part} {topic(other, sources) or other}"
+            asked = _ARTICLE.sub("", _QUESTION_HEAD.sub("", topic(other, sources) or other))  # "view of innovation"
+            query = f"{part.rstrip(' ?.!')} {asked}"
         if paths:
             spelled = part[named[0][0]:named[0][0] + len(named[0][1])] if len(named) == 1 else _part_label(part)
             label = _label(spelled, paths, sources.refs)

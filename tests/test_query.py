@@ -310,3 +310,13 @@ def test_a_side_that_ends_in_a_possessive_owns_what_the_other_side_owns():
     q = interpret("How does Ann Lee's watering schedule differ from her neighbours'?", [], refs)
     assert q.kind == "comparison"
     assert q.sides[1].query.endswith("neighbours' watering schedule")
+
+
+def test_a_person_joined_to_an_author_by_and_is_a_side_and_asks_the_topic_without_question_words():
+    refs = Sources([SourceRef("a.txt", "Notes on ferns", "Ann Whitcombe", "", ()),
+                    SourceRef("b.txt", "A guide to mosses", "Bo Sim", "", ())])
+    both = interpret("How do Whitcombe and Tolstoy each describe ferns?", [], refs)
+    assert both.kind == "comparison"
+    assert [(s.label, s.paths) for s in both.sides] == [("Notes on ferns", ("a.txt",)), ("Tolstoy", ())]
+    versus = interpret("How does Whitcombe's view of ferns differ from Tolstoy's?", [], refs)
+    assert versus.sides[1].query == "Tolstoy's view of ferns"
