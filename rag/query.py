@@ -516,7 +516,7 @@ def _thing(text: str, sources: Sources) -> str:
     """What "it" or "they" after `text` most likely refers to: its last capitalised phrase that
     tells documents apart ("Kindle", "Buy with Prime"), else the noun phrase it is about."""
     things = [p for p in _proper_spans(text) if not all(w in sources.people for w in _WORDS.findall(p.lower()))
-              and not all(sources.common(w) for w in _WORDS.findall(p))]
+              and not all(sources.common(w) for w in _WORDS.findall(p)) and not _speaks(text, p)]
     return _with_head(text, things[-1]) if things else _subject(text, sources)
 
 
@@ -596,7 +596,9 @@ def _subject(text: str, sources: Sources) -> str:
         words, do_support = words[1:], False  # …", "What does X say about …"
     phrase = _phrase(words)
     after = words[len(phrase):]
-    if 1 < len(phrase) <= 3 and phrase[0].lower() in _DETERMINERS and after and after[0].lower() in _REPORTING:
+    speaker = (1 < len(phrase) <= 3 and phrase[0].lower() in _DETERMINERS) or (
+        0 < len(phrase) <= 3 and all(w[:1].isupper() for w in phrase))  # "the author", "Ann Lee"
+    if speaker and after and after[0].lower() in _REPORTING:
         # "What does the author say the rule gives …": the speaker says it; it is about the rule.
         rest = after[1:]
         while rest and rest[0].lower() in _PREPOSITIONS | {"that"}:

@@ -320,3 +320,11 @@ def test_a_person_joined_to_an_author_by_and_is_a_side_and_asks_the_topic_withou
     assert [(s.label, s.paths) for s in both.sides] == [("Notes on ferns", ("a.txt",)), ("Tolstoy", ())]
     versus = interpret("How does Whitcombe's view of ferns differ from Tolstoy's?", [], refs)
     assert versus.sides[1].query == "Tolstoy's view of ferns"
+
+
+def test_it_after_a_speakers_view_refers_to_what_the_speaker_talked_about_not_to_the_speaker():
+    refs = Sources([SourceRef("a.txt", "Notes on ferns", "Ann Whitcombe", "", ()),
+                    SourceRef("b.txt", "An essay", "", "", ("critic",))])
+    q = interpret("What does Tolstoy say about early frost, and how does the critic see it?", [], refs)
+    assert q.kind == "comparison" and q.sides[1].paths == ("b.txt",)
+    assert "early frost" in q.sides[1].query and "Tolstoy" not in q.sides[1].query
