@@ -329,6 +329,19 @@ def _stance_only(question: str, sources: Sources) -> bool:
     return bool(words) and all(w in _STANCE for w in words)
 
 
+def _speaker(text: str) -> str:
+    """A capitalised name that says, thinks or writes something in `text` ("what Bezos said", "does Ann
+    Lee think"); '' when none.
+
+    >>> _speaker("what Bezos said about them"), _speaker("why does Ann Lee think so"), _speaker("what Kindle sold")
+    ('Bezos', 'Ann Lee', '')
+    """
+    for name in _proper_spans(text):
+        if _speaks(text, name) or re.search(rf"(?<!\w){re.escape(name)}\s+(?:{'|'.join(_REPORTING)})\b", text):
+            return name
+    return ""
+
+
 def _speaks(text: str, name: str) -> bool:
     """Whether `name` is the subject of `text`'s question, the one whose view it asks ("why did Ann Lee
     think so"), not what it asks about ("what did she say about the Kindle")."""
@@ -351,7 +364,9 @@ def unresolved(text: str, sources: Sources) -> list[tuple[int, int, str]]:
         w = word.lower()
         before = tokens[:i]
         capitalised = [t for j, (t, _, _) in enumerate(before) if j > 0 and t[:1].isupper() and t.lower() not in _WH]
-        people = [t for t in capitalised if t.lower() in sources.people]
+        # A speaker ("what Bezos said about them") is a person, not what "it" or "them" stands for.
+        people = [t for j, (t, _, _) in enumerate(before) if t in capitalised and (
+            t.lower() in sources.people or (j + 1 < len(tokens) and tokens[j + 1][0].lower() in _REPORTING))]
         if w in _PERSON:
             if not capitalised and not any(t.lower() in sources.people for t, _, _ in before):
                 found.append((start, end, word))
@@ -782,8 +797,8 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
                 if ref:
                     ref, cut = _owned(part, start, end, ref) if w in _POSSESSIVE else (ref, end)
                     part = part[:start] + ref + part[cut:]
-            if not _mentions(part, sources):
-                shift = _TIME_SHIFT.search(part)
+            if not _mentions(part, sources) and not _speaker(part):  # "… what Bezos said about them": his
+                shift = _TIME_SHIFT.search(part)  # words, outside the other part's sources
                 inherited = _shared([m for m in _mentions(other, sources) if not (shift and _YEAR.search(m[1]))])
         named = _mentions(part, sources)
         paths = _shared(named) or inherited or scope

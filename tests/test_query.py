@@ -328,3 +328,12 @@ def test_it_after_a_speakers_view_refers_to_what_the_speaker_talked_about_not_to
     q = interpret("What does Tolstoy say about early frost, and how does the critic see it?", [], refs)
     assert q.kind == "comparison" and q.sides[1].paths == ("b.txt",)
     assert "early frost" in q.sides[1].query and "Tolstoy" not in q.sides[1].query
+
+
+def test_a_part_with_its_own_speaker_asks_that_person_about_the_other_part_s_topic():
+    refs = Sources([SourceRef("a.txt", "Notes on ferns", "Ann Whitcombe", "", ()),
+                    SourceRef("b.txt", "A guide to mosses", "Bo Sim", "", ())])
+    q = interpret("Compare what Whitcombe says about ferns with what Tolstoy said about them.", [], refs)
+    assert q.kind == "comparison"
+    assert [s.paths for s in q.sides] == [("a.txt",), ()]  # Tolstoy's words: searched outside Whitcombe's notes
+    assert "Tolstoy" in q.sides[1].query and "ferns" in q.sides[1].query
