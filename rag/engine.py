@@ -418,7 +418,22 @@ class Engine:
             return [], support, (DATE,)
         if support < s.min_support:
             return [], support, ()
-        return verified(select(found, max_quotes, budget, s.near_duplicate), self.texts), support, ()
+        first = [max(found, key=lambda w: w.score)]
+        if shown and (after := self._continuation(found, shown[0], first[0])) is not None:
+            first.append(after)
+        return verified(select(found, max_quotes, budget, s.near_duplicate, first), self.texts), support, ()
+
+    def _continuation(self, found: list[Window], span: tuple[str, int, int], best: Window) -> Window | None:
+        """The best window that starts with the sentence right after `span` (the previous answer's best
+        quote) and does not overlap `best`: a follow-up often asks what the text says next ("So what kind of
+        company did he say they wanted to be?")."""
+        path, _, end = span
+        starts = [w.start for w in found if w.path == path and w.start >= end]
+        if not starts or self.texts.get(path)[end:min(starts)].strip():
+            return None
+        after = [w for w in found if w.path == path and w.start == min(starts) and not _overlaps(w, [
+            (best.path, best.start, best.end)])]
+        return max(after, key=lambda w: w.score, default=None)
 
     def _fact(self, query: Query, vector, s: Settings):
         """(quotes, support, uncovered, the query as answered: unscoped when it fell back to the corpus).

@@ -13,7 +13,7 @@ import os
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -24,12 +24,14 @@ SHARED_RUN = 0.5  # windows of two documents sharing a run this long (of the sho
 _PLAIN = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"})
 
 
-def select(windows: list[Window], max_quotes: int, budget: int, near_duplicate: float) -> list[Window]:
+def select(windows: list[Window], max_quotes: int, budget: int, near_duplicate: float,
+           first: Sequence[Window] = ()) -> list[Window]:
     """The best windows within `budget` characters, best first, near-duplicates folded into `also_in`.
 
-    The best window is always kept (windows are capped in length when they are cut).
+    The best window is always kept (windows are capped in length when they are cut). `first`: windows
+    considered before the others, in their order (a follow-up's continuation of the previous quote).
     """
-    ranked = sorted(windows, key=lambda w: (-w.score, w.path, w.start))
+    ranked = list(first) + sorted((w for w in windows if w not in first), key=lambda w: (-w.score, w.path, w.start))
     chosen: list[tuple[Window, tuple[set, set]]] = []  # with each one's words and five-word runs
     used = 0
     for cand in ranked:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from rag.engine import Engine
-from rag.records import Turn
+from rag.records import Answer, Quote, Turn
 from tiny_corpus import make_settings, verifies
 
 KETTLE = """\
@@ -215,3 +215,34 @@ def test_a_dated_collection_does_not_answer_for_a_year_after_its_last_document(t
     assert happened.abstained and happened.uncovered == ("2011",)
     planned = engine.ask("How many depots did Northwind plan to open in Texas in 2011?")
     assert not planned.abstained and "ten more depots" in quoted(planned)
+
+
+LIGHTHOUSE = """\
+The Harrow Point Lighthouse
+
+The Harrow Point lighthouse was built in 1871 by the county council on a ridge of black rock.
+
+Martha Quill became its keeper in 1884, after her father fell ill. She trimmed the wick every four hours and logged each passing ship. Her logbooks are kept in the county archive.
+
+During the great storm of 1890 the lamp nearly failed when salt spray cracked the lantern glass. Martha Quill patched the glass with canvas and kept the lamp burning until dawn. A schooner that had lost its mast drifted toward the rocks. She rowed out alone in the lighthouse dinghy and towed the crew's lifeboat into the harbour.
+
+Martha Quill retired in 1921 and the council gave her a cottage on the harbour road. Schoolchildren still visit the cottage, where a plaque remembers her.
+
+The lighthouse was automated in 1962 and now houses a small museum about the coast.
+"""
+
+
+def test_a_follow_up_also_quotes_what_the_text_says_right_after_the_previous_quote(tmp_path, embedder):
+    """"What did she do then?" asks what comes next: the sentence after the previous answer's quote is
+    quoted, though its words match the question less than other passages about her do."""
+    engine = build(tmp_path, {"lighthouse.txt": LIGHTHOUSE}, embedder)
+    path = next(d.path for d in engine.documents())
+    said = "Martha Quill patched the glass with canvas and kept the lamp burning until dawn."
+    start = LIGHTHOUSE.index(said)
+    quote = Quote(n=1, path=path, title="The Harrow Point Lighthouse", author="", text=said, start=start,
+                  end=start + len(said), score=0.9)
+    question = "How did Martha Quill keep the lamp burning in the great storm?"
+    previous = Answer(question=question, answer="...", abstained=False, kind="fact", citations=(quote,),
+                      support=0.9, resolved_question=question)
+    answer = engine.ask("What did she do then?", [Turn(question, previous)])
+    assert "drifted toward the rocks" in quoted(answer)
