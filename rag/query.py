@@ -61,7 +61,7 @@ _REPORTING = {"say", "says", "said", "tell", "tells", "told", "think", "thinks",
 # Words that set a part against another without saying what it is about ("how does her view compare?").
 _STANCE = frozenset(tokenize(" ".join(_REPORTING) + " view opinion position stance perspective take see sees saw "
                              "compare compared comparison differ differs different difference contrast agree "
-                             "disagree similar"))
+                             "disagree similar own words"))
 _PERSON = {"he", "him", "his", "she", "her", "hers", "himself", "herself"}
 _THING = {"it", "its", "itself", "they", "them", "their", "theirs", "themselves"}
 _DEMONSTRATIVE = {"this", "that", "these", "those"}
@@ -753,9 +753,10 @@ def _two_things(parts: list[str], sources: Sources) -> bool:
 
 
 def _name_only(part: str) -> bool:
-    """Whether a part is only a name ("Bezos's", "Warren Buffett"): a person or thing it asks about,
-    perhaps quoted inside the documents rather than the author of any."""
-    words = [w for w in _TOKENS.findall(part) if w[:1].isalnum() and w.lower() not in STOPWORDS]
+    """Whether a part is only a name ("Bezos's", "Warren Buffett", "Bezos's own view"): a person or thing it
+    asks about, perhaps quoted inside the documents rather than the author of any."""
+    words = [w for w in _TOKENS.findall(part) if w[:1].isalnum() and w.lower() not in STOPWORDS
+             and not set(tokenize(w)) <= _STANCE]
     return bool(words) and all(w[:1].isupper() for w in words)
 
 
@@ -806,7 +807,10 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
         query = own or topic(other, sources) or part
         if not named and _name_only(part):  # "… differ from Bezos's?": what the person says on the topic
             asked = _ARTICLE.sub("", _QUESTION_HEAD.sub("", topic(other, sources) or other))  # "view of innovation"
-            query = f"{part.rstrip(' ?.!')} {asked}"
+            person = part.rstrip(" ?.!")
+            while (last := re.search(r"\s+(\w+)$", person)) and set(tokenize(last.group(1))) <= _STANCE:
+                person = person[:last.start()]  # "Bezos's own view" asks "Bezos's view of innovation"
+            query = f"{person} {asked}"
         if paths:
             spelled = part[named[0][0]:named[0][0] + len(named[0][1])] if len(named) == 1 else _part_label(part)
             label = _label(spelled, paths, sources.refs)

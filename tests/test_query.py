@@ -320,6 +320,8 @@ def test_a_person_joined_to_an_author_by_and_is_a_side_and_asks_the_topic_withou
     assert [(s.label, s.paths) for s in both.sides] == [("Notes on ferns", ("a.txt",)), ("Tolstoy", ())]
     versus = interpret("How does Whitcombe's view of ferns differ from Tolstoy's?", [], refs)
     assert versus.sides[1].query == "Tolstoy's view of ferns"
+    own = interpret("How does Whitcombe's view of ferns differ from Tolstoy's own words?", [], refs)
+    assert own.sides[1].paths == () and own.sides[1].query == "Tolstoy's view of ferns"
 
 
 def test_it_after_a_speakers_view_refers_to_what_the_speaker_talked_about_not_to_the_speaker():
