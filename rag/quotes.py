@@ -31,7 +31,9 @@ def select(windows: list[Window], max_quotes: int, budget: int, near_duplicate: 
     The best window is always kept (windows are capped in length when they are cut). `first`: windows
     considered before the others, in their order (a follow-up's continuation of the previous quote).
     """
-    ranked = list(first) + sorted((w for w in windows if w not in first), key=lambda w: (-w.score, w.path, w.start))
+    taken_first = {id(w) for w in first}  # by identity: a window's features are an array
+    ranked = list(first) + sorted((w for w in windows if id(w) not in taken_first),
+                                  key=lambda w: (-w.score, w.path, w.start))
     chosen: list[tuple[Window, tuple[set, set]]] = []  # with each one's words and five-word runs
     used = 0
     for cand in ranked:
