@@ -337,9 +337,15 @@ def _speaker(text: str) -> str:
     ('Bezos', 'Ann Lee', '')
     """
     for name in _proper_spans(text):
-        if _speaks(text, name) or re.search(rf"(?<!\w){re.escape(name)}\s+(?:{'|'.join(_REPORTING)})\b", text):
+        if _speaks(text, name) or _reports(text, name):
             return name
     return ""
+
+
+def _reports(text: str, name: str) -> bool:
+    """Whether `name` is followed by a verb that reports what it said ("Bezos said", "does Ann say"): a
+    speaker, not a thing ("did the Kindle sell")."""
+    return bool(re.search(rf"(?<!\w){re.escape(name)}\s+(?:{'|'.join(_REPORTING)})\b", text))
 
 
 def _speaks(text: str, name: str) -> bool:
@@ -531,7 +537,7 @@ def _thing(text: str, sources: Sources) -> str:
     """What "it" or "they" after `text` most likely refers to: its last capitalised phrase that
     tells documents apart ("Kindle", "Buy with Prime"), else the noun phrase it is about."""
     things = [p for p in _proper_spans(text) if not all(w in sources.people for w in _WORDS.findall(p.lower()))
-              and not all(sources.common(w) for w in _WORDS.findall(p)) and not _speaks(text, p)]
+              and not all(sources.common(w) for w in _WORDS.findall(p)) and not _reports(text, p)]
     return _with_head(text, things[-1]) if things else _subject(text, sources)
 
 

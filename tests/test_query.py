@@ -330,6 +330,8 @@ def test_it_after_a_speakers_view_refers_to_what_the_speaker_talked_about_not_to
     q = interpret("What does Tolstoy say about early frost, and how does the critic see it?", [], refs)
     assert q.kind == "comparison" and q.sides[1].paths == ("b.txt",)
     assert "early frost" in q.sides[1].query and "Tolstoy" not in q.sides[1].query
+    sold = interpret("How many kettles did Brightwater sell in 2019, and why did it stop?", [], refs)
+    assert "Brightwater" in sold.sides[1].query  # the subject of a verb that reports nothing is a thing
 
 
 def test_a_part_with_its_own_speaker_asks_that_person_about_the_other_part_s_topic():
