@@ -800,7 +800,8 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
         if i > 0 and (pronouns := unresolved(part, sources)):
             for start, end, word in reversed(pronouns):
                 w = word.lower()
-                ref = "" if w in _DEMONSTRATIVE else _refer(other, sources, person=w in _PERSON)
+                ref = "" if w in _DEMONSTRATIVE else (_parallel_subject(part[end:], other)
+                                                      or _refer(other, sources, person=w in _PERSON))
                 if ref:
                     ref, cut = _owned(part, start, end, ref) if w in _POSSESSIVE else (ref, end)
                     part = part[:start] + ref + part[cut:]
@@ -828,6 +829,22 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
             side = replace(side, label=f"{side.label}: {_part_label(part)}")
         sides.append(side)
     return sides
+
+
+def _parallel_subject(after: str, other: str) -> str:
+    """The subject of `other` when a pronoun's verb (the start of `after`) is `other`'s verb: "How many
+    services did AWS offer …, and how many does it offer now?" ('' otherwise: "What did Amazon launch,
+    and why did it fail?" is about the launch).
+
+    >>> _parallel_subject(" offers now?", "How many services did AWS offer in 2006"), _parallel_subject(" fail?", "What did Amazon launch")
+    ('AWS', '')
+    """
+    verb = re.match(r"\s+([a-z]+)", after)
+    if not verb:
+        return ""
+    stem = re.sub(r"(?:es|s|ed)$", "", verb.group(1)) if len(verb.group(1)) > 4 else verb.group(1)
+    m = re.search(rf"\b(?:{'|'.join(_AUX)})\s+((?:[A-Z][\w-]*\s+)+){re.escape(stem)}\w*\b", other)
+    return m.group(1).strip() if m else ""
 
 
 def _refer(text: str, sources: Sources, person: bool) -> str:
