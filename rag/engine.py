@@ -418,7 +418,7 @@ class Engine:
             return [], support, (DATE,)
         if support < s.min_support:
             return [], support, ()
-        first = [max(found, key=lambda w: w.score)]
+        first = [min(found, key=lambda w: (-w.score, w.path, w.start))]  # the best, as `select` ranks them
         if shown and (after := self._continuation(found, shown[0], first[0])) is not None:
             first.append(after)
         return verified(select(found, max_quotes, budget, s.near_duplicate, first), self.texts), support, ()
