@@ -428,10 +428,10 @@ class Engine:
         quote) and does not overlap `best`: a follow-up often asks what the text says next ("So what kind of
         company did he say they wanted to be?")."""
         path, _, end = span
-        starts = [w.start for w in found if w.path == path and w.start >= end]
-        if not starts or self.texts.get(path)[end:min(starts)].strip():
+        nxt = min((w.start for w in found if w.path == path and w.start >= end), default=None)
+        if nxt is None or self.texts.get(path)[end:nxt].strip():
             return None
-        after = [w for w in found if w.path == path and w.start == min(starts) and not _overlaps(w, [
+        after = [w for w in found if w.path == path and w.start == nxt and not _overlaps(w, [
             (best.path, best.start, best.end)])]
         return max(after, key=lambda w: w.score, default=None)
 

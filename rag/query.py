@@ -371,8 +371,7 @@ def unresolved(text: str, sources: Sources) -> list[tuple[int, int, str]]:
         before = tokens[:i]
         capitalised = [t for j, (t, _, _) in enumerate(before) if j > 0 and t[:1].isupper() and t.lower() not in _WH]
         # A speaker ("what Bezos said about them") is a person, not what "it" or "them" stands for.
-        people = [t for j, (t, _, _) in enumerate(before) if t in capitalised and (
-            t.lower() in sources.people or (j + 1 < len(tokens) and tokens[j + 1][0].lower() in _REPORTING))]
+        people = [t for t in capitalised if t.lower() in sources.people or _reports(text, t)]
         if w in _PERSON:
             if not capitalised and not any(t.lower() in sources.people for t, _, _ in before):
                 found.append((start, end, word))
