@@ -58,6 +58,17 @@ def _overlaps(window: Window, spans: Sequence[tuple[str, int, int]]) -> bool:
     return any(path == window.path and start < window.end and window.start < end for path, start, end in spans)
 
 
+def _unshown(found: list[Window], shown: Sequence[tuple[str, int, int]], bar: float) -> list[Window]:
+    """The windows a follow-up may quote, given the `shown` spans of the previous answer: those it did not
+    show, and the best shown one where it answers the new question better than any of them ("Who was against
+    it?" when the previous quote named the opponents); every window when no fresh one reaches `bar`."""
+    fresh = [w for w in found if not _overlaps(w, shown)]
+    if max((w.score for w in fresh), default=0.0) < bar:
+        return found
+    again = max((w for w in found if _overlaps(w, shown)), key=lambda w: w.score, default=None)
+    return fresh + [again] if again is not None and again.score > max(w.score for w in fresh) else fresh
+
+
 def _best_fitting(options: list[list[Window]], budget: int) -> list[Window | None]:
     """One window (or none) per side: the highest total score whose windows fit `budget` together
     and do not overlap. A side with any window that fits gets one before another side gets a better one.
@@ -400,12 +411,10 @@ class Engine:
         money that no candidate states, or `DATE` when it asks in what year and no candidate gives a date;
         then nothing is quoted.
 
-        `shown`: spans the previous answer quoted; quoted again only when nothing else answers.
+        `shown`: spans the previous answer quoted; quoted again only where they answer best (`_unshown`).
         """
         found = self.candidates(text, vector, s, paths, k, topic)
-        fresh = [w for w in found if not _overlaps(w, shown)]
-        if max((w.score for w in fresh), default=0.0) >= s.min_support:
-            found = fresh  # else what was shown is all that answers, and may be shown again
+        found = _unshown(found, shown, s.min_support)
         support = max((w.score for w in found), default=0.0)
         asked = years(text)
         if asked and all(w.features[_YEAR_MISS] for w in found):

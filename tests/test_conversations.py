@@ -246,3 +246,22 @@ def test_a_follow_up_also_quotes_what_the_text_says_right_after_the_previous_quo
                       support=0.9, resolved_question=question)
     answer = engine.ask("What did she do then?", [Turn(question, previous)])
     assert "drifted toward the rocks" in quoted(answer)
+
+
+
+def test_a_follow_up_quotes_a_shown_passage_again_only_where_it_answers_best():
+    """The previous answer's quote is left out of a follow-up's evidence unless it answers the new question
+    better than any passage not yet shown ("Who was against it?" when that quote named the opponents)."""
+    import numpy as np
+
+    from rag.engine import _unshown
+    from rag.evidence import Window
+
+    def window(start, score):
+        return Window("a.txt", start, start + 100, start, "x" * 100, np.zeros(1), score=score)
+
+    shown = [("a.txt", 0, 100)]
+    again, fresh, other = window(0, 0.8), window(200, 0.6), window(400, 0.1)
+    assert _unshown([again, fresh, other], shown, bar=0.4) == [fresh, other, again]
+    assert _unshown([window(0, 0.5), fresh, other], shown, bar=0.4) == [fresh, other]  # a new passage answers better
+    assert _unshown([again, other], shown, bar=0.4) == [again, other]  # nothing new answers: all may be shown
