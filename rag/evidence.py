@@ -153,12 +153,15 @@ _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+")
 
 
 def expected_type(question: str) -> str | None:
-    """What kind of thing the question asks for: "number", "duration", "date", "name" or None.
+    """What kind of thing the question asks for: "number", "amount" (of money: `asks_amount`), "duration", "date",
+    "name" or None.
 
     >>> [expected_type(q) for q in ("How long did it take?", "How quickly did it sell?", "How many stores?",
-    ...                             "When did it open?", "Who founded it?", "Why is it so?")]
-    ['duration', 'duration', 'number', 'date', 'name', None]
+    ...                             "How much did it cost?", "When did it open?", "Who founded it?", "Why is it so?")]
+    ['duration', 'duration', 'number', 'amount', 'date', 'name', None]
     """
+    if asks_amount(question):
+        return "amount"
     for pattern, kind in _ASKS_FOR:
         if pattern.search(question):
             return kind
@@ -173,12 +176,14 @@ def has_type(text: str, kind: str) -> bool:
     >>> has_type("In 1997 we listed.", "date"), has_type("He met Jane Doe there.", "name")
     (True, True)
     """
-    pattern = {"number": _NUMBER, "duration": _DURATION, "date": _DATE, "name": _NAME}[kind]
+    pattern = {"number": _NUMBER, "amount": _AMOUNT, "duration": _DURATION, "date": _DATE, "name": _NAME}[kind]
     return bool(pattern.search(text))
 
 
-_ASKS_AMOUNT = re.compile(r"\bhow much\b.*\b(price[sd]?|costs?|cost(?:ed|ing)|pa(?:y|ys|id)|spen(?:d|ds|t)|charged?|"
-                          r"salar(?:y|ies)|wages?|fees?|fares?)\b|\bwhat(?:'s|’s|\s+(?:is|was|are|were))\b[^?]*?"
+# "How much time (effort, space) did it save?" asks for something else than money.
+_ASKS_AMOUNT = re.compile(r"\bhow much\b(?!\s+(?:time|effort|energy|space|room|work)\b).*\b("
+                          r"price[sd]?|costs?|cost(?:ed|ing)|pa(?:y|ys|id)|spen(?:d|ds|t)|charged?|salar(?:y|ies)|wages?|"
+                          r"fees?|fares?|sav(?:e|es|ed|ings?))\b|\bwhat(?:'s|’s|\s+(?:is|was|are|were))\b[^?]*?"
                           r"\b(price|cost|fee|fare|salary|wage)s?\b", re.I)
 _AMOUNT = re.compile(rf"[$€£¥]\s?\d|(\d|\b({_NUMBER_WORDS}|a|hundred|thousand|million|billion|trillion))\s*"
                      r"(dollars?|cents?|euros?|pounds? sterling|yen|usd|eur|gbp)\b", re.I)
@@ -200,8 +205,9 @@ def asks_amount(question: str) -> bool:
     """Whether the question asks for a sum of money (a price, a cost, what was paid or spent).
 
     >>> [asks_amount(q) for q in ("How much did the bridge cost?", "What was the ticket price in 1990?",
-    ...                           "How many people paid?", "How much did sales grow?")]
-    [True, True, False, False]
+    ...                           "How much did shoppers save at the new store?", "How many people paid?",
+    ...                           "How much did sales grow?", "How much time did the new press save?")]
+    [True, True, True, False, False, False]
     """
     return bool(_ASKS_AMOUNT.search(question))
 
