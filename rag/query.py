@@ -355,12 +355,14 @@ def _speaks(text: str, name: str) -> bool:
     return bool(m) and bool(_AFTER_AUX.search(text[:m.start()]))
 
 
-def unresolved(text: str, sources: Sources) -> list[tuple[int, int, str]]:
+def unresolved(text: str, sources: Sources, fragment: bool = False) -> list[tuple[int, int, str]]:
     """(start, end, word) of each pronoun in `text` that nothing before it can refer to.
 
     "he/his" needs a name before it; "it/they" a capitalised word (or, for "they", a plural);
     "that/this" refers back when it stands alone ("innovations like that") or follows a
     preposition or verb ("react to that claim"), not as a conjunction ("the view that …").
+    The first word's capital says nothing in a sentence; in a `fragment` (a part of a question after
+    "with …", "and …") it marks a name: "Bezos's words in his letters".
     """
     tokens = [(m.group(0), m.start(), m.end()) for m in _TOKENS.finditer(text)]
     found = []
@@ -369,7 +371,8 @@ def unresolved(text: str, sources: Sources) -> list[tuple[int, int, str]]:
     for i, (word, start, end) in enumerate(tokens):
         w = word.lower()
         before = tokens[:i]
-        capitalised = [t for j, (t, _, _) in enumerate(before) if j > 0 and t[:1].isupper() and t.lower() not in _WH]
+        capitalised = [t for j, (t, _, _) in enumerate(before)
+                       if (j > 0 or fragment) and t[:1].isupper() and t.lower() not in _WH]
         # A speaker ("what Bezos said about them") is a person, not what "it" or "them" stands for.
         people = [t for t in capitalised if t.lower() in sources.people or _reports(text, t)]
         if w in _PERSON:
@@ -796,7 +799,7 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
                 and (head := _POSSESSED.search(other))):  # "… differ from his rivals'?" is about what the
             part = f"{part.rstrip(' ?.!')} {head.group(1)}"  # other part's owner owns: their planning horizon
         inherited: frozenset[str] = frozenset()
-        if i > 0 and (pronouns := unresolved(part, sources)):
+        if i > 0 and (pronouns := unresolved(part, sources, fragment=True)):
             for start, end, word in reversed(pronouns):
                 w = word.lower()
                 ref = "" if w in _DEMONSTRATIVE else (_parallel_subject(part[end:], other)

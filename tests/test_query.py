@@ -341,3 +341,13 @@ def test_a_part_with_its_own_speaker_asks_that_person_about_the_other_part_s_top
     assert q.kind == "comparison"
     assert [s.paths for s in q.sides] == [("a.txt",), ()]  # Tolstoy's words: searched outside Whitcombe's notes
     assert "Tolstoy" in q.sides[1].query and "ferns" in q.sides[1].query
+
+
+def test_his_after_a_name_that_opens_a_part_refers_to_that_name_not_to_the_other_side():
+    """In "… with Tolstoy's own words in his diaries", "his" is Tolstoy's: the part does not take the
+    first part's document (the name opens the part, where a capital would say nothing in a sentence)."""
+    refs = Sources([SourceRef("a.txt", "Notes on ferns", "Ann Whitcombe", "", ()),
+                    SourceRef("b.txt", "A guide to mosses", "Bo Sim", "", ())])
+    q = interpret("Contrast Whitcombe's notes on ferns with Tolstoy's own words in his diaries.", [], refs)
+    assert q.kind == "comparison"
+    assert [s.paths for s in q.sides] == [("a.txt",), ()]
