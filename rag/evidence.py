@@ -11,8 +11,9 @@ A unit is a sentence, except where the text's structure says that sentences belo
 * consecutive short sentences of one paragraph ("Day 2 is stasis. Followed by
   irrelevance. Followed by death.") form one unit, so a run is never cut in the middle.
 
-Non-content sentences never enter a window (they may stay in the index): headings
-(markdown's, and bare lines without closing punctuation), file headers and source lines
+Non-content sentences never enter a window (they may stay in the index): headings (markdown's,
+and bare lines without closing punctuation), titles of any length (lists of links to other articles,
+table rows: every longer word capitalised, `is_title`), file headers and source lines
 (a URL), page markers, and sentences repeated in many documents (signatures, sign-offs), which
 `repeated_sentences` finds from their frequency across the corpus at indexing time.
 
@@ -115,6 +116,20 @@ def is_heading(text: str) -> bool:
     return len(text) < _HEADING_MAX and not text.rstrip("\"'”’)] ").endswith(_CLOSES)
 
 
+def is_title(text: str) -> bool:
+    """A title of any length, not a statement: every word of four letters or more (at least three) is
+    capitalised, and it does not end as a sentence does. Lists of links ("Read next: …") are made of these.
+
+    >>> is_title("- Why Ferns Grow Best In The Shade Of Old Oak Woods In Northern Europe")
+    True
+    >>> is_title("What Is the Spore Count? A Field Guide"), is_title("Ann Lee met Tom Park in Oslo.")
+    (True, False)
+    """
+    long = re.findall(r"[^\W\d_]{4,}", text)
+    return (len(long) >= 3 and all(w[0].isupper() for w in long)
+            and not text.rstrip("\"'”’)] ").endswith((".", "!", "…", ";", ",")))
+
+
 def is_non_content(text: str, repeated: set[str] = frozenset()) -> bool:
     """A sentence that is structure, not evidence.
 
@@ -124,7 +139,8 @@ def is_non_content(text: str, repeated: set[str] = frozenset()) -> bool:
     """
     stripped = text.strip()
     words = normalized(stripped)
-    if not words or is_heading(stripped) or _PAGE.match(stripped) or _MARKDOWN_HEADING.match(stripped):
+    if (not words or is_heading(stripped) or is_title(stripped) or _PAGE.match(stripped)
+            or _MARKDOWN_HEADING.match(stripped)):
         return True
     urls = sum(len(m.group()) for m in _URL.finditer(stripped))
     if urls and urls >= len(stripped) / 3:  # a source line: mostly an address

@@ -50,7 +50,7 @@ _OWNER = re.compile(r"'s|’s")  # a possessive ending
 # Question words before a subject ("how does …"), a subject after an auxiliary, two subjects cut away.
 _QUESTION_HEAD = re.compile(rf"^(?:{'|'.join(_WH)})\s+(?:{'|'.join(_AUX)})\s+(?=\S)", re.I)
 _ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.I)
-_VIEW_NOUN = re.compile(r"\b(?:view|opinion|position|stance|account|description|explanation|idea)s?\b", re.I)
+_VIEW_NOUN = re.compile(r"\b(?:view|opinion|position|stance|account|description|explanation|idea|perspective|words)s?\b", re.I)
 _AFTER_BE = re.compile(r"\b(?:is|was|are|were)\s+$", re.I)
 _AFTER_AUX = re.compile(rf"\b(?:{'|'.join(_AUX)})\s+$", re.I)
 _AUX_AND = re.compile(rf"\b({'|'.join(_AUX)})\s+(?:and|or)\s+(?=[a-z])", re.I)
@@ -873,8 +873,8 @@ def _part_label(part: str) -> str:
 
     After "do", a verb follows the subject unless the part is only a view ("what does Ann say about
     frost"): such a part stays a question, as "Ann say about frost" would not read.
-    >>> _part_label("what does Ann say about frost")
-    'What does Ann say about frost?'
+    >>> _part_label("what does Ann say about frost"), _part_label("how do Ann's words")
+    ('What does Ann say about frost?', "Ann's words")
     """
     label = " ".join(part.split()).rstrip("?.!,; ")
     head = _QUESTION_HEAD.match(label)
