@@ -41,11 +41,12 @@ _HEADING_MAX = 60
 _CLOSES = (".", "!", "?", "…", ":", ";")
 _URL = re.compile(r"(https?://|www\.)\S+", re.I)
 # Words that frame a question rather than name what it asks about ("Describe the key points the
-# document outlines"): the evidence is not expected to contain them. English question phrasing,
-# not any corpus's vocabulary.
+# document outlines", "Can you give an example?"): the evidence is not expected to contain them, and a
+# question made of them alone has no topic of its own (a follow-up). English question phrasing, not any
+# corpus's vocabulary.
 QUESTION_FRAME = frozenset("""according describe described explain explained significance significant passage
 document text article given mention mentioned outline outlined discuss discussed state stated tell key main
-summarize summarise""".split())
+summarize summarise give example examples instance instances elaborate detail details else""".split())
 _MARKDOWN_HEADING = re.compile(r"^#{1,6}\s")
 _PAGE = re.compile(r"^\W*(page\s*)?\d{1,4}\W*(of\s+\d+\W*)?$", re.I)
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")

@@ -308,6 +308,8 @@ def is_follow_up(question: str, sources: Sources) -> bool:
     ...                               "What did Tolstoy write in his first novel?", "Is it wise to grow?",
     ...                               "Why did Tolstoy think so?", "Who is Leo Tolstoy?")]
     [True, True, True, False, False, True, False]
+    >>> [is_follow_up(q, s) for q in ("Can you give an example?", "Could you elaborate?", "Give an example of a fern.")]
+    [True, True, False]
     """
     if _LEADS_ON.match(question):
         return True
