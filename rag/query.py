@@ -37,7 +37,8 @@ from .records import Side, Turn
 
 _COMPARISON = re.compile(
     r"\b(compare[sd]?|comparison|comparing|differ(s|ent|ence|ences)?|versus|vs\.?|contrast|"
-    r"in common|similar(ly|ity|ities)?|differently|agree[sd]?|disagree[sd]?|alike|each|both)\b", re.I)
+    r"in common|similar(ly|ity|ities)?|differently|agree[sd]?|disagree[sd]?|alike|each|both|(?:in)?consistent|"
+    r"contradict(s|ed|ion)?)\b", re.I)
 _LEADS_ON = re.compile(r"^\s*(and|but|also|so|what about|how about|then)\b", re.I)
 _YEAR = re.compile(r"\b(19|20)\d{2}\b")
 _WORDS = re.compile(r"\w+")
@@ -50,6 +51,7 @@ _OWNER = re.compile(r"'s|’s")  # a possessive ending
 # Question words before a subject ("how does …"), a subject after an auxiliary, two subjects cut away.
 _QUESTION_HEAD = re.compile(rf"^(?:{'|'.join(_WH)})\s+(?:{'|'.join(_AUX)})\s+(?=\S)", re.I)
 _ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.I)
+_YES_NO_HEAD = re.compile(rf"^(?:{'|'.join(_AUX)})\s+(?=\S)", re.I)  # "Is …", "Does …"
 _VIEW_NOUN = re.compile(r"\b(?:view|opinion|position|stance|account|description|explanation|idea|perspective|words)s?\b", re.I)
 _AFTER_BE = re.compile(r"\b(?:is|was|are|were)\s+$", re.I)
 _AFTER_AUX = re.compile(rf"\b(?:{'|'.join(_AUX)})\s+$", re.I)
@@ -82,7 +84,8 @@ _CLAUSE = re.compile(rf"\s*(?:,\s*(?:and|but|while|whereas)\s+|;\s*(?:and\s+)?)(
                      rf"|\s+(?:and|but)\s+(?=(?:{'|'.join(sorted(_WH))})\b)", re.I)
 # A pivot between the two things compared.
 _PIVOT = re.compile(r",?\s+(?:differs?\s+from|different\s+from|compared?\s+(?:with|to)|in\s+comparison\s+(?:with|to)|"
-                    r"versus|vs\.?|as\s+opposed\s+to|whereas)\s+|,\s*while\s+", re.I)
+                    r"versus|vs\.?|as\s+opposed\s+to|whereas|(?:in)?consistent\s+with|in\s+line\s+with|at\s+odds\s+with|"
+                    r"contradicts?|contradicted)\s+|,\s*while\s+", re.I)
 _COMPARE_VERB = re.compile(r"^\s*(?:please\s+)?(?:compare|contrast)\s+", re.I)
 _BETWEEN = re.compile(r"\b(?:difference|differences|contrast)\s+between\s+", re.I)
 # "the view that X": the part is the claim X.
@@ -695,7 +698,8 @@ def comparison_sides(text: str, sources: Sources) -> list[Side]:
         at = re.search(rf"(?<!\w){re.escape(person)}(?!\w)", framed)
         shared = _without(framed, _name_spans(framed, sources) + ([at.span()] if at else []))
         query = shared if topic(shared, sources) else text
-        return [replace(named[0], query=query), Side(label=person, paths=(), query=f"{person} {query}")]
+        asked = re.sub(r"^(?:they|it|he|she)\s+", "", _bare(query), flags=re.I)  # "How do they describe X"
+        return [replace(named[0], query=query), Side(label=person, paths=(), query=f"{person} {asked}")]
     return []
 
 
@@ -817,8 +821,8 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
         own = "" if _stance_only(part, sources) else topic(part, sources)  # "… and how does Jassy's view compare?"
         query = own or topic(other, sources) or part
         if not named and _name_only(part):  # "… differ from Bezos's?": what the person says on the topic
-            asked = _ARTICLE.sub("", _QUESTION_HEAD.sub("", topic(other, sources) or other))  # "view of innovation"
-            person = part.rstrip(" ?.!")
+            asked = _bare(topic(other, sources) or other)  # "view of innovation"
+            person = re.sub(rf"^(?:{'|'.join(_WH)})\s+", "", part.rstrip(" ?.!"), flags=re.I)  # "what Bezos wrote"
             while (last := re.search(r"\s+(\w+)$", person)) and set(tokenize(last.group(1))) <= _STANCE:
                 person = person[:last.start()]  # "Bezos's own view" asks "Bezos's view of innovation"
             query = f"{person} {asked}"
@@ -833,6 +837,16 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
             side = replace(side, label=f"{side.label}: {_part_label(part)}")
         sides.append(side)
     return sides
+
+
+def _bare(question: str) -> str:
+    """A question's words without its head (wh-word and auxiliary, or a yes/no question's auxiliary) and a
+    leading article: what it asks about, to be asked of a person.
+
+    >>> _bare("How does the view of ferns"), _bare("Is the account of ferns")
+    ('view of ferns', 'account of ferns')
+    """
+    return _ARTICLE.sub("", _YES_NO_HEAD.sub("", _QUESTION_HEAD.sub("", question.strip())))
 
 
 def _parallel_subject(after: str, other: str) -> str:

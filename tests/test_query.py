@@ -351,3 +351,14 @@ def test_his_after_a_name_that_opens_a_part_refers_to_that_name_not_to_the_other
     q = interpret("Contrast Whitcombe's notes on ferns with Tolstoy's own words in his diaries.", [], refs)
     assert q.kind == "comparison"
     assert [s.paths for s in q.sides] == [("a.txt",), ()]
+
+
+def test_consistent_with_is_a_comparison_and_a_person_side_asks_the_topic_without_the_question_head():
+    refs = Sources([SourceRef("a.txt", "Notes on ferns", "Ann Whitcombe", "", ()),
+                    SourceRef("b.txt", "A guide to mosses", "Bo Sim", "", ())])
+    q = interpret("Is Whitcombe's account of ferns consistent with what Tolstoy wrote?", [], refs)
+    assert q.kind == "comparison"
+    assert [s.paths for s in q.sides] == [("a.txt",), ()]
+    assert q.sides[1].query == "Tolstoy account of ferns"
+    both = interpret("How do Whitcombe and Tolstoy each describe ferns?", [], refs)
+    assert both.sides[1].query == "Tolstoy describe ferns?"
