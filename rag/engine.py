@@ -11,6 +11,7 @@ and then follows the index to its newest generation, or says that an ingest is r
 from __future__ import annotations
 
 import itertools
+import re
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -408,8 +409,8 @@ class Engine:
                   shown: Sequence[tuple[str, int, int]] = ()):
         """(verified quotes, support, uncovered): uncovered names the years the question asks about
         that no candidate window (nor its document's title) holds, `AMOUNT` when it asks for a sum of
-        money that no candidate states, or `DATE` when it asks in what year and no candidate gives a date;
-        then nothing is quoted.
+        money that no candidate about what it names states (`_anchored`), or `DATE` when it asks in what year
+        and no such candidate gives a date; then nothing is quoted.
 
         `shown`: spans the previous answer quoted; quoted again only where they answer best (`_unshown`).
         """
@@ -421,9 +422,10 @@ class Engine:
             return [], support, tuple(sorted(asked))
         if later := after_the_documents(text, self._last_dated):
             return [], support, later
-        if found and asks_amount(text) and not any(has_amount(w.text) for w in found):
+        about = self._anchored(found, topic or text)
+        if about and asks_amount(text) and not any(has_amount(w.text) for w in about):
             return [], support, (AMOUNT,)
-        if found and asks_year(text) and not any(has_type(w.text, "date") for w in found):
+        if about and asks_year(text) and not any(has_type(w.text, "date") for w in about):
             return [], support, (DATE,)
         if support < s.min_support:
             return [], support, ()
@@ -431,6 +433,23 @@ class Engine:
         if shown and (after := self._continuation(found, shown[0], first[0])) is not None:
             first.append(after)
         return verified(select(found, max_quotes, budget, s.near_duplicate, first), self.texts), support, ()
+
+    def _anchored(self, found: list[Window], text: str) -> list[Window]:
+        """The windows that hold the rarest name the question asks about (capitalised words after its first
+        word, the corpus using at least one of them), in their text, title or author: those about
+        what it asks of ("How much did Amazon pay for One Medical?" is not answered by a passage on tuition
+        that gives a sum). All of them when the question names nothing, or no window holds the name."""
+        names = [re.sub(r"[’']s$", "", n) for n in re.findall(r"(?<=\s)[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*", text)]
+        q = self.question(text)
+        weight = {t: w for t, w, k in zip(q.terms, q.idf, q.known) if k}
+        rarity = [(max((weight.get(t, 0.0) for t in tokenize(n)), default=0.0), n) for n in names]
+        rarity = [(r, n) for r, n in rarity if r > 0]
+        if not rarity:
+            return found
+        name = " ".join(max(rarity)[1].split())
+        held = [w for w in found if name in " ".join(w.text.split()) or name in self._titles.get(w.path, "")
+                or name in getattr(self._by_path.get(w.path), "author", "")]
+        return held or found
 
     def _continuation(self, found: list[Window], span: tuple[str, int, int], best: Window) -> Window | None:
         """The best window that starts with the sentence right after `span` (the previous answer's best

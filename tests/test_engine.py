@@ -350,3 +350,19 @@ def test_a_source_named_by_its_author_answers_at_the_vouched_threshold(engine):
         assert answer.abstained != answers
         if answers:
             assert {Path(c.path).name for c in answer.citations} == {"critic.txt"}
+
+
+def test_a_sum_is_asked_of_what_the_question_names_not_of_any_passage(tmp_path, embedder):
+    """A passage about something else that states a sum does not answer "How much did X pay for Kestrel
+    Mills?" when the passages about Kestrel Mills state none."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "kestrel.txt").write_text("Brightwater bought Kestrel Mills in 2019 to make its own cotton thread.\n\n"
+                                        "The Kestrel Mills staff joined Brightwater's weaving team that spring.\n",
+                                        encoding="utf-8")
+    (corpus / "apprentices.txt").write_text("Brightwater pays each apprentice up to $12,000 a year while they "
+                                            "train.\n", encoding="utf-8")
+    engine, _ = Engine.build(make_settings(corpus, tmp_path / "index"), embedder)
+    answer = engine.ask("How much did Brightwater pay to buy Kestrel Mills?")
+    assert answer.abstained and answer.uncovered == (AMOUNT,)
+    assert not engine.ask("How much does Brightwater pay each apprentice?").uncovered
