@@ -447,8 +447,8 @@ class Engine:
         if not rarity:
             return found
         name = " ".join(max(rarity)[1].split())
-        held = [w for w in found if name in " ".join(w.text.split()) or name in self._titles.get(w.path, "")
-                or name in getattr(self._by_path.get(w.path), "author", "")]
+        about = {d.path for d in self.catalog if name in d.title or name in d.author}
+        held = [w for w in found if w.path in about or name in " ".join(w.text.split())]
         return held or found
 
     def _continuation(self, found: list[Window], span: tuple[str, int, int], best: Window) -> Window | None:

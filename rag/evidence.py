@@ -170,8 +170,8 @@ _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+")
 
 
 def expected_type(question: str) -> str | None:
-    """What kind of thing the question asks for: "number", "amount" (of money: `asks_amount`), "duration", "date",
-    "name" or None.
+    """What kind of thing the question asks for: "number", "amount" (of money: `asks_amount`), "duration",
+    "date", "name" or None.
 
     >>> [expected_type(q) for q in ("How long did it take?", "How quickly did it sell?", "How many stores?",
     ...                             "How much did it cost?", "When did it open?", "Who founded it?", "Why is it so?")]
@@ -193,14 +193,16 @@ def has_type(text: str, kind: str) -> bool:
     >>> has_type("In 1997 we listed.", "date"), has_type("He met Jane Doe there.", "name")
     (True, True)
     """
-    pattern = {"number": _NUMBER, "amount": _AMOUNT, "duration": _DURATION, "date": _DATE, "name": _NAME}[kind]
+    pattern = {"number": _NUMBER, "amount": _AMOUNT, "duration": _DURATION, "date": _DATE,
+               "name": _NAME}[kind]
     return bool(pattern.search(text))
 
 
 # "How much time (effort, space) did it save?" asks for something else than money.
 _ASKS_AMOUNT = re.compile(r"\bhow much\b(?!\s+(?:time|effort|energy|space|room|work)\b).*\b("
-                          r"price[sd]?|costs?|cost(?:ed|ing)|pa(?:y|ys|id)|spen(?:d|ds|t)|charged?|salar(?:y|ies)|wages?|"
-                          r"fees?|fares?|sav(?:e|es|ed|ings?))\b|\bwhat(?:'s|’s|\s+(?:is|was|are|were))\b[^?]*?"
+                          r"price[sd]?|costs?|cost(?:ed|ing)|pa(?:y|ys|id)|spen(?:d|ds|t)|charged?|"
+                          r"salar(?:y|ies)|wages?|fees?|fares?|sav(?:e|es|ed|ings?))\b|"
+                          r"\bwhat(?:'s|’s|\s+(?:is|was|are|were))\b[^?]*?"
                           r"\b(price|cost|fee|fare|salary|wage)s?\b", re.I)
 _AMOUNT = re.compile(rf"[$€£¥]\s?\d|(\d|\b({_NUMBER_WORDS}|a|hundred|thousand|million|billion|trillion))\s*"
                      r"(dollars?|cents?|euros?|pounds? sterling|yen|usd|eur|gbp)\b", re.I)

@@ -52,7 +52,8 @@ _OWNER = re.compile(r"'s|’s")  # a possessive ending
 _QUESTION_HEAD = re.compile(rf"^(?:{'|'.join(_WH)})\s+(?:{'|'.join(_AUX)})\s+(?=\S)", re.I)
 _ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.I)
 _YES_NO_HEAD = re.compile(rf"^(?:{'|'.join(_AUX)})\s+(?=\S)", re.I)  # "Is …", "Does …"
-_VIEW_NOUN = re.compile(r"\b(?:view|opinion|position|stance|account|description|explanation|idea|perspective|words)s?\b", re.I)
+_VIEW_NOUN = re.compile(r"\b(?:view|opinion|position|stance|account|description|explanation|idea|perspective|"
+                        r"words)s?\b", re.I)
 _AFTER_BE = re.compile(r"\b(?:is|was|are|were)\s+$", re.I)
 _AFTER_AUX = re.compile(rf"\b(?:{'|'.join(_AUX)})\s+$", re.I)
 _AUX_AND = re.compile(rf"\b({'|'.join(_AUX)})\s+(?:and|or)\s+(?=[a-z])", re.I)
@@ -84,8 +85,8 @@ _CLAUSE = re.compile(rf"\s*(?:,\s*(?:and|but|while|whereas)\s+|;\s*(?:and\s+)?)(
                      rf"|\s+(?:and|but)\s+(?=(?:{'|'.join(sorted(_WH))})\b)", re.I)
 # A pivot between the two things compared.
 _PIVOT = re.compile(r",?\s+(?:differs?\s+from|different\s+from|compared?\s+(?:with|to)|in\s+comparison\s+(?:with|to)|"
-                    r"versus|vs\.?|as\s+opposed\s+to|whereas|(?:in)?consistent\s+with|in\s+line\s+with|at\s+odds\s+with|"
-                    r"contradicts?|contradicted)\s+|,\s*while\s+", re.I)
+                    r"versus|vs\.?|as\s+opposed\s+to|whereas|(?:in)?consistent\s+with|in\s+line\s+with|"
+                    r"at\s+odds\s+with|contradicts?|contradicted)\s+|,\s*while\s+", re.I)
 _COMPARE_VERB = re.compile(r"^\s*(?:please\s+)?(?:compare|contrast)\s+", re.I)
 _BETWEEN = re.compile(r"\b(?:difference|differences|contrast)\s+between\s+", re.I)
 # "the view that X": the part is the claim X.
