@@ -64,7 +64,7 @@ _REPORTING = {"say", "says", "said", "tell", "tells", "told", "think", "thinks",
 # Words that set a part against another without saying what it is about ("how does her view compare?").
 _STANCE = frozenset(tokenize(" ".join(_REPORTING) + " view opinion position stance perspective take see sees saw "
                              "compare compared comparison differ differs different difference contrast agree "
-                             "disagree similar own words"))
+                             "disagree similar own words account explanation description"))
 _PERSON = {"he", "him", "his", "she", "her", "hers", "himself", "herself"}
 _THING = {"it", "its", "itself", "they", "them", "their", "theirs", "themselves"}
 _DEMONSTRATIVE = {"this", "that", "these", "those"}
@@ -271,9 +271,10 @@ def interpret(question: str, history: Sequence[Turn], sources: Sources) -> Query
         shown = tuple((q.path, q.start, q.end) for q in previous.answer.citations)
         names = [name for _, name, _ in _mentions(question, sources)]
         names_any = bool(names)
-        if previous.answer.kind == "comparison" and not names_any and topic(question, sources):
+        if previous.answer.kind == "comparison" and not names_any:
             # "And what do they say about prices?" asks the same sides ("they") about a new topic;
-            # "Why do they think so?" has none of its own, and asks each side about its earlier one.
+            # "Why do they think so?", "Can you give an example?" have none of their own, and ask each side
+            # about its earlier one.
             own = [t for t in tokenize(question) if t not in QUESTION_FRAME | _REPORTING]
             sides = tuple(replace(s, query=question if own or not s.query else
                                   f"{question.rstrip('?. ')} ({_subject(s.query, sources) or s.query})?")

@@ -156,6 +156,9 @@ def test_follow_up_of_a_comparison_keeps_its_sides(corpus_refs):
     q = interpret("Why do they think so?", [Turn(asked.question, asked)], corpus_refs)
     assert [s.query for s in q.sides] == ["Why do they think so (the view of prices)?",
                                           "Why do they think so (the view of delivery)?"]  # each side's own topic
+    more = interpret("Can you give an example?", [Turn(asked.question, asked)], corpus_refs)  # no topic at all
+    assert more.kind == "comparison" and [s.paths for s in more.sides] == [s.paths for s in sides]
+    assert more.sides[1].query == "Can you give an example (the view of delivery)?"
 
 
 def test_a_comparison_keeps_its_topic_on_each_side(corpus_refs):
