@@ -102,6 +102,7 @@ _CLAUSE_END_NOUN = re.compile(r"\s+((?:[\w-]+\s+){0,2}?[\w-]+)(?=\s*(?:[?.!,;]|$
 # Between two names that make one ("Ann's 2019 report"), and a phrase whose object was cut ("According to ,").
 _JOINED = re.compile(r"(?:'s|’s)?\s+")
 _BEFORE_NAME = re.compile(r"\b(?:according\s+to|in|from|by|per)\s+(?:(?:his|her|their|its|the|this|that)\s+)?$", re.I)
+_EMPTY_RANGE = re.compile(r"\b(?:between|from|in)\s+(?:and|to)\b", re.I)
 _STRANDED = re.compile(r"\b(?:with|to|from|and)\s+(?=(?:about|on|over|regarding|concerning)\b)", re.I)
 # A person named by the work they made ("the podcast host", "the blog's author"): the noun goes with the name.
 _ROLE_NOUNS = ("author", "writer", "host", "founder", "editor", "speaker", "guest", "narrator", "creator", "blogger",
@@ -984,6 +985,8 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
     'when does frost come?'
     >>> _without("How did frost change in 2004?", [(24, 28)])
     'How did frost change?'
+    >>> _without("How did frost change between 2004 and 2014?", [(29, 33), (38, 42)])
+    'How did frost change?'
 
     A cut subject of a verb that reports a clause leaves the clause (the evidence will not say "it
     says"), and a person named by their work goes with the work's name:
@@ -1020,6 +1023,7 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
     # Two subjects cut ("how do A and B each describe X"): "how do they each describe X".
     text = _AUX_AND.sub(r"\1 they ", text)
     text = _STRANDED.sub("", text).strip(" ,")
+    text = _EMPTY_RANGE.sub("", text)  # "between 2004 and 2014" cut to "between and"
     return re.sub(r"\s+(?=[?.!,;])", "", " ".join(text.split()))
 
 
