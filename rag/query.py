@@ -432,9 +432,16 @@ def resolve(question: str, previous: Turn, sources: Sources) -> str:
 
 
 def _replace_pronouns(question: str, earlier: str, previous: Turn, sources: Sources) -> str:
-    """`question` with each pronoun that nothing in it refers to replaced by its referent in `earlier`."""
-    out, last, used = [], 0, set()
-    for start, end, word in unresolved(question, sources):
+    """`question` with each pronoun that nothing in it refers to replaced by its referent in `earlier`.
+
+    "it" and "they" are read before "he" and "she": a thing the question asks about is not also its speaker
+    ("What did he say about it in 2008?" after "How quickly did Kindle sell out?": "it" is Kindle, and "he"
+    the author of the previous answer's first quote).
+    """
+    out, last, used, things = [], 0, set(), set()
+    pronouns = unresolved(question, sources)
+    refs: dict[int, tuple[str, int]] = {}  # pronoun start -> (referent, where the replaced words end)
+    for start, end, word in sorted(pronouns, key=lambda p: p[2].lower() in _PERSON):
         w = word.lower()
         if w in _DEMONSTRATIVE:
             ref = referent(earlier, previous, sources, person=False)
@@ -446,6 +453,8 @@ def _replace_pronouns(question: str, earlier: str, previous: Turn, sources: Sour
                 ref = f"{question[start:end]} ({ref})" if ref else question[start:end]
         else:
             ref = referent(earlier, previous, sources, person=w in _PERSON)
+            if w in _PERSON and ref in things and previous.answer and previous.answer.citations:
+                ref = previous.answer.citations[0].author  # the thing is asked about; its author speaks
             if ref and (w in _POSSESSIVE or (w == "her" and re.match(r"\s+\w", question[end:])
                                               and not re.match(r"\s+(" + "|".join(_PREPOSITIONS) + r")\b",
                                                                question[end:]))):
@@ -453,6 +462,11 @@ def _replace_pronouns(question: str, earlier: str, previous: Turn, sources: Sour
         if ref in used:  # two pronouns rarely stand for one thing ("where did they open it?")
             ref = ""
         used.add(ref)
+        if w not in _PERSON:
+            things.add(ref)
+        refs[start] = (ref, end)
+    for start, _, word in pronouns:
+        ref, end = refs[start]
         out += [question[last:start], ref or word]
         last = end
     return "".join(out + [question[last:]])

@@ -365,3 +365,19 @@ def test_consistent_with_is_a_comparison_and_a_person_side_asks_the_topic_withou
     assert q.sides[1].query == "Tolstoy account of ferns"
     both = interpret("How do Whitcombe and Tolstoy each describe ferns?", [], refs)
     assert both.sides[1].query == "Tolstoy describe ferns?"
+
+
+def test_he_is_not_the_thing_it_stands_for_but_the_author_of_the_previous_quote():
+    """After "How quickly did Zephyr sell out?", "What did she say about it?" asks about Zephyr; "she" is the
+    author of the document the previous answer quoted, not Zephyr again."""
+    refs = Sources([SourceRef("notes/2019.md", "2019 report", "Ann Whitcombe", "", ())])
+    quote = Quote(n=1, path="notes/2019.md", title="2019 report", author="Ann Whitcombe", text="x", start=0, end=1,
+                  score=0.9)
+    previous = Answer(question="How quickly did Zephyr sell out?", answer="...", abstained=False, kind="fact",
+                      citations=(quote,), support=0.9, resolved_question="How quickly did Zephyr sell out?")
+    q = interpret("What did she say about it later?", [Turn(previous.question, previous)], refs)
+    assert q.text == "What did Ann Whitcombe say about Zephyr later?"
+    planned = replace(previous, question="What did Tove Berg plan for Zephyr?",
+                      resolved_question="What did Tove Berg plan for Zephyr?")
+    q = interpret("Why did she change her plan?", [Turn(planned.question, planned)], refs)
+    assert q.text.startswith("Why did Tove Berg change Tove Berg")  # "she" and "her": one person, named before
