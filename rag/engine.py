@@ -96,6 +96,19 @@ def _best_fitting(options: list[list[Window]], budget: int) -> list[Window | Non
     return best[1]
 
 
+def _going_on(side: list[Window], first: Window) -> Window | None:
+    """The side's best window besides `first` (none overlapping it), when it starts right where `first` ends
+    (nothing but blanks between them in the text `first` was cut from); else None."""
+    rest = [w for w in side if w is not first and not _overlaps(w, [(first.path, first.start, first.end)])]
+    if not rest:
+        return None
+    best = min(rest, key=lambda w: (-w.score, w.path, w.start))
+    offset = first.chunk_start
+    gap = first.chunk_text[first.end - offset:best.start - offset]
+    return best if (best.path == first.path and first.end <= best.start <= offset + len(first.chunk_text)
+                    and not gap.strip()) else None
+
+
 def _side_quotes(options: list[list[Window]], s: Settings) -> list[list[Window]]:
     """The windows each side of a comparison quotes, from its candidates best first.
 
@@ -103,13 +116,17 @@ def _side_quotes(options: list[list[Window]], s: Settings) -> list[list[Window]]
     for two, where a fact has 800): the best combination of one window per side that fits (a long best
     window may leave another side a shorter one), then the next best windows of any side while room is
     left, none the scorer gives under `FILLER`, none that overlaps or repeats a window already chosen.
+    A side's next best window that goes on where its first stops comes before the other sides' windows:
+    the side's answer continues there ("Amazon did the opposite." ends one window, the next says what it did).
     """
     budget = s.max_quote_chars * (1 + len(options)) // 2
     firsts = _best_fitting([o[:_SIDE_OPTIONS] for o in options], budget)
     chosen = [[w] if w is not None else [] for w in firsts]
     used = sum(w.end - w.start for w in firsts if w is not None)
+    going_on = [_going_on(side, first) if first is not None else None for side, first in zip(options, firsts)]
     pool = sorted(((w, i) for i, side in enumerate(options) if chosen[i] for w in side
-                   if w.score >= FILLER and w is not chosen[i][0]), key=lambda wi: (-wi[0].score, wi[1]))
+                   if w.score >= FILLER and w is not chosen[i][0]),
+                  key=lambda wi: (wi[0] is not going_on[wi[1]], -wi[0].score, wi[1]))
     for w, i in pool:
         every = [p for picked in chosen for p in picked]
         if (len(chosen[i]) >= s.max_quotes_per_side or used + (w.end - w.start) > budget

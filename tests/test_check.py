@@ -132,3 +132,31 @@ def test_comparison_sides_take_the_next_best_window_of_any_side_and_no_repeat():
     # Room for one more window after each side's best: b's next (0.3) before a's (0.2), and never the copy
     # of a's best in the near-duplicate document (0.6).
     assert chosen == [[a[0]], [b[0], b[1]]]
+
+
+def test_a_side_whose_next_best_window_goes_on_after_its_first_takes_it_before_the_other_sides():
+    import numpy as np
+
+    from rag.config import Settings
+    from rag.engine import _side_quotes
+    from rag.evidence import Window
+
+    import itertools
+
+    def words(letters):  # distinct four-letter words, each followed by a blank: word k starts at 5 * k
+        return "".join("".join(w) + " " for w in itertools.islice(itertools.product(letters, repeat=4), 600))
+
+    document = {"a.txt": words("abcde"), "b.txt": words("fghij")}
+
+    def window(path, start, score):  # 379 characters of its document (76 words), which it was cut from
+        return Window(path, start, start + 379, 0, document[path], np.zeros(1), score=score)
+
+    a = [window("a.txt", 0, 0.5), window("a.txt", 380, 0.05), window("a.txt", 2000, 0.02)]
+    b = [window("b.txt", 0, 0.9), window("b.txt", 1000, 0.3)]
+    chosen = _side_quotes([a, b], Settings(max_quote_chars=800, max_quotes_per_side=3))
+    # Room for one more window: a's answer goes on right after its first window (its next best), so that one,
+    # not b's better-scored second window.
+    assert chosen == [[a[0], a[1]], [b[0]]]
+    # When the side's next best window is elsewhere, scores decide as before.
+    a[2] = window("a.txt", 2000, 0.06)
+    assert _side_quotes([a, b], Settings(max_quote_chars=800, max_quotes_per_side=3)) == [[a[0]], [b[0], b[1]]]
