@@ -225,11 +225,14 @@ def build_progress(settings: Settings) -> None:
     st.progress(build.fraction, text=f"Indexing: {build.message}…")
 
 
-def show_build(settings: Settings) -> None:
-    """A running build's banner and bar; once it ends, what it did, to the sessions that watched it run."""
+def show_build(settings: Settings, engine) -> None:
+    """A running build's banner and bar; once it ends, what it did, to the sessions that watched it run.
+    `engine`: the one this run drew the page with."""
     build = shared().builds.get(settings)
     if build is None:
         return
+    if build.finished and engine is not None and shared().engines.get(settings) is not engine:
+        st.rerun()  # the build ended while this run drew its documents from the engine before it: draw again
     if not build.finished:
         st.session_state.build_watched = build.id
         if build.first:
@@ -762,7 +765,7 @@ def main() -> None:
     st.html(CITATION_SCRIPT, unsafe_allow_javascript=True)
     engine = open_engine(settings)
     listing, retrieval, writer = sidebar(settings, engine, configured)
-    show_build(settings)
+    show_build(settings, engine)
     names = {d.path: d.title for d in engine.documents()} if engine else {}
 
     turns: list[ChatTurn] = st.session_state.turns
