@@ -439,11 +439,12 @@ class Engine:
             return [], support, tuple(sorted(asked))
         if later := after_the_documents(text, self._last_dated):
             return [], support, later
-        about = self._anchored(found, topic or text)
-        if about and asks_amount(text) and not any(has_amount(w.text) for w in about):
-            return [], support, (AMOUNT,)
-        if about and asks_year(text) and not any(has_type(w.text, "date") for w in about):
-            return [], support, (DATE,)
+        if found and (asks_amount(text) or asks_year(text)):
+            about = self._anchored(found, topic or text)
+            if asks_amount(text) and not any(has_amount(w.text) for w in about):
+                return [], support, (AMOUNT,)
+            if asks_year(text) and not any(has_type(w.text, "date") for w in about):
+                return [], support, (DATE,)
         if support < s.min_support:
             return [], support, ()
         first = [min(found, key=lambda w: (-w.score, w.path, w.start))]  # the best, as `select` ranks them
