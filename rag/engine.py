@@ -25,8 +25,9 @@ from .config import Settings
 from .embedding import Embedder
 from .check import SentenceCheck
 from .errors import ConfigError, IndexBusy, IndexCorrupt, IndexMismatch, IndexProblem, QuestionError, RagError
-from .evidence import (AMOUNT, DATE, FEATURES, QUESTION_FRAME, Question, Window, after_the_documents, asks_amount,
-                       asks_year, expected_type, has_amount, has_type, last_dated, windows, years)
+from .evidence import (AMOUNT, DATE, FEATURES, NUMBER_OF, QUESTION_FRAME, Question, Window, after_the_documents,
+                       asks_amount, asks_count, asks_year, expected_type, has_amount, has_count, has_type, last_dated,
+                       windows, years)
 from .indexing import (IngestReport, Progress, Stamp, _load_keyword, check_identity, ingest, ingest_running,
                        ingest_stamp, load_repeated, version)
 from .keyword import KeywordIndex, tokenize
@@ -426,8 +427,9 @@ class Engine:
                   shown: Sequence[tuple[str, int, int]] = ()):
         """(verified quotes, support, uncovered): uncovered names the years the question asks about
         that no candidate window (nor its document's title) holds, `AMOUNT` when it asks for a sum of
-        money that no candidate about what it names states (`_anchored`), or `DATE` when it asks in what year
-        and no such candidate gives a date; then nothing is quoted.
+        money that no candidate about what it names states (`_anchored`), `NUMBER_OF` what a "how many" question
+        counts when no such candidate gives a number that counts things (`has_count`), or `DATE` when it asks in
+        what year and no such candidate gives a date; then nothing is quoted.
 
         `shown`: spans the previous answer quoted; quoted again only where they answer best (`_unshown`).
         """
@@ -439,10 +441,13 @@ class Engine:
             return [], support, tuple(sorted(asked))
         if later := after_the_documents(text, self._last_dated):
             return [], support, later
-        if found and (asks_amount(text) or asks_year(text)):
+        counted = asks_count(text)
+        if found and (asks_amount(text) or asks_year(text) or counted):
             about = self._anchored(found, topic or text)
             if asks_amount(text) and not any(has_amount(w.text) for w in about):
                 return [], support, (AMOUNT,)
+            if counted and not any(has_count(w.text) for w in about):
+                return [], support, (NUMBER_OF + counted,)
             if asks_year(text) and not any(has_type(w.text, "date") for w in about):
                 return [], support, (DATE,)
         if support < s.min_support:

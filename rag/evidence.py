@@ -207,6 +207,7 @@ _ASKS_AMOUNT = re.compile(r"\bhow much\b(?!\s+(?:time|effort|energy|space|room|w
 _AMOUNT = re.compile(rf"[$€£¥]\s?\d|(\d|\b({_NUMBER_WORDS}|a|hundred|thousand|million|billion|trillion))\s*"
                      r"(dollars?|cents?|euros?|pounds? sterling|yen|usd|eur|gbp)\b", re.I)
 AMOUNT = "a price or amount of money"  # what an abstention names when no candidate holds one
+NUMBER_OF = "the number of "  # ... when none gives a count of what a "how many" question counts (it follows)
 DATE = "a date or year"  # ... and when none gives a date
 _ASKS_YEAR = re.compile(r"\b(?:what|which)\s+year\b", re.I)
 
@@ -239,6 +240,49 @@ def has_amount(text: str) -> bool:
     [True, True, True, False, False]
     """
     return bool(_AMOUNT.search(text))
+
+
+# "How many <things> …": the things end at the first word that is not part of their name.
+_ASKS_COUNT = re.compile(r"\bhow many\s+((?:[a-z][\w-]*\s+){0,2}?[a-z][\w-]*?)(?=\s+(?:did|do|does|were|was|are|is|"
+                         r"have|has|had|will|would|can|could|go|went|work(?:ed)?|in|at|on|of|for|that|there)\b|"
+                         r"\s*[?,.]|$)", re.I)
+_TIME_UNIT = re.compile(rf"^(?:{_UNITS}|times?)$", re.I)
+_COUNT = re.compile(rf"(?<![\w$€£¥.,])(\d[\d,]*(?:\.\d+)?|(?:{_NUMBER_WORDS}))(?![\w%])", re.I)
+# After a number: a unit of time, a share, money or a multiple, which make it no count of things.
+_NOT_COUNT_AFTER = re.compile(rf"^(?:[\s-]*(?:{_UNITS}|%|percent|per cent|dollars?|cents?|euros?|x\b|s\b))", re.I)
+_NOT_COUNTS = {"half", "twice", "double", "triple", "one"}  # "one" is as often a pronoun as a count
+
+
+def asks_count(question: str) -> str | None:
+    """What a "how many" question counts, when it counts things rather than units of time.
+
+    >>> [asks_count(q) for q in ("How many employees did the mill have?", "How many separate services go into it?",
+    ...                          "How many years did it take?", "What did the mill make?")]
+    ['employees', 'separate services', None, None]
+    """
+    m = _ASKS_COUNT.search(question)
+    if not m or _TIME_UNIT.match(m.group(1).split()[-1]):
+        return None
+    return " ".join(m.group(1).split())
+
+
+def has_count(text: str) -> bool:
+    """Whether `text` gives a number that can count things: not a year, a span of time, a share or a sum.
+
+    >>> [has_count(t) for t in ("It had 1,200 workers.", "Ten stores opened.", "I joined 26.5 years ago.",
+    ...                         "It lasted a year or two.", "In 2006 it grew 20%.", "It cost $5.", "In the 2000s.")]
+    [True, True, False, False, False, False, False]
+    """
+    for m in _COUNT.finditer(text):
+        number, before = m.group(1), text[:m.start()].rstrip().lower()
+        if number.lower() in _NOT_COUNTS or _NOT_COUNT_AFTER.match(text[m.end():]):
+            continue
+        if re.fullmatch(r"1[5-9]\d\d|20\d\d", number):  # a year
+            continue
+        if re.search(rf"\b(?:{_UNITS})\s+(?:or|and|to)$", before):  # "a year or two"
+            continue
+        return True
+    return False
 
 
 _FORECAST = re.compile(r"\b(plan(?:s|ned|ning)?|expect(?:s|ed|ing|ation|ations)?|forecasts?|predict(?:s|ed|ion)?|"

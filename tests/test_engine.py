@@ -9,7 +9,7 @@ import pytest
 from tiny_corpus import CRITIC, JASSY, make_settings, verifies, write_corpus
 from rag.chunking import chunk_document
 from rag.engine import VOUCHED_SUPPORT_SHARE, Engine
-from rag.evidence import AMOUNT, DATE
+from rag.evidence import AMOUNT, DATE, NUMBER_OF
 from rag.errors import IndexMismatch, IndexMissing, QuestionError, RagError
 from rag.indexing import ingest
 from rag.keyword import KeywordIndex
@@ -366,3 +366,19 @@ def test_a_sum_is_asked_of_what_the_question_names_not_of_any_passage(tmp_path, 
     answer = engine.ask("How much did Brightwater pay to buy Kestrel Mills?")
     assert answer.abstained and answer.uncovered == (AMOUNT,)
     assert not engine.ask("How much does Brightwater pay each apprentice?").uncovered
+
+
+def test_a_count_is_not_answered_with_a_span_of_time(tmp_path, embedder):
+    """"How many weavers …" is not answered by "joined 14 years ago": a span of time counts no weavers.
+    A passage that gives a count does answer it."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "kestrel.txt").write_text("Mara Quill joined Kestrel Mills 14 years ago, when it still dyed its own "
+                                        "thread.\n\nKestrel Mills makes cotton thread for weavers.\n", encoding="utf-8")
+    engine, _ = Engine.build(make_settings(corpus, tmp_path / "index"), embedder)
+    answer = engine.ask("How many weavers did Kestrel Mills employ when Mara Quill joined?")
+    assert answer.abstained and answer.uncovered == (NUMBER_OF + "weavers",)
+    (corpus / "kestrel.txt").write_text("Mara Quill joined Kestrel Mills 14 years ago, when it still dyed its own "
+                                        "thread.\n\nKestrel Mills employed 40 weavers then.\n", encoding="utf-8")
+    engine, _ = Engine.build(make_settings(corpus, tmp_path / "index2"), embedder)
+    assert not engine.ask("How many weavers did Kestrel Mills employ when Mara Quill joined?").uncovered
