@@ -88,6 +88,11 @@ _PIVOT = re.compile(r",?\s+(?:differs?\s+from|different\s+from|compared?\s+(?:wi
                     r"versus|vs\.?|as\s+opposed\s+to|whereas|(?:in)?consistent\s+with|in\s+line\s+with|"
                     r"at\s+odds\s+with|contradicts?|contradicted)\s+|,\s*while\s+", re.I)
 _COMPARE_VERB = re.compile(r"^\s*(?:please\s+)?(?:compare|contrast)\s+", re.I)
+# "One account says A; another says B. …", "Some argue A, while others claim B": two views set side by side.
+_SAYS = r"(?:says?|said|argues?|argued|claims?|claimed|holds?|held|suggests?|insists?|maintains?|thinks?|believes?)"
+_ONE_ANOTHER = re.compile(rf"^\s*(?:one|some)\b[^;,.?]{{0,40}}?\b{_SAYS}\s+(?:that\s+)?(?P<a>[^;?]+?)"
+                          rf"(?:[;.]|,?\s+(?:while|whereas|but|and))\s+(?:an|the\s+)?others?\b[^;,.?]{{0,40}}?\b{_SAYS}"
+                          rf"\s+(?:that\s+)?(?P<b>[^;?]+?)(?:[.?]\s|[.?]?$)", re.I)
 _BETWEEN = re.compile(r"\b(?:difference|differences|contrast)\s+between\s+", re.I)
 # "the view that X": the part is the claim X.
 _VIEW = re.compile(r"^\s*(?:the\s+)?(?:view|idea|claim|notion|argument|belief|position|opinion|thesis)\s+that\s+", re.I)
@@ -560,9 +565,15 @@ def referent(earlier: str, previous: Turn, sources: Sources, person: bool) -> st
 def _thing(text: str, sources: Sources) -> str:
     """What "it" or "they" after `text` most likely refers to: its last capitalised phrase that
     tells documents apart ("Kindle", "Buy with Prime"), else the noun phrase it is about."""
-    things = [p for p in _proper_spans(text) if not all(w in sources.people for w in _WORDS.findall(p.lower()))
-              and not all(sources.common(w) for w in _WORDS.findall(p)) and not _reports(text, p)]
-    return _with_head(text, things[-1]) if things else _subject(text, sources)
+    names = [p for p in _proper_spans(text) if not all(w in sources.people for w in _WORDS.findall(p.lower()))
+             and not _reports(text, p)]
+    things = [p for p in names if not all(sources.common(w) for w in _WORDS.findall(p))]
+    if things:
+        return _with_head(text, things[-1])
+    subject = _subject(text, sources)
+    # A clause that opens with a name ("AWS came from a hunch …"): the name, not the clause up to a verb.
+    opening = next((n for n in names if subject.startswith(n + " ")), "")
+    return opening if opening and len(subject.split()) > len(opening.split()) + 2 else subject
 
 
 def _with_head(text: str, name: str) -> str:
@@ -667,12 +678,17 @@ def _subject(text: str, sources: Sources) -> str:
 
 
 def _proper_spans(text: str) -> list[str]:
-    """Capitalised phrases after the first word, small linking words allowed inside ("Buy with Prime"),
-    with a short number that follows ("Stage 3"; not a year)."""
+    """Capitalised phrases after the first word (or an acronym first: "AWS grew"), small linking words
+    allowed inside ("Buy with Prime"), with a short number that follows ("Stage 3"; not a year).
+
+    >>> _proper_spans("AWS came from a hunch at Buy with Prime"), _proper_spans("Prices rose at Kestrel Mills")
+    (['AWS', 'Buy with Prime'], ['Kestrel Mills'])
+    """
     tokens = _TOKENS.findall(text)
     spans, current, links = [], [], []
     for i, tok in enumerate(tokens):
-        if i > 0 and tok[:1].isupper() and tok.lower() not in _WH and tok != "I":
+        if ((i > 0 and tok[:1].isupper()) or (len(tok) > 1 and tok.isalpha() and tok.isupper())) \
+                and tok.lower() not in _WH and tok != "I":
             current += links + [tok]
             links = []
         elif current and not links and tok.isdigit() and len(tok) < 4:
@@ -756,9 +772,13 @@ def split(text: str) -> list[str]:
     ['X is good', 'it is bad.']
     >>> split("Compare what A says about talking to staff with what B says.")
     ['what A says about talking to staff', 'what B says.']
+    >>> split("One report says the mill closed over debt; another says a flood shut it. Who is right?")
+    ['the mill closed over debt', 'a flood shut it']
     """
     body = text.strip()
-    if m := _COMPARE_VERB.match(body):
+    if m := _ONE_ANOTHER.match(body):
+        parts = [m.group("a"), m.group("b")]
+    elif m := _COMPARE_VERB.match(body):
         rest = body[m.end():]
         pivot = (re.search(r"\s+with\s+(?=(?:the\s+)?(?:view|idea|claim|notion|argument|belief|position|opinion)\b)",
                            rest, re.I)

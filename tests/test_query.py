@@ -381,3 +381,17 @@ def test_he_is_not_the_thing_it_stands_for_but_the_author_of_the_previous_quote(
                       resolved_question="What did Tove Berg plan for Zephyr?")
     q = interpret("Why did she change her plan?", [Turn(planned.question, planned)], refs)
     assert q.text.startswith("Why did Tove Berg change Tove Berg")  # "she" and "her": one person, named before
+
+
+def test_one_account_against_another_is_a_comparison_of_two_views():
+    """"One X says A; another says B": each view is a side, searched everywhere, and a pronoun in the
+    second view stands for the name that opens the first (an acronym opening a clause is a name)."""
+    refs = Sources([SourceRef("a.txt", "Notes on ferns", "Ann Whitcombe", "", ()),
+                    SourceRef("b.txt", "An essay", "", "", ("critic",))])
+    q = interpret("One account says KFS began as a garden club nobody asked for; another says it was built "
+                  "for selling seed. What does each side say?", [], refs)
+    assert q.kind == "comparison" and [s.paths for s in q.sides] == [(), ()]
+    assert q.sides[0].query == "KFS began as a garden club nobody asked for"
+    assert q.sides[1].query == "KFS was built for selling seed"
+    some = interpret("Some argue the frost came early, while others claim the ferns were weak.", [], refs)
+    assert [s.query for s in some.sides] == ["the frost came early", "the ferns were weak"]
