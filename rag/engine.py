@@ -54,6 +54,9 @@ VOUCHED_SUPPORT_SHARE = 0.5
 # A comparison has more room than a fact (`_side_quotes`), but does not fill it with windows the scorer
 # gives under this chance of answering: they would not inform. A round figure, not fitted.
 FILLER = 0.01
+# A figure or date asked of a name is looked for this many characters either side of it (`_anchored`): about
+# a sentence. A round figure, not fitted.
+NEAR = 200
 
 
 def _overlaps(window: Window, spans: Sequence[tuple[str, int, int]]) -> bool:
@@ -444,11 +447,11 @@ class Engine:
         counted = asks_count(text)
         if found and (asks_amount(text) or asks_year(text) or counted):
             about = self._anchored(found, topic or text)
-            if asks_amount(text) and not any(has_amount(w.text) for w in about):
+            if asks_amount(text) and not any(has_amount(t) for t in about):
                 return [], support, (AMOUNT,)
-            if counted and not any(has_count(w.text) for w in about):
+            if counted and not any(has_count(t) for t in about):
                 return [], support, (NUMBER_OF + counted,)
-            if asks_year(text) and not any(has_type(w.text, "date") for w in about):
+            if asks_year(text) and not any(has_type(t, "date") for t in about):
                 return [], support, (DATE,)
         if support < s.min_support:
             return [], support, ()
@@ -457,22 +460,28 @@ class Engine:
             first.append(after)
         return verified(select(found, max_quotes, budget, s.near_duplicate, first), self.texts), support, ()
 
-    def _anchored(self, found: list[Window], text: str) -> list[Window]:
-        """The windows that hold the rarest name the question asks about (capitalised words after its first
-        word, the corpus using at least one of them), in their text, title or author: those about
-        what it asks of ("How much did Amazon pay for One Medical?" is not answered by a passage on tuition
-        that gives a sum). All of them when the question names nothing, or no window holds the name."""
+    def _anchored(self, found: list[Window], text: str) -> list[str]:
+        """What the candidates say about the rarest name the question asks about (capitalised words after its
+        first word, the corpus using at least one of them): the windows of documents whose title or author
+        holds it, and the text around the name (`NEAR` characters each side) in windows that hold it. A
+        figure or date must be stated there ("How much did Amazon pay for One Medical?" is not answered by a
+        passage on tuition that gives a sum, nor by "orders over $35" in a passage that names One Medical
+        two sentences earlier). Every window's text when the question names nothing, or no window holds the name."""
         names = [re.sub(r"[’']s$", "", n) for n in re.findall(r"(?<=\s)[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*", text)]
         q = self.question(text)
         weight = {t: w for t, w, k in zip(q.terms, q.idf, q.known) if k}
         rarity = [(max((weight.get(t, 0.0) for t in tokenize(n)), default=0.0), n) for n in names]
         rarity = [(r, n) for r, n in rarity if r > 0]
         if not rarity:
-            return found
+            return [w.text for w in found]
         name = " ".join(max(rarity)[1].split())
         about = {d.path for d in self.catalog if name in d.title or name in d.author}
-        held = [w for w in found if w.path in about or name in " ".join(w.text.split())]
-        return held or found
+        held = [w.text for w in found if w.path in about]
+        for w in found:
+            if w.path not in about:
+                flat = " ".join(w.text.split())
+                held += [flat[max(0, m.start() - NEAR):m.end() + NEAR] for m in re.finditer(re.escape(name), flat)]
+        return held or [w.text for w in found]
 
     def _continuation(self, found: list[Window], span: tuple[str, int, int], best: Window) -> Window | None:
         """The best window that starts with the sentence right after `span` (the previous answer's best

@@ -382,3 +382,19 @@ def test_a_count_is_not_answered_with_a_span_of_time(tmp_path, embedder):
                                         "thread.\n\nKestrel Mills employed 40 weavers then.\n", encoding="utf-8")
     engine, _ = Engine.build(make_settings(corpus, tmp_path / "index2"), embedder)
     assert not engine.ask("How many weavers did Kestrel Mills employ when Mara Quill joined?").uncovered
+
+
+def test_a_sum_asked_of_a_name_is_looked_for_near_the_name(tmp_path, embedder):
+    """A passage that names Kestrel Mills and, a long sentence later, gives the free-delivery threshold
+    does not state what was paid for Kestrel Mills."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "kestrel.txt").write_text(
+        "Notes from the valley\n\nBrightwater bought Kestrel Mills in 2019 to make its own cotton thread for the looms of its weaving "
+        "sheds in the north of the county, where the river once turned the wheels of every mill in the valley "
+        "and the old families still ran the dye works by hand. The weaving team grew quickly that year. "
+        "Orders over $35 now ship free to every customer.\n", encoding="utf-8")
+    engine, _ = Engine.build(make_settings(corpus, tmp_path / "index"), embedder)
+    answer = engine.ask("How much did Brightwater pay to buy Kestrel Mills?")
+    assert answer.abstained and answer.uncovered == (AMOUNT,)
+    assert not engine.ask("How much does an order have to cost to ship free?").uncovered
