@@ -75,6 +75,8 @@ _SHELL_NOUNS = {"claim", "argument", "idea", "view", "point", "statement", "resp
                 "approach", "practice", "policy", "decision", "promise", "plan", "criticism", "charge", "complaint",
                 "problem", "warning", "advice", "lesson", "principle", "belief", "assumption", "accusation"}
 _NEXT_WORD = re.compile(r"\s+(\w+)")
+# "what academic study does …", "which company did …": the thing a question asks to identify.
+_WH_NOUN = re.compile(rf"(?:^|[,;]\s*)(?:[Ww]hat|[Ww]hich)\s+((?:[a-z][\w-]*\s+){{0,2}}[a-z][\w-]*)\s+(?:{'|'.join(_AUX)})\b")
 _SHELL = re.compile(rf"\s+(?:(?:kind|sort|type)\s+of\s+)?({'|'.join(sorted(_SHELL_NOUNS))})s?\b", re.I)
 # "Is it wise to …", "it is clear that …": an "it" that stands for a clause, not for a thing.
 _EXPLETIVE_IT = re.compile(r"\bit\s+(?:is|was|'s|’s|seems|seemed)\s+(?:\w+\s+){1,2}?(?:to|that)\b"
@@ -563,8 +565,23 @@ def referent(earlier: str, previous: Turn, sources: Sources, person: bool) -> st
 
 
 def _thing(text: str, sources: Sources) -> str:
-    """What "it" or "they" after `text` most likely refers to: its last capitalised phrase that
-    tells documents apart ("Kindle", "Buy with Prime"), else the noun phrase it is about."""
+    """What "it" or "they" after `text` most likely refers to: what it asks to identify ("Which study
+    does Ann cite?": the study it names is what "it" found), else its last capitalised phrase that
+    tells documents apart ("Kindle", "Buy with Prime"), else the noun phrase it is about.
+
+    >>> _thing("In her last report as chair, what academic study does Ann Lee cite?", Sources([]))
+    'the academic study'
+    >>> _thing("Which mill does Ann Lee name that sold blue thread?", Sources([]))
+    'the mill that sold blue thread'
+    >>> _thing("Which mill does Ann Lee name when she talks about thread?", Sources([]))
+    'the mill'
+    """
+    if asked := _WH_NOUN.search(text):
+        # with what the question says of it ("… about the wage", "… that promised X"), up to ten words
+        main = re.split(r"\b(?:when|while|as|because|if|after|before|since|although)\b", text[asked.end():])[0]
+        said = re.search(r"\b(about|on|regarding|that|who|which)\s+([^?.!;,]+)", main)  # not "when he talks about"
+        return (f"the {asked.group(1)} {said.group(1)} {said.group(2).strip()}"
+                if said and len(said.group(2).split()) <= 10 else f"the {asked.group(1)}")
     names = [p for p in _proper_spans(text) if not all(w in sources.people for w in _WORDS.findall(p.lower()))
              and not _reports(text, p)]
     things = [p for p in names if not all(sources.common(w) for w in _WORDS.findall(p))]

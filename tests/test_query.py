@@ -108,6 +108,10 @@ def test_standalone_question_is_not_changed_by_the_conversation(corpus_refs, que
     ("How can a team avoid it?", "What does Stage 3 feel like?", "How can a team avoid Stage 3?"),
     ("Why?", "How does the harbour's tide differ from the river's?", "Why: How does the harbour's tide differ from the river's?"),
     ("When did it open?", "How does the harbour's tide differ from the river's?", "When did the harbour's tide open?"),
+    # "it" after "which/what <noun> …": the thing asked for, with what the question says of it.
+    ("What did it find?", "In her last report as chair, what study does Ann Lee cite about the mill's wage rise?",
+     "What did the study about the mill's wage rise find?"),
+    ("Why did it close?", "Which mill does Ann Lee name when she talks about thread?", "Why did the mill close?"),
 ])
 def test_a_pronoun_is_replaced_by_what_it_refers_to(corpus_refs, question, previous, resolved):
     q = interpret(question, [Turn(previous)], corpus_refs)
