@@ -159,6 +159,18 @@ def test_selection_keeps_the_budget_and_folds_near_duplicates():
     assert chosen.also_in == ("b.txt",) and chosen.start == 0 and chosen.path == "a.txt"
 
 
+def test_a_sentence_two_documents_quote_is_shown_once():
+    """Two articles quoting one long sentence, each with a sentence of its own around it, quote one passage."""
+    said = "Ann Lee told the board that nobody had ever asked the mill for blue thread, and it sold out anyway."
+    first = window("a.txt", 0, 300, 0.9, said + " The looms ran all night in the long sheds by the weir, and the "
+                   "dyers came in from the hills at dawn to mix the indigo for the morning batches.")
+    second = window("b.txt", 0, 300, 0.8, "In short, the mill kept inventing on its own, long before its rivals "
+                    "learned to spin cotton as fine or to sell it in the city markets across the sea. " + said)
+    other = window("c.txt", 0, 60, 0.7, "The river froze early that year and the wheel stopped turning.")
+    chosen = select([first, second, other], max_quotes=3, budget=800, near_duplicate=0.9)
+    assert [w.path for w in chosen] == ["a.txt", "c.txt"] and chosen[0].also_in == ("b.txt",)
+
+
 def test_document_texts_follow_the_file_and_keep_only_the_most_recent(tmp_path):
     files = [tmp_path / f"{i}.txt" for i in range(3)]
     for i, f in enumerate(files):
