@@ -72,7 +72,7 @@ FEATURES = (
     "type_hit",  # the question expects a number, date, name... and the window has one
     "type_miss",  # it expects one and the window has none
     "year_miss",  # the question names a year that neither the window nor its title holds
-    "asks",  # the window holds a question
+    "asks",  # the window ends with a question: one the text asks and does not answer within it
     "position",  # where the window starts in its document, 0..1
     "first_sentence",  # the window opens its document
     "units",  # units in the window
@@ -525,7 +525,7 @@ def _matrix(q: Question, s: _Sentences, sims: np.ndarray, bounds: np.ndarray, sc
         "type_hit": (typed if q.expects else np.zeros(len(n), bool)).astype(float),
         "type_miss": (~typed if q.expects else np.zeros(len(n), bool)).astype(float),
         "year_miss": (~held_year if q.years else np.zeros(len(n), bool)).astype(float),
-        "asks": (summed(np.array(s.asks, dtype=np.float64)) > 0).astype(float),
+        "asks": np.array(s.asks, dtype=np.float64)[hi - 1],
         "position": scalars[:, 3], "first_sentence": scalars[:, 4], "units": scalars[:, 5],
         "log_chars": np.log(scalars[:, 6] + 1),
     }
