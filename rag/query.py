@@ -108,7 +108,8 @@ _DOC_NOUNS = ("article", "post", "essay", "letter", "piece", "podcast", "intervi
 _CLAUSE_END_NOUN = re.compile(r"\s+((?:[\w-]+\s+){0,2}?[\w-]+)(?=\s*(?:[?.!,;]|$))")
 # Between two names that make one ("Ann's 2019 report"), and a phrase whose object was cut ("According to ,").
 _JOINED = re.compile(r"(?:'s|’s)?\s+")
-_BEFORE_NAME = re.compile(r"\b(?:according\s+to|in|from|by|per)\s+(?:(?:his|her|their|its|the|this|that)\s+)?$", re.I)
+_BEFORE_NAME = re.compile(r"(?:,?\s*\bas\s+(?:quoted|cited|reported|described|told|written|put)\s+)?"
+                          r"\b(?:according\s+to|in|from|by|per)\s+(?:(?:his|her|their|its|the|this|that)\s+)?$", re.I)
 _EMPTY_RANGE = re.compile(r"\b(?:between|from|in)\s+(?:and|to)\b", re.I)
 _STRANDED = re.compile(r"\b(?:with|to|from|and)\s+(?=(?:about|on|over|regarding|concerning)\b)", re.I)
 # A person named by the work they made ("the podcast host", "the blog's author"): the noun goes with the name.
@@ -1034,6 +1035,8 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
     'What does it say of frost?'
     >>> _without("According to the gardening blog, when does frost come?", [(17, 31)])
     'when does frost come?'
+    >>> _without("How does Ann, as quoted in the gardening blog, see frost?", [(31, 45)])
+    'How does Ann, see frost?'
     >>> _without("How did frost change in 2004?", [(24, 28)])
     'How did frost change?'
     >>> _without("How did frost change between 2004 and 2014?", [(29, 33), (38, 42)])
