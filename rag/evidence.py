@@ -23,6 +23,7 @@ probability that the window answers the question. Pure functions, no model, no s
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -72,7 +73,7 @@ FEATURES = (
     "type_hit",  # the question expects a number, date, name... and the window has one
     "type_miss",  # it expects one and the window has none
     "year_miss",  # the question names a year that neither the window nor its title holds
-    "asks",  # the window ends with a question: one the text asks and does not answer within it
+    "asks",  # its last sentence asks (holds a "?"): a question of the text it does not answer
     "position",  # where the window starts in its document, 0..1
     "first_sentence",  # the window opens its document
     "units",  # units in the window
@@ -202,7 +203,7 @@ def has_type(text: str, kind: str) -> bool:
 _ASKS_AMOUNT = re.compile(r"\bhow much\b(?!\s+(?:time|effort|energy|space|room|work)\b).*\b("
                           r"price[sd]?|costs?|cost(?:ed|ing)|pa(?:y|ys|id)|spen(?:d|ds|t)|charged?|"
                           r"salar(?:y|ies)|wages?|fees?|fares?|sav(?:e|es|ed|ings?))\b|"
-                          r"\bwhat(?:'s|’s|\s+(?:is|was|are|were))(?:\s+[\w’'-]+){0,3}?"
+                          r"\bwhat(?:'s|’s|\s+(?:is|was|are|were))(?:\s+(?!(?:to|that|which|who|for|of)\b)[\w’'-]+){0,5}?"
                           r"\s+(price|cost|fee|fare|salary|wage)s?\b", re.I)
 _AMOUNT = re.compile(rf"[$€£¥]\s?\d|(\d|\b({_NUMBER_WORDS}|a|hundred|thousand|million|billion|trillion))\s*"
                      r"(dollars?|cents?|euros?|pounds? sterling|yen|usd|eur|gbp)\b", re.I)
@@ -227,8 +228,9 @@ def asks_amount(question: str) -> bool:
     >>> [asks_amount(q) for q in ("How much did the bridge cost?", "What was the ticket price in 1990?",
     ...                           "How much did shoppers save at the new store?", "How many people paid?",
     ...                           "How much did sales grow?", "How much time did the new press save?",
-    ...                           "What were the changes made to cut its costs?", "What was the mill's ticket price?")]
-    [True, True, True, False, False, False, False, True]
+    ...                           "What were the changes made to cut its costs?", "What was the mill's ticket price?",
+    ...                           "What was Amazon's 2017 Whole Foods purchase price?", "What is the best way to cut costs?")]
+    [True, True, True, False, False, False, False, True, True, False]
     """
     return bool(_ASKS_AMOUNT.search(question))
 
@@ -243,44 +245,55 @@ def has_amount(text: str) -> bool:
     return bool(_AMOUNT.search(text))
 
 
-# "How many <things> …": the things end at the first word that is not part of their name.
-_ASKS_COUNT = re.compile(r"\bhow many\s+((?:[a-z][\w-]*\s+){0,2}?[a-z][\w-]*?)(?=\s+(?:did|do|does|were|was|are|is|"
-                         r"have|has|had|will|would|can|could|go|went|work(?:ed)?|in|at|on|of|for|that|there)\b|"
-                         r"\s*[?,.]|$)", re.I)
-_TIME_UNIT = re.compile(rf"^(?:{_UNITS}|times?)$", re.I)
+# "How many <things> …": up to three words, ending before the first word that is not part of their name.
+_COUNT_STOPS = frozenset("""did do does were was are is have has had will would can could should go goes went in at on
+of for by to from with that there he she it they we you i this these those""".split())
+_NOT_COUNTED = re.compile(rf"^(?:{_UNITS}|times?|ago|later|percent|percentage|points?|dollars?|cents?|euros?)$", re.I)
 _COUNT = re.compile(rf"(?<![\w$€£¥.,])(\d[\d,]*(?:\.\d+)?|(?:{_NUMBER_WORDS}))(?![\w%])", re.I)
 # After a number: a unit of time, a share, money or a multiple, which make it no count of things.
 _NOT_COUNT_AFTER = re.compile(rf"^(?:[\s-]*(?:{_UNITS}|%|percent|per cent|dollars?|cents?|euros?|x\b|s\b))", re.I)
 _NOT_COUNTS = {"half", "twice", "double", "triple", "one"}  # "one" is as often a pronoun as a count
 
 
+_COUNTED_NOUN = re.compile(r"\s+(?:[a-z]+s|people|staff|men|women|children)\b")  # "2000 engineers": no year
+
+
 def asks_count(question: str) -> str | None:
-    """What a "how many" question counts, when it counts things rather than units of time.
+    """What a "how many" question counts, when it counts things: not units of time, shares or money
+    (a span, a percentage or a sum answers those), and when it names them ("How many did they sell?" does not).
 
     >>> [asks_count(q) for q in ("How many employees did the mill have?", "How many separate services go into it?",
-    ...                          "How many years did it take?", "What did the mill make?")]
-    ['employees', 'separate services', None, None]
+    ...     "How many years ago did Ann join?", "How many of them were there?", "How many did they sell?",
+    ...     "How many percentage points did it rise?", "How many customers bought Kindles?", "What did it make?")]
+    ['employees', 'separate services', None, None, None, None, 'customers', None]
     """
-    m = _ASKS_COUNT.search(question)
-    if not m or _TIME_UNIT.match(m.group(1).split()[-1]):
+    m = re.search(r"\bhow many\s+([^?.!,;:]*)", question, re.I)
+    words = m.group(1).split() if m else []
+    if not words or words[0].lower() in _COUNT_STOPS:
         return None
-    return " ".join(m.group(1).split())
+    named = list(itertools.takewhile(lambda w: w.lower() not in _COUNT_STOPS, words))
+    if len(named) == len(words) or len(named) > 3:  # no stop within reach ("customers bought Kindles"): the first
+        named = named[:1]
+    if any(_NOT_COUNTED.match(w) for w in named):
+        return None
+    return " ".join(named)
 
 
 def has_count(text: str) -> bool:
     """Whether `text` gives a number that can count things: not a year, a span of time, a share or a sum.
 
     >>> [has_count(t) for t in ("It had 1,200 workers.", "Ten stores opened.", "I joined 26.5 years ago.",
-    ...                         "It lasted a year or two.", "In 2006 it grew 20%.", "It cost $5.", "In the 2000s.")]
-    [True, True, False, False, False, False, False]
+    ...                         "It lasted a year or two.", "In 2006 it grew 20%.", "It cost $5.", "In the 2000s.",
+    ...                         "It hired 2000 engineers.", "It took 3 years and 40 people.")]
+    [True, True, False, False, False, False, False, True, True]
     """
     for m in _COUNT.finditer(text):
         number, before = m.group(1), text[:m.start()].rstrip().lower()
         if number.lower() in _NOT_COUNTS or _NOT_COUNT_AFTER.match(text[m.end():]):
             continue
-        if re.fullmatch(r"1[5-9]\d\d|20\d\d", number):  # a year
+        if re.fullmatch(r"1[5-9]\d\d|20\d\d", number) and not _COUNTED_NOUN.match(text[m.end():]):  # a year
             continue
-        if re.search(rf"\b(?:{_UNITS})\s+(?:or|and|to)$", before):  # "a year or two"
+        if re.search(rf"\b(?:{_UNITS})\s+(?:or|to)$", before):  # "a year or two"
             continue
         return True
     return False

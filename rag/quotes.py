@@ -21,7 +21,7 @@ from .errors import VerificationError
 from .evidence import Window
 
 SHARED_RUN = 0.5  # windows of two documents sharing a run this long (of the shorter) are one passage
-SHARED_QUOTE = 8  # ... or this many runs of five words: a sentence of a dozen words that both quote
+SHARED_QUOTE = 8  # ... or this many runs of five words, a quarter of the shorter's: a sentence that both quote
 _PLAIN = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"})
 
 
@@ -71,12 +71,13 @@ def _words_and_runs(text: str) -> tuple[set[str], set[tuple[str, ...]]]:
 def _same_passage(a: tuple[set, set], b: tuple[set, set], near_duplicate: float) -> bool:
     """Two windows quote one passage when the smaller word set is (nearly) inside the other, or when
     they share SHARED_RUN of the shorter one's runs of five words (the same passage in a
-    near-duplicate document, with different sentences around it) or SHARED_QUOTE of them (the same
-    sentence quoted by two documents)."""
+    near-duplicate document, with different sentences around it) or SHARED_QUOTE of them, a quarter of the
+    shorter's (the same sentence quoted by two documents, not a phrase one of them borrows)."""
     (wa, ra), (wb, rb) = a, b
     if wa and wb and len(wa & wb) / min(len(wa), len(wb)) >= near_duplicate:
         return True
-    return bool(ra and rb) and len(ra & rb) >= min(SHARED_RUN * min(len(ra), len(rb)), SHARED_QUOTE)
+    shared, shorter = len(ra & rb), min(len(ra), len(rb))
+    return bool(ra and rb) and (shared >= SHARED_RUN * shorter or (shared >= SHARED_QUOTE and shared >= shorter / 4))
 
 
 class DocumentTexts:

@@ -112,6 +112,7 @@ def test_standalone_question_is_not_changed_by_the_conversation(corpus_refs, que
     ("What did it find?", "In her last report as chair, what study does Ann Lee cite about the mill's wage rise?",
      "What did the study about the mill's wage rise find?"),
     ("Why did it close?", "Which mill does Ann Lee name when she talks about thread?", "Why did the mill close?"),
+    ("Who owns it?", "What does the mill do?", "Who owns the mill?"),  # "does" is no part of a noun
 ])
 def test_a_pronoun_is_replaced_by_what_it_refers_to(corpus_refs, question, previous, resolved):
     q = interpret(question, [Turn(previous)], corpus_refs)
@@ -399,3 +400,8 @@ def test_one_account_against_another_is_a_comparison_of_two_views():
     assert q.sides[1].query == "KFS was built for selling seed"
     some = interpret("Some argue the frost came early, while others claim the ferns were weak.", [], refs)
     assert [s.query for s in some.sides] == ["the frost came early", "the ferns were weak"]
+    # A clause that opens with no name gives "it" nothing to stand for; a question of its own is no view.
+    plain = interpret("One says the mill closed; another says it moved. Who is right?", [], refs)
+    assert [s.query for s in plain.sides] == ["the mill closed", "it moved"]
+    other = interpret("Some say the mill closed; others say it moved. When did the mill open?", [], refs)
+    assert other.kind == "fact"
