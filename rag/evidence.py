@@ -73,7 +73,8 @@ FEATURES = (
     "type_hit",  # the question expects a number, date, name... and the window has one
     "type_miss",  # it expects one and the window has none
     "year_miss",  # the question names a year that neither the window nor its title holds
-    "asks",  # its last sentence asks (holds a "?"): a question of the text it does not answer
+    "asks",  # it ends on a question of the text, or matches the question best where the text asks it (a restated
+    # question: "Jeff, what does Day 2 look like?"); not "Why? Because …", where the answer matches best
     "position",  # where the window starts in its document, 0..1
     "first_sentence",  # the window opens its document
     "units",  # units in the window
@@ -524,6 +525,7 @@ def _matrix(q: Question, s: _Sentences, sims: np.ndarray, bounds: np.ndarray, sc
     norm = 1.2 * (0.25 + 0.75 * tokens / max(q.bm25_avg_len, 1.0))
     bm25 = (idf * window_counts * 2.2 / (window_counts + norm[:, None])).sum(axis=1)
     best = peak(sims)
+    asked = np.array(s.asks, dtype=bool)
     typed = summed(np.array(s.typed, dtype=np.float64)) > 0
     held_year = (summed(np.array(s.year, dtype=np.float64)) > 0) | title_year[chunk]
     pool = (counts.sum(axis=0) > 0) | title_terms.any(axis=0)
@@ -538,7 +540,7 @@ def _matrix(q: Question, s: _Sentences, sims: np.ndarray, bounds: np.ndarray, sc
         "type_hit": (typed if q.expects else np.zeros(len(n), bool)).astype(float),
         "type_miss": (~typed if q.expects else np.zeros(len(n), bool)).astype(float),
         "year_miss": (~held_year if q.years else np.zeros(len(n), bool)).astype(float),
-        "asks": np.array(s.asks, dtype=np.float64)[hi - 1],
+        "asks": (asked[hi - 1] | (peak(np.where(asked, sims, -np.inf)) >= best)).astype(float),
         "position": scalars[:, 3], "first_sentence": scalars[:, 4], "units": scalars[:, 5],
         "log_chars": np.log(scalars[:, 6] + 1),
     }

@@ -38,22 +38,25 @@ def cut(text: str, sentences: list[str], relevance: list[float], repeated=frozen
     return [w.text for w in found]
 
 
-def test_only_a_window_that_ends_on_a_question_asks_one():
-    """The `asks` feature marks a window that leaves a question of the text unanswered, not one that
-    holds a question with its answer ("Why? Because …")."""
-    def asks(text: str, sentences: list[str]) -> dict[str, float]:
+def test_a_window_asks_when_it_ends_on_a_question_or_matches_best_where_the_text_asks():
+    """The `asks` feature marks a window that leaves a question of the text unanswered, or that matches the
+    question best where the text asks it (a restated question, "Jeff, what does Day 2 look like?"); not one
+    whose answer matches best ("Why? Because …")."""
+    def asks(text: str, sentences: list[str], relevance: list[float]) -> dict[str, float]:
         spans = spans_of(text, sentences)
         chunk = Chunk("c", "doc.txt", "", "", 0, len(text), text, tuple(Span(a, b) for a, b in spans))
-        rows = [SentenceRow("c", "doc.txt", a, b, np.array([0.5, 0.75 ** 0.5], np.float32)) for a, b in spans]
+        rows = [SentenceRow("c", "doc.txt", a, b, np.array([r, (1 - r * r) ** 0.5], np.float32))
+                for (a, b), r in zip(spans, relevance)]
         q = Question("zebra", ("zebra",), (1.0,), (False,), None, frozenset())
         found = windows(q, np.array([1.0, 0.0], np.float32), [Hit(chunk, 1.0, 0.5)], rows, {}, {"doc.txt": len(text)})
         return {w.text: w.features[FEATURES.index("asks")] for w in found}
 
-    answered = "Why did the mill close? Because the river froze."
-    assert set(asks(answered, ["Why did the mill close?", "Because the river froze."]).values()) == {0.0}
+    answered = ["Why did the mill close?", "Because the river froze."]
+    assert set(asks(" ".join(answered), answered, [0.3, 0.8]).values()) == {0.0}
+    assert set(asks(" ".join(answered), answered, [0.8, 0.3]).values()) == {1.0}  # the question matches best
     first = "The mill on the river closed in May, after a long winter in which the wheel froze twice."
     left = first + " Why did it close?"
-    assert asks(left, [first, "Why did it close?"]) == {first: 0.0, left: 1.0, "Why did it close?": 1.0}
+    assert asks(left, [first, "Why did it close?"], [0.8, 0.3]) == {first: 0.0, left: 1.0, "Why did it close?": 1.0}
 
 
 def test_a_question_in_the_text_is_quoted_with_its_answer_or_not_at_all():
