@@ -806,7 +806,7 @@ def split(text: str) -> list[str]:
     ['the mill closed over debt', 'a flood shut it']
     """
     body = text.strip()
-    if (m := _ONE_ANOTHER.match(body)) and _ABOUT_VIEWS.search(body[m.end():] or "each"):
+    if (m := _ONE_ANOTHER.match(body)) and _ABOUT_VIEWS.search(body[m.end():]):
         parts = [m.group("a"), m.group("b")]
     elif m := _COMPARE_VERB.match(body):
         rest = body[m.end():]
