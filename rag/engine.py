@@ -445,14 +445,14 @@ class Engine:
             return [], support, tuple(sorted(asked))
         if later := after_the_documents(text, self._last_dated):
             return [], support, later
-        counted = asks_count(text)
-        if found and (asks_amount(text) or asks_year(text) or counted):
+        money, counted, year = asks_amount(text), asks_count(text), asks_year(text)
+        if found and (money or counted or year):
             about = self._anchored(found, topic or text)
-            if asks_amount(text) and not any(has_amount(t) for t in about):
+            if money and not any(has_amount(t) for t in about):
                 return [], support, (AMOUNT,)
             if counted and not any(has_count(t) for t in about):
                 return [], support, (NUMBER_OF + counted,)
-            if asks_year(text) and not any(has_type(t, "date") for t in about):
+            if year and not any(has_type(t, "date") for t in about):
                 return [], support, (DATE,)
         if support < s.min_support:
             return [], support, ()

@@ -74,7 +74,7 @@ FEATURES = (
     "type_miss",  # it expects one and the window has none
     "year_miss",  # the question names a year that neither the window nor its title holds
     "asks",  # it ends on a question of the text, or matches the question best where the text asks it (a restated
-    # question: "Jeff, what does Day 2 look like?"); not "Why? Because …", where the answer matches best
+    # question: "Ann, why did the mill close?"); not "Why? Because …", where the answer matches best
     "position",  # where the window starts in its document, 0..1
     "first_sentence",  # the window opens its document
     "units",  # units in the window
@@ -254,8 +254,6 @@ _COUNT = re.compile(rf"(?<![\w$€£¥.,])(\d[\d,]*(?:\.\d+)?|(?:{_NUMBER_WORDS}
 # After a number: a unit of time, a share, money or a multiple, which make it no count of things.
 _NOT_COUNT_AFTER = re.compile(rf"^(?:[\s-]*(?:{_UNITS}|%|percent|per cent|dollars?|cents?|euros?|x\b|s\b))", re.I)
 _NOT_COUNTS = {"half", "twice", "double", "triple", "one"}  # "one" is as often a pronoun as a count
-
-
 _COUNTED_NOUN = re.compile(r"\s+(?:[a-z]+s|people|staff|men|women|children)\b")  # "2000 engineers": no year
 
 
