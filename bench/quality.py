@@ -11,9 +11,12 @@ Sets and scorers:
              24 + 24 questions in the dev2 style that a helper wrote from the documents on 2026-12-03.
              Their misses were read for error analysis (three general changes came of it; none uses their
              wording), so they are a second opinion, no longer unseen;
-             and bench/held2-corpus.jsonl / held2-letters.jsonl (held2_corpus, held2_letters), 24 + 24 more
+             bench/held2-corpus.jsonl / held2-letters.jsonl (held2_corpus, held2_letters), 24 + 24 more
              that another helper wrote on 2026-12-03 (fourth session) without seeing the code or the other
-             sets: measured once as unseen (corpus 14/24, letters 20/24), then read for error analysis
+             sets: measured once as unseen (corpus 14/24, letters 20/24), then read for error analysis;
+             and bench/held3-corpus.jsonl / held3-letters.jsonl (held3_corpus, held3_letters), 30 + 30 written
+             the same way in the next session: measured once as unseen at 78dc4f8, kept as checks (their
+             misses not read)
   letters    ../shared/eval/dev2_letters.jsonl and bench/letters-questions.jsonl over the 27 letters
   lettersqa  the third-party letters QA (qa_samples2.json, 37 items) over the 27 letters (bench/letters_qa.py)
   clapnq     ClapNQ dev, 600 questions over 597 passages (bench/score_clapnq.py)
@@ -70,7 +73,8 @@ def main() -> int:
     corpus, corpus_index = REPO / "corpus", work / "corpus-index"
     for name, file, among in (("dev", EVAL / "dev.jsonl", "dev"), ("seeds", EVAL / "dev2_seeds.jsonl", "seeds"),
                               ("held", REPO / "bench" / "held-corpus.jsonl", "held"),
-                              ("held2_corpus", REPO / "bench" / "held2-corpus.jsonl", "held")):
+                              ("held2_corpus", REPO / "bench" / "held2-corpus.jsonl", "held"),
+                              ("held3_corpus", REPO / "bench" / "held3-corpus.jsonl", "held")):
         if among in sets:
             rag_eval(file, work / f"{name}.jsonl", corpus, corpus_index, extra)
             summary[name] = score(file, work / f"{name}.jsonl")
@@ -85,7 +89,8 @@ def main() -> int:
                 summary[name] = score(file, work / f"{name}.jsonl")
         if "held" in sets:
             for name, file in (("held_letters", REPO / "bench" / "held-letters.jsonl"),
-                               ("held2_letters", REPO / "bench" / "held2-letters.jsonl")):
+                               ("held2_letters", REPO / "bench" / "held2-letters.jsonl"),
+                               ("held3_letters", REPO / "bench" / "held3-letters.jsonl")):
                 rag_eval(file, work / f"{name}.jsonl", letters, index, extra)
                 summary[name] = score(file, work / f"{name}.jsonl")
         if "lettersqa" in sets:

@@ -114,17 +114,18 @@ def _going_on(side: list[Window], first: Window) -> Window | None:
                     and not gap.strip()) else None
 
 
-def _side_quotes(options: list[list[Window]], s: Settings) -> list[list[Window]]:
+def _side_quotes(options: list[list[Window]], s: Settings, one_source: bool = False) -> list[list[Window]]:
     """The windows each side of a comparison quotes, from its candidates best first.
 
     The sides share a fact's budget and half of it again for each side beyond the first (1,200 characters
-    for two, where a fact has 800): the best combination of one window per side that fits (a long best
+    for two, where a fact has 800), or only a fact's budget when they are parts of one question about
+    `one_source` ("What is X in the 1997 letter, and how does it plan Y?"): the best combination of one window per side that fits (a long best
     window may leave another side a shorter one), then the next best windows of any side while room is
     left, none the scorer gives under `FILLER`, none that overlaps or repeats a window already chosen.
     A side's next best window that goes on where its first stops comes before the other sides' windows:
     the side's answer continues there ("Amazon did the opposite." ends one window, the next says what it did).
     """
-    budget = s.max_quote_chars * (1 + len(options)) // 2
+    budget = s.max_quote_chars if one_source else s.max_quote_chars * (1 + len(options)) // 2
     firsts = _best_fitting([o[:_SIDE_OPTIONS] for o in options], budget)
     chosen = [[w] if w is not None else [] for w in firsts]
     used = sum(w.end - w.start for w in firsts if w is not None)
@@ -447,7 +448,7 @@ class Engine:
             return [], support, later
         money, counted, year = asks_amount(text), asks_count(text), asks_year(text)
         if found and (money or counted or year):
-            about = self._anchored(found, topic or text)
+            about = self._anchored(found, text if paths is None else topic or text)
             if money and not any(has_amount(t) for t in about):
                 return [], support, (AMOUNT,)
             if counted and not any(has_count(t) for t in about):
@@ -523,7 +524,7 @@ class Engine:
         if paths is not None and not found and (support == 0.0 or kept):  # no candidate at all in the named
             # source (a probability is never 0), or none in the source presumed to answer: the whole corpus.
             found, support, uncovered = self._evidence(query.text, vector, s, None, s.k_chunks, s.max_quotes,
-                                                       s.max_quote_chars, shown=query.shown)
+                                                       s.max_quote_chars, topic, shown=query.shown)
             query = replace(query, sides=())
         return self._number(found, None), support, uncovered, query
 
@@ -556,7 +557,7 @@ class Engine:
             vouched = any(v >= s.min_support for j, v in enumerate(supports) if j != i)
             bar = s.min_support * (VOUCHED_SUPPORT_SHARE if vouched else 1.0)
             options.append(found if found and (side.paths or found[0].score >= bar) else [])
-        chosen = _side_quotes(options, s)
+        chosen = _side_quotes(options, s, len({side.paths for side in query.sides}) == 1 and bool(query.sides[0].paths))
         quotes: list[Quote] = []
         for side, picked in zip(query.sides, chosen):
             quotes.extend(self._number(verified(picked, self.texts), side, start=len(quotes) + 1))

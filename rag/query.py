@@ -42,6 +42,7 @@ _COMPARISON = re.compile(
 _LEADS_ON = re.compile(r"^\s*(and|but|also|so|what about|how about|then)\b", re.I)
 _YEAR = re.compile(r"\b(19|20)\d{2}\b")
 _WORDS = re.compile(r"\w+")
+_JOIN_WORDS = 4  # "A and B" joins two names with at most a few words between them ("and the new")
 _TOKENS = re.compile(r"[\w’'.-]*\w|[^\w\s]")
 _AUX = {"is", "was", "are", "were", "did", "does", "do", "has", "have", "had", "can", "could", "will", "would",
         "should", "may", "might", "must"}
@@ -749,7 +750,7 @@ def comparison_sides(text: str, sources: Sources) -> list[Side]:
         return _part_sides(parts, sources, scope)
     named = named_sides(text, sources)
     nested = any(set(a.paths) <= set(b.paths) for a in named for b in named if a is not b)
-    if len(named) >= 2 and not nested and (_COMPARISON.search(text) or " and " in text.lower()):
+    if len(named) >= 2 and not nested and (_COMPARISON.search(text) or _joined(text, sources)):
         # "How do A and B each describe X?": one side per source, each searched for the shared topic.
         framed = _COMPARISON.sub(" ", text)
         shared = _without(framed, _name_spans(framed, sources))
@@ -764,6 +765,19 @@ def comparison_sides(text: str, sources: Sources) -> list[Side]:
         asked = re.sub(r"^(?:they|it|he|she)\s+", "", _bare(query), flags=re.I)  # "How do they describe X"
         return [replace(named[0], query=query), Side(label=person, paths=(), query=f"{person} {asked}")]
     return []
+
+
+def _joined(text: str, sources: Sources) -> bool:
+    """Whether "and" joins two of the names the question mentions, a few words apart at most ("How do
+    A and the B describe X?"), rather than two words inside a name or a topic ("A's X and Y").
+
+    >>> s = Sources([SourceRef("a.txt", "Ann Lee", "", "", ()), SourceRef("b.txt", "Science and Art", "", "", ())])
+    >>> _joined("What do Ann Lee and the Science and Art essay say?", s), _joined("Ann Lee on Science and Art", s)
+    (True, False)
+    """
+    spans = sorted(_name_spans(text, sources))
+    return any(re.search(r"\band\b|&", between, re.I) and len(between.split()) <= _JOIN_WORDS
+               for between in (text[a[1]:b[0]] for a, b in zip(spans, spans[1:])))
 
 
 def _paired_person(text: str, sources: Sources) -> str:
