@@ -119,9 +119,10 @@ def _side_quotes(options: list[list[Window]], s: Settings, one_source: bool = Fa
 
     The sides share a fact's budget and half of it again for each side beyond the first (1,200 characters
     for two, where a fact has 800), or only a fact's budget when they are parts of one question about
-    `one_source` ("What is X in the 1997 letter, and how does it plan Y?"): the best combination of one window per side that fits (a long best
-    window may leave another side a shorter one), then the next best windows of any side while room is
-    left, none the scorer gives under `FILLER`, none that overlaps or repeats a window already chosen.
+    `one_source` ("What is X in the 1997 letter, and how does it plan Y?"): the best combination of one
+    window per side that fits (a long best window may leave another side a shorter one), then the next best
+    windows of any side while room is left, none the scorer gives under `FILLER`, none that overlaps or
+    repeats a window already chosen.
     A side's next best window that goes on where its first stops comes before the other sides' windows:
     the side's answer continues there ("Amazon did the opposite." ends one window, the next says what it did).
     """
@@ -448,6 +449,7 @@ class Engine:
             return [], support, later
         money, counted, year = asks_amount(text), asks_count(text), asks_year(text)
         if found and (money or counted or year):
+            # Unscoped (a named source's fallback), the names of the whole question anchor the figure.
             about = self._anchored(found, text if paths is None else topic or text)
             if money and not any(has_amount(t) for t in about):
                 return [], support, (AMOUNT,)
@@ -507,7 +509,8 @@ class Engine:
         "in 2011" may be told in a later letter). A follow-up kept in the
         source that the conversation named, or a question that names its source by author, role, year
         or description (`Query.attributed`), searches that source at the vouched threshold, then the
-        whole corpus ("the goals for 2010" are in the 2009 letter).
+        whole corpus ("the goals for 2010" are in the 2009 letter), for the same topic: the question less
+        the source's name, which the rest of the corpus need not hold.
         """
         paths = query.sides[0].paths if query.sides else None
         topic = query.sides[0].query if query.sides else None
@@ -557,7 +560,8 @@ class Engine:
             vouched = any(v >= s.min_support for j, v in enumerate(supports) if j != i)
             bar = s.min_support * (VOUCHED_SUPPORT_SHARE if vouched else 1.0)
             options.append(found if found and (side.paths or found[0].score >= bar) else [])
-        chosen = _side_quotes(options, s, len({side.paths for side in query.sides}) == 1 and bool(query.sides[0].paths))
+        one_source = len({side.paths for side in query.sides}) == 1 and bool(query.sides[0].paths)
+        chosen = _side_quotes(options, s, one_source)
         quotes: list[Quote] = []
         for side, picked in zip(query.sides, chosen):
             quotes.extend(self._number(verified(picked, self.texts), side, start=len(quotes) + 1))
