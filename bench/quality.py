@@ -15,8 +15,10 @@ Sets and scorers:
              that another helper wrote on 2026-12-03 (fourth session) without seeing the code or the other
              sets: measured once as unseen (corpus 14/24, letters 20/24), then read for error analysis;
              and bench/held3-corpus.jsonl / held3-letters.jsonl (held3_corpus, held3_letters), 30 + 30 written
-             the same way in the next session: measured once as unseen at 78dc4f8, kept as checks (their
-             misses not read)
+             the same way in the next session: measured once as unseen at 78dc4f8, then (sixth session)
+             read for error analysis; and bench/held4-corpus.jsonl (held4_corpus), 30 more written the same
+             way in the sixth session, measured once as unseen at 53cc332 and kept as the check (misses
+             not read)
   letters    ../shared/eval/dev2_letters.jsonl and bench/letters-questions.jsonl over the 27 letters
   lettersqa  the third-party letters QA (qa_samples2.json, 37 items) over the 27 letters (bench/letters_qa.py)
   clapnq     ClapNQ dev, 600 questions over 597 passages (bench/score_clapnq.py)
@@ -74,7 +76,8 @@ def main() -> int:
     for name, file, among in (("dev", EVAL / "dev.jsonl", "dev"), ("seeds", EVAL / "dev2_seeds.jsonl", "seeds"),
                               ("held", REPO / "bench" / "held-corpus.jsonl", "held"),
                               ("held2_corpus", REPO / "bench" / "held2-corpus.jsonl", "held"),
-                              ("held3_corpus", REPO / "bench" / "held3-corpus.jsonl", "held")):
+                              ("held3_corpus", REPO / "bench" / "held3-corpus.jsonl", "held"),
+                              ("held4_corpus", REPO / "bench" / "held4-corpus.jsonl", "held")):
         if among in sets:
             rag_eval(file, work / f"{name}.jsonl", corpus, corpus_index, extra)
             summary[name] = score(file, work / f"{name}.jsonl")
