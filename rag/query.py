@@ -74,7 +74,11 @@ _POSSESSIVE = {"his", "its", "their", "theirs", "hers"}
 # to what the previous answer quoted, not to the previous question's words.
 _SHELL_NOUNS = {"claim", "argument", "idea", "view", "point", "statement", "response", "answer", "strategy",
                 "approach", "practice", "policy", "decision", "promise", "plan", "criticism", "charge", "complaint",
-                "problem", "warning", "advice", "lesson", "principle", "belief", "assumption", "accusation"}
+                "problem", "warning", "advice", "lesson", "principle", "belief", "assumption", "accusation",
+                "tactic", "method", "technique", "move", "excuse", "defense", "defence", "explanation", "reason",
+                "concern", "example", "story", "remark", "comment", "suggestion", "proposal", "rule", "concept",
+                "notion", "theory", "thesis", "observation", "prediction", "phrase", "quote", "mantra",
+                "philosophy", "mindset", "habit", "framing"}
 _NEXT_WORD = re.compile(r"\s+(\w+)")
 # "what academic study does …", "which company did …": the thing a question asks to identify.
 _NOT_NOUN = rf"(?!(?:{'|'.join(_AUX)}|of|the|a|an)\b)"
@@ -410,10 +414,16 @@ def unresolved(text: str, sources: Sources, fragment: bool = False) -> list[tupl
             found.append((start, end, word))
         elif w in _DEMONSTRATIVE:
             after = tokens[i + 1][0] if i + 1 < len(tokens) else "?"
+            then = tokens[i + 2][0] if i + 2 < len(tokens) else "?"
             prev = before[-1][0].lower() if before else ""
             shell = _SHELL.match(text, end)
-            if not after[:1].isalnum() or prev in _PREPOSITIONS | _AUX or (shell and w in {"that", "this"}):
+            # "that tactic?", "those stores?": a determiner whose noun ends the clause points back
+            ends_clause = after[:1].isalnum() and after.lower() not in STOPWORDS and not then[:1].isalnum()
+            if (not after[:1].isalnum() or prev in _PREPOSITIONS | _AUX or (shell and w in {"that", "this"})
+                    or ends_clause):
                 found.append((start, end, word))
+        elif w == "then" and not (tokens[i + 1][0] if i + 1 < len(tokens) else "?")[:1].isalnum():
+            found.append((start, end, word))  # "What was it back then?": the time the conversation was about
     return found
 
 
@@ -457,7 +467,10 @@ def _replace_pronouns(question: str, earlier: str, previous: Turn, sources: Sour
     refs: dict[int, tuple[str, int]] = {}  # pronoun start -> (referent, where the replaced words end)
     for start, end, word in sorted(pronouns, key=lambda p: p[2].lower() in _PERSON):
         w = word.lower()
-        if w in _DEMONSTRATIVE:
+        if w == "then":  # the time of what was quoted
+            quoted = previous.answer.citations if previous.answer else ()
+            ref = f"{word} ({_first_sentence(quoted[0].text)})" if quoted else ""
+        elif w in _DEMONSTRATIVE:
             ref = referent(earlier, previous, sources, person=False)
             nxt = _SHELL.match(question, end) or _NEXT_WORD.match(question, end)
             if nxt and nxt.group(1).lower() not in STOPWORDS:  # "that claim": kept, with what it refers to
@@ -561,11 +574,14 @@ def _owned(text: str, start: int, end: int, ref: str) -> tuple[str, int]:
 def referent(earlier: str, previous: Turn, sources: Sources, person: bool) -> str:
     """What a pronoun of the next question refers to in `earlier` (the previous question as resolved).
 
-    A person: the first name in it, else the author of the previous answer's first quote. A thing:
+    A person: the first name in it of an author or of no common word, else the name that speaks in it
+    ("What does Ann expect …?"), else the author of the previous answer's first quote. A thing:
     the last capitalised phrase that tells documents apart ("Kindle", "Buy with Prime"), else the
     noun phrase the question asks about ("Which two e-commerce companies …"), else its rarest words.
     """
     found = _refer(earlier, sources, person)
+    if person and not found:
+        found = _speaker(earlier)  # "What does Ann expect?" then "What does he say …": Ann
     if person and not found and previous.answer and previous.answer.citations:
         return previous.answer.citations[0].author
     return found

@@ -119,6 +119,39 @@ def test_a_pronoun_is_replaced_by_what_it_refers_to(corpus_refs, question, previ
     assert q.follow_up and q.text == resolved
 
 
+def _answered(question: str, quote: str) -> Turn:
+    return Turn(question, Answer(question, "", False, "fact", (Quote(1, "a.txt", "A", "Ann Lee", quote, 0, len(quote),
+                                                                     0.9),), 0.9))
+
+
+@pytest.mark.parametrize("question, resolved", [
+    # a determiner whose noun ends the question points back, as "that" alone does
+    ("What does the author call that tactic?",
+     "What does the author call that tactic (The mill sells below cost to win the town.)?"),
+    # "then" ending a clause: the time of what was quoted
+    ("What was the town like back then?", "What was the town like back then (The mill sells below cost to win the town.)?"),
+])
+def test_a_demonstrative_or_then_that_ends_a_question_refers_to_the_previous_quote(question, resolved):
+    q = interpret(question, [_answered("What does the mill do?", "The mill sells below cost to win the town. It works.")],
+                  Sources([]))
+    assert q.follow_up and q.text == resolved
+
+
+def test_a_person_pronoun_refers_to_the_earlier_questions_speaker_when_its_name_is_everywhere():
+    everywhere = Sources([SourceRef(f"{n}.txt", f"Mills {n}", "Ann Lee", "", ()) for n in "abc"],
+                         spread=lambda terms: {"a.txt": 1, "b.txt": 1, "c.txt": 1})
+    q = interpret("What does he say the town should do?",
+                  [_answered("What does Tolstoy expect the harvest to be?", "A poor harvest is coming.")], everywhere)
+    assert q.text == "What does Tolstoy say the town should do?"  # not the quote's author, Ann Lee
+
+
+@pytest.mark.parametrize("question", ["Why did the mill buy those looms from Leeds?",
+                                      "Then what did the mill sell?"])
+def test_a_demonstrative_or_then_inside_a_question_with_its_own_subject_is_no_follow_up(question):
+    q = interpret(question, [_answered("What does the mill do?", "It sells.")], Sources([]))
+    assert q.text == question
+
+
 def test_a_follow_up_searches_the_previous_answers_documents_first_without_its_quotes(corpus_refs):
     quote = Quote(n=1, path=CRITIC, title="Critic", author="", text="x", start=10, end=40, score=0.9)
     previous = Answer(question="What does the critic say about prices?", answer="...", abstained=False, kind="fact",
