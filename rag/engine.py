@@ -435,7 +435,7 @@ class Engine:
         that no candidate window (nor its document's title) holds, `AMOUNT` when it asks for a sum of
         money that no candidate about what it names states (`_anchored`), `NUMBER_OF` what a "how many" question
         counts when no such candidate gives a number that counts things (`has_count`), or `DATE` when it asks in
-        what year and no such candidate gives a date; then nothing is quoted.
+        what year (or on what date) and no such candidate gives a date; then nothing is quoted.
 
         `shown`: spans the previous answer quoted; quoted again only where they answer best (`_unshown`).
         """

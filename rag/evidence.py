@@ -203,35 +203,40 @@ def has_type(text: str, kind: str) -> bool:
 # "How much time (effort, space) did it save?" asks for something else than money.
 _ASKS_AMOUNT = re.compile(r"\bhow much\b(?!\s+(?:time|effort|energy|space|room|work)\b).*\b("
                           r"price[sd]?|costs?|cost(?:ed|ing)|pa(?:y|ys|id)|spen(?:d|ds|t)|charged?|"
-                          r"salar(?:y|ies)|wages?|fees?|fares?|sav(?:e|es|ed|ings?))\b|"
+                          r"salar(?:y|ies)|wages?|fees?|fares?|sav(?:e|es|ed|ings?)|rais(?:e|es|ed|ing)|"
+                          r"fund(?:s|ed|ing)?|invest(?:s|ed|ing|ments?)?|earn(?:s|ed|ing|ings)?|worth|revenues?|"
+                          r"profits?|valu(?:ed|ation))\b|"
                           r"\bwhat(?:'s|’s|\s+(?:is|was|are|were))(?:\s+(?!(?:to|that|which|who|for|of)\b)[\w’'-]+){0,5}?"
-                          r"\s+(price|cost|fee|fare|salary|wage)s?\b", re.I)
+                          r"\s+(price|cost|fee|fare|salary|wage|revenue|valuation|budget)s?\b", re.I)
 _AMOUNT = re.compile(rf"[$€£¥]\s?\d|(\d|\b({_NUMBER_WORDS}|a|hundred|thousand|million|billion|trillion))\s*"
                      r"(dollars?|cents?|euros?|pounds? sterling|yen|usd|eur|gbp)\b", re.I)
 AMOUNT = "a price or amount of money"  # what an abstention names when no candidate holds one
 NUMBER_OF = "the number of "  # ... when none gives a count of what a "how many" question counts (it follows)
 DATE = "a date or year"  # ... and when none gives a date
-_ASKS_YEAR = re.compile(r"\b(?:what|which)\s+year\b", re.I)
+_ASKS_YEAR = re.compile(r"\b(?:what|which)\s+(?:year|date|month)\b|\bon\s+what\s+day\b", re.I)
 
 
 def asks_year(question: str) -> bool:
-    """Whether the question asks in what year something happened (then only a passage with a date answers).
+    """Whether the question asks in what year (month, on what date) something happened (then only a passage
+    with a date answers).
 
-    >>> [asks_year(q) for q in ("In what year did the mill close?", "Which year was best?", "What did 1999 bring?")]
-    [True, True, False]
+    >>> [asks_year(q) for q in ("In what year did the mill close?", "Which year was best?", "What did 1999 bring?",
+    ...                         "On what date did it open?", "What day is best for sowing?")]
+    [True, True, False, True, False]
     """
     return bool(_ASKS_YEAR.search(question))
 
 
 def asks_amount(question: str) -> bool:
-    """Whether the question asks for a sum of money (a price, a cost, what was paid or spent).
+    """Whether the question asks for a sum of money (a price, a cost, what was paid, spent, raised or earned).
 
     >>> [asks_amount(q) for q in ("How much did the bridge cost?", "What was the ticket price in 1990?",
     ...                           "How much did shoppers save at the new store?", "How many people paid?",
     ...                           "How much did sales grow?", "How much time did the new press save?",
     ...                           "What were the changes made to cut its costs?", "What was the mill's ticket price?",
-    ...                           "What was Amazon's 2017 Whole Foods purchase price?", "What is the best way to cut costs?")]
-    [True, True, True, False, False, False, False, True, True, False]
+    ...                           "What was Amazon's 2017 Whole Foods purchase price?", "What is the best way to cut costs?",
+    ...                           "How much funding did the start-up raise?", "How much did the mill earn in 1990?")]
+    [True, True, True, False, False, False, False, True, True, False, True, True]
     """
     return bool(_ASKS_AMOUNT.search(question))
 
