@@ -52,6 +52,7 @@ _OWNER = re.compile(r"'s|’s")  # a possessive ending
 # Question words before a subject ("how does …"), a subject after an auxiliary, two subjects cut away.
 _QUESTION_HEAD = re.compile(rf"^(?:{'|'.join(_WH)})\s+(?:{'|'.join(_AUX)})\s+(?=\S)", re.I)
 _ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.I)
+_WH_PHRASE = re.compile(rf"^(?:in|to|from|on|by|for|at)\s+(?:what|which)\s+(?:\w+\s+)?(?=(?:{'|'.join(_AUX)})\s)", re.I)
 _YES_NO_HEAD = re.compile(rf"^(?:{'|'.join(_AUX)})\s+(?=\S)", re.I)  # "Is …", "Does …"
 _VIEW_NOUN = re.compile(r"\b(?:view|opinion|position|stance|account|description|explanation|idea|perspective|"
                         r"words)s?\b", re.I)
@@ -768,19 +769,45 @@ def comparison_sides(text: str, sources: Sources) -> list[Side]:
     nested = any(set(a.paths) <= set(b.paths) for a in named for b in named if a is not b)
     if len(named) >= 2 and not nested and (_COMPARISON.search(text) or _joined(text, sources)):
         # "How do A and B each describe X?": one side per source, each searched for the shared topic.
-        framed = _COMPARISON.sub(" ", text)
-        shared = _without(framed, _name_spans(framed, sources))
-        query = shared if topic(shared, sources) else text
+        query = _shared_topic(text, sources)
         return [replace(s, query=query) for s in named]
     if len(named) == 1 and (person := _paired_person(text, sources)):
         # "How do Bezos and the critic each see X?": a person quoted inside the documents is the other side.
         framed = _COMPARISON.sub(" ", text)
         at = re.search(rf"(?<!\w){re.escape(person)}(?!\w)", framed)
         shared = _without(framed, _name_spans(framed, sources) + ([at.span()] if at else []))
+        shared = cut if topic(cut := _DANGLING.sub("", shared), sources) else shared
         query = shared if topic(shared, sources) else text
         asked = re.sub(r"^(?:they|it|he|she)\s+", "", _bare(query), flags=re.I)  # "How do they describe X"
         return [replace(named[0], query=query), Side(label=person, paths=(), query=f"{person} {asked}")]
     return []
+
+
+# What is left of "How do A and B differ on X?" once the names and the comparison word are cut ("How do they
+# on X?"): a head whose verb went, before the topic it introduced.
+_DANGLING = re.compile(rf"^\W*(?:(?:{'|'.join(_WH)})\s+)?(?:{'|'.join(_AUX)})\s+(?:they|it|he|she)\s+"
+                       r"(?:(?:both|each|also)\s+)?(?:(?:on|about|over|regarding|as\s+to|in)\s+)?"
+                       r"(?=(?:why|how|what|whether|when|where|who|which|the|a|an|[A-Za-z]\w*)\b)(?!(?:say|think|"
+                       r"see|view|describe|explain|feel|write|argue|claim|believe|treat|handle|talk|speak)\w*\b)",
+                       re.I)
+
+
+def _shared_topic(text: str, sources: Sources) -> str:
+    """What a comparison of named sides asks each side: `text` without the names and the comparison's
+    words, and without a head whose verb went with them ("How do A and B differ on why X?" -> "why X?");
+    `text` itself when nothing is left.
+
+    >>> s = Sources([SourceRef("a.txt", "Ann Lee", "", "", ()), SourceRef("b.txt", "Bo Sim", "", "", ())])
+    >>> _shared_topic("How do Ann Lee and Bo Sim differ on why frost comes early?", s)
+    'why frost comes early?'
+    >>> _shared_topic("How do Ann Lee and Bo Sim each describe frost?", s)
+    'How do they describe frost?'
+    """
+    framed = _COMPARISON.sub(" ", text)
+    shared = _without(framed, _name_spans(framed, sources))
+    cut = _DANGLING.sub("", shared)
+    shared = cut if topic(cut, sources) else shared
+    return shared if topic(shared, sources) else text
 
 
 def _joined(text: str, sources: Sources) -> bool:
@@ -917,7 +944,8 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
         paths = _shared(named) or inherited or scope
         own = "" if _stance_only(part, sources) else topic(part, sources)  # "… and how does Jassy's view compare?"
         query = own or topic(other, sources) or part
-        if not named and _name_only(part):  # "… differ from Bezos's?": what the person says on the topic
+        says_own = re.search(rf"\b(?:{'|'.join(_REPORTING)})\s+(?:about|on|of|regarding)\s+\w", part, re.I)
+        if not named and _name_only(part) and not says_own:  # "… differ from Bezos's?": the person on the topic
             asked = _bare(topic(other, sources) or other)  # "view of innovation"
             person = re.sub(rf"^(?:{'|'.join(_WH)})\s+", "", part.rstrip(" ?.!"), flags=re.I)  # "what Bezos wrote"
             while (last := re.search(r"\s+(\w+)$", person)) and set(tokenize(last.group(1))) <= _STANCE:
@@ -940,10 +968,11 @@ def _bare(question: str) -> str:
     """A question's words without its head (wh-word and auxiliary, or a yes/no question's auxiliary) and a
     leading article: what it asks about, to be asked of a person.
 
-    >>> _bare("How does the view of ferns"), _bare("Is the account of ferns")
-    ('view of ferns', 'account of ferns')
+    >>> _bare("How does the view of ferns"), _bare("Is the account of ferns"), _bare("In what ways does the view of ferns")
+    ('view of ferns', 'account of ferns', 'view of ferns')
     """
-    return _ARTICLE.sub("", _YES_NO_HEAD.sub("", _QUESTION_HEAD.sub("", question.strip())))
+    question = _WH_PHRASE.sub("", question.strip())  # "In what ways does …", "To what extent is …"
+    return _ARTICLE.sub("", _YES_NO_HEAD.sub("", _QUESTION_HEAD.sub("", question)))
 
 
 def _parallel_subject(after: str, other: str) -> str:

@@ -438,3 +438,30 @@ def test_one_account_against_another_is_a_comparison_of_two_views():
     assert [s.query for s in plain.sides] == ["the mill closed", "it moved"]
     other = interpret("Some say the mill closed; others say it moved. When did the mill open?", [], refs)
     assert other.kind == "fact"
+
+
+@pytest.fixture
+def two_authors() -> Sources:
+    return Sources([SourceRef("lee.txt", "Notes on frost", "Ann Lee", "", ()),
+                    SourceRef("sim.txt", "A gardener's year", "Bo Sim", "", ())])
+
+
+@pytest.mark.parametrize("question, query", [
+    ("How do Ann Lee and Bo Sim differ on why frost comes early?", "why frost comes early?"),
+    ("Where do Ann Lee and Bo Sim disagree about mulch?", "mulch?"),
+    ("Do Ann Lee and Bo Sim agree on when to sow beans?", "when to sow beans?"),
+])
+def test_cutting_the_names_and_the_comparison_word_leaves_the_topic_not_a_broken_question(two_authors, question, query):
+    q = interpret(question, [], two_authors)
+    assert q.kind == "comparison" and [s.query for s in q.sides] == [query, query]
+
+
+def test_a_persons_part_that_says_its_own_topic_is_asked_as_written(two_authors):
+    q = interpret("Compare what Ann Lee says about mulch with what Tolstoy says about it.", [], two_authors)
+    assert [s.paths for s in q.sides] == [("lee.txt",), ()]
+    assert q.sides[1].query == "what Tolstoy says about mulch."
+
+
+def test_a_persons_own_view_is_asked_the_other_parts_topic_after_a_leading_wh_phrase(two_authors):
+    q = interpret("In what ways does Ann Lee's reading of frost differ from Tolstoy's own?", [], two_authors)
+    assert q.sides[1].paths == () and q.sides[1].query == "Tolstoy's reading of frost"
