@@ -771,6 +771,14 @@ def comparison_sides(text: str, sources: Sources) -> list[Side]:
         # "How do A and B each describe X?": one side per source, each searched for the shared topic.
         query = _shared_topic(text, sources)
         return [replace(s, query=query) for s in named]
+    if len(named) == 1 and _COMPARISON.search(text) and (described := _paired_description(text, sources)):
+        # "What do the essay and the interview each say about X?", the catalog knowing no interview: the
+        # other side is every document but the named one's, searched for the same topic.
+        others = tuple(sorted({r.path for r in sources.refs} - set(named[0].paths)))
+        if others:
+            query = _shared_topic(_without(text, [described]), sources)
+            return [replace(named[0], query=query),
+                    Side(label=text[described[0]:described[1]], paths=others, query=query)]
     if len(named) == 1 and (person := _paired_person(text, sources)):
         # "How do Bezos and the critic each see X?": a person quoted inside the documents is the other side.
         framed = _COMPARISON.sub(" ", text)
@@ -821,6 +829,31 @@ def _joined(text: str, sources: Sources) -> bool:
     spans = sorted(_name_spans(text, sources))
     return any(re.search(r"\band\b|&", between, re.I) and len(between.split()) <= _JOIN_WORDS
                for between in (text[a[1]:b[0]] for a, b in zip(spans, spans[1:])))
+
+
+_DESCRIPTION = re.compile(rf"\b(?:the|this|that)\s+(?:[\w-]+\s+){{0,2}}?(?:{'|'.join(_DOC_NOUNS + _ROLE_NOUNS)})s?\b",
+                          re.I)
+
+
+def _paired_description(text: str, sources: Sources) -> tuple[int, int] | None:
+    """The span of a description that names no source ("the interview"), joined by "and" to one that
+    does ("the essay and the interview"); None when there is none.
+
+    >>> s = Sources([SourceRef("a.txt", "A report", "", "", ()), SourceRef("b.txt", "An essay", "", "", ("essay",))])
+    >>> _paired_description("What do the essay and the interview each say about prices?", s)
+    (22, 35)
+    >>> _paired_description("What does the essay say about the interview?", s) is None
+    True
+    """
+    names = _name_spans(text, sources)
+    for m in _DESCRIPTION.finditer(text):
+        if any(a < m.end() and m.start() < b for a, b in names) or _mentions(m.group(0), sources):
+            continue
+        for a, b in names:
+            between = text[b:m.start()] if b <= m.start() else text[m.end():a]
+            if re.fullmatch(r"(?:['’]s)?\s+(?:and|&)\s+", between, re.I):
+                return m.span()
+    return None
 
 
 def _paired_person(text: str, sources: Sources) -> str:

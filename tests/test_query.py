@@ -465,3 +465,10 @@ def test_a_persons_part_that_says_its_own_topic_is_asked_as_written(two_authors)
 def test_a_persons_own_view_is_asked_the_other_parts_topic_after_a_leading_wh_phrase(two_authors):
     q = interpret("In what ways does Ann Lee's reading of frost differ from Tolstoy's own?", [], two_authors)
     assert q.sides[1].paths == () and q.sides[1].query == "Tolstoy's reading of frost"
+
+
+def test_a_description_the_catalog_lacks_paired_with_a_named_source_is_the_other_documents(two_authors):
+    q = interpret("What do Ann Lee and the radio interview each say about mulch?", [], two_authors)
+    assert q.kind == "comparison"
+    assert [(s.label, s.paths) for s in q.sides] == [("Notes on frost", ("lee.txt",)), ("the radio interview", ("sim.txt",))]
+    assert all("mulch" in s.query and "interview" not in s.query for s in q.sides)
