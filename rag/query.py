@@ -79,8 +79,10 @@ _SHELL_NOUNS = {"claim", "argument", "idea", "view", "point", "statement", "resp
                 "tactic", "method", "technique", "move", "excuse", "defense", "defence", "explanation", "reason",
                 "concern", "example", "story", "remark", "comment", "suggestion", "proposal", "rule", "concept",
                 "notion", "theory", "thesis", "observation", "prediction", "phrase", "quote", "mantra",
-                "philosophy", "mindset", "habit", "framing"}
+                "philosophy", "mindset", "habit", "framing", "way"}
 _NEXT_WORD = re.compile(r"\s+(\w+)")
+# Ending a clause, these point to the time of what the conversation was about ("What happened next?").
+_AFTER_WORDS = {"then", "next", "afterwards", "afterward"}
 # "what academic study does …", "which company did …": the thing a question asks to identify.
 _NOT_NOUN = rf"(?!(?:{'|'.join(_AUX)}|of|the|a|an)\b)"
 _WH_NOUN = re.compile(rf"(?:^|[,;]\s*)(?:[Ww]hat|[Ww]hich)\s+((?:{_NOT_NOUN}[a-z][\w-]*\s+){{0,2}}{_NOT_NOUN}[a-z][\w-]*)"
@@ -423,8 +425,8 @@ def unresolved(text: str, sources: Sources, fragment: bool = False) -> list[tupl
             if (not after[:1].isalnum() or prev in _PREPOSITIONS | _AUX or (shell and w in {"that", "this"})
                     or ends_clause):
                 found.append((start, end, word))
-        elif w == "then" and not (tokens[i + 1][0] if i + 1 < len(tokens) else "?")[:1].isalnum():
-            found.append((start, end, word))  # "What was it back then?": the time the conversation was about
+        elif w in _AFTER_WORDS and not (tokens[i + 1][0] if i + 1 < len(tokens) else "?")[:1].isalnum():
+            found.append((start, end, word))  # "What was it back then?", "What happened next?": after what was quoted
     return found
 
 
@@ -468,7 +470,7 @@ def _replace_pronouns(question: str, earlier: str, previous: Turn, sources: Sour
     refs: dict[int, tuple[str, int]] = {}  # pronoun start -> (referent, where the replaced words end)
     for start, end, word in sorted(pronouns, key=lambda p: p[2].lower() in _PERSON):
         w = word.lower()
-        if w == "then":  # the time of what was quoted
+        if w in _AFTER_WORDS:  # the time of what was quoted
             quoted = previous.answer.citations if previous.answer else ()
             ref = f"{word} ({_first_sentence(quoted[0].text)})" if quoted else ""
         elif w in _DEMONSTRATIVE:
@@ -480,7 +482,10 @@ def _replace_pronouns(question: str, earlier: str, previous: Turn, sources: Sour
                     ref = _first_sentence(previous.answer.citations[0].text)  # what was said: the quote's
                 ref = f"{question[start:end]} ({ref})" if ref else question[start:end]
         else:
-            ref = referent(earlier, previous, sources, person=w in _PERSON)
+            before = question[:start].split()
+            acted_on = (w in {"it", "them"} and before and before[-1].lower() not in _AUX | _WH
+                        and _object(earlier))  # "Who opposed it?"
+            ref = acted_on or referent(earlier, previous, sources, person=w in _PERSON)
             if w in _PERSON and ref in things and previous.answer and previous.answer.citations:
                 ref = previous.answer.citations[0].author  # the thing is asked about; its author speaks
             if ref and (w in _POSSESSIVE or (w == "her" and re.match(r"\s+\w", question[end:])
@@ -678,6 +683,32 @@ def _verb_after_do(phrase: list[str]) -> int:
         if phrase[i + 1].lower() in _PREPOSITIONS - {"of"} and phrase[i].lower() not in _PREPOSITIONS:
             return i
     return len(phrase)
+
+
+_DO_QUESTION = re.compile(rf"^\s*(?:(?:{'|'.join(_WH)})\s+)?(?:do|does|did)\s+(?P<rest>[^?.!;,]+)", re.I)
+
+
+def _object(text: str) -> str:
+    """What a do-question's named subject acts on ("Why did Ann ban plastic bags?" -> "plastic bags"):
+    an "it" in the object of the next question ("Who opposed it?") most likely stands for that, not
+    for the one who acted. '' when the subject is no name or the verb has no object before a preposition.
+
+    >>> _object("Why did Ann Lee ban plastic bags?"), _object("When did Ann open her shop?"), _object("What did Ann sell in 2007?")
+    ('plastic bags', 'Ann’s shop', '')
+    """
+    m = _DO_QUESTION.match(text)
+    words = m.group("rest").split() if m else []
+    verb = next((i for i, w in enumerate(words) if w.isalpha() and w.islower()), 0)
+    if not verb or not all(w[:1].isupper() for w in words[:verb]):
+        return ""
+    thing = []
+    for w in words[verb + 1:]:
+        if w.lower() in _PREPOSITIONS | _AUX | _REPORTING | {"that", "which", "who", "when", "while", "because"}:
+            break
+        thing.append(w)
+    if thing and thing[0].lower() in _POSSESSIVE | {"her"}:
+        thing[0] = f"{' '.join(words[:verb])}’s"
+    return " ".join(thing) if [t for t in tokenize(" ".join(thing)) if t not in QUESTION_FRAME] else ""
 
 
 def _subject(text: str, sources: Sources) -> str:
