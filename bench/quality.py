@@ -18,7 +18,8 @@ Sets and scorers:
              the same way in the next session: measured once as unseen at 78dc4f8, then (sixth session)
              read for error analysis; and bench/held4-corpus.jsonl (held4_corpus), 30 more written the same
              way in the sixth session, measured once as unseen at 53cc332 and kept as the check (misses
-             not read)
+             not read); and bench/held5-corpus.jsonl (held5_corpus), 30 more written in the same session for
+             error analysis, measured first at 59022e5
   letters    ../shared/eval/dev2_letters.jsonl and bench/letters-questions.jsonl over the 27 letters
   lettersqa  the third-party letters QA (qa_samples2.json, 37 items) over the 27 letters (bench/letters_qa.py)
   clapnq     ClapNQ dev, 600 questions over 597 passages (bench/score_clapnq.py)
@@ -77,7 +78,8 @@ def main() -> int:
                               ("held", REPO / "bench" / "held-corpus.jsonl", "held"),
                               ("held2_corpus", REPO / "bench" / "held2-corpus.jsonl", "held"),
                               ("held3_corpus", REPO / "bench" / "held3-corpus.jsonl", "held"),
-                              ("held4_corpus", REPO / "bench" / "held4-corpus.jsonl", "held")):
+                              ("held4_corpus", REPO / "bench" / "held4-corpus.jsonl", "held"),
+                              ("held5_corpus", REPO / "bench" / "held5-corpus.jsonl", "held")):
         if among in sets:
             rag_eval(file, work / f"{name}.jsonl", corpus, corpus_index, extra)
             summary[name] = score(file, work / f"{name}.jsonl")
