@@ -89,8 +89,9 @@ _WH_NOUN = re.compile(rf"(?:^|[,;]\s*)(?:[Ww]hat|[Ww]hich)\s+((?:{_NOT_NOUN}[a-z
                       rf"\s+(?:{'|'.join(_AUX)})\b")
 _SHELL = re.compile(rf"\s+(?:(?:kind|sort|type)\s+of\s+)?({'|'.join(sorted(_SHELL_NOUNS))})s?\b", re.I)
 # "Is it wise to …", "it is clear that …": an "it" that stands for a clause, not for a thing.
-_EXPLETIVE_IT = re.compile(r"\bit\s+(?:is|was|'s|’s|seems|seemed)\s+(?:\w+\s+){1,2}?(?:to|that)\b"
-                           r"|\b(?:is|was)\s+it\s+\w+\s+(?:to|that)\b", re.I)
+# Not before a participle: "What is it used to make?" asks about a thing.
+_EXPLETIVE_IT = re.compile(r"\bit\s+(?:is|was|'s|’s|seems|seemed)\s+(?:(?!\w+ed\b)\w+\s+){1,2}?(?:to|that)\b"
+                           r"|\b(?:is|was)\s+it\s+(?!\w+ed\b)\w+\s+(?:to|that)\b", re.I)
 # A clause that starts a second question: "…, and what does B say…", "…; how did…".
 # Without a comma only a wh-word starts one: "… and was criticized by …" continues the first clause.
 _CLAUSE = re.compile(rf"\s*(?:,\s*(?:and|but|while|whereas)\s+|;\s*(?:and\s+)?)(?=(?:{'|'.join(sorted(_WH | _AUX))})\b)"
@@ -123,6 +124,10 @@ _CLAUSE_END_NOUN = re.compile(r"\s+((?:[\w-]+\s+){0,2}?[\w-]+)(?=\s*(?:[?.!,;]|$
 _JOINED = re.compile(r"(?:'s|’s)?\s+")
 _BEFORE_NAME = re.compile(r"(?:,\s*as\s+(?:quoted|cited|reported|described|told|written|put)\s+)?"
                           r"\b(?:according\s+to|in|from|by|per)\s+(?:(?:his|her|their|its|the|this|that)\s+)?$", re.I)
+# "in the critic's view", "to Ann's mind": a name's view as an aside, cut whole with the name.
+_IN_VIEW = re.compile(r"\s+(?:view|opinion|eyes|mind|words|telling|account|estimation|reading)(?=\s*(?:[,.;?!]|$))",
+                      re.I)
+_IN_BEFORE = re.compile(r"\b(?:in|from|by|to)\s+(?:the\s+)?$", re.I)
 _EMPTY_RANGE = re.compile(r"\b(?:between|from|in)\s+(?:and|to)\b", re.I)
 _STRANDED = re.compile(r"\b(?:with|to|from|and)\s+(?=(?:about|on|over|regarding|concerning)\b)", re.I)
 # A person named by the work they made ("the podcast host", "the blog's author"): the noun goes with the name.
@@ -996,6 +1001,8 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
         if i > 0 and (pronouns := unresolved(part, sources, fragment=True)):
             for start, end, word in reversed(pronouns):
                 w = word.lower()
+                if _bound_in_part(part, start):
+                    continue
                 ref = "" if w in _DEMONSTRATIVE else (_parallel_subject(part[end:], other)
                                                       or _refer(other, sources, person=w in _PERSON))
                 if ref:
@@ -1026,6 +1033,24 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
             side = replace(side, label=f"{side.label}: {_part_label(part)}")
         sides.append(side)
     return sides
+
+
+_SUBORDINATOR = re.compile(r"\b(?:when|whenever|if|because|once|unless|after|before|while|as)\s+", re.I)
+
+
+def _bound_in_part(part: str, start: int) -> bool:
+    """Whether the pronoun at `start` is the object of a clause that hangs on the part's own subject
+    ("how customer obsession comes off when others adopt it": "it" is customer obsession), so it needs
+    nothing from the other part. Not the subject of that clause ("how did buyers react when it opened").
+
+    >>> _bound_in_part("how the plan looks when rivals adopt it", 36), _bound_in_part("how buyers reacted when it opened", 24)
+    (True, False)
+    """
+    sub = [m for m in _SUBORDINATOR.finditer(part, 0, start)]
+    if not sub or not [t for t in tokenize(part[:sub[-1].start()]) if t not in QUESTION_FRAME]:
+        return False
+    between = part[sub[-1].end():start].split()
+    return bool(between) and between[-1].lower() not in _AUX | _WH
 
 
 def _bare(question: str) -> str:
@@ -1185,6 +1210,8 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
     'Why frost came early?'
     >>> _without("What did the gardening blog's author say about frost?", [(13, 27)])
     'What did it say about frost?'
+    >>> _without("Who, in the gardening blog's view, grows ferns?", [(12, 26)])
+    'Who grows ferns?'
     """
     if not spans:
         return " ".join(text.split())
@@ -1201,6 +1228,10 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
             end += len(m.group(0))
             owner = _OWNER.match(text, end)
             end += len(owner.group(0)) if owner else 0
+        if owner and (view := _IN_VIEW.match(text, end)) and (pre := _IN_BEFORE.search(text[:start])):
+            start, end, owner = pre.start(), view.end(), None  # "Who, in the critic's view, pays …": all of it
+            if text[:start].rstrip().endswith(",") and (comma := re.match(r"\s*,", text[end:])):
+                start, end = text[:start].rstrip().rindex(","), end + comma.end()
         start -= len(m.group(0)) if (m := re.search(r"\bthe\s+$", text[:start], re.I)) else 0
         if re.match(r"\s*(?:[,.;?!]|$)", text[end:]) and (m := _BEFORE_NAME.search(text[:start])):
             start = m.start()  # "According to the blog, …", "… in 2004?": the phrase goes with its name

@@ -474,3 +474,16 @@ def test_a_description_the_catalog_lacks_paired_with_a_named_source_is_the_other
     assert q.kind == "comparison"
     assert [(s.label, s.paths) for s in q.sides] == [("Notes on frost", ("lee.txt",)), ("the radio interview", ("sim.txt",))]
     assert all("mulch" in s.query and "interview" not in s.query for s in q.sides)
+
+
+def test_it_after_a_participle_refers_back_and_a_clause_bound_it_stays_in_its_part(two_authors):
+    assert interpret("What point is it used to make?", [_answered("What does Ann Lee quote?", "A proverb.")],
+                     two_authors).follow_up
+    q = interpret("What does Ann Lee say about mulch, and how does Bo Sim say frost looks when gardeners ignore it?",
+                  [], two_authors)
+    assert q.sides[1].query.endswith("when gardeners ignore it?")  # "it" is the frost, not the mulch
+
+
+def test_a_names_view_as_an_aside_is_cut_whole(two_authors):
+    q = interpret("Who, in Bo Sim's view, waters too much?", [], two_authors)
+    assert q.sides[0].paths == ("sim.txt",) and q.sides[0].query == "Who waters too much?"
