@@ -517,6 +517,10 @@ class Engine:
         presumed = bool(query.prefer) or query.attributed
         vouched = s.with_(min_support=s.min_support * VOUCHED_SUPPORT_SHARE) if presumed else s
         kept = paths is not None and presumed
+        if query.attributed and topic and topic != query.text:
+            # Named by author or role ("in the critic's view"), the source is not what the question is
+            # about: its name would draw the search to passages that use the word ("criticism").
+            vector = self.embedder.embed_one(topic)
         found, support, uncovered = self._evidence(query.text, vector, vouched if kept else s, paths, s.k_chunks,
                                                    s.max_quotes, s.max_quote_chars, topic, shown=query.shown)
         if query.prefer and (paths is None or paths != tuple(query.prefer)):

@@ -1,4 +1,4 @@
-"""Follow-ups, comparisons and dated letters on small corpora written here, in folders without metadata.json.
+"""Follow-ups, comparisons and dated letters on small corpora written here, most in folders without metadata.json.
 
 The texts are our own and unlike `corpus/`: what passes here passes by the question's structure
 (a pronoun, two clauses, "the view that …", an author or a year), not by any wording of the
@@ -77,7 +77,7 @@ LETTERS = {
 
 def build(tmp_path: Path, docs: dict[str, str], embedder) -> Engine:
     corpus = tmp_path / "corpus"
-    corpus.mkdir()
+    corpus.mkdir(exist_ok=True)
     for name, text in docs.items():
         (corpus / name).write_text(text, encoding="utf-8")
     engine, _ = Engine.build(make_settings(corpus, tmp_path / "index"), embedder)
@@ -265,3 +265,40 @@ def test_a_follow_up_quotes_a_shown_passage_again_only_where_it_answers_best():
     assert _unshown([again, fresh, other], shown, bar=0.4) == [fresh, other, again]
     assert _unshown([window(0, 0.5), fresh, other], shown, bar=0.4) == [fresh, other]  # a new passage answers better
     assert _unshown([again, other], shown, bar=0.4) == [again, other]  # nothing new answers: all may be shown
+
+
+FERRY_ESSAY = """\
+Harbor Ferries and their critics
+
+Criticism of the ferry company is easy to find, and the company answers every critic with its punctuality figures.
+
+The ferries leave the north pier every twenty minutes. The timetable is printed on yellow boards at each pier. Tourists like the upper deck in summer. The café on board sells tea and sandwiches.
+
+The company was founded by two brothers who had worked on fishing boats. They bought their first ferry from a bankrupt operator. The second ferry came from a shipyard in the south. Today the fleet has nine boats.
+
+The cheap fares that commuters enjoy are paid for by deckhands who work double shifts.
+
+The company also delays maintenance on its older boats to keep the timetable.
+"""
+
+FERRY_REPORT = """\
+Harbor Ferries annual report
+
+Harbor Ferries carried four million passengers this year on nine routes.
+
+Fares stayed at two dollars because the city pays part of each ticket.
+"""
+
+
+def test_a_source_named_by_its_role_is_searched_for_the_topic_not_for_its_name(tmp_path, embedder):
+    """"What does the critic say about X?": the essay is the critic's (metadata), and its passage that uses
+    the word "criticism" is not the answer; the one about X is, and comes first."""
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "metadata.json").write_text(
+        '{"files": {"essay.txt": {"title": "Harbor Ferries and their critics", "author": "Mara Voss", '
+        '"aliases": ["critic"]}}}', encoding="utf-8")
+    engine = build(tmp_path, {"essay.txt": FERRY_ESSAY, "report.txt": FERRY_REPORT}, embedder)
+    answer = engine.ask("What does the critic say about boat maintenance?")
+    assert answer.citations and {Path(q.path).name for q in answer.citations} == {"essay.txt"}
+    assert "delays maintenance" in answer.citations[0].text
+    quoted(answer)
