@@ -460,7 +460,7 @@ class Engine:
         if support < s.min_support:
             return [], support, ()
         first = [min(found, key=lambda w: (-w.score, w.path, w.start))]  # the best, as `select` ranks them
-        if shown and (after := self._continuation(found, shown[0], first[0])) is not None:
+        if shown and (after := self._continuation(found, shown, first[0])) is not None:
             first.append(after)
         return verified(select(found, max_quotes, budget, s.near_duplicate, first), self.texts), support, ()
 
@@ -487,13 +487,18 @@ class Engine:
                 held += [flat[max(0, m.start() - NEAR):m.end() + NEAR] for m in re.finditer(re.escape(name), flat)]
         return held or [w.text for w in found]
 
-    def _continuation(self, found: list[Window], span: tuple[str, int, int], best: Window) -> Window | None:
-        """The best window that starts with the sentence right after `span` (the previous answer's best
-        quote) and does not overlap `best`: a follow-up often asks what the text says next ("So what kind of
-        company did he say they wanted to be?")."""
-        path, _, end = span
+    def _continuation(self, found: list[Window], shown: Sequence[tuple[str, int, int]], best: Window
+                      ) -> Window | None:
+        """The best window that starts with the sentence right after the previous answer's best quote
+        (`shown[0]`, run on through any other quote of it that follows without a gap) and does not overlap
+        `best`: a follow-up often asks what the text says next ("So what kind of company did he say they
+        wanted to be?", "How did it end?")."""
+        path, _, end = shown[0]
+        text = self.texts.get(path)
+        while more := next((e for p, b, e in shown if p == path and end <= b and not text[end:b].strip()), None):
+            end = more  # the previous answer went on there: what follows it is next
         nxt = min((w.start for w in found if w.path == path and w.start >= end), default=None)
-        if nxt is None or self.texts.get(path)[end:nxt].strip():
+        if nxt is None or text[end:nxt].strip():
             return None
         after = [w for w in found if w.path == path and w.start == nxt and not _overlaps(w, [
             (best.path, best.start, best.end)])]

@@ -248,6 +248,22 @@ def test_a_follow_up_also_quotes_what_the_text_says_right_after_the_previous_quo
     assert "drifted toward the rocks" in quoted(answer)
 
 
+def test_what_comes_next_follows_the_previous_answers_quotes_that_ran_on(tmp_path, embedder):
+    """The previous answer quoted two passages in a row; what comes next is what follows the second."""
+    engine = build(tmp_path, {"lighthouse.txt": LIGHTHOUSE}, embedder)
+    path = next(d.path for d in engine.documents())
+    first = "Martha Quill patched the glass with canvas and kept the lamp burning until dawn."
+    second = "A schooner that had lost its mast drifted toward the rocks."
+    quotes = tuple(Quote(n=i + 1, path=path, title="The Harrow Point Lighthouse", author="", text=said,
+                         start=LIGHTHOUSE.index(said), end=LIGHTHOUSE.index(said) + len(said), score=0.9)
+                   for i, said in enumerate((first, second)))
+    question = "What happened to the lamp in the great storm?"
+    previous = Answer(question=question, answer="...", abstained=False, kind="fact", citations=quotes,
+                      support=0.9, resolved_question=question)
+    answer = engine.ask("So how did it end?", [Turn(question, previous)])
+    assert "towed the crew's lifeboat" in quoted(answer)
+
+
 
 def test_a_follow_up_quotes_a_shown_passage_again_only_where_it_answers_best():
     """The previous answer's quote is left out of a follow-up's evidence unless it answers the new question
