@@ -690,6 +690,9 @@ def _verb_after_do(phrase: list[str]) -> int:
     return len(phrase)
 
 
+# A wh-word that is the subject of a verb of events: what the question is about follows the verb.
+_HAPPENED = re.compile(r"^\s*(?:what|who)\s+(?:happened|became|went\s+wrong|changed|came)\s+(?:to|of|with|for|after)\s+",
+                       re.I)
 _DO_QUESTION = re.compile(rf"^\s*(?:(?:{'|'.join(_WH)})\s+)?(?:do|does|did)\s+(?P<rest>[^?.!;,]+)", re.I)
 
 
@@ -721,6 +724,7 @@ def _subject(text: str, sources: Sources) -> str:
     two e-commerce companies …", "How does the explanation of …") or before the first verb
     ("customer obsession is …"); else its three rarest words."""
     text = re.sub(r"^\s*according\s+to\b[^,]*,\s*", "", text, flags=re.I)  # "According to the essay, how …"
+    text = _HAPPENED.sub("", text)  # "What happened to the lamp?" is about the lamp
     cut = _without(text, _name_spans(text, sources))
     words = _TOKENS.findall(cut)
     if words and words[0].lower() in _WH:

@@ -115,6 +115,7 @@ def test_standalone_question_is_not_changed_by_the_conversation(corpus_refs, que
      "What did the study about the mill's wage rise find?"),
     ("Why did it close?", "Which mill does Ann Lee name when she talks about thread?", "Why did the mill close?"),
     ("Who owns it?", "What does the mill do?", "Who owns the mill?"),  # "does" is no part of a noun
+    ("How did it end?", "What happened to the old mill?", "How did the old mill end?"),  # the wh-word acted
 ])
 def test_a_pronoun_is_replaced_by_what_it_refers_to(corpus_refs, question, previous, resolved):
     q = interpret(question, [Turn(previous)], corpus_refs)
