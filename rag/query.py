@@ -322,7 +322,9 @@ def interpret(question: str, history: Sequence[Turn], sources: Sources) -> Query
         shared = _shared(mentions)
         named = [Side(_label(named[0].label, shared, sources.refs), tuple(sorted(shared)), named[0].query)] \
             if shared else []
-    topical = {r.title.lower() for r in sources.refs} | sources.publishers  # what a document is about
+    # What a document is about: its title, or a publisher the corpus talks about everywhere ("Amazon"); a
+    # publisher named in few documents ("the Harbor Gazette") names who wrote it, as an author does.
+    topical = {r.title.lower() for r in sources.refs} | {p for p in sources.publishers if sources.common(p)}
     attributed = bool(named) and not any(name in topical for _, name, _ in mentions)
     if scope is not None:  # "What did the 1999 report plan?", "Why did it change?": still that report, even
         named = [replace(scope, query=text)]  # where "he" was read as an author who wrote other reports too

@@ -488,3 +488,13 @@ def test_it_after_a_participle_refers_back_and_a_clause_bound_it_stays_in_its_pa
 def test_a_names_view_as_an_aside_is_cut_whole(two_authors):
     q = interpret("Who, in Bo Sim's view, waters too much?", [], two_authors)
     assert q.sides[0].paths == ("sim.txt",) and q.sides[0].query == "Who waters too much?"
+
+
+def test_a_publisher_named_in_few_documents_attributes_a_question_one_the_corpus_is_about_does_not():
+    refs = [SourceRef("a.txt", "Ferries at dawn", "", "Harbor Gazette", ()),
+            SourceRef("b.txt", "Annual report", "", "Northwind", ()),
+            SourceRef("c.txt", "Fares explained", "", "", ())]
+    everywhere = {"northwind": {"a.txt": 1, "b.txt": 3, "c.txt": 1}, "harbor gazette": {"a.txt": 1}}
+    sources = Sources(refs, spread=lambda terms: everywhere.get(" ".join(terms), {}))
+    assert interpret("What does the Harbor Gazette say about fares?", [], sources).attributed
+    assert not interpret("What does Northwind say about fares?", [], sources).attributed
