@@ -566,9 +566,11 @@ class Engine:
         # why was it dropped?").
         options = []
         for i, (side, found) in enumerate(zip(query.sides, searched)):
-            vouched = any(v >= s.min_support for j, v in enumerate(supports) if j != i)
+            vouched = any(v >= s.min_support * VOUCHED_SUPPORT_SHARE for j, v in enumerate(supports) if j != i)
             bar = s.min_support * (VOUCHED_SUPPORT_SHARE if vouched else 1.0)
             options.append(found if found and (side.paths or found[0].score >= bar) else [])
+        if all(v < s.min_support * VOUCHED_SUPPORT_SHARE for v in supports):
+            options = [[] for _ in options]  # nothing on any side is near an answer: say so
         one_source = len({side.paths for side in query.sides}) == 1 and bool(query.sides[0].paths)
         chosen = _side_quotes(options, s, one_source)
         quotes: list[Quote] = []

@@ -58,7 +58,7 @@ _VIEW_NOUN = re.compile(r"\b(?:view|opinion|position|stance|account|description|
                         r"words)s?\b", re.I)
 _AFTER_BE = re.compile(r"\b(?:is|was|are|were)\s+$", re.I)
 _AFTER_AUX = re.compile(rf"\b(?:{'|'.join(_AUX)})\s+$", re.I)
-_AUX_AND = re.compile(rf"\b({'|'.join(_AUX)})\s+(?:and|or)\s+(?=[a-z])", re.I)
+_AUX_AND = re.compile(rf"\b({'|'.join(_AUX | _WH)})\s+(?:and|or)\s+(?=[a-z])", re.I)
 _PREPOSITIONS = {"about", "of", "to", "like", "with", "for", "on", "in", "from", "by", "than", "at", "into", "after",
                  "before", "behind", "against", "over", "under", "through", "despite", "beyond"}
 _REPORTING = {"say", "says", "said", "tell", "tells", "told", "think", "thinks", "thought", "write", "writes", "wrote",
@@ -803,13 +803,14 @@ def topic(text: str, sources: Sources) -> str:
 # --- comparisons -----------------------------------------------------------------------------
 def comparison_sides(text: str, sources: Sources) -> list[Side]:
     """The sides of a comparison or a multi-part question, by its structure; [] when it is neither."""
-    body, scope = _trailing_scope(text, sources)
-    parts = split(body)
-    if parts and _two_things(parts, sources):
-        return _part_sides(parts, sources, scope)
     named = named_sides(text, sources)
     nested = any(set(a.paths) <= set(b.paths) for a in named for b in named if a is not b)
-    if len(named) >= 2 and not nested and (_COMPARISON.search(text) or _joined(text, sources)):
+    joined = len(named) >= 2 and not nested and _joined(text, sources)
+    body, scope = _trailing_scope(text, sources)
+    parts = [] if joined else split(body)  # "Compare what A and B say about how X deals with Y": A and B
+    if parts and _two_things(parts, sources):
+        return _part_sides(parts, sources, scope)
+    if len(named) >= 2 and not nested and (_COMPARISON.search(text) or joined):
         # "How do A and B each describe X?": one side per source, each searched for the shared topic.
         query = _shared_topic(text, sources)
         return [replace(s, query=query) for s in named]
@@ -842,6 +843,11 @@ _DANGLING = re.compile(rf"^\W*(?:(?:{'|'.join(_WH)})\s+)?(?:{'|'.join(_AUX)})\s+
                        re.I)
 
 
+# "what they say about X", the names cut: each side is searched for X (the evidence will not say "they say").
+_SAY_FRAME = re.compile(rf"^\W*(?:(?:{'|'.join(_WH)})\s+)?(?:(?:do|does|did)\s+)?(?:they|it)\s+(?:each\s+|both\s+)?"
+                        rf"(?:{'|'.join(sorted(_REPORTING))})\s+(?:about\s+|of\s+|on\s+)?", re.I)
+
+
 def _shared_topic(text: str, sources: Sources) -> str:
     """What a comparison of named sides asks each side: `text` without the names and the comparison's
     words, and without a head whose verb went with them ("How do A and B differ on why X?" -> "why X?");
@@ -852,11 +858,14 @@ def _shared_topic(text: str, sources: Sources) -> str:
     'why frost comes early?'
     >>> _shared_topic("How do Ann Lee and Bo Sim each describe frost?", s)
     'How do they describe frost?'
+    >>> _shared_topic("Compare what Ann Lee and Bo Sim say about how frost forms.", s)
+    'how frost forms.'
     """
     framed = _COMPARISON.sub(" ", text)
     shared = _without(framed, _name_spans(framed, sources))
-    cut = _DANGLING.sub("", shared)
-    shared = cut if topic(cut, sources) else shared
+    for frame in (_DANGLING, _SAY_FRAME):
+        cut = frame.sub("", shared)
+        shared = cut if topic(cut, sources) else shared
     return shared if topic(shared, sources) else text
 
 

@@ -318,3 +318,10 @@ def test_a_source_named_by_its_role_is_searched_for_the_topic_not_for_its_name(t
     assert answer.citations and {Path(q.path).name for q in answer.citations} == {"essay.txt"}
     assert "delays maintenance" in answer.citations[0].text
     quoted(answer)
+
+
+def test_a_comparison_of_named_sources_on_a_topic_neither_touches_abstains(tmp_path, embedder):
+    engine = build(tmp_path, {"kettle.txt": KETTLE, "toaster.txt": TOASTER}, embedder)
+    answer = engine.ask("How do the Zephyr Kettle and the Orbit Toaster differ on the rules of chess openings?")
+    assert answer.kind == "comparison" and len(answer.sides) == 2
+    assert answer.abstained and not answer.citations

@@ -498,3 +498,9 @@ def test_a_publisher_named_in_few_documents_attributes_a_question_one_the_corpus
     sources = Sources(refs, spread=lambda terms: everywhere.get(" ".join(terms), {}))
     assert interpret("What does the Harbor Gazette say about fares?", [], sources).attributed
     assert not interpret("What does Northwind say about fares?", [], sources).attributed
+
+
+def test_two_sources_joined_by_and_are_the_sides_not_a_with_inside_the_topic(two_authors):
+    q = interpret("Compare what Ann Lee and Bo Sim say about how the town deals with its floods.", [], two_authors)
+    assert [s.paths for s in q.sides] == [("lee.txt",), ("sim.txt",)]
+    assert all(s.query == "how the town deals with its floods." for s in q.sides)
