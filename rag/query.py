@@ -419,6 +419,10 @@ def unresolved(text: str, sources: Sources, fragment: bool = False) -> list[tupl
             plural = any(len(t) > 3 and t.lower().endswith("s") and not t.lower().endswith("ss")
                          and t.lower() not in STOPWORDS and (j == 0 or before[j - 1][0].lower() not in _WH)
                          for j, (t, _, _) in enumerate(before))
+            if w in {"it", "them"} and before and before[-1][0].lower() not in _AUX | _WH:
+                # an object is not its own clause's subject ("Why did Amazon invest in it?")
+                subjects = {t for j, (t, _, _) in enumerate(before) if j > 0 and before[j - 1][0].lower() in _AUX}
+                capitalised = [t for t in capitalised if t not in subjects]
             if start in expletive or len(capitalised) > len(people) or (w.startswith("th") and plural):
                 continue
             found.append((start, end, word))
@@ -477,9 +481,11 @@ def _replace_pronouns(question: str, earlier: str, previous: Turn, sources: Sour
     refs: dict[int, tuple[str, int]] = {}  # pronoun start -> (referent, where the replaced words end)
     for start, end, word in sorted(pronouns, key=lambda p: p[2].lower() in _PERSON):
         w = word.lower()
-        if w in _AFTER_WORDS:  # the time of what was quoted
+        if w in _AFTER_WORDS:  # the year the previous question named, else the time of what was quoted
             quoted = previous.answer.citations if previous.answer else ()
-            ref = f"{word} ({_first_sentence(quoted[0].text)})" if quoted else ""
+            named_years = sorted({m.group(0) for m in _YEAR.finditer(earlier)})
+            ref = (f"{word} (in {named_years[0]})" if len(named_years) == 1 and w == "then"
+                   else f"{word} ({_first_sentence(quoted[0].text)})" if quoted else "")
         elif w in _DEMONSTRATIVE:
             ref = referent(earlier, previous, sources, person=False)
             nxt = _SHELL.match(question, end) or _NEXT_WORD.match(question, end)
@@ -848,6 +854,10 @@ _SAY_FRAME = re.compile(rf"^\W*(?:(?:{'|'.join(_WH)})\s+)?(?:(?:do|does|did)\s+)
                         rf"(?:{'|'.join(sorted(_REPORTING))})\s+(?:about\s+|of\s+|on\s+)?", re.I)
 
 
+# What is left of "what Bezos wrote about X" once the name is cut.
+_SAID_ABOUT = re.compile(rf"^\W*(?:what|how)\s+(?:{'|'.join(sorted(_REPORTING))})\s+(?:about|of|on)\s+", re.I)
+
+
 def _shared_topic(text: str, sources: Sources) -> str:
     """What a comparison of named sides asks each side: `text` without the names and the comparison's
     words, and without a head whose verb went with them ("How do A and B differ on why X?" -> "why X?");
@@ -1029,6 +1039,8 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
         named = _mentions(part, sources)
         paths = _shared(named) or inherited or scope
         own = "" if _stance_only(part, sources) else topic(part, sources)  # "… and how does Jassy's view compare?"
+        if own and topic(about := _SAID_ABOUT.sub("", own), sources):  # "what Bezos wrote about Prime": Prime
+            own = about
         query = own or topic(other, sources) or part
         says_own = re.search(rf"\b(?:{'|'.join(_REPORTING)})\s+(?:about|on|of|regarding)\s+\w", part, re.I)
         if not named and _name_only(part) and not says_own:  # "… differ from Bezos's?": the person on the topic
@@ -1263,6 +1275,7 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
     text = _AUX_AND.sub(r"\1 they ", text)
     text = _STRANDED.sub("", text).strip(" ,")
     text = _EMPTY_RANGE.sub("", text)  # "between 2004 and 2014" cut to "between and"
+    text = re.sub(r"\(\W*\)", "", text)  # "(2010)" cut to "()"
     return re.sub(r"\s+(?=[?.!,;])", "", " ".join(text.split()))
 
 

@@ -504,3 +504,23 @@ def test_two_sources_joined_by_and_are_the_sides_not_a_with_inside_the_topic(two
     q = interpret("Compare what Ann Lee and Bo Sim say about how the town deals with its floods.", [], two_authors)
     assert [s.paths for s in q.sides] == [("lee.txt",), ("sim.txt",)]
     assert all(s.query == "how the town deals with its floods." for s in q.sides)
+
+
+def test_then_after_a_question_that_named_one_year_is_that_year(letter_refs):
+    q = interpret("How many stores did it have then?", [_answered("What did Bezos say about Kestrel in 2005?", "It grew.")],
+                  letter_refs)
+    assert q.text == "How many stores did Kestrel have then (in 2005)?"
+
+
+def test_an_object_pronoun_does_not_stand_for_its_own_clauses_subject():
+    q = interpret("Why did Northwind invest in it?", [_answered("What did Ann Lee write about Kestrel Mills?", "A mill.")],
+                  Sources([]))
+    assert q.follow_up and q.text == "Why did Northwind invest in Kestrel Mills?"
+
+
+def test_a_years_part_asks_what_was_written_about_not_who_wrote(letter_refs):
+    q = interpret("Compare what the 2005 letter says about Prime with what the 2016 letter says about it.", [], letter_refs)
+    assert [s.paths for s in q.sides] == [("letters/2005.md",), ("letters/2016.md",)]
+    assert [s.query.rstrip(".") for s in q.sides] == ["Prime", "Prime"]
+    ellipsis = interpret("And in 2016?", [_answered("What did Bezos say about Prime in 2005?", "It grew.")], letter_refs)
+    assert "()" not in ellipsis.sides[0].query
