@@ -495,7 +495,7 @@ class Engine:
         wanted to be?", "How did it end?")."""
         path, _, end = shown[0]
         text = self.texts.get(path)
-        while more := next((e for p, b, e in shown if p == path and end <= b and not text[end:b].strip()), None):
+        while more := next((e for p, b, e in shown if p == path and end <= b < e and not text[end:b].strip()), None):
             end = more  # the previous answer went on there: what follows it is next
         nxt = min((w.start for w in found if w.path == path and w.start >= end), default=None)
         if nxt is None or text[end:nxt].strip():
@@ -507,8 +507,10 @@ class Engine:
     def _fact(self, query: Query, vector, s: Settings):
         """(quotes, support, uncovered, the query as answered: unscoped when it fell back to the corpus).
 
-        One named source scopes the search. Its name stays in the query: it often is the
-        subject ("what happened to Toby in The Office"), and cutting it cost 13 points of ClapNQ hits.
+        One named source scopes the search. A title stays in the query: it often is the subject ("what
+        happened to Toby in The Office"), and cutting it cost 13 points of ClapNQ hits. A source named by
+        its author or role (`Query.attributed`) is not what the question is about: the question less its
+        name is embedded ("in the critic's view" drew the search to "Criticism of …").
         A follow-up also searches the previous answer's documents (at the vouched threshold) and
         answers from them unless the whole corpus, or the year it names, holds better evidence (an event
         "in 2011" may be told in a later letter). A follow-up kept in the
@@ -559,11 +561,13 @@ class Engine:
             found.sort(key=lambda w: (-w.score, w.path, w.start))
             searched.append(found)
         supports = [found[0].score if found else 0.0 for found in searched]
-        # A named side shows its best evidence, whatever its score: the question chose its documents,
-        # and it says "no evidence" only when its search found nothing there. Any other side must
+        # A named side shows its best evidence, whatever its score (unless no side is near an answer,
+        # below): the question chose its documents, and it says "no evidence" only when its search found
+        # nothing there. Any other side must
         # pass the threshold, like a fact; once another side reaches the vouched share of it, the
         # question has vouched for its topic, and that share is enough (the second part of "What was X,
-        # and why was it dropped?", two views set against each other). When no side reaches it, nothing
+        # and why was it dropped?", two views set against each other: each vouches for the other, so two
+        # views a fact would abstain on at those scores are both quoted). When no side reaches it, nothing
         # any side found is near an answer (an off-topic comparison of two named documents): abstain.
         options = []
         for i, (side, found) in enumerate(zip(query.sides, searched)):

@@ -203,17 +203,22 @@ def has_type(text: str, kind: str) -> bool:
 # "How much time (effort, space) did it save?" asks for something else than money.
 _ASKS_AMOUNT = re.compile(r"\bhow much\b(?!\s+(?:time|effort|energy|space|room|work)\b).*\b("
                           r"price[sd]?|costs?|cost(?:ed|ing)|pa(?:y|ys|id)|spen(?:d|ds|t)|charged?|"
-                          r"salar(?:y|ies)|wages?|fees?|fares?|sav(?:e|es|ed|ings?)|rais(?:e|es|ed|ing)|"
-                          r"fund(?:s|ed|ing)?|invest(?:s|ed|ing|ments?)?|earn(?:s|ed|ing|ings)?|worth|revenues?|"
-                          r"profits?|valu(?:ed|ation))\b|"
+                          r"salar(?:y|ies)|wages?|fees?|fares?|sav(?:e|es|ed|ings?))\b|"
                           r"\bwhat(?:'s|’s|\s+(?:is|was|are|were))(?:\s+(?!(?:to|that|which|who|for|of)\b)[\w’'-]+){0,5}?"
-                          r"\s+(price|cost|fee|fare|salary|wage|revenue|valuation|budget)s?\b", re.I)
+                          r"\s+(price|cost|fee|fare|salary|wage)s?\b", re.I)
+# "How much funding …", "How much did it raise/earn?", "How much is it worth?": money too, but not "How much
+# weight can it raise?" (a noun of its own) nor "How much did revenue grow?" (a change, a share answers).
+_ASKS_MONEY = re.compile(r"\bhow\s+much\s+(?:(?:[\w-]+\s+){0,2}?(?:money|funding|capital|cash|revenue|profit|income)\b|"
+                         r"(?:did|does|do|will|would|has|had|could|can)\s+[^?]*?\b(?:rais(?:e|ed)|earn(?:ed)?|"
+                         r"invest(?:ed)?|fund(?:ed)?)\b|(?:is|was|are|were)\s+[^?]*?\bworth\b)", re.I)
+_CHANGE = re.compile(r"\b(?:grow|grew|grown|rise|rose|risen|fall|fell|fallen|drop(?:ped)?|increase[sd]?|"
+                     r"decrease[sd]?|declined?|shr[iau]nk)\b", re.I)
 _AMOUNT = re.compile(rf"[$€£¥]\s?\d|(\d|\b({_NUMBER_WORDS}|a|hundred|thousand|million|billion|trillion))\s*"
                      r"(dollars?|cents?|euros?|pounds? sterling|yen|usd|eur|gbp)\b", re.I)
 AMOUNT = "a price or amount of money"  # what an abstention names when no candidate holds one
 NUMBER_OF = "the number of "  # ... when none gives a count of what a "how many" question counts (it follows)
 DATE = "a date or year"  # ... and when none gives a date
-_ASKS_YEAR = re.compile(r"\b(?:what|which)\s+(?:year|date|month)\b|\bon\s+what\s+day\b", re.I)
+_ASKS_YEAR = re.compile(r"\b(?:what|which)\s+(?:year|date|month)\b", re.I)
 
 
 def asks_year(question: str) -> bool:
@@ -235,10 +240,12 @@ def asks_amount(question: str) -> bool:
     ...                           "How much did sales grow?", "How much time did the new press save?",
     ...                           "What were the changes made to cut its costs?", "What was the mill's ticket price?",
     ...                           "What was Amazon's 2017 Whole Foods purchase price?", "What is the best way to cut costs?",
-    ...                           "How much funding did the start-up raise?", "How much did the mill earn in 1990?")]
-    [True, True, True, False, False, False, False, True, True, False, True, True]
+    ...                           "How much seed funding did the start-up raise?", "How much did the mill earn in 1990?",
+    ...                           "How much weight can the crane raise?", "How much did revenue grow in 2010?",
+    ...                           "What was the budget committee for?", "How much attention did it earn?")]
+    [True, True, True, False, False, False, False, True, True, False, True, True, False, False, False, False]
     """
-    return bool(_ASKS_AMOUNT.search(question))
+    return bool(_ASKS_AMOUNT.search(question)) or bool(_ASKS_MONEY.search(question) and not _CHANGE.search(question))
 
 
 def has_amount(text: str) -> bool:

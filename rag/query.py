@@ -58,7 +58,7 @@ _VIEW_NOUN = re.compile(r"\b(?:view|opinion|position|stance|account|description|
                         r"words)s?\b", re.I)
 _AFTER_BE = re.compile(r"\b(?:is|was|are|were)\s+$", re.I)
 _AFTER_AUX = re.compile(rf"\b(?:{'|'.join(_AUX)})\s+$", re.I)
-_AUX_AND = re.compile(rf"\b({'|'.join(_AUX | _WH)})\s+(?:and|or)\s+(?=[a-z])", re.I)
+_AUX_AND = re.compile(rf"\b({'|'.join(_AUX | _WH)})\s+(?:and|or)\s+(?!(?:{'|'.join(_WH)})\b)(?=[a-z])", re.I)
 _PREPOSITIONS = {"about", "of", "to", "like", "with", "for", "on", "in", "from", "by", "than", "at", "into", "after",
                  "before", "behind", "against", "over", "under", "through", "despite", "beyond"}
 _REPORTING = {"say", "says", "said", "tell", "tells", "told", "think", "thinks", "thought", "write", "writes", "wrote",
@@ -83,15 +83,20 @@ _SHELL_NOUNS = {"claim", "argument", "idea", "view", "point", "statement", "resp
 _NEXT_WORD = re.compile(r"\s+(\w+)")
 # Ending a clause, these point to the time of what the conversation was about ("What happened next?").
 _AFTER_WORDS = {"then", "next", "afterwards", "afterward"}
+_EVENT_VERBS = {"happen", "happens", "happened", "come", "comes", "came", "do", "does", "did", "follow", "follows",
+                "followed", "go", "goes", "went"}  # "What happened next?", not "What should I read next?"
+_OWN_TIME = re.compile(r"\b(?:if|when|once|unless|after|before)\b", re.I)
+_NOW = {"year", "week", "month", "day", "time", "quarter", "season", "decade", "century", "morning", "evening"}
 # "what academic study does …", "which company did …": the thing a question asks to identify.
 _NOT_NOUN = rf"(?!(?:{'|'.join(_AUX)}|of|the|a|an)\b)"
 _WH_NOUN = re.compile(rf"(?:^|[,;]\s*)(?:[Ww]hat|[Ww]hich)\s+((?:{_NOT_NOUN}[a-z][\w-]*\s+){{0,2}}{_NOT_NOUN}[a-z][\w-]*)"
                       rf"\s+(?:{'|'.join(_AUX)})\b")
 _SHELL = re.compile(rf"\s+(?:(?:kind|sort|type)\s+of\s+)?({'|'.join(sorted(_SHELL_NOUNS))})s?\b", re.I)
 # "Is it wise to …", "it is clear that …": an "it" that stands for a clause, not for a thing.
-# Not before a participle: "What is it used to make?" asks about a thing.
-_EXPLETIVE_IT = re.compile(r"\bit\s+(?:is|was|'s|’s|seems|seemed)\s+(?:(?!\w+ed\b)\w+\s+){1,2}?(?:to|that)\b"
-                           r"|\b(?:is|was)\s+it\s+(?!\w+ed\b)\w+\s+(?:to|that)\b", re.I)
+_EXPLETIVE_IT = re.compile(r"\bit\s+(?:is|was|'s|’s|seems|seemed)\s+(?:\w+\s+){1,2}?(?:to|that)\b"
+                           r"|\b(?:is|was)\s+it\s+\w+\s+(?:to|that)\b", re.I)
+# ... but "What point is it used to make?" has fronted its object: "it" is a thing, used to make a point.
+_FRONTED_OBJECT = re.compile(r"^\W*(?:what|which)\b[^?]*?\b(?:is|was)\s+it\s+\w+ed\s+to\b", re.I)
 # A clause that starts a second question: "…, and what does B say…", "…; how did…".
 # Without a comma only a wh-word starts one: "… and was criticized by …" continues the first clause.
 _CLAUSE = re.compile(rf"\s*(?:,\s*(?:and|but|while|whereas)\s+|;\s*(?:and\s+)?)(?=(?:{'|'.join(sorted(_WH | _AUX))})\b)"
@@ -324,8 +329,9 @@ def interpret(question: str, history: Sequence[Turn], sources: Sources) -> Query
             if shared else []
     # What a document is about: its title, or a publisher the corpus talks about everywhere ("Amazon"); a
     # publisher named in few documents ("the Harbor Gazette") names who wrote it, as an author does.
-    topical = {r.title.lower() for r in sources.refs} | {p for p in sources.publishers if sources.common(p)}
-    attributed = bool(named) and not any(name in topical for _, name, _ in mentions)
+    titles = {r.title.lower() for r in sources.refs}
+    attributed = bool(named) and not any(
+        name in titles or (name in sources.publishers and sources.common(name)) for _, name, _ in mentions)
     if scope is not None:  # "What did the 1999 report plan?", "Why did it change?": still that report, even
         named = [replace(scope, query=text)]  # where "he" was read as an author who wrote other reports too
     return Query(text, "fact", tuple(named), follow_up, prefer, shown, attributed)
@@ -394,9 +400,13 @@ def _speaks(text: str, name: str) -> bool:
 def unresolved(text: str, sources: Sources, fragment: bool = False) -> list[tuple[int, int, str]]:
     """(start, end, word) of each pronoun in `text` that nothing before it can refer to.
 
-    "he/his" needs a name before it; "it/they" a capitalised word (or, for "they", a plural);
-    "that/this" refers back when it stands alone ("innovations like that") or follows a
-    preposition or verb ("react to that claim"), not as a conjunction ("the view that …").
+    "he/his" needs a name before it; "it/they" a capitalised word (or, for "they", a plural), which
+    for an object "it" is not its own clause's subject ("Why did Amazon invest in it?");
+    "that/this" refers back when it stands alone ("innovations like that"), follows a preposition or
+    verb ("react to that claim"), or its noun ends the clause ("What does he call that tactic?"), not as a
+    conjunction ("the view that …"), a relative ("the bridge that collapsed") or "this year";
+    a clause-final "then", "next" or "afterwards" refers to the time the conversation was about, unless
+    the question has a clause of its own for it ("If it floods, what happens then?").
     The first word's capital says nothing in a sentence; in a `fragment` (a part of a question after
     "with …", "and …") it marks a name: "Bezos's words in his letters".
     """
@@ -404,6 +414,8 @@ def unresolved(text: str, sources: Sources, fragment: bool = False) -> list[tupl
     found = []
     expletive = {m.start() + m.group(0).lower().index("it") for m in _EXPLETIVE_IT.finditer(text)
                  if re.match(r"it\b", m.group(0)[m.group(0).lower().index("it"):], re.I)}
+    if _FRONTED_OBJECT.match(text):
+        expletive = set()
     for i, (word, start, end) in enumerate(tokens):
         w = word.lower()
         before = tokens[:i]
@@ -419,10 +431,13 @@ def unresolved(text: str, sources: Sources, fragment: bool = False) -> list[tupl
             plural = any(len(t) > 3 and t.lower().endswith("s") and not t.lower().endswith("ss")
                          and t.lower() not in STOPWORDS and (j == 0 or before[j - 1][0].lower() not in _WH)
                          for j, (t, _, _) in enumerate(before))
-            if w in {"it", "them"} and before and before[-1][0].lower() not in _AUX | _WH:
-                # an object is not its own clause's subject ("Why did Amazon invest in it?")
-                subjects = {t for j, (t, _, _) in enumerate(before) if j > 0 and before[j - 1][0].lower() in _AUX}
-                capitalised = [t for t in capitalised if t not in subjects]
+            subject = next((j for j in range(1, len(before)) if before[j - 1][0].lower() in _AUX
+                            and before[j][0][:1].isupper()), None)
+            between = [t for t, _, _ in before[subject + 1:]] if subject is not None else []
+            if (w in {"it", "them"} and len(between) >= 1 and between[0].isalpha() and between[0].islower()
+                    and all(t.lower() in _PREPOSITIONS for t in between[1:])):
+                # the object of its clause's verb is not that clause's subject ("Why did Amazon invest in it?")
+                capitalised = [t for t in capitalised if t != before[subject][0]]
             if start in expletive or len(capitalised) > len(people) or (w.startswith("th") and plural):
                 continue
             found.append((start, end, word))
@@ -431,13 +446,22 @@ def unresolved(text: str, sources: Sources, fragment: bool = False) -> list[tupl
             then = tokens[i + 2][0] if i + 2 < len(tokens) else "?"
             prev = before[-1][0].lower() if before else ""
             shell = _SHELL.match(text, end)
-            # "that tactic?", "those stores?": a determiner whose noun ends the clause points back
-            ends_clause = after[:1].isalnum() and after.lower() not in STOPWORDS and not then[:1].isalnum()
+            if shell and shell.group(0).rstrip().lower().endswith(shell.group(1).lower() + "s"):
+                shell = None  # "that rules of grammar are innate": a conjunction, not "that rule"
+            # "that tactic?", "those stores?": a determiner whose noun ends the clause points back; not a
+            # relative "that" ("the bridge that collapsed?"), nor "this year", which is now
+            relative = w == "that" and i >= 2 and before[-2][0].lower() in _DETERMINERS
+            ends_clause = (after[:1].isalnum() and after.lower() not in STOPWORDS and not then[:1].isalnum()
+                           and not relative and after.lower() not in _NOW)
             if (not after[:1].isalnum() or prev in _PREPOSITIONS | _AUX or (shell and w in {"that", "this"})
                     or ends_clause):
                 found.append((start, end, word))
-        elif w in _AFTER_WORDS and not (tokens[i + 1][0] if i + 1 < len(tokens) else "?")[:1].isalnum():
-            found.append((start, end, word))  # "What was it back then?", "What happened next?": after what was quoted
+        elif (w in _AFTER_WORDS and not (tokens[i + 1][0] if i + 1 < len(tokens) else "?")[:1].isalnum()
+              and not _OWN_TIME.search(text[:start])
+              and (w == "then" or (before and before[-1][0].lower() in _EVENT_VERBS))):
+            # "What was it back then?", "What happened next?": after what was quoted; not "If it floods, what
+            # happens then?" (its own clause) nor "What should I read next?"
+            found.append((start, end, word))
     return found
 
 
@@ -715,11 +739,13 @@ def _object(text: str) -> str:
     m = _DO_QUESTION.match(text)
     words = m.group("rest").split() if m else []
     verb = next((i for i, w in enumerate(words) if w.isalpha() and w.islower()), 0)
-    if not verb or not all(w[:1].isupper() for w in words[:verb]):
-        return ""
+    if not verb or not all(w[:1].isupper() and not _OWNER.search(w) for w in words[:verb]):
+        return ""  # "Why did Ann Lee's mill close?": the subject is no name
     thing = []
-    for w in words[verb + 1:]:
-        if w.lower() in _PREPOSITIONS | _AUX | _REPORTING | {"that", "which", "who", "when", "while", "because"}:
+    for w in words[verb + 1:verb + 5]:  # a determiner and a few words ("the new press"), no more
+        if (w.lower() in _PREPOSITIONS | _AUX | _REPORTING | {"that", "which", "who", "when", "while", "because",
+                                                               "so", "too", "very", "again", "then", "now"}
+                or w.lower().endswith("ly")):
             break
         thing.append(w)
     if thing and thing[0].lower() in _POSSESSIVE | {"her"}:
@@ -813,7 +839,9 @@ def comparison_sides(text: str, sources: Sources) -> list[Side]:
     nested = any(set(a.paths) <= set(b.paths) for a in named for b in named if a is not b)
     joined = len(named) >= 2 and not nested and _joined(text, sources)
     body, scope = _trailing_scope(text, sources)
-    parts = [] if joined else split(body)  # "Compare what A and B say about how X deals with Y": A and B
+    # "Compare what A and B say about how X deals with Y": A and B are the sides, not "… with Y"; a second
+    # clause still splits ("What do A and B say about X, and how does C see it?").
+    parts = split(body) if not joined or _CLAUSE.search(body) else []
     if parts and _two_things(parts, sources):
         return _part_sides(parts, sources, scope)
     if len(named) >= 2 and not nested and (_COMPARISON.search(text) or joined):
@@ -843,10 +871,8 @@ def comparison_sides(text: str, sources: Sources) -> list[Side]:
 # What is left of "How do A and B differ on X?" once the names and the comparison word are cut ("How do they
 # on X?"): a head whose verb went, before the topic it introduced.
 _DANGLING = re.compile(rf"^\W*(?:(?:{'|'.join(_WH)})\s+)?(?:{'|'.join(_AUX)})\s+(?:they|it|he|she)\s+"
-                       r"(?:(?:both|each|also)\s+)?(?:(?:on|about|over|regarding|as\s+to|in)\s+)?"
-                       r"(?=(?:why|how|what|whether|when|where|who|which|the|a|an|[A-Za-z]\w*)\b)(?!(?:say|think|"
-                       r"see|view|describe|explain|feel|write|argue|claim|believe|treat|handle|talk|speak)\w*\b)",
-                       re.I)
+                       r"(?:(?:both|each|also)\s+)?(?:(?:on|about|over|regarding|as\s+to|in)\s+(?=\S)|"
+                       rf"(?=(?:{'|'.join(_WH)}|whether)\b))", re.I)
 
 
 # "what they say about X", the names cut: each side is searched for X (the evidence will not say "they say").
@@ -854,6 +880,8 @@ _SAY_FRAME = re.compile(rf"^\W*(?:(?:{'|'.join(_WH)})\s+)?(?:(?:do|does|did)\s+)
                         rf"(?:{'|'.join(sorted(_REPORTING))})\s+(?:about\s+|of\s+|on\s+)?", re.I)
 
 
+# A part that says what a person said something about ("what Tolstoy says about it") has its own topic.
+_SAYS_ABOUT = re.compile(rf"\b(?:{'|'.join(sorted(_REPORTING))})\s+(?:about|on|of|regarding)\s+\w", re.I)
 # What is left of "what Bezos wrote about X" once the name is cut.
 _SAID_ABOUT = re.compile(rf"^\W*(?:what|how)\s+(?:{'|'.join(sorted(_REPORTING))})\s+(?:about|of|on)\s+", re.I)
 
@@ -1042,8 +1070,7 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
         if own and topic(about := _SAID_ABOUT.sub("", own), sources):  # "what Bezos wrote about Prime": Prime
             own = about
         query = own or topic(other, sources) or part
-        says_own = re.search(rf"\b(?:{'|'.join(_REPORTING)})\s+(?:about|on|of|regarding)\s+\w", part, re.I)
-        if not named and _name_only(part) and not says_own:  # "… differ from Bezos's?": the person on the topic
+        if not named and _name_only(part) and not _SAYS_ABOUT.search(part):  # "… differ from Bezos's?": the person on the topic
             asked = _bare(topic(other, sources) or other)  # "view of innovation"
             person = re.sub(rf"^(?:{'|'.join(_WH)})\s+", "", part.rstrip(" ?.!"), flags=re.I)  # "what Bezos wrote"
             while (last := re.search(r"\s+(\w+)$", person)) and set(tokenize(last.group(1))) <= _STANCE:
@@ -1072,9 +1099,13 @@ def _bound_in_part(part: str, start: int) -> bool:
 
     >>> _bound_in_part("how the plan looks when rivals adopt it", 36), _bound_in_part("how buyers reacted when it opened", 24)
     (True, False)
+    >>> _bound_in_part("how did Bo Sim react when the council passed it", 45)
+    False
     """
     sub = [m for m in _SUBORDINATOR.finditer(part, 0, start)]
-    if not sub or not [t for t in tokenize(part[:sub[-1].start()]) if t not in QUESTION_FRAME]:
+    own = [w for w in _WORDS.findall(part[:sub[-1].start()]) if w.islower() and w not in STOPWORDS
+           and w not in QUESTION_FRAME] if sub else []
+    if len(own) < 2:  # a subject of its own: two lower-case content words at least ("customer obsession comes")
         return False
     between = part[sub[-1].end():start].split()
     return bool(between) and between[-1].lower() not in _AUX | _WH
@@ -1239,6 +1270,8 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
     'What did it say about frost?'
     >>> _without("Who, in the gardening blog's view, grows ferns?", [(12, 26)])
     'Who grows ferns?'
+    >>> _without("What errors are in the gardening blog's account?", [(23, 37)])
+    'What errors are in the account?'
     """
     if not spans:
         return " ".join(text.split())
@@ -1255,9 +1288,10 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
             end += len(m.group(0))
             owner = _OWNER.match(text, end)
             end += len(owner.group(0)) if owner else 0
-        if owner and (view := _IN_VIEW.match(text, end)) and (pre := _IN_BEFORE.search(text[:start])):
-            start, end, owner = pre.start(), view.end(), None  # "Who, in the critic's view, pays …": all of it
-            if text[:start].rstrip().endswith(",") and (comma := re.match(r"\s*,", text[end:])):
+        if (owner and (view := _IN_VIEW.match(text, end)) and (pre := _IN_BEFORE.search(text[:start]))
+                and re.search(r"(?:^|,)\s*$", text[:pre.start()])):  # an aside: "Who, in the critic's view, pays …"
+            start, end, owner = pre.start(), view.end(), None
+            if text[:start].rstrip().endswith(",") and (comma := re.match(r"\s*(?:,|(?=[.?!]|$))", text[end:])):
                 start, end = text[:start].rstrip().rindex(","), end + comma.end()
         start -= len(m.group(0)) if (m := re.search(r"\bthe\s+$", text[:start], re.I)) else 0
         if re.match(r"\s*(?:[,.;?!]|$)", text[end:]) and (m := _BEFORE_NAME.search(text[:start])):

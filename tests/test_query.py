@@ -524,3 +524,38 @@ def test_a_years_part_asks_what_was_written_about_not_who_wrote(letter_refs):
     assert [s.query.rstrip(".") for s in q.sides] == ["Prime", "Prime"]
     ellipsis = interpret("And in 2016?", [_answered("What did Bezos say about Prime in 2005?", "It grew.")], letter_refs)
     assert "()" not in ellipsis.sides[0].query
+
+
+@pytest.mark.parametrize("question", [
+    "Why did Northwind sell the mill after buying it?",  # "it" is the mill, in the question itself
+    "How did Edison improve the bulb and who funded it?",
+    "Why was it decided to close the school?",  # an "it" that stands for a clause
+    "Is it wicked to lie to children?",
+    "If the river floods, what happens then?",  # "then" of its own clause
+    "What should I read next?",
+    "Which planet is next?",
+    "Who built the bridge that collapsed?",  # a relative "that"
+    "What happened this year?",
+    "Is it true that habits form in three weeks?",  # a conjunction before a plural noun
+])
+def test_a_question_that_resolves_its_own_words_is_no_follow_up(two_authors, question):
+    q = interpret(question, [_answered("What did Ann Lee say about frost in 1990?", "The garden froze early.")],
+                  two_authors)
+    assert not q.follow_up and q.text == question
+
+
+@pytest.mark.parametrize("question, query", [
+    ("How and why did Ann Lee plant beans early?", "How and why did it plant beans early?"),
+    ("What errors are in Bo Sim's account?", "What errors are in the account?"),  # not an aside: kept
+    ("How did the town change, in Bo Sim's telling?", "How did the town change?"),
+])
+def test_cutting_a_name_keeps_the_question_readable(two_authors, question, query):
+    assert interpret(question, [], two_authors).sides[0].query == query
+
+
+def test_a_second_clause_still_splits_after_two_names_joined_by_and(two_authors):
+    q = interpret("What does Ann Lee say about the new law, and how did Bo Sim react when the council passed it?",
+                  [], two_authors)
+    assert q.sides[1].query == "how did it react when the council passed the new law?"
+    q = interpret("When do Ann Lee and Bo Sim each sow beans?", [], two_authors)
+    assert [s.query for s in q.sides] == ["When do they sow beans?"] * 2
