@@ -563,12 +563,11 @@ class Engine:
         supports = [found[0].score if found else 0.0 for found in searched]
         # A named side shows its best evidence, whatever its score (unless no side is near an answer,
         # below): the question chose its documents, and it says "no evidence" only when its search found
-        # nothing there. Any other side must
-        # pass the threshold, like a fact; once another side reaches the vouched share of it, the
-        # question has vouched for its topic, and that share is enough (the second part of "What was X,
-        # and why was it dropped?", two views set against each other: each vouches for the other, so two
-        # views a fact would abstain on at those scores are both quoted). When no side reaches it, nothing
-        # any side found is near an answer (an off-topic comparison of two named documents): abstain.
+        # nothing there. Any other side must pass the threshold, like a fact; once another side reaches
+        # the vouched share of it, the question has vouched for its topic, and that share is enough (the
+        # second part of "What was X, and why was it dropped?"; two views set against each other vouch for
+        # each other, so both are quoted at scores a fact would abstain on). When no side reaches it,
+        # nothing any side found is near an answer (an off-topic comparison of two named documents): abstain.
         options = []
         for i, (side, found) in enumerate(zip(query.sides, searched)):
             vouched = any(v >= s.min_support * VOUCHED_SUPPORT_SHARE for j, v in enumerate(supports) if j != i)
