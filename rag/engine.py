@@ -568,12 +568,13 @@ class Engine:
         # second part of "What was X, and why was it dropped?"; two views set against each other vouch for
         # each other, so both are quoted at scores a fact would abstain on). When no side reaches it,
         # nothing any side found is near an answer (an off-topic comparison of two named documents): abstain.
+        near = s.min_support * VOUCHED_SUPPORT_SHARE
         options = []
         for i, (side, found) in enumerate(zip(query.sides, searched)):
-            vouched = any(v >= s.min_support * VOUCHED_SUPPORT_SHARE for j, v in enumerate(supports) if j != i)
-            bar = s.min_support * (VOUCHED_SUPPORT_SHARE if vouched else 1.0)
+            vouched = any(v >= near for j, v in enumerate(supports) if j != i)
+            bar = near if vouched else s.min_support
             options.append(found if found and (side.paths or found[0].score >= bar) else [])
-        if all(v < s.min_support * VOUCHED_SUPPORT_SHARE for v in supports):
+        if all(v < near for v in supports):
             options = [[] for _ in options]  # nothing on any side is near an answer: say so
         one_source = len({side.paths for side in query.sides}) == 1 and bool(query.sides[0].paths)
         chosen = _side_quotes(options, s, one_source)

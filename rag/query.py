@@ -63,6 +63,7 @@ _PREPOSITIONS = {"about", "of", "to", "like", "with", "for", "on", "in", "from",
                  "before", "behind", "against", "over", "under", "through", "despite", "beyond"}
 _REPORTING = {"say", "says", "said", "tell", "tells", "told", "think", "thinks", "thought", "write", "writes", "wrote",
               "argue", "argues", "argued", "claim", "claims", "claimed", "believe", "believes", "believed"}
+_REPORTED = "|".join(sorted(_REPORTING))  # the verbs as a regex alternation
 # Words that set a part against another without saying what it is about ("how does her view compare?").
 _STANCE = frozenset(tokenize(" ".join(_REPORTING) + " view opinion position stance perspective take see sees saw "
                              "compare compared comparison differ differs different difference contrast agree "
@@ -877,13 +878,13 @@ _DANGLING = re.compile(rf"^\W*(?:(?:{'|'.join(_WH)})\s+)?(?:{'|'.join(_AUX)})\s+
 
 # "what they say about X", the names cut: each side is searched for X (the evidence will not say "they say").
 _SAY_FRAME = re.compile(rf"^\W*(?:(?:{'|'.join(_WH)})\s+)?(?:(?:do|does|did)\s+)?(?:they|it)\s+(?:each\s+|both\s+)?"
-                        rf"(?:{'|'.join(sorted(_REPORTING))})\s+(?:about\s+|of\s+|on\s+)?", re.I)
+                        rf"(?:{_REPORTED})\s+(?:about\s+|of\s+|on\s+)?", re.I)
 
 
 # A part that says what a person said something about ("what Tolstoy says about it") has its own topic.
-_SAYS_ABOUT = re.compile(rf"\b(?:{'|'.join(sorted(_REPORTING))})\s+(?:about|on|of|regarding)\s+\w", re.I)
+_SAYS_ABOUT = re.compile(rf"\b(?:{_REPORTED})\s+(?:about|on|of|regarding)\s+\w", re.I)
 # What is left of "what Bezos wrote about X" once the name is cut.
-_SAID_ABOUT = re.compile(rf"^\W*(?:what|how)\s+(?:{'|'.join(sorted(_REPORTING))})\s+(?:about|of|on)\s+", re.I)
+_SAID_ABOUT = re.compile(rf"^\W*(?:what|how)\s+(?:{_REPORTED})\s+(?:about|of|on)\s+", re.I)
 
 
 def _shared_topic(text: str, sources: Sources) -> str:
