@@ -411,11 +411,11 @@ class Engine:
         return windows(self.question(topic or text), vector, hits, rows, self._titles, self._lengths,
                        self.repeated, self.scorer.probabilities,
                        {cid: (joined, n.id) for cid, (joined, n) in following.items()},
-                       self._focus(topic or text, vector, [h.chunk.text for h in hits]))
+                       self._focus(topic or text, vector, [f"{h.chunk.title}. {h.chunk.text}" for h in hits]))
 
     def _focus(self, text: str, vector, found: list[str]):
-        """The embedding of `text` without the words that nearly every retrieved chunk holds ("Amazon"
-        in a search of Amazon's letters): what tells the candidates apart. `vector` when none is dropped
+        """The embedding of `text` without the words that nearly every retrieved chunk (with its title, which
+        its vectors carry) holds ("Amazon" in a search of Amazon's letters): what tells the candidates apart. `vector` when none is dropped
         or nothing would be left."""
         if len(found) < MIN_FOCUS_HITS:
             return vector
