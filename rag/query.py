@@ -402,7 +402,8 @@ def unresolved(text: str, sources: Sources, fragment: bool = False) -> list[tupl
     """(start, end, word) of each pronoun in `text` that nothing before it can refer to.
 
     "he/his" needs a name before it; "it/they" a capitalised word (or, for "they", a plural), which
-    for an object "it" is not its own clause's subject ("Why did Amazon invest in it?");
+    for an object "it" is not its own clause's subject ("Why did Amazon invest in it?", "What does he say
+    Amazon has to do about them?");
     "that/this" refers back when it stands alone ("innovations like that"), follows a preposition or
     verb ("react to that claim"), or its noun ends the clause ("What does he call that tactic?"), not as a
     conjunction ("the view that …"), a relative ("the bridge that collapsed") or "this year";
@@ -432,12 +433,13 @@ def unresolved(text: str, sources: Sources, fragment: bool = False) -> list[tupl
             plural = any(len(t) > 3 and t.lower().endswith("s") and not t.lower().endswith("ss")
                          and t.lower() not in STOPWORDS and (j == 0 or before[j - 1][0].lower() not in _WH)
                          for j, (t, _, _) in enumerate(before))
-            subject = next((j for j in range(1, len(before)) if before[j - 1][0].lower() in _AUX
+            subject = next((j for j in range(1, len(before)) if before[j - 1][0].lower() in _AUX | _REPORTING
                             and before[j][0][:1].isupper()), None)
             between = [t for t, _, _ in before[subject + 1:]] if subject is not None else []
-            if (w in {"it", "them"} and len(between) >= 1 and between[0].isalpha() and between[0].islower()
-                    and all(t.lower() in _PREPOSITIONS for t in between[1:])):
-                # the object of its clause's verb is not that clause's subject ("Why did Amazon invest in it?")
+            if (w in {"it", "them"} and between and all(t.isalpha() and t.islower() for t in between)
+                    and sum(t not in _PREPOSITIONS | _AUX for t in between) <= 1):
+                # the object of its clause's verb is not that clause's subject ("Why did Amazon invest in it?",
+                # "… say Amazon should fund it?"): only that verb, auxiliaries and prepositions stand between
                 capitalised = [t for t in capitalised if t != before[subject][0]]
             if start in expletive or len(capitalised) > len(people) or (w.startswith("th") and plural):
                 continue

@@ -516,6 +516,12 @@ def test_an_object_pronoun_does_not_stand_for_its_own_clauses_subject():
     q = interpret("Why did Northwind invest in it?", [_answered("What did Ann Lee write about Kestrel Mills?", "A mill.")],
                   Sources([]))
     assert q.follow_up and q.text == "Why did Northwind invest in Kestrel Mills?"
+    reported = interpret("So what does she say Northwind has to do about them?",
+                         [_answered("What does Ann Lee expect the worst floods to be?", "Spring ones.")], Sources([]))
+    assert reported.text == "So what does Ann Lee say Northwind has to do about the worst floods?"
+    modal = interpret("Why does she think Northwind should fund it?", [_answered("What did Ann Lee write about Kestrel Mills?",
+                                                                               "A mill.")], Sources([]))
+    assert modal.text == "Why does Ann Lee think Northwind should fund Kestrel Mills?"
 
 
 def test_a_years_part_asks_what_was_written_about_not_who_wrote(letter_refs):
