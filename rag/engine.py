@@ -43,8 +43,6 @@ _YEAR_MISS = FEATURES.index("year_miss")
 _SUGGESTIONS = 3  # closest document titles offered when the bot abstains
 _SIDE_OPTIONS = 5  # a comparison side's best windows among which the budget is shared
 _SIDES_SEARCHED = 4  # comparisons with more sides share the budget greedily
-# A question word held by this share of the retrieved chunks (of at least MIN_FOCUS_HITS) tells none apart.
-UBIQUITOUS, MIN_FOCUS_HITS = 0.75, 4
 # A follow-up also searches the documents the previous answer quoted, a comparison's named
 # sides search only their own, a question that attributes its topic to a source ("what did the
 # critic say …") searches that source, and a part of a question is asked beside one that has answered:
@@ -410,23 +408,7 @@ class Engine:
         rows = self.store.sentence_rows(list(chunks.values()) + more)
         return windows(self.question(topic or text), vector, hits, rows, self._titles, self._lengths,
                        self.repeated, self.scorer.probabilities,
-                       {cid: (joined, n.id) for cid, (joined, n) in following.items()},
-                       self._focus(topic or text, vector, [f"{h.chunk.title}. {h.chunk.text}" for h in hits]))
-
-    def _focus(self, text: str, vector, found: list[str]):
-        """The embedding of `text` without the words that nearly every retrieved chunk (with its title, which
-        its vectors carry) holds ("Amazon" in a search of Amazon's letters): what tells the candidates apart. `vector` when none is dropped
-        or nothing would be left."""
-        if len(found) < MIN_FOCUS_HITS:
-            return vector
-        held = [set(tokenize(t)) for t in found]
-        words = re.findall(r"[\w'’-]+|[^\w\s]", text)
-        common = {w for w in words for t in tokenize(w)
-                  if sum(t in h for h in held) >= UBIQUITOUS * len(held)}
-        kept = [w for w in words if w not in common]
-        if not common or not tokenize(" ".join(kept)):
-            return vector
-        return self.embedder.embed_one(" ".join(kept))
+                       {cid: (joined, n.id) for cid, (joined, n) in following.items()})
 
     def _following(self, chunks: list[Chunk]) -> dict[str, tuple[str, Chunk]]:
         """For each chunk, the document's text from its start through the chunk after it, and that chunk:

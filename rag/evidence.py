@@ -58,9 +58,6 @@ FEATURES = (
     "sent_first",  # cosine of the first sentence
     "sent_last",  # cosine of the last sentence
     "match_first",  # the window starts at its best-matching sentence (and goes on after it)
-    "focus_max",  # best cosine of a window sentence with the question less the words nearly every candidate
-    # chunk holds (`Engine._focus`; the question itself when there are none)
-    "focus_gap",  # focus_max less the best focus_max among the question's windows
     "sent_gap",  # sent_max less the best sent_max among all the question's windows (<= 0)
     "cover_gap",  # idf_cover less the best idf_cover among them
     "chunk_gap",  # chunk_sim less the best chunk_sim among them
@@ -397,8 +394,7 @@ class Window:
 def windows(question: Question, vector: np.ndarray, hits: Sequence[Hit], rows, titles: dict[str, str],
             doc_lengths: dict[str, int], repeated: set[str] = frozenset(),
             score: Callable[[np.ndarray], np.ndarray] | None = None,
-            following: dict[str, tuple[str, str]] | None = None, focus: np.ndarray | None = None
-            ) -> list[Window]:
+            following: dict[str, tuple[str, str]] | None = None) -> list[Window]:
     """Every window that starts in one of the hits' chunks, with its features (and its score, given `score`).
 
     Args:
@@ -410,7 +406,6 @@ def windows(question: Question, vector: np.ndarray, hits: Sequence[Hit], rows, t
         following: for a hit's chunk id, the document's text from that chunk's start to the end
             of the chunk after it, and that chunk's id: a window may then run on into the next
             chunk (the answer often opens the chunk after the one that matches the question).
-        focus: the embedding of the question less the words that tell no candidate apart (`vector` if None).
     """
     by_chunk: dict[str, list] = defaultdict(list)
     for r in rows:
@@ -463,8 +458,7 @@ def windows(question: Question, vector: np.ndarray, hits: Sequence[Hit], rows, t
     if not spans:
         return []
     sims = np.stack(vectors) @ vector
-    focused = sims if focus is None else np.stack(vectors) @ focus
-    matrix = _matrix(question, sentences, sims, focused, np.array(bounds), np.array(scalars, dtype=np.float64),
+    matrix = _matrix(question, sentences, sims, np.array(bounds), np.array(scalars, dtype=np.float64),
                      np.array(title_rows), np.array(title_year))
     scores = score(matrix) if score is not None else np.zeros(len(spans))
     return [Window(path, start, end, chunk_start, text, row, float(p))
@@ -514,7 +508,7 @@ class _Sentences:
         self.asks.append("?" in text)
 
 
-def _matrix(q: Question, s: _Sentences, sims: np.ndarray, focused: np.ndarray, bounds: np.ndarray, scalars: np.ndarray,
+def _matrix(q: Question, s: _Sentences, sims: np.ndarray, bounds: np.ndarray, scalars: np.ndarray,
             title_terms: np.ndarray, title_year: np.ndarray) -> np.ndarray:
     """The FEATURES of every window at once, from per-sentence arrays and each window's sentence range."""
     lo, hi = bounds[:, 0], bounds[:, 1]
@@ -546,7 +540,7 @@ def _matrix(q: Question, s: _Sentences, sims: np.ndarray, focused: np.ndarray, b
     held_year = (summed(np.array(s.year, dtype=np.float64)) > 0) | title_year[chunk]
     pool = (counts.sum(axis=0) > 0) | title_terms.any(axis=0)
     columns = {
-        "sent_max": best, "focus_max": peak(focused), "sent_mean": summed(sims) / n, "sent_first": sims[lo], "sent_last": sims[hi - 1],
+        "sent_max": best, "sent_mean": summed(sims) / n, "sent_first": sims[lo], "sent_last": sims[hi - 1],
         "match_first": ((sims[lo] == best) & (n > 1)).astype(float),
         "chunk_sim": scalars[:, 2], "chunk_rank": 1.0 / (1 + scalars[:, 1]),
         "idf_cover": cover, "idf_cover_title": (present | title_terms[chunk]) @ weights,
@@ -560,6 +554,6 @@ def _matrix(q: Question, s: _Sentences, sims: np.ndarray, focused: np.ndarray, b
         "position": scalars[:, 3], "first_sentence": scalars[:, 4], "units": scalars[:, 5],
         "log_chars": np.log(scalars[:, 6] + 1),
     }
-    for gap, of in (("sent_gap", "sent_max"), ("focus_gap", "focus_max"), ("cover_gap", "idf_cover"), ("chunk_gap", "chunk_sim")):
+    for gap, of in (("sent_gap", "sent_max"), ("cover_gap", "idf_cover"), ("chunk_gap", "chunk_sim")):
         columns[gap] = columns[of] - columns[of].max()
     return np.column_stack([columns[name] for name in FEATURES])

@@ -4,7 +4,6 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from tiny_corpus import CRITIC, JASSY, make_settings, verifies, write_corpus
@@ -399,15 +398,3 @@ def test_a_sum_asked_of_a_name_is_looked_for_near_the_name(tmp_path, embedder):
     answer = engine.ask("How much did Brightwater pay to buy Kestrel Mills?")
     assert answer.abstained and answer.uncovered == (AMOUNT,)
     assert not engine.ask("How much does an order have to cost to ship free?").uncovered
-
-
-def test_focus_drops_the_words_every_retrieved_chunk_holds(engine, embedder):
-    """The focus vector is the question less the words that tell no candidate apart; without such
-    words, or with nothing left after dropping them, it is the question's own vector."""
-    chunks = ["Zephyr kettles boil fast.", "The Zephyr board met rivals.", "Zephyr shares fell.", "Zephyr hired."]
-    vector = embedder.embed_one("How does Zephyr treat rivals?")
-    focused = engine._focus("How does Zephyr treat rivals?", vector, chunks)
-    assert np.allclose(focused, embedder.embed_one("How does treat rivals ?"), atol=1e-5)
-    assert engine._focus("How does Zephyr treat rivals?", vector, chunks[:3]) is vector  # too few chunks to tell
-    assert engine._focus("Why do rivals matter?", vector, chunks) is vector  # no word in every chunk
-    assert engine._focus("Zephyr?", vector, chunks) is vector  # nothing would be left
