@@ -51,6 +51,13 @@ summarize summarise give example examples instance instances elaborate detail de
 _MARKDOWN_HEADING = re.compile(r"^#{1,6}\s")
 _PAGE = re.compile(r"^\W*(page\s*)?\d{1,4}\W*(of\s+\d+\W*)?$", re.I)
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+# Navigation of a web page or series, not a statement: "click here", "you can find it here", "listen to this
+# episode below", and a sentence that only numbers the part ("This is Part 2 of 4.").
+_NAVIGATION = re.compile(r"\b(?:click|tap)\s+here\b|\b(?:find|check|read|see|listen|watch|download|subscribe|sign\s+up)"
+                         r"\b[^.!?]{0,40}?\bhere\b(?=\s*(?:[.!)]|and\b|$))|\b(?:listen|watch)\b[^.!?]{0,40}?\bbelow\b",
+                         re.I)
+_SERIES_PART = re.compile(r"^\W*(?:this\s+is\s+)?(?:the\s+)?(?:part\s+\d+\s+of\s+\d+|\d+(?:st|nd|rd|th)\s+(?:part\s+)?of\s+"
+                          r"(?:a|an|the)\s+\d+-part\s+series)\W*$", re.I)
 
 FEATURES = (
     "sent_max",  # best cosine of a window sentence (its vector carries title and next sentence)
@@ -139,11 +146,14 @@ def is_non_content(text: str, repeated: set[str] = frozenset()) -> bool:
     >>> [is_non_content(t) for t in ("Author: A. Writer", "Source: https://x.org/a.pdf", "[Page 5]",
     ...                              "- 12 -", "Sincerely,", "## Notes on the 2019 plan.", "Day 2 is stasis.")]
     [True, True, True, True, True, True, False]
+    >>> [is_non_content(t) for t in ("(This is the 3rd of a 5-part series.", "If you missed it, you can find it here.)",
+    ...                              "Here is what the survey found.", "Sales in the table below rose.")]
+    [True, True, False, False]
     """
     stripped = text.strip()
     words = normalized(stripped)
     if (not words or is_heading(stripped) or is_title(stripped) or _PAGE.match(stripped)
-            or _MARKDOWN_HEADING.match(stripped)):
+            or _MARKDOWN_HEADING.match(stripped) or _NAVIGATION.search(stripped) or _SERIES_PART.match(stripped)):
         return True
     urls = sum(len(m.group()) for m in _URL.finditer(stripped))
     if urls and urls >= len(stripped) / 3:  # a source line: mostly an address
