@@ -550,8 +550,10 @@ class Engine:
                                   s.max_quote_chars, shown=query.shown)
             if near[0] and (not found or near[1] >= support):
                 return self._number(near[0], None), near[1], near[2], replace(query, sides=())
-        if paths is not None and not found and (support == 0.0 or kept):  # no candidate at all in the named
-            # source (a probability is never 0), or none in the source presumed to answer: the whole corpus.
+        if paths is not None and not found and (support == 0.0 or kept) and not query.as_document:
+            # No candidate at all in the named source (a probability is never 0), or none in the source
+            # presumed to answer: the whole corpus. Not for a source named as a document ("the 2012 letter"):
+            # another letter's passage would answer a question that was not asked.
             found, support, uncovered = self._evidence(query.text, vector, s, None, s.k_chunks, s.max_quotes,
                                                        s.max_quote_chars, topic, shown=query.shown)
             query = replace(query, sides=())

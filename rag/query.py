@@ -284,6 +284,13 @@ class Query:
     # A title is the topic itself ("What happened to Toby in The Office?"), as the company a publisher
     # names often is, and presumes nothing.
     attributed: bool = False
+    # The source is named as a document ("the 2012 letter", "the critic's essay"): the question is about
+    # what that document says, which other documents cannot answer.
+    as_document: bool = False
+
+
+# A name followed by a document noun, with a possessive or one more word between ("2012 shareholder letter").
+_AS_DOCUMENT = re.compile(rf"^(?:'s|’s)?\s+(?:[\w-]+\s+)?(?:{'|'.join(_DOC_NOUNS)})s?\b", re.I)
 
 
 def interpret(question: str, history: Sequence[Turn], sources: Sources) -> Query:
@@ -335,7 +342,10 @@ def interpret(question: str, history: Sequence[Turn], sources: Sources) -> Query
         name in titles or (name in sources.publishers and sources.common(name)) for _, name, _ in mentions)
     if scope is not None:  # "What did the 1999 report plan?", "Why did it change?": still that report, even
         named = [replace(scope, query=text)]  # where "he" was read as an author who wrote other reports too
-    return Query(text, "fact", tuple(named), follow_up, prefer, shown, attributed)
+    as_document = bool(named) and any(_AS_DOCUMENT.match(text[start + len(name):]) or
+                                      any(w in _DOC_NOUNS for w in _WORDS.findall(name.lower()))
+                                      for start, name, _ in mentions)
+    return Query(text, "fact", tuple(named), follow_up, prefer, shown, attributed, as_document)
 
 
 # --- follow-ups ------------------------------------------------------------------------------

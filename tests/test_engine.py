@@ -408,3 +408,13 @@ def test_a_sum_asked_of_a_name_is_looked_for_near_the_name(tmp_path, embedder):
     answer = engine.ask("How much did Brightwater pay to buy Kestrel Mills?")
     assert answer.abstained and answer.uncovered == (AMOUNT,)
     assert not engine.ask("How much does an order have to cost to ship free?").uncovered
+
+
+def test_a_source_named_as_a_document_is_not_answered_from_another(engine):
+    """The 1997 letter says nothing of warehouse workers; the critic's essay does. Asked of "the 1997 letter",
+    the answer says that letter has no passage for it; asked of Bezos (who wrote other letters too), the
+    search may go on to the whole corpus."""
+    answer = engine.ask("What did the 1997 letter say about injuries of warehouse workers?")
+    assert answer.abstained and not answer.citations
+    assert "1997 Letter to Shareholders" in answer.answer
+    assert not engine.ask("What does Bezos say about injuries of warehouse workers?").abstained
