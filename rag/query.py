@@ -1025,6 +1025,10 @@ def _two_things(parts: list[str], sources: Sources) -> bool:
     return all(topic(p, sources) or _mentions(p, sources) or _name_only(p) for p in parts)
 
 
+# "What was Cosmo", "Who is Ann Lee": a question of its own, about the name, not a name to ask the other part of.
+_IDENTITY = re.compile(r"^\W*(?:what|who)\s+(?:is|was|are|were)\s+", re.I)
+
+
 def _name_only(part: str) -> bool:
     """Whether a part is only a name ("Bezos's", "Warren Buffett", "Bezos's own view"): a person or thing it
     asks about, perhaps quoted inside the documents rather than the author of any."""
@@ -1083,7 +1087,8 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
         if own and topic(about := _SAID_ABOUT.sub("", own), sources):  # "what Bezos wrote about Prime": Prime
             own = about
         query = own or topic(other, sources) or part
-        if not named and _name_only(part) and not _SAYS_ABOUT.search(part):  # "… differ from Bezos's?": the person on the topic
+        if (not named and _name_only(part) and not _SAYS_ABOUT.search(part)
+                and not _IDENTITY.match(part)):  # "… differ from Bezos's?": the person on the topic
             asked = _bare(topic(other, sources) or other)  # "view of innovation"
             person = re.sub(rf"^(?:{'|'.join(_WH)})\s+", "", part.rstrip(" ?.!"), flags=re.I)  # "what Bezos wrote"
             while (last := re.search(r"\s+(\w+)$", person)) and set(tokenize(last.group(1))) <= _STANCE:

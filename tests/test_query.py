@@ -565,3 +565,14 @@ def test_a_second_clause_still_splits_after_two_names_joined_by_and(two_authors)
     assert q.sides[1].query == "how did it react when the council passed the new law?"
     q = interpret("When do Ann Lee and Bo Sim each sow beans?", [], two_authors)
     assert [s.query for s in q.sides] == ["When do they sow beans?"] * 2
+
+
+@pytest.mark.parametrize("question, first", [
+    ("What was Kestrel Mills and why did it close?", "What was Kestrel Mills"),
+    ("Who is Ann Lee and what garden does she keep?", "Who is Ann Lee"),
+])
+def test_a_part_that_asks_what_a_name_is_keeps_its_own_question(question, first):
+    """Not "was Kestrel Mills it close?": a part asking what or who a name is asks that, not the other part's
+    question of the name (as "…, and how does Bo Sim?" does)."""
+    q = interpret(question, [], Sources([]))
+    assert q.sides[0].query == first
