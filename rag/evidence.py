@@ -25,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -40,6 +40,7 @@ MAX_WINDOW_CHARS = 450  # a window longer than this is not a quote but a passage
 REPEATED_IN = 3  # a sentence in at least this many documents is boilerplate (two are a near-duplicate pair)
 _HEADING_MAX = 60
 _CLOSES = (".", "!", "?", "…", ":", ";")
+_LIST_ITEM = re.compile(r"^\s*[-*•]\s+")
 _URL = re.compile(r"(https?://|www\.)\S+", re.I)
 # Words that frame a question rather than name what it asks about ("Describe the key points the
 # document outlines", "Can you give an example?"): the evidence is not expected to contain them, and a
@@ -104,16 +105,30 @@ def _key(words: str) -> str:
 
 
 def repeated_sentences(documents: Iterable[Sequence[str]], min_documents: int = REPEATED_IN) -> set[str]:
-    """Keys of the sentences that occur in at least `min_documents` documents.
+    """Keys of the sentences that occur in at least `min_documents` documents, and (`toc_key`) of the list
+    items that repeat another line of their own document: a table of contents ("- Day 2 and stasis" before
+    the section of that title).
 
     >>> repeated_sentences([["Hi there.", "A"], ["hi, there", "B"], ["Hi there!"]]) == {sentence_key("hi there")}
     True
+    >>> repeated_sentences([["- Why ferns grow?", "- Soil", "Why ferns grow?", "Ferns like shade."]], 3) == {
+    ...     toc_key("- Why ferns grow?")}
+    True
     """
     seen: dict[str, int] = defaultdict(int)
+    toc = set()
     for sentences in documents:
-        for key in {sentence_key(s) for s in sentences if normalized(s)}:
+        keys = [sentence_key(s) if normalized(s) else "" for s in sentences]
+        for key in set(keys) - {""}:
             seen[key] += 1
-    return {k for k, n in seen.items() if n >= min_documents}
+        counts = Counter(keys)
+        toc |= {toc_key(s) for s, key in zip(sentences, keys) if key and counts[key] > 1 and _LIST_ITEM.match(s)}
+    return {k for k, n in seen.items() if n >= min_documents} | toc
+
+
+def toc_key(text: str) -> str:
+    """The key of a list item that a table of contents lists (`repeated_sentences`)."""
+    return "toc:" + sentence_key(text)
 
 
 def is_heading(text: str) -> bool:
@@ -149,6 +164,9 @@ def is_non_content(text: str, repeated: set[str] = frozenset()) -> bool:
     >>> [is_non_content(t) for t in ("(This is the 3rd of a 5-part series.", "If you missed it, you can find it here.)",
     ...                              "Here is what the survey found.", "Sales in the table below rose.")]
     [True, True, False, False]
+    >>> contents = repeated_sentences([["- Why do ferns grow?", "Why do ferns grow?", "They like shade."]])
+    >>> is_non_content("- Why do ferns grow?", contents), is_non_content("Why do ferns grow?", contents)
+    (True, False)
     """
     stripped = text.strip()
     words = normalized(stripped)
@@ -158,7 +176,8 @@ def is_non_content(text: str, repeated: set[str] = frozenset()) -> bool:
     urls = sum(len(m.group()) for m in _URL.finditer(stripped))
     if urls and urls >= len(stripped) / 3:  # a source line: mostly an address
         return True
-    return bool(repeated) and _key(words) in repeated
+    return bool(repeated) and (_key(words) in repeated or bool(_LIST_ITEM.match(stripped))
+                               and "toc:" + _key(words) in repeated)
 
 
 # --- answer types -----------------------------------------------------------------------------
