@@ -307,6 +307,9 @@ def interpret(question: str, history: Sequence[Turn], sources: Sources) -> Query
     prefer: tuple[str, ...] = ()
     shown: tuple[tuple[str, int, int], ...] = ()
     scope: Side | None = None
+    if follow_up and not _YEAR.search(question) and len(earlier_years := _years_of(previous)) == 1:
+        # "What were the sales in 1998?", "How did that change a year later?": asked as "… in 1999?"
+        question = _shift_year(question, int(earlier_years[0]))
     if follow_up and previous.answer is not None:
         shown = tuple((q.path, q.start, q.end) for q in previous.answer.citations)
         names = [name for _, name, _ in _mentions(question, sources)]
@@ -349,6 +352,13 @@ def interpret(question: str, history: Sequence[Turn], sources: Sources) -> Query
 
 
 # --- follow-ups ------------------------------------------------------------------------------
+def _years_of(previous: Turn) -> list[str]:
+    """The years the previous question (as resolved) named."""
+    earlier = previous.answer.resolved_question if previous.answer and previous.answer.resolved_question \
+        else previous.question
+    return sorted({m.group(0) for m in _YEAR.finditer(earlier)})
+
+
 def is_follow_up(question: str, sources: Sources) -> bool:
     """Whether a question leans on the conversation: it starts as a continuation ("and …",
     "what about …"), has no topic and names nothing ("Why?"), asks only for a view ("Why did Ann
@@ -1059,11 +1069,8 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
     sides: list[Side] = []
     for i, part in enumerate(parts):
         other = parts[1 - i]
-        if (m := _RELATIVE_YEAR.search(part)) and not years_named[i] and len(years_named[1 - i]) == 1:
-            n = _NUMBER_WORDS.get((m.group("n") or "a").lower()) or int(m.group("n"))
-            back = (m.group("dir") or m.group("dir2") or m.group("dir3")).lower() in {"earlier", "before", "previous",
-                                                                                   "prior"}
-            part = f"{part[:m.start()]}in {int(years_named[1 - i][0]) + (-n if back else n)}{part[m.end():]}"
+        if not years_named[i] and len(years_named[1 - i]) == 1:
+            part = _shift_year(part, int(years_named[1 - i][0]))
         if (_ELIDED_HEAD.search(part) and not _name_only(part) and not _mentions(part, sources)
                 and (head := _POSSESSED.search(other))):  # "… differ from his rivals'?" is about what the
             part = f"{part.rstrip(' ?.!')} {head.group(1)}"  # other part's owner owns: their planning horizon
@@ -1108,6 +1115,20 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
 
 
 _SUBORDINATOR = re.compile(r"\b(?:when|whenever|if|because|once|unless|after|before|while|as)\s+", re.I)
+
+
+def _shift_year(text: str, year: int) -> str:
+    """`text` with its relative year ("a year later", "the previous year") written as the year it is from
+    `year`; unchanged without one.
+
+    >>> _shift_year("How did it change two years later?", 1998), _shift_year("And the year before?", 2005)
+    ('How did it change in 2000?', 'And in 2004?')
+    """
+    if not (m := _RELATIVE_YEAR.search(text)):
+        return text
+    n = _NUMBER_WORDS.get((m.group("n") or "a").lower()) or int(m.group("n"))
+    back = (m.group("dir") or m.group("dir2") or m.group("dir3")).lower() in {"earlier", "before", "previous", "prior"}
+    return f"{text[:m.start()]}in {year + (-n if back else n)}{text[m.end():]}"
 
 
 def _bound_in_part(part: str, start: int) -> bool:

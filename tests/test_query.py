@@ -576,3 +576,12 @@ def test_a_part_that_asks_what_a_name_is_keeps_its_own_question(question, first)
     question of the name (as "…, and how does Bo Sim?" does)."""
     q = interpret(question, [], Sources([]))
     assert q.sides[0].query == first
+
+
+def test_a_follow_up_with_a_relative_year_asks_of_that_year(letter_refs):
+    """"… a year later" after a question that named one year is that year plus one, as comparisons read it."""
+    earlier = [_answered("What did Bezos say about Kestrel in 2005?", "It grew.")]
+    later = interpret("And what did he say about it 11 years later?", earlier, letter_refs)
+    assert "in 2016" in later.text and [s.paths for s in later.sides] == [("letters/2016.md",)]
+    before = interpret("What about eight years earlier?", earlier, letter_refs)
+    assert [s.paths for s in before.sides] == [("letters/1997.md",)]
