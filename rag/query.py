@@ -41,6 +41,7 @@ _COMPARISON = re.compile(
     r"contradict(s|ed|ion)?)\b", re.I)
 _LEADS_ON = re.compile(r"^\s*(and|but|also|so|what about|how about|then)\b", re.I)
 _YEAR = re.compile(r"\b(19|20)\d{2}\b")
+_YEAR_IN = re.compile(r"\b(?:19|20)\d{2}\b")  # findall gives the years themselves
 _WORDS = re.compile(r"\w+")
 _JOIN_WORDS = 4  # "A and B" joins two names with at most a few words between them ("and the new")
 _TOKENS = re.compile(r"[\w’'.-]*\w|[^\w\s]")
@@ -338,6 +339,11 @@ def interpret(question: str, history: Sequence[Turn], sources: Sources) -> Query
         shared = _shared(mentions)
         named = [Side(_label(named[0].label, shared, sources.refs), tuple(sorted(shared)), named[0].query)] \
             if shared else []
+    # "the latest report" names no document: every one; names that share none leave none to choose from
+    chosen = frozenset(named[0].paths) if named else frozenset() if mentions else sources.paths
+    if one := _ordinal(text, _described(text, mentions, chosen, sources), sources.refs):  # "his last letter"
+        named = [Side(_label(named[0].label if named else "", one, sources.refs), tuple(one),
+                      named[0].query if named else text)]
     # What a document is about: its title, or a publisher the corpus talks about everywhere ("Amazon"); a
     # publisher named in few documents ("the Harbor Gazette") names who wrote it, as an author does.
     titles = {r.title.lower() for r in sources.refs}
@@ -1090,6 +1096,9 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
                 inherited = _shared([m for m in _mentions(other, sources) if not (shift and _YEAR.search(m[1]))])
         named = _mentions(part, sources)
         paths = _shared(named) or inherited or scope
+        # "Jassy's first letter": the earliest of his; "his final letter": the last of all (as named, or not)
+        among = paths or (frozenset() if named else sources.paths)  # names that share no document: none
+        paths = _ordinal(part, _described(part, named, among, sources), sources.refs) or paths
         own = "" if _stance_only(part, sources) else topic(part, sources)  # "… and how does Jassy's view compare?"
         if own and topic(about := _SAID_ABOUT.sub("", own), sources):  # "what Bezos wrote about Prime": Prime
             own = about
@@ -1377,9 +1386,45 @@ def _names(src: SourceRef) -> list[str]:
 
 
 def _find(text: str, name: str) -> int:
-    """Position of `name` as whole words in `text` (possessives allowed), or -1."""
-    m = re.search(rf"(?<!\w){re.escape(name)}(?:'s|’s|s)?(?!\w)", text)
+    """Position of `name` as whole words in `text` (possessives and plurals allowed, but "the 2000s" is a
+    decade, not the year 2000), or -1."""
+    plural = "" if _YEAR.fullmatch(name) else "|s"
+    m = re.search(rf"(?<!\w){re.escape(name)}(?:'s|’s{plural})?(?!\w)", text)
     return m.start() if m else -1
+
+
+_ORDINAL = re.compile(rf"\b(?:(?P<first>first|earliest|oldest)|last|latest|final|newest|most\s+recent)[\s-]+"
+                      rf"(?:[\w-]+\s+){{0,2}}?(?:{'|'.join(_DOC_NOUNS)})s?\b", re.I)
+
+
+def _ordinal(text: str, paths: frozenset[str], refs: Sequence[SourceRef]) -> frozenset[str]:
+    """The one document of `paths` that "first"/"last" picks ("Jassy's first letter", "the most recent report"),
+    by the year in its title, when several named documents have one; empty otherwise.
+
+    >>> refs = [SourceRef(f"{y}.md", f"{y} Letter", "Ann Lee", "", ()) for y in (1997, 2005, 2016)]
+    >>> every = frozenset(r.path for r in refs)
+    >>> _ordinal("In her first letter, what …", every, refs), _ordinal("the most recent letter", every, refs)
+    (frozenset({'1997.md'}), frozenset({'2016.md'}))
+    >>> _ordinal("the first thing she wrote", every, refs)
+    frozenset()
+    """
+    m = _ORDINAL.search(text)
+    dated = sorted((int(ys[0]), r.path) for r in refs if r.path in paths and len(ys := _YEAR_IN.findall(r.title)) == 1)
+    if not m or len(dated) < 2:
+        return frozenset()
+    return frozenset([(dated[0] if m.group("first") else dated[-1])[1]])
+
+
+def _described(text: str, mentions: list[tuple[int, str, frozenset[str]]], paths: frozenset[str],
+               sources: Sources) -> frozenset[str]:
+    """Where "first"/"last" chooses from: when the ordinal is inside a mention ("the most recent letter" is no
+    name, whatever documents use its words), the documents the other mentions name ("Jassy's first shareholder
+    letter": his), or every document; else the documents named."""
+    m = _ORDINAL.search(text)
+    if m and any(start < m.end() and m.start() < start + len(name) for start, name, _ in mentions):
+        others = [x for x in mentions if not (x[0] < m.end() and m.start() < x[0] + len(x[1]))]
+        return _shared(others) or sources.paths
+    return paths
 
 
 def _label(name: str, paths: frozenset[str], sources: Sequence[SourceRef]) -> str:

@@ -585,3 +585,17 @@ def test_a_follow_up_with_a_relative_year_asks_of_that_year(letter_refs):
     assert "in 2016" in later.text and [s.paths for s in later.sides] == [("letters/2016.md",)]
     before = interpret("What about eight years earlier?", earlier, letter_refs)
     assert [s.paths for s in before.sides] == [("letters/1997.md",)]
+
+
+@pytest.mark.parametrize("question, chosen", [
+    ("In his first letter, what did Bezos promise shareholders?", ("letters/1997.md",)),
+    ("What does Bezos's most recent letter say about Kestrel?", ("letters/2016.md",)),
+    ("What does the latest letter say about Kestrel?", ("letters/2016.md",)),  # a description no text holds
+])
+def test_first_or_last_picks_one_document_by_the_year_in_its_title(letter_refs, question, chosen):
+    assert [s.paths for s in interpret(question, [], letter_refs).sides] == [chosen]
+
+
+def test_first_and_last_pick_the_sides_of_a_comparison(letter_refs):
+    q = interpret("Compare Bezos's first letter with his final letter on long-term thinking.", [], letter_refs)
+    assert q.kind == "comparison" and [s.paths for s in q.sides] == [("letters/1997.md",), ("letters/2016.md",)]
