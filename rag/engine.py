@@ -468,11 +468,10 @@ class Engine:
         return verified(select(found, max_quotes, budget, s.near_duplicate, first), self.texts), support, ()
 
     def _unheard(self, text: str) -> tuple[str, ...]:
-        """The names the question asks about (capitalised words not opening a sentence) that no document uses,
-        in its text or its catalog entry: "What did Bezos say about Netflix?" is about nothing the documents
-        hold, and a passage that only matches "Bezos" would answer something else."""
-        names = [re.sub(r"[’']s$", "", n)  # not a sentence's first word ("… mode. Reveal your …")
-                 for n in re.findall(r"(?<![.!?:;]\s)(?<=\s)[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*", text)]
+        """The names the question asks about (capitalised words after its first) that no document uses, in its
+        text or its catalog entry: "What did Bezos say about Netflix?" is about nothing the documents hold, and
+        a passage that only matches "Bezos" would answer something else."""
+        names = [re.sub(r"[’']s$", "", n) for n in re.findall(r"(?<=\s)[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*", text)]
         unheard = []
         for name in names:
             terms = [t for t in tokenize(name) if t not in self._catalog_terms]
