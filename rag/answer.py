@@ -12,7 +12,7 @@ import html
 import re
 from collections.abc import Callable, Sequence
 
-from .evidence import AMOUNT, DATE, NUMBER_OF
+from .evidence import AMOUNT, NUMBER_OF
 from .records import Answer, Quote, Side
 
 # Markdown's specials, and Streamlit's: "$" opens LaTeX, ":" opens colours (":red[...]") and
@@ -176,16 +176,13 @@ def abstention(suggestions: Sequence[str], scope: str | None = None, plain: bool
     "The documents say nothing about the number of stores, so I won't answer with another figure."
     >>> abstention([], uncovered=["a date or year"], plain=True)
     "The documents say nothing about a date or year, so I won't answer with a passage that gives none."
-    >>> abstention([], uncovered=["Netflix"], plain=True)
-    "The documents say nothing about Netflix, so I won't answer with a passage about something else."
     """
     show = (lambda t: t) if plain else (lambda t: f"**{escape_markdown(t)}**")
     where = show(scope) if scope else "the documents"
     if uncovered:
         instead = ("another year's passage" if all(re.fullmatch(r"\d{4}", u) for u in uncovered)
                    else "another figure" if any(u == AMOUNT or u.startswith(NUMBER_OF) for u in uncovered)
-                   else "a passage that gives none" if DATE in uncovered
-                   else "a passage about something else")
+                   else "a passage that gives none")
         text = (f"{'The documents' if not scope else show(scope)} say{'s' if scope else ''} nothing about "
                 f"{' or '.join(map(show, uncovered))}, so I won't answer with {instead}.")
     else:

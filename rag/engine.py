@@ -258,7 +258,6 @@ class Engine:
         self.store, self.keyword, self.repeated = view.store, view.keyword, view.repeated
         self.catalog, self._by_path, self._sources = catalog, by_path, sources
         self._titles = {d.path: d.title for d in catalog}
-        self._catalog_terms = frozenset().union(*sources.profiles.values())  # titles, authors, aliases, publishers
         self._last_dated = last_dated(self._titles.values())
         self._lengths = lengths
         self._suggest = (catalog, path_order, doc_vectors)  # one reference: a question reads one generation
@@ -448,8 +447,6 @@ class Engine:
             return [], support, tuple(sorted(asked))
         if later := after_the_documents(text, self._last_dated):
             return [], support, later
-        if unheard := self._unheard(text):
-            return [], support, unheard
         money, counted, year = asks_amount(text), asks_count(text), asks_year(text)
         if found and (money or counted or year):
             # Unscoped (a named source's fallback), the names of the whole question anchor the figure.
@@ -466,18 +463,6 @@ class Engine:
         if shown and (after := self._continuation(found, shown, first[0])) is not None:
             first.append(after)
         return verified(select(found, max_quotes, budget, s.near_duplicate, first), self.texts), support, ()
-
-    def _unheard(self, text: str) -> tuple[str, ...]:
-        """The names the question asks about (capitalised words after its first) that no document uses, in its
-        text or its catalog entry: "What did Bezos say about Netflix?" is about nothing the documents hold, and
-        a passage that only matches "Bezos" would answer something else."""
-        names = [re.sub(r"[’']s$", "", n) for n in re.findall(r"(?<=\s)[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*", text)]
-        unheard = []
-        for name in names:
-            terms = [t for t in tokenize(name) if t not in self._catalog_terms]
-            if terms and not all(self.keyword.idf(terms)[1]):
-                unheard.append(name)
-        return tuple(dict.fromkeys(unheard))
 
     def _anchored(self, found: list[Window], text: str) -> list[str]:
         """What the candidates say about the rarest name the question asks about (capitalised words after its
