@@ -54,9 +54,9 @@ _PAGE = re.compile(r"^\W*(page\s*)?\d{1,4}\W*(of\s+\d+\W*)?$", re.I)
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 # Navigation of a web page or series, not a statement: "click here", "you can find it here", "listen to this
 # episode below", and a sentence that only numbers the part ("This is Part 2 of 4.").
-_NAVIGATION = re.compile(r"\b(?:click|tap)\s+here\b|\b(?:find|check|read|see|listen|watch|download|subscribe|sign\s+up)"
-                         r"\b[^.!?]{0,40}?\bhere\b(?=\s*(?:[.!)]|and\b|$))|\b(?:listen|watch)\b[^.!?]{0,40}?\bbelow\b",
-                         re.I)
+_NAVIGATION = re.compile(r"\b(?:click|tap)\s+here\b|\b(?:find|check|read|listen|watch|download|subscribe|sign\s+up)"
+                         r"\b(?:\s+\w+){0,3}\s+here\b(?=\s*(?:[.!)]|and\b|$))"
+                         r"|\b(?:listen|watch)\b(?:\s+\w+){0,3}\s+below\b", re.I)
 _SERIES_PART = re.compile(r"^\W*(?:this\s+is\s+)?(?:the\s+)?(?:part\s+\d+\s+of\s+\d+|\d+(?:st|nd|rd|th)\s+(?:part\s+)?of\s+"
                           r"(?:a|an|the)\s+\d+-part\s+series)\W*$", re.I)
 
@@ -162,8 +162,10 @@ def is_non_content(text: str, repeated: set[str] = frozenset()) -> bool:
     ...                              "- 12 -", "Sincerely,", "## Notes on the 2019 plan.", "Day 2 is stasis.")]
     [True, True, True, True, True, True, False]
     >>> [is_non_content(t) for t in ("(This is the 3rd of a 5-part series.", "If you missed it, you can find it here.)",
-    ...                              "Here is what the survey found.", "Sales in the table below rose.")]
-    [True, True, False, False]
+    ...                              "Here is what the survey found.", "Sales in the table below rose.",
+    ...                              "We like what we see so far and plan to keep investing here.",
+    ...                              "We listen to customers and keep prices below cost.")]
+    [True, True, False, False, False, False]
     >>> contents = repeated_sentences([["- Why do ferns grow?", "Why do ferns grow?", "They like shade."]])
     >>> is_non_content("- Why do ferns grow?", contents), is_non_content("Why do ferns grow?", contents)
     (True, False)

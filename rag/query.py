@@ -308,8 +308,11 @@ def interpret(question: str, history: Sequence[Turn], sources: Sources) -> Query
     prefer: tuple[str, ...] = ()
     shown: tuple[tuple[str, int, int], ...] = ()
     scope: Side | None = None
-    if follow_up and not _YEAR.search(question) and len(earlier_years := _years_of(previous)) == 1:
-        # "What were the sales in 1998?", "How did that change a year later?": asked as "… in 1999?"
+    if (follow_up and not _YEAR.search(question) and len(earlier_years := _years_of(previous)) == 1
+            and (rel := _RELATIVE_YEAR.search(question)) and not _BEFORE_YEAR_NOUN.search(question[:rel.start()])):
+        # "What were the sales in 1998?", "How did that change a year later?": asked as "… in 1999?"; not "How
+        # did that compare with the previous year?" nor "What did he expect for the following year?", which
+        # the earlier year's letter answers
         question = _shift_year(question, int(earlier_years[0]))
     if follow_up and previous.answer is not None:
         shown = tuple((q.path, q.start, q.end) for q in previous.answer.citations)
@@ -463,7 +466,8 @@ def unresolved(text: str, sources: Sources, fragment: bool = False) -> list[tupl
                             and before[j][0][:1].isupper()), None)
             between = [t for t, _, _ in before[subject + 1:]] if subject is not None else []
             if (w in {"it", "them"} and between and all(t.isalpha() and t.islower() for t in between)
-                    and sum(t not in _PREPOSITIONS | _AUX for t in between) <= 1):
+                    and sum(t not in _PREPOSITIONS | _AUX for t in between) <= 1
+                    and between[-1] not in {"after", "before", "since", "until", "when", "while", "as", "if"}):
                 # the object of its clause's verb is not that clause's subject ("Why did Amazon invest in it?",
                 # "… say Amazon should fund it?"): only that verb, auxiliaries and prepositions stand between
                 capitalised = [t for t in capitalised if t != before[subject][0]]
@@ -1104,7 +1108,8 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
             own = about
         query = own or topic(other, sources) or part
         if (not named and _name_only(part) and not _SAYS_ABOUT.search(part)
-                and not _IDENTITY.match(part)):  # "… differ from Bezos's?": the person on the topic
+                and not (_IDENTITY.match(part) and not _ELIDED_HEAD.search(part))):  # "… differ from Bezos's?":
+            # the person on the topic; "What was Cosmo" asks its own question, "… and what was Bezos's?" not
             asked = _bare(topic(other, sources) or other)  # "view of innovation"
             person = re.sub(rf"^(?:{'|'.join(_WH)})\s+", "", part.rstrip(" ?.!"), flags=re.I)  # "what Bezos wrote"
             while (last := re.search(r"\s+(\w+)$", person)) and set(tokenize(last.group(1))) <= _STANCE:
@@ -1124,6 +1129,9 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
 
 
 _SUBORDINATOR = re.compile(r"\b(?:when|whenever|if|because|once|unless|after|before|while|as)\s+", re.I)
+
+
+_BEFORE_YEAR_NOUN = re.compile(r"\b(?:with|for|than|from|to|over|against|versus|vs\.?)\s+$", re.I)
 
 
 def _shift_year(text: str, year: int) -> str:
@@ -1393,8 +1401,12 @@ def _find(text: str, name: str) -> int:
     return m.start() if m else -1
 
 
-_ORDINAL = re.compile(rf"\b(?:(?P<first>first|earliest|oldest)|last|latest|final|newest|most\s+recent)[\s-]+"
-                      rf"(?:[\w-]+\s+){{0,2}}?(?:{'|'.join(_DOC_NOUNS)})s?\b", re.I)
+# Not a plural ("his first few letters"), nor one qualified by what follows ("the first letter to mention
+# AWS", "the first letter of the 2000s"), nor a starting point ("Since his first letter, …").
+_ORDINAL = re.compile(rf"(?<!since\s)(?<!since\shis\s)(?<!since\sher\s)(?<!since\sthe\s)"
+                      rf"\b(?:(?P<first>first|earliest|oldest)|last|latest|final|newest|most\s+recent)[\s-]+"
+                      rf"(?:[\w-]+\s+){{0,2}}?(?:{'|'.join(_DOC_NOUNS)})\b(?![\w-])"
+                      rf"(?!\s+(?:to|that|which|where|when|of|after|before|since|mentioning)\b)", re.I)
 
 
 def _ordinal(text: str, paths: frozenset[str], refs: Sequence[SourceRef]) -> frozenset[str]:
@@ -1405,8 +1417,10 @@ def _ordinal(text: str, paths: frozenset[str], refs: Sequence[SourceRef]) -> fro
     >>> every = frozenset(r.path for r in refs)
     >>> _ordinal("In her first letter, what …", every, refs), _ordinal("the most recent letter", every, refs)
     (frozenset({'1997.md'}), frozenset({'2016.md'}))
-    >>> _ordinal("the first thing she wrote", every, refs)
-    frozenset()
+    >>> _ordinal("the first thing she wrote", every, refs), _ordinal("the first letter to name Kestrel", every, refs)
+    (frozenset(), frozenset())
+    >>> _ordinal("her first few letters", every, refs), _ordinal("Since her first letter, what changed?", every, refs)
+    (frozenset(), frozenset())
     """
     m = _ORDINAL.search(text)
     dated = sorted((int(ys[0]), r.path) for r in refs if r.path in paths and len(ys := _YEAR_IN.findall(r.title)) == 1)

@@ -599,3 +599,18 @@ def test_first_or_last_picks_one_document_by_the_year_in_its_title(letter_refs, 
 def test_first_and_last_pick_the_sides_of_a_comparison(letter_refs):
     q = interpret("Compare Bezos's first letter with his final letter on long-term thinking.", [], letter_refs)
     assert q.kind == "comparison" and [s.paths for s in q.sides] == [("letters/1997.md",), ("letters/2016.md",)]
+
+
+def test_a_relative_year_after_a_preposition_stays_in_the_earlier_year(letter_refs):
+    """"How did that compare with the previous year?" and "… for the following year?" are answered by the
+    earlier year's letter (it gives last year's figure and next year's plan); not shifted."""
+    earlier = [_answered("What were Kestrel's sales in 2005?", "They grew.")]
+    for question in ("How did that compare with the previous year?", "What did he expect for the following year?"):
+        assert "in 2004" not in interpret(question, earlier, letter_refs).text
+        assert "in 2006" not in interpret(question, earlier, letter_refs).text
+
+
+def test_a_subject_pronoun_after_a_subordinator_is_its_clauses_own():
+    q = interpret("How does she say Northwind grew after it opened?",
+                  [_answered("What did Ann Lee write about Kestrel Mills?", "A mill.")], Sources([]))
+    assert "Kestrel" not in q.text
