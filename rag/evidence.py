@@ -41,6 +41,7 @@ REPEATED_IN = 3  # a sentence in at least this many documents is boilerplate (tw
 _HEADING_MAX = 60
 _CLOSES = (".", "!", "?", "…", ":", ";")
 _LIST_ITEM = re.compile(r"^\s*[-*•]\s+")
+_TOC = "toc:"  # the prefix of a table-of-contents item's key (`toc_key`)
 _URL = re.compile(r"(https?://|www\.)\S+", re.I)
 # Words that frame a question rather than name what it asks about ("Describe the key points the
 # document outlines", "Can you give an example?"): the evidence is not expected to contain them, and a
@@ -128,7 +129,7 @@ def repeated_sentences(documents: Iterable[Sequence[str]], min_documents: int = 
 
 def toc_key(text: str) -> str:
     """The key of a list item that a table of contents lists (`repeated_sentences`)."""
-    return "toc:" + sentence_key(text)
+    return _TOC + sentence_key(text)
 
 
 def is_heading(text: str) -> bool:
@@ -179,7 +180,7 @@ def is_non_content(text: str, repeated: set[str] = frozenset()) -> bool:
     if urls and urls >= len(stripped) / 3:  # a source line: mostly an address
         return True
     return bool(repeated) and (_key(words) in repeated or bool(_LIST_ITEM.match(stripped))
-                               and "toc:" + _key(words) in repeated)
+                               and _TOC + _key(words) in repeated)
 
 
 # --- answer types -----------------------------------------------------------------------------

@@ -41,7 +41,6 @@ _COMPARISON = re.compile(
     r"contradict(s|ed|ion)?)\b", re.I)
 _LEADS_ON = re.compile(r"^\s*(and|but|also|so|what about|how about|then)\b", re.I)
 _YEAR = re.compile(r"\b(19|20)\d{2}\b")
-_YEAR_IN = re.compile(r"\b(?:19|20)\d{2}\b")  # findall gives the years themselves
 _WORDS = re.compile(r"\w+")
 _JOIN_WORDS = 4  # "A and B" joins two names with at most a few words between them ("and the new")
 _TOKENS = re.compile(r"[\w’'.-]*\w|[^\w\s]")
@@ -308,11 +307,11 @@ def interpret(question: str, history: Sequence[Turn], sources: Sources) -> Query
     prefer: tuple[str, ...] = ()
     shown: tuple[tuple[str, int, int], ...] = ()
     scope: Side | None = None
-    if (follow_up and not _YEAR.search(question) and len(earlier_years := _years_of(previous)) == 1
+    if (follow_up and not _YEAR.search(question) and len(earlier_years := _years(_earlier(previous))) == 1
             and (rel := _RELATIVE_YEAR.search(question)) and not _BEFORE_YEAR_NOUN.search(question[:rel.start()])):
-        # "What were the sales in 1998?", "How did that change a year later?": asked as "… in 1999?"; not "How
-        # did that compare with the previous year?" nor "What did he expect for the following year?", which
-        # the earlier year's letter answers
+        # "What were the sales in 1998?", "How did that change a year later?": asked as "… in 1999?"; not when
+        # the relative year is what something is set against or planned for ("… versus the prior year",
+        # "… planned for the next year"), which the earlier year's letter answers
         question = _shift_year(question, int(earlier_years[0]))
     if follow_up and previous.answer is not None:
         shown = tuple((q.path, q.start, q.end) for q in previous.answer.citations)
@@ -361,11 +360,15 @@ def interpret(question: str, history: Sequence[Turn], sources: Sources) -> Query
 
 
 # --- follow-ups ------------------------------------------------------------------------------
-def _years_of(previous: Turn) -> list[str]:
-    """The years the previous question (as resolved) named."""
-    earlier = previous.answer.resolved_question if previous.answer and previous.answer.resolved_question \
+def _earlier(previous: Turn) -> str:
+    """The previous question as it was read (resolved), or as asked."""
+    return previous.answer.resolved_question if previous.answer and previous.answer.resolved_question \
         else previous.question
-    return sorted({m.group(0) for m in _YEAR.finditer(earlier)})
+
+
+def _years(text: str) -> list[str]:
+    """The distinct years `text` names, in order."""
+    return sorted({m.group(0) for m in _YEAR.finditer(text)})
 
 
 def is_follow_up(question: str, sources: Sources) -> bool:
@@ -507,8 +510,7 @@ def resolve(question: str, previous: Turn, sources: Sources) -> str:
     >>> resolve("Why did she think so?", Turn("What did Ann Lee say about frost?"), Sources([]))
     'Why did Ann Lee think so: What did Ann Lee say about frost?'
     """
-    earlier = previous.answer.resolved_question if previous.answer and previous.answer.resolved_question \
-        else previous.question
+    earlier = _earlier(previous)
     if swapped := _asked_of(question, earlier):
         return swapped  # "What about 2005?": the same question, of 2005
     if _stance_only(question, sources):  # "Why does he think so?": his view, of the previous question
@@ -540,7 +542,7 @@ def _replace_pronouns(question: str, earlier: str, previous: Turn, sources: Sour
         w = word.lower()
         if w in _AFTER_WORDS:  # the year the previous question named, else the time of what was quoted
             quoted = previous.answer.citations if previous.answer else ()
-            named_years = sorted({m.group(0) for m in _YEAR.finditer(earlier)})
+            named_years = _years(earlier)
             ref = (f"{word} (in {named_years[0]})" if len(named_years) == 1 and w == "then"
                    else f"{word} ({_first_sentence(quoted[0].text)})" if quoted else "")
         elif w in _DEMONSTRATIVE:
@@ -1075,7 +1077,7 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
     moves in time ("…, and what did she say about it later?"). `scope`: the documents the whole question
     is limited to, for the parts that name none.
     """
-    years_named = [sorted({m.group(0) for m in _YEAR.finditer(p)}) for p in parts]
+    years_named = [_years(p) for p in parts]
     sides: list[Side] = []
     for i, part in enumerate(parts):
         other = parts[1 - i]
@@ -1423,7 +1425,7 @@ def _ordinal(text: str, paths: frozenset[str], refs: Sequence[SourceRef]) -> fro
     (frozenset(), frozenset())
     """
     m = _ORDINAL.search(text)
-    dated = sorted((int(ys[0]), r.path) for r in refs if r.path in paths and len(ys := _YEAR_IN.findall(r.title)) == 1)
+    dated = sorted((int(ys[0]), r.path) for r in refs if r.path in paths and len(ys := _years(r.title)) == 1)
     if not m or len(dated) < 2:
         return frozenset()
     return frozenset([(dated[0] if m.group("first") else dated[-1])[1]])
