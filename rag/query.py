@@ -100,8 +100,8 @@ _EXPLETIVE_IT = re.compile(r"\bit\s+(?:is|was|'s|’s|seems|seemed)\s+(?:\w+\s+)
 _FRONTED_OBJECT = re.compile(r"^\W*(?:what|which)\b[^?]*?\b(?:is|was)\s+it\s+\w+ed\s+to\b", re.I)
 # A clause that starts a second question: "…, and what does B say…", "…; how did…".
 # Without a comma only a wh-word starts one: "… and was criticized by …" continues the first clause.
-_CLAUSE = re.compile(rf"\s*(?:,\s*(?:and|but|while|whereas)\s+|;\s*(?:and\s+)?)(?=(?:{'|'.join(sorted(_WH | _AUX))})\b)"
-                     rf"|\s+(?:and|but)\s+(?=(?:{'|'.join(sorted(_WH))})\b)", re.I)
+_MARKED_CLAUSE = rf"\s*(?:,\s*(?:and|but|while|whereas)\s+|;\s*(?:and\s+)?)(?=(?:{'|'.join(sorted(_WH | _AUX))})\b)"
+_CLAUSE = re.compile(rf"{_MARKED_CLAUSE}|\s+(?:and|but)\s+(?=(?:{'|'.join(sorted(_WH))})\b)", re.I)
 # A pivot between the two things compared.
 _PIVOT = re.compile(r",?\s+(?:differs?\s+from|different\s+from|compared?\s+(?:with|to)|in\s+comparison\s+(?:with|to)|"
                     r"versus|vs\.?|as\s+opposed\s+to|whereas|(?:in)?consistent\s+with|in\s+line\s+with|"
@@ -875,8 +875,9 @@ def comparison_sides(text: str, sources: Sources) -> list[Side]:
     joined = len(named) >= 2 and not nested and _joined(text, sources)
     body, scope = _trailing_scope(text, sources)
     # "Compare what A and B say about how X deals with Y": A and B are the sides, not "… with Y"; a second
-    # clause still splits ("What do A and B say about X, and how does C see it?").
-    parts = split(body) if not joined or _CLAUSE.search(body) else []
+    # clause still splits ("What do A and B say about X, and how does C see it?"), if a comma or semicolon marks
+    # it: "How do A and B each explain the gap between what buyers order and what they keep?" asks one thing.
+    parts = split(body) if not joined or re.search(_MARKED_CLAUSE, body, re.I) else []
     if parts and _two_things(parts, sources):
         return _part_sides(parts, sources, scope)
     if len(named) >= 2 and not nested and (_COMPARISON.search(text) or joined):

@@ -565,6 +565,10 @@ def test_a_second_clause_still_splits_after_two_names_joined_by_and(two_authors)
     assert q.sides[1].query == "how did it react when the council passed the new law?"
     q = interpret("When do Ann Lee and Bo Sim each sow beans?", [], two_authors)
     assert [s.query for s in q.sides] == ["When do they sow beans?"] * 2
+    bare = interpret("How do Ann Lee and Bo Sim each explain the gap between what farmers plant and what they sell?",
+                     [], two_authors)  # "and what they sell" is inside the topic: no comma marks a new question
+    assert [s.paths for s in bare.sides] == [("lee.txt",), ("sim.txt",)]
+    assert [s.query for s in bare.sides] == ["How do they explain the gap between what farmers plant and what they sell?"] * 2
 
 
 @pytest.mark.parametrize("question, first", [
