@@ -684,8 +684,10 @@ def _thing(text: str, sources: Sources) -> str:
         return (f"the {asked.group(1)} {said.group(1)} {said.group(2).strip()}"
                 if said and len(said.group(2).split()) <= 10 else f"the {asked.group(1)}")
     names = [p for p in _proper_spans(text) if not all(w in sources.people for w in _WORDS.findall(p.lower()))
-             and not _reports(text, p)]
-    things = [p for p in names if not all(sources.common(w) for w in _WORDS.findall(p))]
+             and not _reports(text, p)
+             and not re.search(re.escape(p) + _DOC_NOUN_AFTER.pattern, text, re.I)]  # "the MBA article": a source
+    # The last name that tells documents apart; else, of two or more names, the last (the nearest to the pronoun).
+    things = [p for p in names if not all(sources.common(w) for w in _WORDS.findall(p))] or names[1:]
     if things:
         return _with_head(text, things[-1])
     subject = _subject(text, sources)

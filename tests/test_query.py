@@ -618,3 +618,19 @@ def test_a_subject_pronoun_after_a_subordinator_is_its_clauses_own():
     q = interpret("How does she say Northwind grew after it opened?",
                   [_answered("What did Ann Lee write about Kestrel Mills?", "A mill.")], Sources([]))
     assert "Kestrel" not in q.text
+
+
+def test_a_name_that_qualifies_a_document_noun_is_the_source_not_what_it_refers_to():
+    """"the Gazette article" names a document: "it" is what the question is about, not "Gazette"."""
+    everywhere = {"kestrel": {"gazette.txt": 2, "sim.txt": 1, "lee.txt": 1}, "gazette": {"gazette.txt": 1}}
+    refs = Sources([SourceRef("gazette.txt", "Mill town notes (Harbor Gazette)", "", "", ()),
+                    SourceRef("sim.txt", "A gardener's year", "Bo Sim", "", ()),
+                    SourceRef("lee.txt", "Notes on frost", "Ann Lee", "", ())],
+                   spread=lambda terms: everywhere.get(" ".join(terms), {}))  # Kestrel is in every document
+    q = interpret("How does Ann Lee, as quoted in the Gazette article, explain the rise of Kestrel, and how does "
+                  "Bo Sim explain where it came from?", [], refs)
+    assert "Kestrel" in q.sides[1].query and "Gazette" not in q.sides[1].query
+    follow = interpret("How quickly did that happen?",
+                       [_answered("How does Ann Lee describe the Kestrel boom in the Gazette article?", "It was fast.")],
+                       refs)
+    assert "Kestrel" in follow.text and "Gazette" not in follow.text
