@@ -539,14 +539,14 @@ def _replace_pronouns(question: str, earlier: str, previous: Turn, sources: Sour
     pronouns = unresolved(question, sources)
     refs: dict[int, tuple[str, int]] = {}  # pronoun start -> (referent, where the replaced words end)
     for start, end, word in sorted(pronouns, key=lambda p: p[2].lower() in _PERSON):
-        w = word.lower()
+        w, inner = word.lower(), ""
         if w in _AFTER_WORDS:  # the year the previous question named, else the time of what was quoted
             quoted = previous.answer.citations if previous.answer else ()
             named_years = _years(earlier)
             ref = (f"{word} (in {named_years[0]})" if len(named_years) == 1 and w == "then"
                    else f"{word} ({_first_sentence(quoted[0].text)})" if quoted else "")
         elif w in _DEMONSTRATIVE:
-            ref = referent(earlier, previous, sources, person=False)
+            ref = inner = referent(earlier, previous, sources, person=False)
             nxt = _SHELL.match(question, end) or _NEXT_WORD.match(question, end)
             if nxt and nxt.group(1).lower() not in STOPWORDS:  # "that claim": kept, with what it refers to
                 end = nxt.end()
@@ -557,6 +557,8 @@ def _replace_pronouns(question: str, earlier: str, previous: Turn, sources: Sour
             before = question[:start].split()
             acted_on = (w in {"it", "them"} and before and before[-1].lower() not in _AUX | _WH
                         and _object(earlier))  # "Who opposed it?"
+            if w == "them" and not _PLURAL.search(acted_on):  # "them" is no "network"
+                acted_on = ""
             ref = acted_on or referent(earlier, previous, sources, person=w in _PERSON)
             if w in _PERSON and ref in things and previous.answer and previous.answer.citations:
                 ref = previous.answer.citations[0].author  # the thing is asked about; its author speaks
@@ -566,7 +568,7 @@ def _replace_pronouns(question: str, earlier: str, previous: Turn, sources: Sour
                 ref, end = _owned(question, start, end, ref)
         if ref in used:  # two pronouns rarely stand for one thing ("where did they open it?")
             ref = ""
-        used.add(ref)
+        used |= {ref, inner}  # what "that change" points to is not also what a later "them" stands for
         if w not in _PERSON:
             things.add(ref)
         refs[start] = (ref, end)
@@ -762,6 +764,7 @@ def _verb_after_do(phrase: list[str]) -> int:
 # A wh-word that is the subject of a verb of events: what the question is about follows the verb.
 _HAPPENED = re.compile(r"^\s*(?:what|who)\s+(?:happened|became|went\s+wrong|changed|came)\s+(?:to|of|with|for|after)\s+",
                        re.I)
+_PLURAL = re.compile(r"(?<![su])s$")  # a plural noun's ending ("bags", not "glass", "status")
 _DO_QUESTION = re.compile(rf"^\s*(?:(?:{'|'.join(_WH)})\s+)?(?:do|does|did)\s+(?P<rest>[^?.!;,]+)", re.I)
 
 
@@ -772,12 +775,20 @@ def _object(text: str) -> str:
 
     >>> _object("Why did Ann Lee ban plastic bags?"), _object("When did Ann open her shop?"), _object("What did Ann sell in 2007?")
     ('plastic bags', 'Ann’s shop', '')
+    >>> _object("How did Ann say Northwind sold its mill in 2020?"), _object("Why did Ann say that prices rose?")
+    ('Northwind’s mill', '')
     """
     m = _DO_QUESTION.match(text)
     words = m.group("rest").split() if m else []
     verb = next((i for i, w in enumerate(words) if w.isalpha() and w.islower()), 0)
     if not verb or not all(w[:1].isupper() and not _OWNER.search(w) for w in words[:verb]):
         return ""  # "Why did Ann Lee's mill close?": the subject is no name
+    if words[verb].lower() in _REPORTING:  # "How did Ann say Northwind sold its mill?": what the clause acts on
+        clause = words[verb + 1:][words[verb + 1:verb + 2] == ["that"]:]
+        said = next((i for i, w in enumerate(clause) if w.isalpha() and w.islower()), 0)
+        if not said or not all(w[:1].isupper() and not _OWNER.search(w) for w in clause[:said]):
+            return ""
+        words, verb = clause, said
     thing = []
     for w in words[verb + 1:verb + 5]:  # a determiner and a few words ("the new press"), no more
         if (w.lower() in _PREPOSITIONS | _AUX | _REPORTING | {"that", "which", "who", "when", "while", "because",
@@ -1145,12 +1156,21 @@ def _shift_year(text: str, year: int) -> str:
 
     >>> _shift_year("How did it change two years later?", 1998), _shift_year("And the year before?", 2005)
     ('How did it change in 2000?', 'And in 2004?')
+
+    A year that owns something, or follows a preposition, is written as the year alone:
+    >>> _shift_year("What was the price by the following year's report?", 2001)
+    'What was the price by the 2002 report?'
     """
     if not (m := _RELATIVE_YEAR.search(text)):
         return text
     n = _NUMBER_WORDS.get((m.group("n") or "a").lower()) or int(m.group("n"))
     back = (m.group("dir") or m.group("dir2") or m.group("dir3")).lower() in {"earlier", "before", "previous", "prior"}
-    return f"{text[:m.start()]}in {year + (-n if back else n)}{text[m.end():]}"
+    shifted, rest = year + (-n if back else n), text[m.end():]
+    if owner := _OWNER.match(rest):  # "the following year's report": the 2002 report
+        return f"{text[:m.start()]}the {shifted}{rest[owner.end():]}"
+    before = text[:m.start()].split()
+    head = "" if before and before[-1].lower() in _PREPOSITIONS else "in "
+    return f"{text[:m.start()]}{head}{shifted}{rest}"
 
 
 def _bound_in_part(part: str, start: int) -> bool:

@@ -634,3 +634,11 @@ def test_a_name_that_qualifies_a_document_noun_is_the_source_not_what_it_refers_
                        [_answered("How does Ann Lee describe the Kestrel boom in the Gazette article?", "It was fast.")],
                        refs)
     assert "Kestrel" in follow.text and "Gazette" not in follow.text
+
+
+def test_them_is_not_what_a_singular_object_or_a_demonstrative_already_stands_for():
+    previous = _answered("How did Ann Lee say Northwind reorganized its mill network in 2020?", "Into four regions.")
+    q = interpret("What did that change buy them?", [previous], Sources([]))
+    assert q.follow_up and q.text.endswith("buy them?") and "reorganized" not in q.text  # no clause for "them"
+    plural = interpret("Who opposed them?", [_answered("Why did Ann Lee ban plastic bags?", "Litter.")], Sources([]))
+    assert plural.text == "Who opposed plastic bags?"
