@@ -1122,6 +1122,8 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
         own = "" if _stance_only(part, sources) else topic(part, sources)  # "… and how does Jassy's view compare?"
         if own and topic(about := _SAID_ABOUT.sub("", own), sources):  # "what Bezos wrote about Prime": Prime
             own = about
+        if i > 0 and _COMPARES_BACK.match(part):  # "…, and how does that compare with the 2022 letter?": the first
+            own = ""  # part's question, asked of this part's source
         query = own or topic(other, sources) or part
         if (not named and _name_only(part) and not _SAYS_ABOUT.search(part)
                 and not (_IDENTITY.match(part) and not _ELIDED_HEAD.search(part))):  # "… differ from Bezos's?":
@@ -1144,6 +1146,9 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
     return sides
 
 
+# A part that sets its source against the answer of the part before ("how does that compare with …").
+_COMPARES_BACK = re.compile(r"^\W*(?:and\s+)?how\s+(?:does|do|did|would|will)\s+(?:that|this|it|these|those|they)\s+"
+                            r"(?:compare|differ|stack\s+up|measure\s+up)\b", re.I)
 _SUBORDINATOR = re.compile(r"\b(?:when|whenever|if|because|once|unless|after|before|while|as)\s+", re.I)
 
 
@@ -1342,6 +1347,8 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
     'How did frost change?'
     >>> _without("How did frost change between 2004 and 2014?", [(29, 33), (38, 42)])
     'How did frost change?'
+    >>> _without("How many frosts did Ann report in 2004?", [(20, 23), (34, 38)])
+    'How many frosts did it report?'
 
     A cut subject of a verb that reports a clause leaves the clause (the evidence will not say "it
     says"), and a person named by their work goes with the work's name:
@@ -1365,7 +1372,11 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
     for start, end in reversed(merged):
         owner = _OWNER.match(text, end)
         end += len(owner.group(0)) if owner else 0
-        if m := _DOC_NOUN_AFTER.match(text[end:]):  # "the 2001 letter", "the 2001 letter's"
+        m = _DOC_NOUN_AFTER.match(text[end:])  # "the 2001 letter", "the 2001 letter's"
+        if m and not owner and _AFTER_AUX.search(text[:start]) and not re.match(
+                rf"\s+(?!(?:{'|'.join(_PREPOSITIONS | {'that', 'the', 'a', 'an'})})\b)[a-z]", text[end + m.end():]):
+            m = None  # "did Bezos report in 1997": the noun is the subject's verb ("does the Gazette report say" not)
+        if m:
             end += len(m.group(0))
             owner = _OWNER.match(text, end)
             end += len(owner.group(0)) if owner else 0

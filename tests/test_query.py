@@ -642,3 +642,15 @@ def test_them_is_not_what_a_singular_object_or_a_demonstrative_already_stands_fo
     assert q.follow_up and q.text.endswith("buy them?") and "reorganized" not in q.text  # no clause for "them"
     plural = interpret("Who opposed them?", [_answered("Why did Ann Lee ban plastic bags?", "Litter.")], Sources([]))
     assert plural.text == "Who opposed plastic bags?"
+
+
+@pytest.mark.parametrize("question", [
+    "How many mills did Ann Lee report in 1990, and how does that compare with the number Bo Sim gave in 2001?",
+    "How many mills did Ann Lee report in 1990, and how does this stack up against what Bo Sim wrote in 2001?",
+])
+def test_a_part_that_compares_back_asks_the_first_parts_question_of_its_own_source(question):
+    refs = Sources([SourceRef(f"{name.split()[0].lower()}{year}.txt", f"{year} mill report", name, "", ())
+                    for name, year in (("Ann Lee", 1990), ("Ann Lee", 1995), ("Bo Sim", 2001), ("Bo Sim", 2005))])
+    q = interpret(question, [], refs)
+    assert [s.paths for s in q.sides] == [("ann1990.txt",), ("bo2001.txt",)]
+    assert [s.query for s in q.sides] == ["How many mills did it report"] * 2
