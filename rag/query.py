@@ -123,13 +123,14 @@ _RELATIVE_YEAR = re.compile(r"\b(?:(?P<n>a|one|two|three|four|five|six|seven|eig
                             r"|the\s+year\s+(?P<dir3>after|before))\b", re.I)
 # What a document is called by its kind; a description names one ("the gardening blog post").
 _DOC_NOUNS = ("article", "post", "essay", "letter", "piece", "podcast", "interview", "blog", "report", "paper",
-              "speech", "transcript", "memo", "column")
+              "speech", "transcript", "memo", "column", "write-up", "writeup", "newsletter", "episode", "op-ed")
 # What a possessive pronoun owns when it ends the clause ("its weakness?").
 _CLAUSE_END_NOUN = re.compile(r"\s+((?:[\w-]+\s+){0,2}?[\w-]+)(?=\s*(?:[?.!,;]|$))")
 # Between two names that make one ("Ann's 2019 report"), and a phrase whose object was cut ("According to ,").
 _JOINED = re.compile(r"(?:'s|’s)?\s+")
 _BEFORE_NAME = re.compile(r"(?:,\s*as\s+(?:quoted|cited|reported|described|told|written|put)\s+)?"
-                          r"\b(?:according\s+to|in|from|by|per)\s+(?:(?:his|her|their|its|the|this|that)\s+)?$", re.I)
+                          r"\b(?:according\s+to|in|from|by|per)\s+(?:(?:his|her|their|its|the|this|that)\s+)?"
+                          rf"(?:(?:{'|'.join(_DOC_NOUNS)})s?\s+(?:with|by|of|from)\s+)?$", re.I)  # "the interview with"
 # "in the critic's view", "to Ann's mind": a name's view as an aside, cut whole with the name.
 _IN_VIEW = re.compile(r"\s+(?:view|opinion|eyes|mind|words|telling|account|estimation|reading)(?=\s*(?:[,.;?!]|$))",
                       re.I)
@@ -141,6 +142,10 @@ _ROLE_NOUNS = ("author", "writer", "host", "founder", "editor", "speaker", "gues
                "columnist", "reporter", "interviewer")
 _DOC_NOUN_AFTER = re.compile(rf"\s+(?:{'|'.join(_DOC_NOUNS + _ROLE_NOUNS)})s?\b", re.I)
 # A verb that reports a clause ("does X say prices rose"): with its subject cut, the clause is the question.
+# A verb by which a name in a clause of the question reports or recalls ("the mill that Ann says closed").
+_SAYS = re.compile(r"\s+(?:says|said|writes|wrote|explains|explained|remembers|remembered|recalls|recalled|notes|noted|"
+                   r"argues|argued|claims|claimed|thinks|thought|believes|believed|describes|described|tells|told|"
+                   r"suggests|suggested|mentions|mentioned)\b(?:\s+that\b)?(?!\s+(?:about|of|on|regarding)\b)", re.I)
 _REPORTS_CLAUSE = re.compile(r"\s+(?:say|think|write|argue|claim|believe|suggest|feel)s?\s+(?:that\s+)?"
                              r"(?=(?!(?:about|of|on|in|to|for|so|was|is)\b)[\w'’])", re.I)
 # A part that ends in a possessive ("… differ from his rivals'?") leaves out what is owned, which is what the
@@ -1360,6 +1365,14 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
     'Who grows ferns?'
     >>> _without("What errors are in the gardening blog's account?", [(23, 37)])
     'What errors are in the account?'
+
+    A name that reports or recalls inside a clause goes with its verb, an aside with its commas:
+    >>> _without("What became of the mill that Ann says closed early?", [(29, 32)])
+    'What became of the mill that closed early?'
+    >>> _without("Why did the mill close, as Ann recalls it?", [(27, 30)]), _without("Who, according to Ann, grows ferns?", [(18, 21)])
+    ('Why did the mill close?', 'Who grows ferns?')
+    >>> _without("According to the interview with Ann, when does frost come?", [(32, 35)])
+    'when does frost come?'
     """
     if not spans:
         return " ".join(text.split())
@@ -1396,12 +1409,20 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
         if subject and (clause := _REPORTS_CLAUSE.match(text, end)):  # "why does Ann say frost came early"
             text = text[:aux.start()] + " " + text[clause.end():]
             continue
+        if not owner and not aux and (says := _SAYS.match(text, end)):  # "the mill that Ann says closed": the
+            aside = re.search(r"(?:,\s*)?\bas\s+$", text[:start], re.I)  # mill that closed; "…, as Ann recalls
+            if aside and (it := re.match(r"\s+it\b", text[says.end():])):  # it": the aside goes whole
+                start, end = aside.start(), says.end() + it.end()
+            else:
+                end = says.end()
         text = text[:start] + (" the " if owned else " it " if subject else "") + text[end:]
     # Two subjects cut ("how do A and B each describe X"): "how do they each describe X".
     text = _AUX_AND.sub(r"\1 they ", text)
     text = _STRANDED.sub("", text).strip(" ,")
     text = _EMPTY_RANGE.sub("", text)  # "between 2004 and 2014" cut to "between and"
     text = re.sub(r"\(\W*\)", "", text)  # "(2010)" cut to "()"
+    text = re.sub(r"\s*,(?=\s*(?:[,?.!;]|$))", "", text)  # "Who, according to Ann, grows …" cut to "Who,, grows"
+    text = re.sub(r"^(\W*\w+)\s*,\s+", r"\1 ", text)  # ... and then "Who, grows": one word needs no comma
     return re.sub(r"\s+(?=[?.!,;])", "", " ".join(text.split()))
 
 
