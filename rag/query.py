@@ -129,7 +129,7 @@ _CLAUSE_END_NOUN = re.compile(r"\s+((?:[\w-]+\s+){0,2}?[\w-]+)(?=\s*(?:[?.!,;]|$
 # Between two names that make one ("Ann's 2019 report"), and a phrase whose object was cut ("According to ,").
 _JOINED = re.compile(r"(?:'s|’s)?\s+")
 _BEFORE_NAME = re.compile(r"(?:,\s*as\s+(?:quoted|cited|reported|described|told|written|put)\s+)?"
-                          r"\b(?:according\s+to|in|from|by|per)\s+(?:(?:his|her|their|its|the|this|that)\s+)?"
+                          r"\b(?:according\s+to|in|from|by|per|of|for)\s+(?:(?:his|her|their|its|the|this|that)\s+)?"
                           rf"(?:(?:{'|'.join(_DOC_NOUNS)})s?\s+(?:with|by|of|from)\s+)?$", re.I)  # "the interview with"
 # "in the critic's view", "to Ann's mind": a name's view as an aside, cut whole with the name.
 _IN_VIEW = re.compile(r"\s+(?:view|opinion|eyes|mind|words|telling|account|estimation|reading)(?=\s*(?:[,.;?!]|$))",
@@ -142,10 +142,12 @@ _ROLE_NOUNS = ("author", "writer", "host", "founder", "editor", "speaker", "gues
                "columnist", "reporter", "interviewer")
 _DOC_NOUN_AFTER = re.compile(rf"\s+(?:{'|'.join(_DOC_NOUNS + _ROLE_NOUNS)})s?\b", re.I)
 # A verb that reports a clause ("does X say prices rose"): with its subject cut, the clause is the question.
+_DANGLING_WHEN = re.compile(r",?\s+(?:when|while|after|before|by\s+the\s+time|at\s+the\s+time|once|as)\s*(?=[?.!]?\s*$)",
+                            re.I)
 # A verb by which a name in a clause of the question reports or recalls ("the mill that Ann says closed").
 _SAYS = re.compile(r"\s+(?:says|said|writes|wrote|explains|explained|remembers|remembered|recalls|recalled|notes|noted|"
                    r"argues|argued|claims|claimed|thinks|thought|believes|believed|describes|described|tells|told|"
-                   r"suggests|suggested|mentions|mentioned)\b(?:\s+that\b)?(?!\s+(?:about|of|on|regarding)\b)", re.I)
+                   r"suggests|suggested|mentions|mentioned|gives|gave|reports|reported|cites|cited)\b(?:\s+that\b)?(?!\s+(?:about|of|on|regarding)\b)", re.I)
 _REPORTS_CLAUSE = re.compile(r"\s+(?:say|think|write|argue|claim|believe|suggest|feel)s?\s+(?:that\s+)?"
                              r"(?=(?!(?:about|of|on|in|to|for|so|was|is)\b)[\w'’])", re.I)
 # A part that ends in a possessive ("… differ from his rivals'?") leaves out what is owned, which is what the
@@ -1127,8 +1129,9 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
         own = "" if _stance_only(part, sources) else topic(part, sources)  # "… and how does Jassy's view compare?"
         if own and topic(about := _SAID_ABOUT.sub("", own), sources):  # "what Bezos wrote about Prime": Prime
             own = about
-        if i > 0 and _COMPARES_BACK.match(part):  # "…, and how does that compare with the 2022 letter?": the first
-            own = ""  # part's question, asked of this part's source
+        if i > 0 and (_COMPARES_BACK.match(part) or (own and set(tokenize(own)) <= _MEASURE_NOUNS)):
+            own = ""  # "…, and how does that compare with 2022?", "… compared with the figure in 2022": the first
+            # part's question, asked of this part's source
         query = own or topic(other, sources) or part
         if (not named and _name_only(part) and not _SAYS_ABOUT.search(part)
                 and not (_IDENTITY.match(part) and not _ELIDED_HEAD.search(part))):  # "… differ from Bezos's?":
@@ -1151,6 +1154,9 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
     return sides
 
 
+# What a part may leave of its topic once its source is cut: a measure of the other part's thing ("the figure").
+_MEASURE_NOUNS = {"figure", "figures", "number", "numbers", "share", "amount", "total", "rate", "level", "count",
+                  "percentage", "value", "sum", "one", "ones"}
 # A part that sets its source against the answer of the part before ("how does that compare with …").
 _COMPARES_BACK = re.compile(r"^\W*(?:and\s+)?how\s+(?:does|do|did|would|will)\s+(?:that|this|it|these|those|they)\s+"
                             r"(?:compare|differ|stack\s+up|measure\s+up)\b", re.I)
@@ -1421,6 +1427,7 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
     text = _STRANDED.sub("", text).strip(" ,")
     text = _EMPTY_RANGE.sub("", text)  # "between 2004 and 2014" cut to "between and"
     text = re.sub(r"\(\W*\)", "", text)  # "(2010)" cut to "()"
+    text = _DANGLING_WHEN.sub("", text)  # "… fallen by the time Bezos wrote the 2000 letter?" cut to "… by the time?"
     text = re.sub(r"\s*,(?=\s*(?:[,?.!;]|$))", "", text)  # "Who, according to Ann, grows …" cut to "Who,, grows"
     text = re.sub(r"^(\W*\w+)\s*,\s+", r"\1 ", text)  # ... and then "Who, grows": one word needs no comma
     return re.sub(r"\s+(?=[?.!,;])", "", " ".join(text.split()))
