@@ -20,8 +20,10 @@ Sets and scorers:
              way in the sixth session, measured once as unseen at 53cc332 and kept as the check (misses
              not read); and bench/held5-corpus.jsonl (held5_corpus), 30 more written in the same session for
              error analysis, measured first at 59022e5; and bench/held6-corpus.jsonl (held6_corpus), 30 more
-             written the same way in the seventh session, measured unseen at 8cdb46a (22/30) and kept as the
-             check (misses not read)
+             written the same way in the seventh session, measured unseen at 8cdb46a (22/30), read for error
+             analysis from the next session on; and bench/held7-corpus.jsonl (held7_corpus), 30 more written
+             the same way in the eighth session, measured unseen at 41763e2 (21/30) and kept as the check
+             (misses not read)
   letters    ../shared/eval/dev2_letters.jsonl and bench/letters-questions.jsonl over the 27 letters
   lettersqa  the third-party letters QA (qa_samples2.json, 37 items) over the 27 letters (bench/letters_qa.py)
   clapnq     ClapNQ dev, 600 questions over 597 passages (bench/score_clapnq.py)
@@ -82,7 +84,8 @@ def main() -> int:
                               ("held3_corpus", REPO / "bench" / "held3-corpus.jsonl", "held"),
                               ("held4_corpus", REPO / "bench" / "held4-corpus.jsonl", "held"),
                               ("held5_corpus", REPO / "bench" / "held5-corpus.jsonl", "held"),
-                              ("held6_corpus", REPO / "bench" / "held6-corpus.jsonl", "held")):
+                              ("held6_corpus", REPO / "bench" / "held6-corpus.jsonl", "held"),
+                              ("held7_corpus", REPO / "bench" / "held7-corpus.jsonl", "held")):
         if among in sets:
             rag_eval(file, work / f"{name}.jsonl", corpus, corpus_index, extra)
             summary[name] = score(file, work / f"{name}.jsonl")
