@@ -307,7 +307,7 @@ def interpret(question: str, history: Sequence[Turn], sources: Sources) -> Query
     ...                    SourceRef("b.txt", "An essay", "", "", ("critic",))])
     >>> q = interpret("How does Jassy's view of prices differ from the critic's?", [], sources)
     >>> q.kind, [(s.paths, s.query) for s in q.sides]
-    ('comparison', [(('a.txt',), 'How does the view of prices'), (('b.txt',), 'How does the view of prices')])
+    ('comparison', [(('a.txt',), 'prices'), (('b.txt',), 'prices')])
     """
     previous = history[-1] if history else None
     follow_up = previous is not None and is_follow_up(question, sources)
@@ -1133,6 +1133,7 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
             own = ""  # "…, and how does that compare with 2022?", "… compared with the figure in 2022": the first
             # part's question, asked of this part's source
         query = own or topic(other, sources) or part
+        query = m.group("topic") if (m := _VIEW_OF.match(query)) else query  # "How does the view of X" asks X
         if (not named and _name_only(part) and not _SAYS_ABOUT.search(part)
                 and not (_IDENTITY.match(part) and not _ELIDED_HEAD.search(part))):  # "… differ from Bezos's?":
             # the person on the topic; "What was Cosmo" asks its own question, "… and what was Bezos's?" not
@@ -1154,6 +1155,11 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
     return sides
 
 
+# A part that only names a source's view of a topic, its verb gone with the pivot ("How does the 1997 letter's
+# view of long-term thinking compare with …"): the topic is what each source is searched for.
+_VIEW_OF = re.compile(r"^\W*(?:(?:how|what)\s+(?:does|do|did|is|was|are|were)\s+)?(?:the\s+)?(?:view|opinion|position|"
+                      r"stance|account|description|explanation|perspective|approach|take|treatment|attitude)s?\s+"
+                      r"(?:of|on|to|toward|towards|about)\s+(?P<topic>.*\w)\W*$", re.I)
 # What a part may leave of its topic once its source is cut: a measure of the other part's thing ("the figure").
 _MEASURE_NOUNS = {"figure", "figures", "number", "numbers", "share", "amount", "total", "rate", "level", "count",
                   "percentage", "value", "sum", "one", "ones"}

@@ -669,3 +669,9 @@ def test_a_part_that_compares_back_asks_the_first_parts_question_of_its_own_sour
 ])
 def test_cutting_a_year_or_a_clause_that_names_the_source_leaves_no_dangling_word(question, query, dated_authors):
     assert interpret(question, [], dated_authors).sides[0].query == query
+
+
+def test_a_part_that_only_names_a_sources_view_searches_each_source_for_the_topic(dated_authors):
+    q = interpret("How does the 1990 report's view of mill wages compare with the 2001 report?", [], dated_authors)
+    assert [s.paths for s in q.sides] == [("ann1990.txt",), ("bo2001.txt",)]
+    assert [s.query for s in q.sides] == ["mill wages", "mill wages"]
