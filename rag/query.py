@@ -903,6 +903,8 @@ def comparison_sides(text: str, sources: Sources) -> list[Side]:
     if len(named) >= 2 and not nested and (_COMPARISON.search(text) or joined):
         # "How do A and B each describe X?": one side per source, each searched for the shared topic.
         query = _shared_topic(text, sources)
+        # "How do they describe X?": the head names no one and asks nothing a passage would hold
+        query = re.sub(r"^\W*(?:how|what)\s+(?:do|does|did)\s+they\s+(?:each\s+|both\s+)?", "", query, flags=re.I)
         return [replace(s, query=query) for s in named]
     if len(named) == 1 and _COMPARISON.search(text) and (described := _paired_description(text, sources)):
         # "What do the essay and the interview each say about X?", the catalog knowing no interview: the
