@@ -97,6 +97,7 @@ _SHELL = re.compile(rf"\s+(?:(?:kind|sort|type)\s+of\s+)?({'|'.join(sorted(_SHEL
 _EXPLETIVE_IT = re.compile(r"\bit\s+(?:is|was|'s|’s|seems|seemed)\s+(?:\w+\s+){1,2}?(?:to|that)\b"
                            r"|\b(?:is|was)\s+it\s+\w+\s+(?:to|that)\b", re.I)
 # ... but "What point is it used to make?" has fronted its object: "it" is a thing, used to make a point.
+_ON_ITS_OWN = re.compile(r"on\s+(?:its|their)\s+own\b", re.I)  # an idiom: the "its" stands for nothing to resolve
 _FRONTED_OBJECT = re.compile(r"^\W*(?:what|which)\b[^?]*?\b(?:is|was)\s+it\s+\w+ed\s+to\b", re.I)
 # A clause that starts a second question: "…, and what does B say…", "…; how did…".
 # Without a comma only a wh-word starts one: "… and was criticized by …" continues the first clause.
@@ -425,9 +426,10 @@ def _speaker(text: str) -> str:
 
 
 def _reports(text: str, name: str) -> bool:
-    """Whether `name` is followed by a verb that reports what it said ("Bezos said", "does Ann say"): a
-    speaker, not a thing ("did the Kindle sell")."""
-    return bool(re.search(rf"(?<!\w){re.escape(name)}\s+(?:{'|'.join(_REPORTING)})\b", text))
+    """Whether `name` is followed by a verb that reports what it said ("Bezos said", "does Ann say"), or
+    follows "according to": a speaker, not a thing ("did the Kindle sell")."""
+    return bool(re.search(rf"(?<!\w){re.escape(name)}\s+(?:{'|'.join(_REPORTING)})\b", text)
+                or re.search(rf"\baccording\s+to\s+{re.escape(name)}(?!\w)", text, re.I))
 
 
 def _speaks(text: str, name: str) -> bool:
@@ -481,7 +483,8 @@ def unresolved(text: str, sources: Sources, fragment: bool = False) -> list[tupl
                 # the object of its clause's verb is not that clause's subject ("Why did Amazon invest in it?",
                 # "… say Amazon should fund it?"): only that verb, auxiliaries and prepositions stand between
                 capitalised = [t for t in capitalised if t != before[subject][0]]
-            if start in expletive or len(capitalised) > len(people) or (w.startswith("th") and plural):
+            if (start in expletive or len(capitalised) > len(people) or (w.startswith("th") and plural)
+                    or _ON_ITS_OWN.match(text, max(start - 3, 0))):  # "Is that enough on its own?"
                 continue
             found.append((start, end, word))
         elif w in _DEMONSTRATIVE:
@@ -820,6 +823,9 @@ def _subject(text: str, sources: Sources) -> str:
         if words[0].lower() == "how" and len(words) > 1 and words[1].lower() not in _AUX:
             words = words[1:]  # "how long", "how many"
         words = words[1:]
+        if (len(words) > 1 and re.fullmatch(r"[a-z]+[^s'’]s", words[0]) and words[0] not in _AUX
+                and words[1].lower() in _DETERMINERS | _POSSESSIVE):
+            words = words[1:]  # "What guides the superpower": the wh-word is the subject; it is about the superpower
     passive = bool(words) and words[0].lower() in _AUX - {"do", "does", "did"}
     do_support = bool(words) and words[0].lower() in {"do", "does", "did"}
     if words and words[0].lower() in _AUX:

@@ -675,3 +675,12 @@ def test_a_part_that_only_names_a_sources_view_searches_each_source_for_the_topi
     q = interpret("How does the 1990 report's view of mill wages compare with the 2001 report?", [], dated_authors)
     assert [s.paths for s in q.sides] == [("ann1990.txt",), ("bo2001.txt",)]
     assert [s.query for s in q.sides] == ["mill wages", "mill wages"]
+
+
+def test_a_wh_subject_question_is_about_its_object_and_on_its_own_is_an_idiom():
+    q = interpret("Is it a quick way to learn, though?",
+                  [_answered("What guides the apprenticeship, according to Ann Lee?", "Curiosity.")], Sources([]))
+    assert q.text == "Is the apprenticeship a quick way to learn, though?"  # not "guides the …", nor "Ann Lee"
+    own = interpret("Is that enough on its own?", [_answered("What does Ann Lee say the mill relied on?", "Rain.")],
+                    Sources([]))
+    assert own.text.endswith("on its own?")
