@@ -149,6 +149,9 @@ _DANGLING_WHEN = re.compile(r",?\s+(?:when|while|after|before|by\s+the\s+time|at
 _SAYS = re.compile(r"\s+(?:says|said|writes|wrote|explains|explained|remembers|remembered|recalls|recalled|notes|noted|"
                    r"argues|argued|claims|claimed|thinks|thought|believes|believed|describes|described|tells|told|"
                    r"suggests|suggested|mentions|mentioned|gives|gave|reports|reported|cites|cited)\b(?:\s+that\b)?(?!\s+(?:about|of|on|regarding)\b)", re.I)
+# What starts the clause a reporting verb reports ("says [prices rose]"), not its object or an adverbial ("described
+# [in 1990]", "told [a story]").
+_CLAUSE_AFTER = re.compile(rf"\s+(?!(?:{'|'.join(sorted(_PREPOSITIONS | _DETERMINERS | {'as'}))})\b)[A-Za-z]", re.I)
 _REPORTS_CLAUSE = re.compile(r"\s+(?:say|think|write|argue|claim|believe|suggest|feel)s?\s+(?:that\s+)?"
                              r"(?=(?!(?:about|of|on|in|to|for|so|was|is)\b)[\w'’])", re.I)
 # A part that ends in a possessive ("… differ from his rivals'?") leaves out what is owned, which is what the
@@ -698,8 +701,13 @@ def _thing(text: str, sources: Sources) -> str:
     names = [p for p in _proper_spans(text) if not all(w in sources.people for w in _WORDS.findall(p.lower()))
              and not _reports(text, p)
              and not re.search(re.escape(p) + _DOC_NOUN_AFTER.pattern, text, re.I)]  # "the MBA article": a source
-    # The last name that tells documents apart; else, of two or more names, the last (the nearest to the pronoun).
-    things = [p for p in names if not all(sources.common(w) for w in _WORDS.findall(p))] or names[1:]
+    # The last name that tells documents apart; else, when a name acts ("How does Bezos account for AWS", "what
+    # does Bezos say Amazon builds at AWS"), the last other name that heads its phrase (not "AWS customers").
+    acting = any(_speaks(text, p) or _reports(text, p) for p in _proper_spans(text))
+    heads = [p for p in names if not _speaks(text, p) and re.search(
+        rf"(?<!\w){re.escape(p)}(?:\s*[^\w\s]|\s+(?:{'|'.join(sorted(_PREPOSITIONS | _AUX))})\b|\s*$)", text)]
+    things = [p for p in names if not all(sources.common(w) for w in _WORDS.findall(p))] or (
+        heads[-1:] if acting else [])
     if things:
         return _with_head(text, things[-1])
     subject = _subject(text, sources)
@@ -1141,7 +1149,9 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
             own = ""  # "…, and how does that compare with 2022?", "… compared with the figure in 2022": the first
             # part's question, asked of this part's source
         query = own or topic(other, sources) or part
-        query = m.group("topic") if (m := _VIEW_OF.match(query)) else query  # "How does the view of X" asks X
+        if (m := _VIEW_OF.match(query)) and _OWNED_VIEW.search(part if own else other):
+            query = m.group("topic")  # "How does the 1997 letter's view of X" asks X of each letter; "the attitude
+            # of employees in 1999" keeps its head
         if (not named and _name_only(part) and not _SAYS_ABOUT.search(part)
                 and not (_IDENTITY.match(part) and not _ELIDED_HEAD.search(part))):  # "… differ from Bezos's?":
             # the person on the topic; "What was Cosmo" asks its own question, "… and what was Bezos's?" not
@@ -1165,9 +1175,11 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
 
 # A part that only names a source's view of a topic, its verb gone with the pivot ("How does the 1997 letter's
 # view of long-term thinking compare with …"): the topic is what each source is searched for.
-_VIEW_OF = re.compile(r"^\W*(?:(?:how|what)\s+(?:does|do|did|is|was|are|were)\s+)?(?:the\s+)?(?:view|opinion|position|"
-                      r"stance|account|description|explanation|perspective|approach|take|treatment|attitude)s?\s+"
+_STANCE_NOUNS = ("view|opinion|position|stance|account|description|explanation|definition|perspective|approach|take|"
+                 "treatment|attitude")
+_VIEW_OF = re.compile(rf"^\W*(?:(?:how|what)\s+)?(?:(?:does|do|did|is|was|are|were)\s+)?(?:the\s+)?(?:{_STANCE_NOUNS})s?\s+"
                       r"(?:of|on|to|toward|towards|about)\s+(?P<topic>.*\w)\W*$", re.I)
+_OWNED_VIEW = re.compile(rf"(?:'s|’s)\s+(?:{_STANCE_NOUNS})s?\b", re.I)  # "the 1997 letter's view"
 # What a part may leave of its topic once its source is cut: a measure of the other part's thing ("the figure").
 _MEASURE_NOUNS = {"figure", "figures", "number", "numbers", "share", "amount", "total", "rate", "level", "count",
                   "percentage", "value", "sum", "one", "ones"}
@@ -1393,6 +1405,10 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
     ('Why did the mill close?', 'Who grows ferns?')
     >>> _without("According to the interview with Ann, when does frost come?", [(32, 35)])
     'when does frost come?'
+    >>> _without("What became of the mill that Ann described in 1990?", [(29, 32), (46, 50)])
+    'What became of the mill?'
+    >>> _without("Why was the mill, which Ann mentioned in 1990, so busy?", [(24, 27), (41, 45)])
+    'Why was the mill so busy?'
     """
     if not spans:
         return " ".join(text.split())
@@ -1429,12 +1445,15 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
         if subject and (clause := _REPORTS_CLAUSE.match(text, end)):  # "why does Ann say frost came early"
             text = text[:aux.start()] + " " + text[clause.end():]
             continue
-        if not owner and not aux and (says := _SAYS.match(text, end)):  # "the mill that Ann says closed": the
-            aside = re.search(r"(?:,\s*)?\bas\s+$", text[:start], re.I)  # mill that closed; "…, as Ann recalls
-            if aside and (it := re.match(r"\s+it\b", text[says.end():])):  # it": the aside goes whole
-                start, end = aside.start(), says.end() + it.end()
+        if not owner and not aux and (says := _SAYS.match(text, end)):
+            aside = re.search(r"(?:,\s*)?\bas\s+$", text[:start], re.I)
+            relative = re.search(r"\b(?:that|which|who)\s+$", text[:start], re.I)
+            if aside and (it := re.match(r"\s+(?:it|them|this|that)\b", text[says.end():], re.I)):
+                start, end = aside.start(), says.end() + it.end()  # "…, as Ann recalls it": the aside goes whole
+            elif relative and not _CLAUSE_AFTER.match(text, says.end()):
+                start, end = relative.start(), says.end()  # "the mill that Ann described in 1990": the mill
             else:
-                end = says.end()
+                end = says.end()  # "the mill that Ann says closed": the mill that closed
         text = text[:start] + (" the " if owned else " it " if subject else "") + text[end:]
     # Two subjects cut ("how do A and B each describe X"): "how do they each describe X".
     text = _AUX_AND.sub(r"\1 they ", text)
@@ -1442,8 +1461,8 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
     text = _EMPTY_RANGE.sub("", text)  # "between 2004 and 2014" cut to "between and"
     text = re.sub(r"\(\W*\)", "", text)  # "(2010)" cut to "()"
     text = _DANGLING_WHEN.sub("", text)  # "… fallen by the time Bezos wrote the 2000 letter?" cut to "… by the time?"
-    text = re.sub(r"\s*,(?=\s*(?:[,?.!;]|$))", "", text)  # "Who, according to Ann, grows …" cut to "Who,, grows"
-    text = re.sub(r"^(\W*\w+)\s*,\s+", r"\1 ", text)  # ... and then "Who, grows": one word needs no comma
+    text = re.sub(r",\s*,", " ", text)  # "Who, according to Ann, grows …" cut to "Who,, grows": both go
+    text = re.sub(r"\s*,(?=\s*(?:[?.!;]|$))", "", text)  # "… first, according to the post?" cut to "first,?"
     return re.sub(r"\s+(?=[?.!,;])", "", " ".join(text.split()))
 
 

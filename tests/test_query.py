@@ -684,3 +684,24 @@ def test_a_wh_subject_question_is_about_its_object_and_on_its_own_is_an_idiom():
     own = interpret("Is that enough on its own?", [_answered("What does Ann Lee say the mill relied on?", "Rain.")],
                     Sources([]))
     assert own.text.endswith("on its own?")
+
+
+def test_the_last_of_several_names_stands_for_it_only_after_a_name_that_acts(corpus_refs):
+    """"How does Bezos account for AWS, and where did it come from?": it is AWS; "What does the critic say
+    about Amazon in the Bezos era?" then "Is it still …?": it is Amazon, not Bezos."""
+    q = interpret("How does Bezos, as quoted in the FourWeekMBA article, account for AWS, and how does the critic "
+                  "explain where it came from?", [], corpus_refs)
+    assert "AWS" in q.sides[1].query
+    everywhere = Sources(corpus_refs.refs, spread=lambda terms: {r.path: 1 for r in corpus_refs.refs})
+    follow = interpret("Is it still customer obsessed?",  # both names in every document: neither tells them apart
+                       [_answered("What does the critic say about Amazon in the Bezos era?", "It changed.")],
+                       everywhere)
+    assert "Bezos" not in follow.text
+    modifier = interpret("How did it apply that?",  # "AWS customers": AWS qualifies a noun, it is not what "it" is
+                         [_answered("What does Jassy say Amazon learned from AWS customers?", "To listen.")], everywhere)
+    assert modifier.text.startswith("How did Amazon apply")
+
+
+def test_a_view_is_cut_only_where_a_source_owns_it(dated_authors):
+    kept = interpret("How did the attitude of mill workers in 1990 compare with 2001?", [], dated_authors)
+    assert all("attitude" in s.query for s in kept.sides)
