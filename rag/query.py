@@ -394,12 +394,16 @@ def is_follow_up(question: str, sources: Sources) -> bool:
     [True, True, True, False, False, True, False]
     >>> [is_follow_up(q, s) for q in ("Can you give an example?", "Could you elaborate?", "Give an example of a fern.")]
     [True, True, False]
+    >>> [is_follow_up(q, s) for q in ("Did the previous year's report mention ferns?", "What grew a year after 1990?")]
+    [True, False]
     """
     if _LEADS_ON.match(question):
         return True
     if not topic(question, sources) and not named_sides(question, sources):
         return True
     if _stance_only(question, sources):  # "Why did Ann think so?", "What does the reviewer say?"
+        return True
+    if _RELATIVE_YEAR.search(question) and not _YEAR.search(question):  # "the previous year's letter": which year?
         return True
     return bool(unresolved(question, sources))
 

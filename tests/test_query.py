@@ -705,3 +705,10 @@ def test_the_last_of_several_names_stands_for_it_only_after_a_name_that_acts(cor
 def test_a_view_is_cut_only_where_a_source_owns_it(dated_authors):
     kept = interpret("How did the attitude of mill workers in 1990 compare with 2001?", [], dated_authors)
     assert all("attitude" in s.query for s in kept.sides)
+
+
+def test_a_relative_year_alone_makes_a_follow_up_of_the_earlier_year(letter_refs):
+    q = interpret("Did the previous year's letter mention Prime?",
+                  [_answered("What did Bezos say about Kindle in 2006?", "It grew.")], letter_refs)
+    assert q.follow_up and q.text == "Did the 2005 letter mention Prime?"
+    assert [s.paths for s in q.sides] == [("letters/2005.md",)]
