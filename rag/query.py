@@ -1388,6 +1388,8 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
     'How did frost change?'
     >>> _without("How did frost change between 2004 and 2014?", [(29, 33), (38, 42)])
     'How did frost change?'
+    >>> _without("Why did Ann say in 2004 that frost came early?", [(19, 23)])
+    'Why did Ann say that frost came early?'
     >>> _without("How many frosts did Ann report in 2004?", [(20, 23), (34, 38)])
     'How many frosts did it report?'
 
@@ -1439,7 +1441,8 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
             if text[:start].rstrip().endswith(",") and (comma := re.match(r"\s*(?:,|(?=[.?!]|$))", text[end:])):
                 start, end = text[:start].rstrip().rindex(","), end + comma.end()
         start -= len(m.group(0)) if (m := re.search(r"\bthe\s+$", text[:start], re.I)) else 0
-        if re.match(r"\s*(?:[,.;?!]|$)", text[end:]) and (m := _BEFORE_NAME.search(text[:start])):
+        if ((re.match(r"\s*(?:[,.;?!]|$)", text[end:]) or _YEAR.fullmatch(text[start:end]))
+                and (m := _BEFORE_NAME.search(text[:start]))):  # "say in 2006 that …": "in" goes too
             start = m.start()  # "According to the blog, …", "… in 2004?": the phrase goes with its name
             if m.group(0).startswith(",") and (comma := re.match(r"\s*,", text[end:])):
                 end += comma.end()  # ", as quoted in the blog,": both commas go
