@@ -121,7 +121,8 @@ _BETWEEN = re.compile(r"\b(?:difference|differences|contrast)\s+between\s+", re.
 _VIEW = re.compile(r"^\s*(?:the\s+)?(?:view|idea|claim|notion|argument|belief|position|opinion|thesis)\s+that\s+", re.I)
 _RELATIVE_YEAR = re.compile(r"\b(?:(?P<n>a|one|two|three|four|five|six|seven|eight|nine|ten|\d+)\s+years?\s+(?P<dir>later|after|earlier|before)"
                             r"|the\s+(?P<dir2>following|next|previous|prior)\s+year"
-                            r"|the\s+year\s+(?P<dir3>after|before))\b", re.I)
+                            r"|the\s+year\s+(?P<dir3>after|before)"
+                            r"|(?P<same>that|the\s+same)\s+year(?!s))\b", re.I)
 # What a document is called by its kind; a description names one ("the gardening blog post").
 _DOC_NOUNS = ("article", "post", "essay", "letter", "piece", "podcast", "interview", "blog", "report", "paper",
               "speech", "transcript", "memo", "column", "write-up", "writeup", "newsletter", "episode", "op-ed")
@@ -1206,11 +1207,14 @@ def _shift_year(text: str, year: int) -> str:
     A year that owns something, or follows a preposition, is written as the year alone:
     >>> _shift_year("What was the price by the following year's report?", 2001)
     'What was the price by the 2002 report?'
+    >>> _shift_year("What did that year's report say?", 2001)
+    'What did the 2001 report say?'
     """
     if not (m := _RELATIVE_YEAR.search(text)):
         return text
-    n = _NUMBER_WORDS.get((m.group("n") or "a").lower()) or int(m.group("n"))
-    back = (m.group("dir") or m.group("dir2") or m.group("dir3")).lower() in {"earlier", "before", "previous", "prior"}
+    n = 0 if m.group("same") else _NUMBER_WORDS.get((m.group("n") or "a").lower()) or int(m.group("n"))
+    back = (m.group("dir") or m.group("dir2") or m.group("dir3") or "").lower() in {"earlier", "before", "previous",
+                                                                                     "prior"}
     shifted, rest = year + (-n if back else n), text[m.end():]
     if owner := _OWNER.match(rest):  # "the following year's report": the 2002 report
         return f"{text[:m.start()]}the {shifted}{rest[owner.end():]}"

@@ -712,3 +712,12 @@ def test_a_relative_year_alone_makes_a_follow_up_of_the_earlier_year(letter_refs
                   [_answered("What did Bezos say about Kindle in 2006?", "It grew.")], letter_refs)
     assert q.follow_up and q.text == "Did the 2005 letter mention Prime?"
     assert [s.paths for s in q.sides] == [("letters/2005.md",)]
+
+
+@pytest.mark.parametrize("question, read", [
+    ("What did that year's letter say about Prime?", "What did the 2005 letter say about Prime?"),
+    ("What else happened that year?", "What else happened in 2005?"),
+])
+def test_that_year_is_the_earlier_questions_year(letter_refs, question, read):
+    q = interpret(question, [_answered("What did Bezos say about Kindle in 2005?", "It grew.")], letter_refs)
+    assert q.follow_up and q.text == read and [s.paths for s in q.sides] == [("letters/2005.md",)]
