@@ -96,8 +96,8 @@ _SHELL = re.compile(rf"\s+(?:(?:kind|sort|type)\s+of\s+)?({'|'.join(sorted(_SHEL
 # "Is it wise to …", "it is clear that …": an "it" that stands for a clause, not for a thing.
 _EXPLETIVE_IT = re.compile(r"\bit\s+(?:is|was|'s|’s|seems|seemed)\s+(?:\w+\s+){1,2}?(?:to|that)\b"
                            r"|\b(?:is|was)\s+it\s+\w+\s+(?:to|that)\b", re.I)
-# ... but "What point is it used to make?" has fronted its object: "it" is a thing, used to make a point.
 _ON_ITS_OWN = re.compile(r"on\s+(?:its|their)\s+own\b", re.I)  # an idiom: the "its" stands for nothing to resolve
+# ... but "What point is it used to make?" has fronted its object: "it" is a thing, used to make a point.
 _FRONTED_OBJECT = re.compile(r"^\W*(?:what|which)\b[^?]*?\b(?:is|was)\s+it\s+\w+ed\s+to\b", re.I)
 # A clause that starts a second question: "…, and what does B say…", "…; how did…".
 # Without a comma only a wh-word starts one: "… and was criticized by …" continues the first clause.
@@ -143,16 +143,19 @@ _STRANDED = re.compile(r"\b(?:with|to|from|and)\s+(?=(?:about|on|over|regarding|
 _ROLE_NOUNS = ("author", "writer", "host", "founder", "editor", "speaker", "guest", "narrator", "creator", "blogger",
                "columnist", "reporter", "interviewer")
 _DOC_NOUN_AFTER = re.compile(rf"\s+(?:{'|'.join(_DOC_NOUNS + _ROLE_NOUNS)})s?\b", re.I)
-# A verb that reports a clause ("does X say prices rose"): with its subject cut, the clause is the question.
-_DANGLING_WHEN = re.compile(r",?\s+(?:when|while|after|before|by\s+the\s+time|at\s+the\s+time|once|as)\s*(?=[?.!]?\s*$)",
-                            re.I)
+# A subordinator left at the end once the clause it opened named only a source ("… by the time Bezos wrote the
+# 2000 letter?").
+_DANGLING_WHEN = re.compile(r",?\s+(?:when|while|after|before|by\s+the\s+time|at\s+the\s+time|once|as)"
+                            r"\s*(?=[?.!]?\s*$)", re.I)
 # A verb by which a name in a clause of the question reports or recalls ("the mill that Ann says closed").
 _SAYS = re.compile(r"\s+(?:says|said|writes|wrote|explains|explained|remembers|remembered|recalls|recalled|notes|noted|"
                    r"argues|argued|claims|claimed|thinks|thought|believes|believed|describes|described|tells|told|"
-                   r"suggests|suggested|mentions|mentioned|gives|gave|reports|reported|cites|cited)\b(?:\s+that\b)?(?!\s+(?:about|of|on|regarding)\b)", re.I)
+                   r"suggests|suggested|mentions|mentioned|gives|gave|reports|reported|cites|cited)\b(?:\s+that\b)?"
+                   r"(?!\s+(?:about|of|on|regarding)\b)", re.I)
 # What starts the clause a reporting verb reports ("says [prices rose]"), not its object or an adverbial ("described
 # [in 1990]", "told [a story]").
 _CLAUSE_AFTER = re.compile(rf"\s+(?!(?:{'|'.join(sorted(_PREPOSITIONS | _DETERMINERS | {'as'}))})\b)[A-Za-z]", re.I)
+# A verb that reports a clause ("does X say prices rose"): with its subject cut, the clause is the question.
 _REPORTS_CLAUSE = re.compile(r"\s+(?:say|think|write|argue|claim|believe|suggest|feel)s?\s+(?:that\s+)?"
                              r"(?=(?!(?:about|of|on|in|to|for|so|was|is)\b)[\w'’])", re.I)
 # A part that ends in a possessive ("… differ from his rivals'?") leaves out what is owned, which is what the
@@ -1182,8 +1185,8 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
 # view of long-term thinking compare with …"): the topic is what each source is searched for.
 _STANCE_NOUNS = ("view|opinion|position|stance|account|description|explanation|definition|perspective|approach|take|"
                  "treatment|attitude")
-_VIEW_OF = re.compile(rf"^\W*(?:(?:how|what)\s+)?(?:(?:does|do|did|is|was|are|were)\s+)?(?:the\s+)?(?:{_STANCE_NOUNS})s?\s+"
-                      r"(?:of|on|to|toward|towards|about)\s+(?P<topic>.*\w)\W*$", re.I)
+_VIEW_OF = re.compile(r"^\W*(?:(?:how|what)\s+)?(?:(?:does|do|did|is|was|are|were)\s+)?(?:the\s+)?"
+                      rf"(?:{_STANCE_NOUNS})s?\s+(?:of|on|to|toward|towards|about)\s+(?P<topic>.*\w)\W*$", re.I)
 _OWNED_VIEW = re.compile(rf"(?:'s|’s)\s+(?:{_STANCE_NOUNS})s?\b", re.I)  # "the 1997 letter's view"
 # What a part may leave of its topic once its source is cut: a measure of the other part's thing ("the figure").
 _MEASURE_NOUNS = {"figure", "figures", "number", "numbers", "share", "amount", "total", "rate", "level", "count",
