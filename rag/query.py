@@ -706,16 +706,16 @@ def _thing(text: str, sources: Sources) -> str:
         said = re.search(r"\b(about|on|regarding|that|who|which)\s+([^?.!;,]+)", main)  # not "when he talks about"
         return (f"the {asked.group(1)} {said.group(1)} {said.group(2).strip()}"
                 if said and len(said.group(2).split()) <= 10 else f"the {asked.group(1)}")
-    names = [p for p in _proper_spans(text) if not all(w in sources.people for w in _WORDS.findall(p.lower()))
+    spans = _proper_spans(text)
+    names = [p for p in spans if not all(w in sources.people for w in _WORDS.findall(p.lower()))
              and not _reports(text, p)
              and not re.search(re.escape(p) + _DOC_NOUN_AFTER.pattern, text, re.I)]  # "the MBA article": a source
-    # The last name that tells documents apart; else, when a name acts ("How does Bezos account for AWS", "what
-    # does Bezos say Amazon builds at AWS"), the last other name that heads its phrase (not "AWS customers").
-    acting = any(_speaks(text, p) or _reports(text, p) for p in _proper_spans(text))
-    heads = [p for p in names if not _speaks(text, p) and re.search(
-        rf"(?<!\w){re.escape(p)}(?:\s*[^\w\s]|\s+(?:{'|'.join(sorted(_PREPOSITIONS | _AUX))})\b|\s*$)", text)]
-    things = [p for p in names if not all(sources.common(w) for w in _WORDS.findall(p))] or (
-        heads[-1:] if acting else [])
+    # The last name that tells documents apart; else, when a name acts ("How does Ann explain Kestrel", "why
+    # did Ann think Northwind sold Kestrel"), the last other name that heads its phrase (not "Kestrel workers").
+    things = [p for p in names if not all(sources.common(w) for w in _WORDS.findall(p))]
+    if not things and any(_speaks(text, p) or _reports(text, p) for p in spans):
+        things = [p for p in names if not _speaks(text, p) and re.search(
+            rf"(?<!\w){re.escape(p)}(?:\s*[^\w\s]|\s+(?:{'|'.join(sorted(_PREPOSITIONS | _AUX))})\b|\s*$)", text)]
     if things:
         return _with_head(text, things[-1])
     subject = _subject(text, sources)
@@ -1154,7 +1154,7 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
         if own and topic(about := _SAID_ABOUT.sub("", own), sources):  # "what Bezos wrote about Prime": Prime
             own = about
         if i > 0 and (_COMPARES_BACK.match(part) or (own and set(tokenize(own)) <= _MEASURE_NOUNS)):
-            own = ""  # "…, and how does that compare with 2022?", "… compared with the figure in 2022": the first
+            own = ""  # "…; how does this stack up in 2001?", "… set against the figure in 2001": the first
             # part's question, asked of this part's source
         query = own or topic(other, sources) or part
         if (m := _VIEW_OF.match(query)) and _OWNED_VIEW.search(part if own else other):
@@ -1191,7 +1191,7 @@ _OWNED_VIEW = re.compile(rf"(?:'s|’s)\s+(?:{_STANCE_NOUNS})s?\b", re.I)  # "th
 # What a part may leave of its topic once its source is cut: a measure of the other part's thing ("the figure").
 _MEASURE_NOUNS = {"figure", "figures", "number", "numbers", "share", "amount", "total", "rate", "level", "count",
                   "percentage", "value", "sum", "one", "ones"}
-# A part that sets its source against the answer of the part before ("how does that compare with …").
+# A part that sets its source against the answer of the part before ("how does this stack up against …").
 _COMPARES_BACK = re.compile(r"^\W*(?:and\s+)?how\s+(?:does|do|did|would|will)\s+(?:that|this|it|these|those|they)\s+"
                             r"(?:compare|differ|stack\s+up|measure\s+up)\b", re.I)
 _SUBORDINATOR = re.compile(r"\b(?:when|whenever|if|because|once|unless|after|before|while|as)\s+", re.I)
@@ -1476,7 +1476,7 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
     text = re.sub(r"\(\W*\)", "", text)  # "(2010)" cut to "()"
     text = _DANGLING_WHEN.sub("", text)  # "… fallen by the time Bezos wrote the 2000 letter?" cut to "… by the time?"
     text = re.sub(r",\s*,", " ", text)  # "Who, according to Ann, grows …" cut to "Who,, grows": both go
-    text = re.sub(r"\s*,(?=\s*(?:[?.!;]|$))", "", text)  # "… first, according to the post?" cut to "first,?"
+    text = re.sub(r"\s*,(?=\s*(?:[?.!;]|$))", "", text)  # "… early, according to the blog?" cut to "early,?"
     return re.sub(r"\s+(?=[?.!,;])", "", " ".join(text.split()))
 
 
