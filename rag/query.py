@@ -46,6 +46,7 @@ _JOIN_WORDS = 4  # "A and B" joins two names with at most a few words between th
 _TOKENS = re.compile(r"[\w’'.-]*\w|[^\w\s]")
 _AUX = {"is", "was", "are", "were", "did", "does", "do", "has", "have", "had", "can", "could", "will", "would",
         "should", "may", "might", "must"}
+_NEGATED = re.compile(r"(\w+?)n[’']t", re.I)  # "didn't", "isn't", "won't"
 _DETERMINERS = {"the", "a", "an", "its", "his", "her", "their", "our", "this", "that", "these", "those"}
 _WH = {"what", "how", "why", "when", "where", "who", "whom", "whose", "which"}
 _OWNER = re.compile(r"'s|’s")  # a possessive ending
@@ -557,6 +558,8 @@ def _replace_pronouns(question: str, earlier: str, previous: Turn, sources: Sour
     the author of the previous answer's first quote).
     """
     out, last, used, things = [], 0, set(), set()
+    same: dict[str, str] = {}  # pronoun -> its referent, and where it was last seen
+    last_at: dict[str, int] = {}
     pronouns = unresolved(question, sources)
     refs: dict[int, tuple[str, int]] = {}  # pronoun start -> (referent, where the replaced words end)
     for start, end, word in sorted(pronouns, key=lambda p: p[2].lower() in _PERSON):
@@ -587,8 +590,11 @@ def _replace_pronouns(question: str, earlier: str, previous: Turn, sources: Sour
                                               and not re.match(r"\s+(" + "|".join(_PREPOSITIONS) + r")\b",
                                                                question[end:]))):
                 ref, end = _owned(question, start, end, ref)
-        if ref in used:  # two pronouns rarely stand for one thing ("where did they open it?")
-            ref = ""
+        if ref in used and not (ref and same.get(w) == ref
+                                and _CLAUSE.search(question[last_at.get(w, 0):start])):
+            ref = ""  # two pronouns rarely stand for one thing ("where did they open it?"); one pronoun
+            # repeated in the next clause does ("Why did it fail, and when did it close?")
+        same[w], last_at[w] = ref, end
         used |= {ref, inner}  # what "that change" points to is not also what a later "them" stands for
         if w not in _PERSON:
             things.add(ref)
@@ -842,6 +848,8 @@ def _subject(text: str, sources: Sources) -> str:
         if (len(words) > 1 and re.fullmatch(r"[a-z]+[^s'’]s", words[0]) and words[0] not in _AUX
                 and words[1].lower() in _DETERMINERS | _POSSESSIVE):
             words = words[1:]  # "What guides the superpower": the wh-word is the subject; it is about the superpower
+    if words and (m := _NEGATED.fullmatch(words[0])):  # "Why didn't the mill survive": "did"
+        words[0] = {"wo": "will", "ca": "can", "sha": "shall"}.get(m.group(1).lower(), m.group(1))
     passive = bool(words) and words[0].lower() in _AUX - {"do", "does", "did"}
     do_support = bool(words) and words[0].lower() in {"do", "does", "did"}
     if words and words[0].lower() in _AUX:

@@ -721,3 +721,13 @@ def test_a_relative_year_alone_makes_a_follow_up_of_the_earlier_year(letter_refs
 def test_that_year_is_the_earlier_questions_year(letter_refs, question, read):
     q = interpret(question, [_answered("What did Bezos say about Kindle in 2005?", "It grew.")], letter_refs)
     assert q.follow_up and q.text == read and [s.paths for s in q.sides] == [("letters/2005.md",)]
+
+
+def test_one_pronoun_repeated_in_the_next_clause_stands_for_the_same_thing():
+    q = interpret("Why didn't it survive, and how long did it stay open?",
+                  [_answered("Which ferry company does Ann Lee hold up as a warning?", "Bluewater.")], Sources([]))
+    assert q.text == "Why didn't the ferry company survive, and how long did the ferry company stay open?"
+    assert [s.query for s in q.sides][1] == "how long did the ferry company stay open?"
+    two = interpret("Where did they open it?", [_answered("Which bakers does Ann Lee praise for rye?", "Bo.")],
+                    Sources([]))
+    assert two.text.count("bakers") <= 1  # two pronouns of one clause stand for two things
