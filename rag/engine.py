@@ -26,8 +26,8 @@ from .embedding import Embedder
 from .check import SentenceCheck
 from .errors import ConfigError, IndexBusy, IndexCorrupt, IndexMismatch, IndexProblem, QuestionError, RagError
 from .evidence import (AMOUNT, DATE, FEATURES, NUMBER_OF, QUESTION_FRAME, Question, Window, after_the_documents,
-                       asks_amount, asks_count, asks_year, expected_type, has_amount, has_count, has_type, last_dated,
-                       windows, years)
+                       asks_amount, asks_count, asks_outcome, asks_year, expected_type, has_amount, has_count, has_type,
+                       last_dated, windows, years)
 from .indexing import (IngestReport, Progress, Stamp, _load_keyword, check_identity, ingest, ingest_running,
                        ingest_stamp, load_repeated, version)
 from .keyword import KeywordIndex, tokenize
@@ -462,6 +462,9 @@ class Engine:
         first = [min(found, key=lambda w: (-w.score, w.path, w.start))]  # the best, as `select` ranks them
         if shown and (after := self._continuation(found, shown, first[0])) is not None:
             first.append(after)
+        elif asks_outcome(text) and (after := self._continuation(found, [(first[0].path, first[0].start,
+                                                                           first[0].end)], first[0])) is not None:
+            first.append(after)  # "What became of the mill?": what the text says next is how it ended
         return verified(select(found, max_quotes, budget, s.near_duplicate, first), self.texts), support, ()
 
     def _anchored(self, found: list[Window], text: str) -> list[str]:

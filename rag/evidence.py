@@ -219,17 +219,23 @@ def expected_type(question: str) -> str | None:
     return None
 
 
-def has_type(text: str, kind: str) -> bool:
-    """Whether `text` holds something of the expected kind.
+def has_type(text: str, kind: str, question: str = "") -> bool:
+    """Whether `text` holds something of the expected kind. A name or a date that the `question` itself
+    holds answers nothing: "Who pays for Amazon's speed?" is not answered by "Amazon".
 
     >>> has_type("It took three years.", "duration"), has_type("It took a while.", "duration")
     (True, False)
     >>> has_type("In 1997 we listed.", "date"), has_type("He met Jane Doe there.", "name")
     (True, True)
+    >>> has_type("Then Amazon hired more.", "name", "Who works for Amazon?"), has_type("In 1997.", "date", "When in 1997?")
+    (False, False)
     """
     pattern = {"number": _NUMBER, "amount": _AMOUNT, "duration": _DURATION, "date": _DATE,
                "name": _NAME}[kind]
-    return bool(pattern.search(text))
+    if kind not in ("name", "date"):
+        return bool(pattern.search(text))
+    echoed = {w.lower() for w in re.findall(r"\w+", question)}
+    return any(m.group(0).lower() not in echoed for m in pattern.finditer(text))
 
 
 # "How much time (effort, space) did it save?" asks for something else than money.
@@ -240,7 +246,8 @@ _ASKS_AMOUNT = re.compile(r"\bhow much\b(?!\s+(?:time|effort|energy|space|room|w
                           r"\s+(price|cost|fee|fare|salary|wage)s?\b", re.I)
 # "How much funding …", "How much did it raise/earn?", "How much is it worth?": money too, but not "How much
 # weight can it raise?" (a noun of its own) nor "How much did revenue grow?" (a change, a share answers).
-_ASKS_MONEY = re.compile(r"\bhow\s+much\s+(?:(?:[\w-]+\s+){0,2}?(?:money|funding|capital|cash|revenue|profit|income)\b|"
+_ASKS_MONEY = re.compile(r"\bhow\s+many\s+(?:dollars|euros|pounds|cents|yen)\b|"
+                         r"\bhow\s+much\s+(?:(?:[\w-]+\s+){0,2}?(?:money|funding|capital|cash|revenue|profit|income)\b|"
                          r"(?:did|does|do|will|would|has|had|could|can)\s+[^?]*?\b(?:rais(?:e|ed)|earn(?:ed)?|"
                          r"invest(?:ed)?|fund(?:ed)?)\b|(?:is|was|are|were)\s+[^?]*?\bworth\b)", re.I)
 _CHANGE = re.compile(r"\b(?:grow|grew|grown|rise|rose|risen|fall|fell|fallen|drop(?:ped)?|increase[sd]?|"
@@ -264,6 +271,21 @@ def asks_year(question: str) -> bool:
     return bool(_ASKS_YEAR.search(question))
 
 
+_ASKS_OUTCOME = re.compile(r"\bwhat\s+(?:(?:has|have|had)\s+)?(?:became|become|happened)\s+(?:of|to)\b|"
+                           r"\bhow\s+did\s+(?:[\w’'-]+\s+){1,6}?end(?:\s+up)?\W*$", re.I)
+
+
+def asks_outcome(question: str) -> bool:
+    """Whether the question asks how something ended up: the passage that names it is followed by the answer.
+
+    >>> [asks_outcome(q) for q in ("What became of the ferry line?", "What happened to the old mill in 1990?",
+    ...                            "How did the strike end?", "What happened in 1990?", "How did the strike end up?",
+    ...                            "What did the end of the strike bring?")]
+    [True, True, True, False, True, False]
+    """
+    return bool(_ASKS_OUTCOME.search(question))
+
+
 def asks_amount(question: str) -> bool:
     """Whether the question asks for a sum of money (a price, a cost, what was paid, spent, raised or earned).
 
@@ -274,8 +296,9 @@ def asks_amount(question: str) -> bool:
     ...                           "What was Amazon's 2017 Whole Foods purchase price?", "What is the best way to cut costs?",
     ...                           "How much seed funding did the start-up raise?", "How much did the mill earn in 1990?",
     ...                           "How much weight can the crane raise?", "How much did revenue grow in 2010?",
-    ...                           "What was the budget committee for?", "How much attention did it earn?")]
-    [True, True, True, False, False, False, False, True, True, False, True, True, False, False, False, False]
+    ...                           "What was the budget committee for?", "How much attention did it earn?",
+    ...                           "How many dollars did buyers save?")]
+    [True, True, True, False, False, False, False, True, True, False, True, True, False, False, False, False, True]
     """
     return bool(_ASKS_AMOUNT.search(question)) or bool(_ASKS_MONEY.search(question) and not _CHANGE.search(question))
 
@@ -535,7 +558,7 @@ class _Sentences:
                 counts[j] += 1
         self.counts.append(counts)
         self.n_tokens.append(len(tokens))
-        self.typed.append(bool(text) and bool(q.expects) and has_type(text, q.expects))
+        self.typed.append(bool(text) and bool(q.expects) and has_type(text, q.expects, q.text))
         self.year.append(bool(text) and bool(q.years & years(text)))
         self.asks.append("?" in text)
 

@@ -325,3 +325,23 @@ def test_a_comparison_of_named_sources_on_a_topic_neither_touches_abstains(tmp_p
     answer = engine.ask("How do the Zephyr Kettle and the Orbit Toaster differ on the rules of chess openings?")
     assert answer.kind == "comparison" and len(answer.sides) == 2
     assert answer.abstained and not answer.citations
+
+
+FERRY = """\
+The Bay Ferries
+
+In the 1950s the town ran a ferry line, the Gull Line, which promised crossings to the island every twenty minutes. Its boats were painted bright yellow, with brass bells at the bow. Children loved to ride on the upper deck. But the fuel bills were far higher than the fares, and the line folded after two winters. The harbour board later sold its boats to a fishing cooperative.
+
+A bridge to the island opened in 1974 and carries most of the traffic today. Tolls on the bridge paid for a new school.
+
+Island crossings by ferry still run in summer, when a private boat takes visitors across every hour. Its captain promises a crossing in twenty minutes in calm weather. The island ferry service sells tickets at the pier.
+
+The old ferry pier is now a fish market. On Saturdays the market sells crab, and a band plays on the ferry steps.
+"""
+
+
+def test_what_became_of_something_quotes_what_the_text_says_after_naming_it(tmp_path, embedder):
+    """The passage that names the thing is not how it ended: the text goes on to say that, and it is quoted."""
+    engine = build(tmp_path, {"ferry.txt": FERRY}, embedder)
+    answer = engine.ask("What became of the ferry service that promised island crossings every twenty minutes?")
+    assert "folded after two winters" in quoted(answer)
