@@ -22,8 +22,10 @@ Sets and scorers:
              error analysis, measured first at 59022e5; and bench/held6-corpus.jsonl (held6_corpus), 30 more
              written the same way in the seventh session, measured unseen at 8cdb46a (22/30), read for error
              analysis from the next session on; and bench/held7-corpus.jsonl (held7_corpus), 30 more written
-             the same way in the eighth session, measured unseen at 41763e2 (21/30) and kept as the check
-             (misses not read)
+             the same way in the eighth session, measured unseen at 41763e2 (21/30), kept as the check that
+             session, read for error analysis from the ninth on; and bench/held8-corpus.jsonl (held8_corpus),
+             30 more written the same way in the ninth session, measured unseen at 0eb706f (20/30) and kept
+             as the check (misses not read)
   letters    ../shared/eval/dev2_letters.jsonl and bench/letters-questions.jsonl over the 27 letters
   lettersqa  the third-party letters QA (qa_samples2.json, 37 items) over the 27 letters (bench/letters_qa.py)
   clapnq     ClapNQ dev, 600 questions over 597 passages (bench/score_clapnq.py)
@@ -85,7 +87,8 @@ def main() -> int:
                               ("held4_corpus", REPO / "bench" / "held4-corpus.jsonl", "held"),
                               ("held5_corpus", REPO / "bench" / "held5-corpus.jsonl", "held"),
                               ("held6_corpus", REPO / "bench" / "held6-corpus.jsonl", "held"),
-                              ("held7_corpus", REPO / "bench" / "held7-corpus.jsonl", "held")):
+                              ("held7_corpus", REPO / "bench" / "held7-corpus.jsonl", "held"),
+                              ("held8_corpus", REPO / "bench" / "held8-corpus.jsonl", "held")):
         if among in sets:
             rag_eval(file, work / f"{name}.jsonl", corpus, corpus_index, extra)
             summary[name] = score(file, work / f"{name}.jsonl")
