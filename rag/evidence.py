@@ -195,7 +195,7 @@ _ASKS_FOR = (  # (pattern on the question, type it expects); first match wins
 _NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
                  r"hundred|hundreds|thousand|thousands|million|millions|billion|billions|trillion|dozen|dozens|"
                  r"half|twice|double|triple")
-_NUMBER = re.compile(rf"\d|\b({_NUMBER_WORDS})\b", re.I)
+_NUMBER = re.compile(rf"\d(?:[\d,.]*\d)?|\b(?:{_NUMBER_WORDS})\b", re.I)  # "1,200", "2.5", "ten"
 _UNITS = r"seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|centur(y|ies)"
 _DURATION = re.compile(rf"(\d|\b({_NUMBER_WORDS}|a|an|few|several|many)\b)[\s-]+({_UNITS})\b|\bsince\b", re.I)
 _DATE = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b|\b(january|february|march|april|may|june|july|august|september|"
@@ -220,19 +220,22 @@ def expected_type(question: str) -> str | None:
 
 
 def has_type(text: str, kind: str, question: str = "") -> bool:
-    """Whether `text` holds something of the expected kind. A name or a date that the `question` itself
-    holds answers nothing: "Who pays for Amazon's speed?" is not answered by "Amazon".
+    """Whether `text` holds something of the expected kind. A name, date or number that the `question` itself
+    holds answers nothing: "Who pays for Amazon's speed?" is not answered by "Amazon", nor "How many stores
+    opened in 2016?" by "2016".
 
     >>> has_type("It took three years.", "duration"), has_type("It took a while.", "duration")
     (True, False)
     >>> has_type("In 1997 we listed.", "date"), has_type("He met Jane Doe there.", "name")
     (True, True)
-    >>> has_type("Then Amazon hired more.", "name", "Who works for Amazon?"), has_type("In 1997.", "date", "When in 1997?")
+    >>> has_type("Then Amazon hired more.", "name", "Who works for Amazon?"), has_type("In 1997.", "date", "When, 1997?")
     (False, False)
+    >>> has_type("In 2016 we grew.", "number", "How many in 2016?"), has_type("In 2016, 40.", "number", "How many in 2016?")
+    (False, True)
     """
     pattern = {"number": _NUMBER, "amount": _AMOUNT, "duration": _DURATION, "date": _DATE,
                "name": _NAME}[kind]
-    if kind not in ("name", "date"):
+    if kind not in ("name", "date", "number"):
         return bool(pattern.search(text))
     echoed = {w.lower() for w in re.findall(r"\w+", question)}
     return any(m.group(0).lower() not in echoed for m in pattern.finditer(text))
