@@ -15,8 +15,10 @@ else it is rebuilt from the store's chunks once and saved again.
 """
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
+import os
 import re
 import zipfile
 from collections import Counter
@@ -99,6 +101,7 @@ class KeywordIndex:
         for rows in self._rows_of.values():
             ordered = sorted(rows, key=self.starts.__getitem__)
             self._next.update((self.ids[a], self.ids[b]) for a, b in zip(ordered, ordered[1:]))
+        self._words = sorted(self.vocab)  # for `_variants`
         self._csc = self.matrix.tocsc()
         lengths = np.asarray(self.matrix.sum(axis=1)).ravel()
         self._mean_length = float(lengths.mean()) if n else 1.0
@@ -107,11 +110,31 @@ class KeywordIndex:
         self._idf = np.log(1 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
 
     def idf(self, terms: list[str]) -> tuple[list[float], list[bool]]:
-        """Each term's idf, and whether the corpus uses it; a term it never uses gets the largest idf."""
+        """Each term's idf, and whether the corpus uses it or a word of its stem (`_variants`: "protecting" is
+        known where the text says "protect", with the lowest idf of those words); a term it never uses gets
+        the largest idf. Only whether a term is known is read this way: matching stays exact (stems in BM25
+        and coverage were measured twice, and lost)."""
         n = len(self.ids)
         rare = float(np.log(1 + (n + 0.5) / 0.5))
-        known = [t in self.vocab for t in terms]
-        return [float(self._idf[self.vocab[t]]) if k else rare for t, k in zip(terms, known)], known
+        idf, known = [], []
+        for t in terms:
+            cols = [self.vocab[t]] if t in self.vocab else [self.vocab[w] for w in self._variants(t)]
+            idf.append(float(min(self._idf[c] for c in cols)) if cols else rare)
+            known.append(bool(cols))
+        return idf, known
+
+    def _variants(self, term: str) -> list[str]:
+        """The words of the vocabulary that share `term`'s stem: a common start of four letters or more that
+        leaves each of them at most three more ("keeping" and "keep", "offer" and "offering"; not "stock"
+        and "stockholder")."""
+        head, found = term[:4], []
+        i = bisect.bisect_left(self._words, head) if len(head) == 4 else len(self._words)
+        while i < len(self._words) and self._words[i].startswith(head):
+            word = self._words[i]
+            if len(os.path.commonprefix([term, word])) >= max(len(term), len(word)) - 3:
+                found.append(word)
+            i += 1
+        return found
 
     @property
     def mean_length(self) -> float:
