@@ -31,6 +31,7 @@ from .errors import IndexCorrupt
 from .records import Chunk
 
 _K1, _B = 1.2, 0.75  # the usual BM25 constants
+_INFLECTIONS = frozenset({"", "e", "s", "es", "ed", "d", "ing", "er", "ers"})  # what `_variants` lets differ
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 STOPWORDS = frozenset("""a an and are as at be been but by did do does for from had has have he her his how i if in
 into is it its me my no not of on or our she so than that the their them then there these they this those to
@@ -124,14 +125,15 @@ class KeywordIndex:
         return idf, known
 
     def _variants(self, term: str) -> list[str]:
-        """The words of the vocabulary that share `term`'s stem: a common start of four letters or more that
-        leaves each of them at most three more ("keeping" and "keep", "offer" and "offering"; not "stock"
-        and "stockholder")."""
+        """The words of the vocabulary that are `term` with another inflection: a common start of four letters
+        or more, each word ending there or in one of `_INFLECTIONS` ("keeping" and "keep", "offer" and
+        "offering", "protected" and "protecting"; not "press" and "pressure", "plan" and "planet")."""
         head, found = term[:4], []
         i = bisect.bisect_left(self._words, head) if len(head) == 4 else len(self._words)
         while i < len(self._words) and self._words[i].startswith(head):
             word = self._words[i]
-            if len(os.path.commonprefix([term, word])) >= max(len(term), len(word)) - 3:
+            stem = os.path.commonprefix([term, word])
+            if len(stem) >= 4 and term[len(stem):] in _INFLECTIONS and word[len(stem):] in _INFLECTIONS:
                 found.append(word)
             i += 1
         return found

@@ -591,7 +591,7 @@ def _replace_pronouns(question: str, earlier: str, previous: Turn, sources: Sour
                                                                question[end:]))):
                 ref, end = _owned(question, start, end, ref)
         if ref in used and not (ref and same.get(w) == ref
-                                and _CLAUSE.search(question[last_at.get(w, 0):start])):
+                                and _repeated(question, pronouns, last_at[w], start, end)):
             ref = ""  # two pronouns rarely stand for one thing ("where did they open it?"); one pronoun
             # repeated in the next clause does ("Why did it fail, and when did it close?")
         same[w], last_at[w] = ref, end
@@ -604,6 +604,20 @@ def _replace_pronouns(question: str, earlier: str, previous: Turn, sources: Sour
         out += [question[last:start], ref or word]
         last = end
     return "".join(out + [question[last:]])
+
+
+_WH_SUBJECT = re.compile(rf"^\W*(?:what|who|which)\s+(?!(?:{'|'.join(_AUX)})\b)", re.I)  # "What replaced it"
+_DUMMY_IT = re.compile(r"\s+(?:take|takes|took|taken)\b", re.I)  # "how long did it take"
+
+
+def _repeated(question: str, pronouns: list[tuple[int, int, str]], before: int, start: int, end: int) -> bool:
+    """Whether the pronoun at `start` repeats the same word at `before` (where it ended) for the same thing:
+    in the next clause, with no other pronoun between them ("Why did it fail, and how long did it last?"), not
+    a dummy subject ("…, and how long did it take?", "…, and was it worth it?") nor after a clause that asks for
+    a new thing ("What replaced it, and when did it open?": the second "it" may be the answer)."""
+    return (bool(_CLAUSE.search(question[before:start])) and not any(before < s < start for s, _, _ in pronouns)
+            and not _DUMMY_IT.match(question, end) and not _AFTER_BE.search(question[:start])
+            and not _WH_SUBJECT.match(question))
 
 
 def _first_sentence(text: str, limit: int = 150) -> str:

@@ -116,7 +116,7 @@ def test_damaged_files_raise_index_corrupt(index, tmp_path, damage):
 
 
 def test_a_term_is_known_where_the_corpus_uses_a_word_of_its_stem_and_searched_as_written(index):
-    idf, known = index.idf(["building", "shifting", "workforce", "stockroom", "kit"])
-    assert known == [True, True, False, False, False]  # "build", "shifts"; not "workers", nor a short word
+    idf, known = index.idf(["building", "shifting", "workforce", "pressure", "kit"])
+    assert known == [True, True, False, False, False]  # "build", "shifts"; not "workers", "press", a short word
     assert idf[0] == index.idf(["build"])[0][0] and idf[2] > idf[0]
     assert index.search("building", k=3) == []  # matching stays exact

@@ -731,3 +731,9 @@ def test_one_pronoun_repeated_in_the_next_clause_stands_for_the_same_thing():
     two = interpret("Where did they open it?", [_answered("Which bakers does Ann Lee praise for rye?", "Bo.")],
                     Sources([]))
     assert two.text.count("bakers") <= 1  # two pronouns of one clause stand for two things
+    for other in ("Why did it fail, and how long did it take?",  # a dummy subject
+                  "What replaced it, and when did it open?",  # the second may be the first clause's answer
+                  "Why did it fail, and was it worth it?"):
+        read = interpret(other, [_answered("Which ferry company does Ann Lee hold up as a warning?", "Bluewater.")],
+                         Sources([]))
+        assert read.text.count("ferry company") == 1, read.text
