@@ -111,8 +111,8 @@ class KeywordIndex:
         self._idf = np.log(1 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
 
     def idf(self, terms: list[str]) -> tuple[list[float], list[bool]]:
-        """Each term's idf, and whether the corpus uses it or a word of its stem (`_variants`: "protecting" is
-        known where the text says "protect", with the lowest idf of those words); a term it never uses gets
+        """Each term's idf, and whether the corpus uses it or another inflection of it (`_variants`: "protecting"
+        is known where the text says "protect", with the lowest idf of those words); a term it never uses gets
         the largest idf. Only whether a term is known is read this way: matching stays exact (stems in BM25
         and coverage were measured twice, and lost)."""
         n = len(self.ids)
