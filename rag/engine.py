@@ -460,11 +460,11 @@ class Engine:
         if support < s.min_support:
             return [], support, ()
         first = [min(found, key=lambda w: (-w.score, w.path, w.start))]  # the best, as `select` ranks them
-        if shown and (after := self._continuation(found, shown, first[0])) is not None:
+        # A follow-up goes on from the previous answer's quote; "What became of the mill?" from the best window:
+        # what the text says next is how it ended.
+        before = shown or ([(first[0].path, first[0].start, first[0].end)] if asks_outcome(text) else ())
+        if before and (after := self._continuation(found, before, first[0])) is not None:
             first.append(after)
-        elif asks_outcome(text) and (after := self._continuation(found, [(first[0].path, first[0].start,
-                                                                           first[0].end)], first[0])) is not None:
-            first.append(after)  # "What became of the mill?": what the text says next is how it ended
         return verified(select(found, max_quotes, budget, s.near_duplicate, first), self.texts), support, ()
 
     def _anchored(self, found: list[Window], text: str) -> list[str]:

@@ -22,6 +22,7 @@ probability that the window answers the question. Pure functions, no model, no s
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import re
@@ -239,11 +240,19 @@ def has_type(text: str, kind: str, question: str = "") -> bool:
                "name": _NAME}[kind]
     if kind not in ("name", "date", "number"):
         return bool(pattern.search(text))
-    echoed = {w.lower() for w in re.findall(r"\w+", question)} | {m.group(0).lower()
-                                                                   for m in pattern.finditer(question)}
+    echoed = _echoed(question, kind)
     # `_NAME` skips a sentence's first word ("The", "Warehouse"), so "Jassy succeeded Bezos." holds no name
     # for "Who succeeded Bezos?"; counting a sentence's first word as one gave back every echo it took away.
     return any(m.group(0).lower() not in echoed for m in pattern.finditer(text))
+
+
+@functools.lru_cache(maxsize=256)
+def _echoed(question: str, kind: str) -> frozenset[str]:
+    """The question's words and its matches of `kind`'s pattern ("1,200"), lower-cased: read once a question,
+    not once for each sentence `has_type` is asked about."""
+    pattern = {"number": _NUMBER, "date": _DATE, "name": _NAME}[kind]
+    return frozenset(w.lower() for w in re.findall(r"\w+", question)) | {m.group(0).lower()
+                                                                        for m in pattern.finditer(question)}
 
 
 # "How much time (effort, space) did it save?" asks for something else than money.

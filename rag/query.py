@@ -558,8 +558,7 @@ def _replace_pronouns(question: str, earlier: str, previous: Turn, sources: Sour
     the author of the previous answer's first quote).
     """
     out, last, used, things = [], 0, set(), set()
-    same: dict[str, str] = {}  # pronoun -> its referent, and where it was last seen
-    last_at: dict[str, int] = {}
+    seen: dict[str, tuple[str, int]] = {}  # pronoun -> its last referent, and where that pronoun ended
     pronouns = unresolved(question, sources)
     refs: dict[int, tuple[str, int]] = {}  # pronoun start -> (referent, where the replaced words end)
     for start, end, word in sorted(pronouns, key=lambda p: p[2].lower() in _PERSON):
@@ -590,11 +589,11 @@ def _replace_pronouns(question: str, earlier: str, previous: Turn, sources: Sour
                                               and not re.match(r"\s+(" + "|".join(_PREPOSITIONS) + r")\b",
                                                                question[end:]))):
                 ref, end = _owned(question, start, end, ref)
-        if ref in used and not (ref and same.get(w) == ref
-                                and _repeated(question, pronouns, last_at[w], start, end)):
+        if ref in used and not (ref and w in seen and seen[w][0] == ref
+                                and _repeated(question, pronouns, seen[w][1], start, end)):
             ref = ""  # two pronouns rarely stand for one thing ("where did they open it?"); one pronoun
             # repeated in the next clause does ("Why did it fail, and when did it close?")
-        same[w], last_at[w] = ref, end
+        seen[w] = (ref, end)
         used |= {ref, inner}  # what "that change" points to is not also what a later "them" stands for
         if w not in _PERSON:
             things.add(ref)
