@@ -42,6 +42,8 @@ _COMPARISON = re.compile(
 _LEADS_ON = re.compile(r"^\s*(and|but|also|so|what about|how about|then)\b", re.I)
 _YEAR = re.compile(r"\b(19|20)\d{2}\b")
 _WORDS = re.compile(r"\w+")
+_PLAIN = str.maketrans("‘’“”", "''\"\"")  # curly quotes as typed on a keyboard, one character each
+_SUBTITLE = re.compile(r"\s*\([^()]*\)\s*$|\s*:\s.*$")  # "Title (Part 2)", "Title: a subtitle"
 _JOIN_WORDS = 4  # "A and B" joins two names with at most a few words between them ("and the new")
 _TOKENS = re.compile(r"[\w’'.-]*\w|[^\w\s]")
 _AUX = {"is", "was", "are", "were", "did", "does", "do", "has", "have", "had", "can", "could", "will", "would",
@@ -199,7 +201,11 @@ class Sources:
         self.spread = spread
         # Names that the corpus's metadata gives (titles, authors, aliases): chosen by whoever built it.
         self.chosen = {name for ref in self.refs for name, _ in _name_keys(ref)
-                       if not (ref.title_guessed and name == ref.title.lower())}
+                       if not (ref.title_guessed and name in _title_names(ref.title))}
+        # A title without its subtitle names the document only when written as the title writes it:
+        # "Frost Dates" is the document, "frost dates" a topic.
+        self.short_titles = {short.lower().translate(_PLAIN): short.translate(_PLAIN) for ref in self.refs
+                             if (short := _SUBTITLE.sub("", ref.title)) != ref.title}
         self.people = {w for ref in self.refs for w in _WORDS.findall(ref.author.lower())}  # authors' names
         self.publishers = {ref.publisher.lower() for ref in self.refs if ref.publisher}
         self.profiles = {ref.path: set(tokenize(" ".join([ref.title, ref.author, ref.publisher, *ref.aliases])))
@@ -364,7 +370,7 @@ def interpret(question: str, history: Sequence[Turn], sources: Sources) -> Query
                       named[0].query if named else text)]
     # What a document is about: its title, or a publisher the corpus talks about everywhere ("Amazon"); a
     # publisher named in few documents ("the Harbor Gazette") names who wrote it, as an author does.
-    titles = {r.title.lower() for r in sources.refs}
+    titles = {name for r in sources.refs for name in _title_names(r.title)}
     attributed = bool(named) and not any(
         name in titles or (name in sources.publishers and sources.common(name)) for _, name, _ in mentions)
     if scope is not None:  # "What did the 1999 report plan?", "Why did it change?": still that report, even
@@ -1349,10 +1355,13 @@ def named_sides(question: str, sources: Sources,
 
 def _mentions(question: str, sources: Sources) -> list[tuple[int, str, frozenset[str]]]:
     """(position, name, paths) of the sources a question names, in order of mention."""
-    lowered = question.lower()
+    lowered = question.lower().translate(_PLAIN)
     found: dict[str, tuple[int, set[str]]] = {}
     for name, path in sources.candidates(sorted(set(_WORDS.findall(lowered)))):
         pos = _find(lowered, name)
+        if pos >= 0 and name in sources.short_titles and not _cased_as(question[pos:pos + len(name)].translate(_PLAIN),
+                                                                       sources.short_titles[name]):
+            continue
         if pos >= 0:
             first, paths = found.get(name, (pos, set()))
             found[name] = (min(first, pos), paths | {path})
@@ -1446,6 +1455,8 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
     """
     if not spans:
         return " ".join(text.split())
+    # A name in quotation marks goes with its marks (`_unquoted`).
+    spans = [_unquoted(text, a, b) for a, b in spans]
     merged: list[tuple[int, int]] = []
     for start, end in sorted(spans):  # "Ann's 2019 report": one name, as cut
         if merged and _JOINED.fullmatch(text, merged[-1][1], start):
@@ -1506,7 +1517,7 @@ def _name_keys(src: SourceRef) -> tuple[tuple[str, str], ...]:
     """(lower-cased name, its first word) for each name of a source; computed once per source."""
     keys = []
     for name in _names(src):
-        lowered = name.lower()
+        lowered = name.lower().translate(_PLAIN)
         first = _WORDS.findall(lowered)
         if first:
             keys.append((lowered, first[0]))
@@ -1516,13 +1527,42 @@ def _name_keys(src: SourceRef) -> tuple[tuple[str, str], ...]:
 def _names(src: SourceRef) -> list[str]:
     """A source's names: aliases, title, author (and last name), publisher, and the years its title
     or file name holds ("2001 Amazon Shareholder Letter", "2022.txt")."""
-    names = list(src.aliases) + [src.title, src.author, src.publisher]
+    names = list(src.aliases) + [src.title, _SUBTITLE.sub("", src.title), src.author, src.publisher]
     if src.author:
         last = src.author.split()[-1].strip("()[],.")
         if len(last) > 3:
             names.append(last)
     names += [m.group(0) for m in _YEAR.finditer(f"{src.title} {Path(src.path).stem}")]
     return [n for n in dict.fromkeys(names) if n and len(n) > 2]
+
+
+def _unquoted(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span widened to the quotation marks around it, if any.
+
+    >>> _without("How does 'Frost Dates' rate ferns?", [(10, 21)])
+    'How does it rate ferns?'
+    """
+    if 0 < start and end < len(text) and text[start - 1] in "'\"‘’“”" and text[end] in "'\"‘’“”":
+        return start - 1, end + 1
+    return start, end
+
+
+def _cased_as(written: str, title: str) -> bool:
+    """Whether each word that the title capitalises is capitalised where the question writes it.
+
+    >>> _cased_as("Frost Dates", "Frost Dates"), _cased_as("frost dates", "Frost Dates")
+    (True, False)
+    """
+    return [w[:1].isupper() for w in _WORDS.findall(written)] >= [w[:1].isupper() for w in _WORDS.findall(title)]
+
+
+def _title_names(title: str) -> set[str]:
+    """The lower-cased names a title gives (`_names`): itself, and itself without a subtitle.
+
+    >>> sorted(_title_names("Frost Dates (Part 2)"))
+    ['frost dates', 'frost dates (part 2)']
+    """
+    return {t.lower().translate(_PLAIN) for t in (title, _SUBTITLE.sub("", title))}
 
 
 def _find(text: str, name: str) -> int:

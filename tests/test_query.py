@@ -737,3 +737,18 @@ def test_one_pronoun_repeated_in_the_next_clause_stands_for_the_same_thing():
         read = interpret(other, [_answered("Which ferry company does Ann Lee hold up as a warning?", "Bluewater.")],
                          Sources([]))
         assert read.text.count("ferry company") == 1, read.text
+
+
+def test_titles_are_named_without_their_subtitle_and_with_any_apostrophe():
+    """A reader names a document by its main title, in quotation marks or not, typing a straight
+    apostrophe where the title has a curly one; the same words in lower case are a topic."""
+    refs = Sources([SourceRef("a.txt", "Frost Dates In Orchards (Part 2)", "Ann Lee", "", ()),
+                    SourceRef("b.txt", "Bo’s Ferns Are Really About Bo’s Garden", "Bo Sim", "", ())])
+    q = interpret("How do 'Frost Dates In Orchards' and 'Bo's Ferns Are Really About Bo's Garden' each treat "
+                  "late planting?", [], refs)
+    assert q.kind == "comparison"
+    assert [s.paths for s in q.sides] == [("a.txt",), ("b.txt",)]
+    assert all("'" not in s.query and "late planting" in s.query for s in q.sides)
+    assert interpret('What does "Frost Dates In Orchards" say about pears?', [], refs).sides[0].query == \
+        "What does it say about pears?"
+    assert not interpret("What do frost dates in orchards depend on?", [], refs).sides
