@@ -202,22 +202,37 @@ _DURATION = re.compile(rf"(\d|\b({_NUMBER_WORDS}|a|an|few|several|many)\b)[\s-]+
 _DATE = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b|\b(january|february|march|april|may|june|july|august|september|"
                    r"october|november|december)\b", re.I)
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+")
+# "What features did …", "Which documents does …", "What are the four essentials …", "What else …": the answer
+# is likely a list. A list is three items or more, of up to six words each, the last after "and" or "or" and two
+# commas at least: "A, B, and C", "A, B, C or D" ("A, B and C" is as often a clause: "After the rain, the wells
+# filled and the farmers sowed"; "A, B, C" a string of epithets).
+_AUX = r"did|does|do|are|were|is|was|have|has|had|can|could|would|should|will|must|might|may"
+_MODIFIER = rf"(?!(?:{_AUX}|the|a|an|his|her|its|their|he|she|it|they|you|we|i)\b)[a-z0-9-]+"
+_PLURAL = r"[a-z-]+(?<![su]s|is)s\b"
+_ASKS_LIST = re.compile(rf"\b(?:what|which)\s+(?:{_MODIFIER}\s+){{0,2}}(?<![’']){_PLURAL}\s+(?:{_AUX})\b|"
+                        rf"\bwhat\s+(?:are|were)\s+(?:the|his|her|its|their)\s+(?:{_MODIFIER}\s+){{0,2}}{_PLURAL}|"
+                        r"\bwhat\s+else\b", re.I)
+_ITEM = r"[\w’'-]+(?:\s+[\w’'-]+){0,5}"
+_LIST = re.compile(rf"(?:{_ITEM},\s+){{2,}}(?:{_ITEM}\s+)?(?:and|or)\s+[\w’'-]+")
 
 
 def expected_type(question: str) -> str | None:
     """What kind of thing the question asks for: "number", "amount" (of money: `asks_amount`), "duration",
-    "date", "name" or None.
+    "date", "name", "list" or None.
 
     >>> [expected_type(q) for q in ("How long did it take?", "How quickly did it sell?", "How many stores?",
     ...                             "How much did it cost?", "When did it open?", "Who founded it?", "Why is it so?")]
     ['duration', 'duration', 'number', 'amount', 'date', 'name', None]
+    >>> [expected_type(q) for q in ("What tools does a gardener need?", "What are the three rules of pruning?",
+    ...                             "Besides water, what else do ferns need?", "What does Ann's boss do?")]
+    ['list', 'list', 'list', None]
     """
     if asks_amount(question):
         return "amount"
     for pattern, kind in _ASKS_FOR:
         if pattern.search(question):
             return kind
-    return None
+    return "list" if _ASKS_LIST.search(question) else None
 
 
 def has_type(text: str, kind: str, question: str = "") -> bool:
@@ -237,7 +252,7 @@ def has_type(text: str, kind: str, question: str = "") -> bool:
     (True, False)
     """
     pattern = {"number": _NUMBER, "amount": _AMOUNT, "duration": _DURATION, "date": _DATE,
-               "name": _NAME}[kind]
+               "name": _NAME, "list": _LIST}[kind]
     if kind not in ("name", "date", "number"):
         return bool(pattern.search(text))
     echoed = _echoed(question, kind)
@@ -621,7 +636,8 @@ def _matrix(q: Question, s: _Sentences, sims: np.ndarray, bounds: np.ndarray, sc
         "bm25": bm25 / (1 + bm25), "unknown_terms": np.full(len(n), q.unknown_share),
         "pool_cover": np.full(len(n), float(pool @ weights)),
         "type_hit": (typed if q.expects else np.zeros(len(n), bool)).astype(float),
-        "type_miss": (~typed if q.expects else np.zeros(len(n), bool)).astype(float),
+        # One thing may answer a question asked in the plural: a window without a list misses nothing.
+        "type_miss": (~typed if q.expects and q.expects != "list" else np.zeros(len(n), bool)).astype(float),
         "year_miss": (~held_year if q.years else np.zeros(len(n), bool)).astype(float),
         "asks": (asked[hi - 1] | (peak(np.where(asked, sims, -np.inf)) >= best)).astype(float),
         "position": scalars[:, 3], "first_sentence": scalars[:, 4], "units": scalars[:, 5],

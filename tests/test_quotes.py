@@ -142,7 +142,10 @@ def test_sentences_repeated_across_many_documents_are_boilerplate():
     ("How long did the drought last?", "duration"), ("How many wells were dug?", "number"),
     ("What percentage of farms failed?", "number"), ("In what year did the rain return?", "date"),
     ("When did the rain return?", "date"), ("Who dug the first well?", "name"), ("Where was it dug?", "name"),
-    ("Why did the wells run dry?", None), ("What is a well?", None)])
+    ("Why did the wells run dry?", None), ("What is a well?", None), ("What crops did the farmers sow?", "list"),
+    ("Which tools do well diggers carry?", "list"), ("What are the main causes of drought?", "list"),
+    ("Besides rain, what else fills a well?", "list"), ("What does Maria's son do?", None),
+    ("What did the farmers sow?", None)])
 def test_the_expected_answer_type_is_read_from_the_question(question, kind):
     assert expected_type(question) == kind
 
@@ -152,7 +155,10 @@ def test_the_expected_answer_type_is_read_from_the_question(question, kind):
     ("It ran for 18 months.", "duration", True), ("Forty wells were dug.", "number", True),
     ("Many wells were dug.", "number", False), ("The rain came back in 1923.", "date", True),
     ("The rain came back in spring.", "date", False), ("The first well was dug by Maria Lopez.", "name", True),
-    ("the first well was dug by a farmer.", "name", False)])
+    ("the first well was dug by a farmer.", "name", False),
+    ("They sowed barley, beans, and a little rye.", "list", True), ("They sowed barley and beans.", "list", False),
+    ("Diggers carry a spade, a rope, or a lamp.", "list", True), ("After the rain, the wells filled and the farmers sowed.", "list", False),
+    ("They dug wells, ponds, cisterns and ditches.", "list", True), ("Wet, cold, grey days.", "list", False)])
 def test_a_window_has_the_expected_answer_type(text, kind, expected):
     assert has_type(text, kind) is expected
 
