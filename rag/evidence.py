@@ -223,10 +223,13 @@ def expected_type(question: str) -> str | None:
     >>> [expected_type(q) for q in ("How long did it take?", "How quickly did it sell?", "How many stores?",
     ...                             "How much did it cost?", "When did it open?", "Who founded it?", "Why is it so?")]
     ['duration', 'duration', 'number', 'amount', 'date', 'name', None]
+    >>> expected_type("How much of the harvest did they keep?")  # a share: "most", "half" or "40%" answers
     >>> [expected_type(q) for q in ("What tools does a gardener need?", "What are the three rules of pruning?",
     ...                             "Besides water, what else do ferns need?", "What does Ann's boss do?")]
     ['list', 'list', 'list', None]
     """
+    if _ASKS_SHARE.search(question):
+        return None
     if asks_amount(question):
         return "amount"
     for pattern, kind in _ASKS_FOR:
@@ -289,6 +292,7 @@ _AMOUNT = re.compile(rf"[$€£¥]\s?\d|(\d|\b({_NUMBER_WORDS}|a|hundred|thousan
 AMOUNT = "a price or amount of money"  # what an abstention names when no candidate holds one
 NUMBER_OF = "the number of "  # ... when none gives a count of what a "how many" question counts (it follows)
 DATE = "a date or year"  # ... and when none gives a date
+_ASKS_SHARE = re.compile(r"\bhow\s+much\s+of\b", re.I)  # a share of something, not a sum or a count
 _ASKS_YEAR = re.compile(r"\b(?:what|which)\s+(?:year|date|month)\b", re.I)
 
 
@@ -330,9 +334,11 @@ def asks_amount(question: str) -> bool:
     ...                           "How much seed funding did the start-up raise?", "How much did the mill earn in 1990?",
     ...                           "How much weight can the crane raise?", "How much did revenue grow in 2010?",
     ...                           "What was the budget committee for?", "How much attention did it earn?",
-    ...                           "How many dollars did buyers save?")]
-    [True, True, True, False, False, False, False, True, True, False, True, True, False, False, False, False, True]
+    ...                           "How many dollars did buyers save?", "How much of their time do they spend on it?")]
+    [True, True, True, False, False, False, False, True, True, False, True, True, False, False, False, False, True, False]
     """
+    if _ASKS_SHARE.search(question):
+        return False
     return bool(_ASKS_AMOUNT.search(question)) or bool(_ASKS_MONEY.search(question) and not _CHANGE.search(question))
 
 

@@ -134,7 +134,8 @@ _CLAUSE_END_NOUN = re.compile(r"\s+((?:[\w-]+\s+){0,2}?[\w-]+)(?=\s*(?:[?.!,;]|$
 # Between two names that make one ("Ann's 2019 report"), and a phrase whose object was cut ("According to ,").
 _JOINED = re.compile(r"(?:'s|’s)?\s+")
 _BEFORE_NAME = re.compile(r"(?:,\s*as\s+(?:quoted|cited|reported|described|told|written|put)\s+)?"
-                          r"\b(?:according\s+to|in|from|by|per|of|for)\s+(?:(?:his|her|their|its|the|this|that)\s+)?"
+                          r"(?:\b[a-z]+ing\s+(?=on|in|about))?"  # "a reader commenting on the essay, …": a reader
+                          r"\b(?:according\s+to|in|from|by|per|of|for|on|about)\s+(?:(?:his|her|their|its|the|this|that)\s+)?"
                           rf"(?:(?:{'|'.join(_DOC_NOUNS)})s?\s+(?:with|by|of|from)\s+)?$", re.I)  # "the interview with"
 # "in the critic's view", "to Ann's mind": a name's view as an aside, cut whole with the name.
 _IN_VIEW = re.compile(r"\s+(?:view|opinion|eyes|mind|words|telling|account|estimation|reading)(?=\s*(?:[,.;?!]|$))",
@@ -1421,6 +1422,8 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
     'How does Ann see frost?'
     >>> _without("Was the frost as described in the gardening blog?", [(34, 48)])
     'Was the frost as described?'
+    >>> _without("Who, according to a reader commenting on the gardening blog, grows ferns?", [(45, 59)])
+    'Who, according to a reader, grows ferns?'
     >>> _without("How did frost change in 2004?", [(24, 28)])
     'How did frost change?'
     >>> _without("How did frost change between 2004 and 2014?", [(29, 33), (38, 42)])
