@@ -185,13 +185,17 @@ def is_non_content(text: str, repeated: set[str] = frozenset()) -> bool:
 
 
 # --- answer types -----------------------------------------------------------------------------
+# "when", "who", "where" ask something where they open the question or a clause of it, or follow a preposition
+# there ("And when was it?", "According to Ann, where …", "By whom …"); after a noun they are relative ("customers
+# who say …", "the building where …", "… ahead of itself when times are tough").
+_ASKING = (r"(?:^|[,;:(]\s*|\b(?:and|or|but)\s+)(?:(?:and|or|but|so|then|also)\s+)?"
+           r"(?:(?:in|on|at|by|from|since|until|till|to|for|of|before|after|during|with|about)\s+)?\b")
 _ASKS_FOR = (  # (pattern on the question, type it expects); first match wins
     (re.compile(r"\bhow (long|quickly|soon)\b", re.I), "duration"),
     (re.compile(r"\b(how (many|much|often|fast|large|big|far|old)|what (percentage|share|number|amount|"
                 r"price|proportion|fraction)|what percent)\b", re.I), "number"),
-    (re.compile(r"\b(when|what year|which year|what date|in what year)\b", re.I), "date"),
-    (re.compile(r"\b(who|whom|whose)\b", re.I), "name"),
-    (re.compile(r"\bwhere\b", re.I), "name"),
+    (re.compile(rf"{_ASKING}when\b|\b(what year|which year|what date)\b", re.I), "date"),
+    (re.compile(rf"{_ASKING}(who|whom|whose|where)\b", re.I), "name"),
 )
 _NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
                  r"hundred|hundreds|thousand|thousands|million|millions|billion|billions|trillion|dozen|dozens|"
@@ -224,6 +228,9 @@ def expected_type(question: str) -> str | None:
     ...                             "How much did it cost?", "When did it open?", "Who founded it?", "Why is it so?")]
     ['duration', 'duration', 'number', 'amount', 'date', 'name', None]
     >>> expected_type("How much of the harvest did they keep?")  # a share: "most", "half" or "40%" answers
+    >>> [expected_type(q) for q in ("What did Ann sow, and when?", "Since when has it rained?", "By whom was it sown?",
+    ...                             "What happens when it rains?", "Why do farmers who sow early win?")]
+    ['date', 'date', 'name', None, None]
     >>> [expected_type(q) for q in ("What tools does a gardener need?", "What are the three rules of pruning?",
     ...                             "Besides water, what else do ferns need?", "What does Ann's boss do?")]
     ['list', 'list', 'list', None]
