@@ -34,7 +34,7 @@ from .keyword import KeywordIndex, tokenize
 from .query import Query, SourceRef, Sources, interpret
 from .quotes import DocumentTexts, repeats, select, verified
 from .records import Answer, Chunk, Quote, Side, Turn, Written
-from .retrieval import retrieve
+from .retrieval import EXACT_CHUNKS, Vectors, retrieve
 from .scoring import LogisticScorer, Scorer
 from .store import DocInfo, Store
 from .writer import ChatWriter, Writer, checked
@@ -256,6 +256,7 @@ class Engine:
         doc_vectors = (np.stack([d.vector for d in catalog]) if catalog
                        else np.zeros((0, self.embedder.dim), dtype=np.float32))
         self.store, self.keyword, self.repeated = view.store, view.keyword, view.repeated
+        self._exact = Vectors.load(view.store) if len(view.keyword.ids) <= EXACT_CHUNKS else None
         self.catalog, self._by_path, self._sources = catalog, by_path, sources
         self._titles = {d.path: d.title for d in catalog}
         self._last_dated = last_dated(self._titles.values())
@@ -401,7 +402,7 @@ class Engine:
         `topic`: the question without the names of the sources it is scoped to. Retrieval keeps
         the names (they often are the subject), but the evidence need not repeat them.
         """
-        hits = retrieve(text, vector, self.store, self.keyword, s, paths, k)
+        hits = retrieve(text, vector, self.store, self.keyword, s, paths, k, self._exact)
         chunks = {h.chunk.id: h.chunk for h in hits}
         following = self._following(list(chunks.values()))
         more = [n for _, n in following.values() if n.id not in chunks]  # a chunk follows only one other

@@ -6,6 +6,11 @@ is found even when the chunk as a whole is about something else), and keyword
 search (BM25). Then maximal marginal relevance (MMR) picks a diverse
 few, so near-duplicate documents do not crowd out the others. A search can be
 limited to some documents (one side of a comparison, or a named source).
+
+An index of up to `EXACT_CHUNKS` chunks is searched exactly, from its vectors held in memory
+(`Vectors`): Chroma's HNSW graph of a collection under its sync threshold is rebuilt at every
+open, and not always the same way, so the same question could miss its third-nearest sentence in
+one process and not in the next (a flipped answer in one of thirty questions, between two runs).
 """
 from __future__ import annotations
 
@@ -17,13 +22,51 @@ import numpy as np
 from .config import Settings
 from .keyword import KeywordIndex
 from .records import Chunk, Hit
-from .store import Store
+from .store import Store, chunk_of_sentence
 
 _RRF_K = 60  # the usual reciprocal-rank-fusion constant
 # A search scoped to documents holding at most this many chunks ranks them exactly in numpy:
 # Chroma's filtered vector search walks much of the graph when few rows pass the filter
 # (1.3 s for one document of 5,000, against ~20 ms to fetch its rows and rank them here).
 EXACT_SCOPE = 1000
+EXACT_CHUNKS = 2000  # an index this small is searched exactly in memory (its vectors: ~20 MB)
+
+
+class Vectors:
+    """Every chunk and sentence vector of a small index, for exact and repeatable dense search."""
+
+    def __init__(self, chunk_ids: list[str], chunks: np.ndarray, sentence_chunks: list[str], sentences: np.ndarray):
+        """`chunks`: one row per chunk id; `sentences`: one row per sentence, `sentence_chunks` its chunk's id."""
+        self.chunk_ids, self.chunks = chunk_ids, chunks
+        self.sentence_chunks, self.sentences = sentence_chunks, sentences
+        self._row = {cid: i for i, cid in enumerate(chunk_ids)}
+
+    @classmethod
+    def load(cls, store: Store) -> "Vectors":
+        chunk_ids, chunks = store.all_vectors("chunks")
+        sentence_ids, sentences = store.all_vectors("sentences")
+        return cls(chunk_ids, chunks, [chunk_of_sentence(s) for s in sentence_ids], sentences)
+
+    def search(self, vector: np.ndarray, n_chunks: int, n_sentences: int, allowed: set[str] | None
+               ) -> tuple[list[str], list[str]]:
+        """The `n_chunks` nearest chunk ids, and the chunk ids of the `n_sentences` nearest sentences
+        (a chunk repeats), best first, ties in stored order; only `allowed` chunks if given."""
+        return (_nearest(self.chunks, self.chunk_ids, vector, n_chunks, allowed),
+                _nearest(self.sentences, self.sentence_chunks, vector, n_sentences, allowed))
+
+    def vector(self, chunk_id: str) -> np.ndarray | None:
+        i = self._row.get(chunk_id)
+        return None if i is None else self.chunks[i]
+
+
+def _nearest(matrix: np.ndarray, ids: list[str], vector: np.ndarray, n: int, allowed: set[str] | None) -> list[str]:
+    if not len(ids):
+        return []
+    sims = matrix @ vector
+    if allowed is not None:
+        sims = np.where([cid in allowed for cid in ids], sims, -np.inf)
+    order = np.argsort(-sims, kind="stable")[:n]
+    return [ids[i] for i in order if sims[i] > -np.inf]
 
 
 @dataclass(frozen=True)
@@ -34,17 +77,20 @@ class Candidate:
 
 
 def retrieve(text: str, vector: np.ndarray, store: Store, keyword: KeywordIndex, settings: Settings,
-             paths: tuple[str, ...] | None = None, k: int | None = None) -> list[Hit]:
+             paths: tuple[str, ...] | None = None, k: int | None = None, exact: Vectors | None = None) -> list[Hit]:
     """The best `k` chunks for `text` (whose embedding is `vector`), fused and diversified.
 
     The searches return ids; vectors are read for the fused candidates (MMR needs them) and
     texts only for the `k` chosen, so a question costs few by-id reads at any scale.
+    `exact`: the index's vectors, when it is small enough to hold them (`EXACT_CHUNKS`).
     """
     k = k or settings.k_chunks
     allowed = keyword.chunk_ids(paths) if paths is not None else None
     chunks: dict[str, Chunk] = {}  # chunks already read, by id
     vectors: dict[str, np.ndarray] = {}
-    if allowed is not None and len(allowed) <= EXACT_SCOPE:
+    if exact is not None:
+        dense, by_sentence = exact.search(vector, settings.k_dense, settings.k_sentences, allowed)
+    elif allowed is not None and len(allowed) <= EXACT_SCOPE:
         dense, by_sentence, chunks, vectors = _exact_search(vector, store, sorted(allowed), settings)
         dense = dense[:settings.k_dense]
     elif allowed is not None and 2 * len(allowed) >= len(keyword.ids):
@@ -62,6 +108,8 @@ def retrieve(text: str, vector: np.ndarray, store: Store, keyword: KeywordIndex,
     for ranking in (dense, [cid for cid, _ in lexical], by_sentence):
         for rank, cid in enumerate(ranking):
             fused[cid] = fused.get(cid, 0.0) + 1.0 / (_RRF_K + rank)
+    if exact is not None:
+        vectors.update((cid, v) for cid in fused if (v := exact.vector(cid)) is not None)
     vectors.update(store.vectors([cid for cid in fused if cid not in vectors]))
     candidates = [Candidate(cid, vectors[cid], score) for cid, score in fused.items() if cid in vectors]
     chosen = mmr(candidates, k, settings.mmr_lambda)

@@ -292,6 +292,21 @@ class Store:
             for cid, doc, meta in zip(res["ids"], res["documents"], res["metadatas"]):
                 yield _chunk(cid, doc, meta)
 
+    def all_vectors(self, part: str, batch: int = 5000) -> tuple[list[str], np.ndarray]:
+        """Every id and vector of the "chunks" or "sentences" collection (for an index small enough to
+        search exactly in memory, `rag.retrieval.Vectors`)."""
+        collection = self.chunks if part == "chunks" else self.sentences
+        ids: list[str] = []
+        rows: list[np.ndarray] = []
+        with self._guard():
+            total = collection.count()
+        for offset in range(0, total, batch):
+            with self._guard():
+                res = collection.get(include=["embeddings"], limit=batch, offset=offset)
+            ids += res["ids"]
+            rows.append(np.asarray(res["embeddings"], dtype=np.float32).reshape(len(res["ids"]), -1))
+        return ids, (np.concatenate(rows) if rows else np.zeros((0, 0), dtype=np.float32))
+
     def sentence_rows(self, chunks: list[Chunk]) -> list[SentenceRow]:
         """The stored sentences of the given chunks, with their vectors.
 

@@ -408,3 +408,24 @@ def test_a_source_named_as_a_document_is_not_answered_from_another(engine):
     assert answer.abstained and not answer.citations
     assert "1997 Letter to Shareholders" in answer.answer
     assert not engine.ask("What does Bezos say about injuries of warehouse workers?").abstained
+
+
+def test_a_small_index_is_searched_exactly_from_vectors_held_in_memory(corpus_index, embedder):
+    # Chroma rebuilds the HNSW graph of a small collection at every open, not always the same way; an index
+    # of up to EXACT_CHUNKS chunks is searched in memory instead. It must rank as the exact search of a
+    # scope that reads its rows from the store, whole or scoped, and give the same hits every time.
+    import rag.retrieval as retrieval
+    from rag.config import Settings
+
+    engine = Engine.open(Settings(corpus_dir=corpus_index.corpus_dir, index_dir=corpus_index.index_dir), embedder)
+    held = retrieval.Vectors.load(engine.store)
+    assert len(held.chunk_ids) == len(engine.keyword.ids) <= retrieval.EXACT_CHUNKS
+    everything = tuple(d.path for d in engine.documents())
+    for paths in (everything, everything[:2]):
+        for question in ["What does Day 2 look like?", "Who asked for AWS?"]:
+            vector = embedder.embed_one(question)
+            in_memory = retrieval.retrieve(question, vector, engine.store, engine.keyword, engine.settings,
+                                           None if paths == everything else paths, exact=held)
+            from_store = retrieval.retrieve(question, vector, engine.store, engine.keyword, engine.settings, paths)
+            assert in_memory and [h.chunk.id for h in in_memory] == [h.chunk.id for h in from_store], (paths, question)
+            assert [h.similarity for h in in_memory] == pytest.approx([h.similarity for h in from_store], abs=1e-6)
