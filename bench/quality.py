@@ -24,8 +24,10 @@ Sets and scorers:
              analysis from the next session on; and bench/held7-corpus.jsonl (held7_corpus), 30 more written
              the same way in the eighth session, measured unseen at 41763e2 (21/30), kept as the check that
              session, read for error analysis from the ninth on; and bench/held8-corpus.jsonl (held8_corpus),
-             30 more written the same way in the ninth session, measured unseen at 0eb706f (20/30) and kept
-             as the check (misses not read)
+             30 more written the same way in the ninth session, measured unseen at 0eb706f (20/30), kept as
+             the check that session, read from the tenth on; and bench/held9-corpus.jsonl (held9_corpus),
+             30 more written the same way in the tenth session (the helper saw no code and not held8),
+             measured unseen at b154465 (19/30) and kept as the check (misses not read)
   letters    ../shared/eval/dev2_letters.jsonl and bench/letters-questions.jsonl over the 27 letters
   lettersqa  the third-party letters QA (qa_samples2.json, 37 items) over the 27 letters (bench/letters_qa.py)
   clapnq     ClapNQ dev, 600 questions over 597 passages (bench/score_clapnq.py)
@@ -88,7 +90,8 @@ def main() -> int:
                               ("held5_corpus", REPO / "bench" / "held5-corpus.jsonl", "held"),
                               ("held6_corpus", REPO / "bench" / "held6-corpus.jsonl", "held"),
                               ("held7_corpus", REPO / "bench" / "held7-corpus.jsonl", "held"),
-                              ("held8_corpus", REPO / "bench" / "held8-corpus.jsonl", "held")):
+                              ("held8_corpus", REPO / "bench" / "held8-corpus.jsonl", "held"),
+                              ("held9_corpus", REPO / "bench" / "held9-corpus.jsonl", "held")):
         if among in sets:
             rag_eval(file, work / f"{name}.jsonl", corpus, corpus_index, extra)
             summary[name] = score(file, work / f"{name}.jsonl")
