@@ -115,6 +115,9 @@ def test_a_question_for_a_year_that_no_passage_dates_is_told_so(tmp_path, embedd
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "ferry.txt").write_text(text, encoding="utf-8")
+    # A year stated only where the answer does not stand (a passage the scorer would not answer from) dates nothing.
+    (corpus / "library.txt").write_text("The town library was founded in 1990. It keeps old maps of the coast.\n",
+                                        encoding="utf-8")
     ferry, _ = Engine.build(make_settings(corpus, tmp_path / "index"), embedder)
     answer = ferry.ask("In what year did the harbour ferry start running?")
     assert answer.uncovered == uncovered and answer.abstained == bool(uncovered)
