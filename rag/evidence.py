@@ -229,13 +229,14 @@ def expected_type(question: str) -> str | None:
     ['duration', 'duration', 'number', 'amount', 'date', 'name', None]
     >>> expected_type("How much of the harvest did they keep?")  # a share: "most", "half" or "40%" answers
     >>> [expected_type(q) for q in ("What did Ann sow, and when?", "Since when has it rained?", "By whom was it sown?",
-    ...                             "What happens when it rains?", "Why do farmers who sow early win?")]
-    ['date', 'date', 'name', None, None]
+    ...                             "What happens when it rains?", "Why do farmers who sow early win?",
+    ...                             "Where does the town's water come from?", "Where did the farmers go?")]
+    ['date', 'date', 'name', None, None, None, 'name']
     >>> [expected_type(q) for q in ("What tools does a gardener need?", "What are the three rules of pruning?",
     ...                             "Besides water, what else do ferns need?", "What does Ann's boss do?")]
     ['list', 'list', 'list', None]
     """
-    if _ASKS_SHARE.search(question):
+    if _ASKS_SHARE.search(question) or _ASKS_ORIGIN.search(question):
         return None
     if asks_amount(question):
         return "amount"
@@ -300,6 +301,9 @@ AMOUNT = "a price or amount of money"  # what an abstention names when no candid
 NUMBER_OF = "the number of "  # ... when none gives a count of what a "how many" question counts (it follows)
 DATE = "a date or year"  # ... and when none gives a date
 _ASKS_SHARE = re.compile(r"\bhow\s+much\s+of\b", re.I)  # a share of something, not a sum or a count
+# "Where does X come from?" asks for a source or a cause ("genuine empathy"), not a place.
+_ASKS_ORIGIN = re.compile(r"\bwhere\b.*\b(?:come|comes|came|coming|stem|stems|stemmed|originate[sd]?|spring|springs|"
+                          r"sprang)\s+from\b", re.I)
 _ASKS_YEAR = re.compile(r"\b(?:what|which)\s+(?:year|date|month)\b", re.I)
 
 
