@@ -246,6 +246,7 @@ class Engine:
         a chunk id names its content (path, text hash, offsets), so no id of either generation
         names another text, and every quote is verified against its document before it is shown.
         """
+        exact = Vectors.load(view.store) if len(view.keyword.ids) <= EXACT_CHUNKS else None  # before any swap
         catalog = list(view.catalog)
         by_path = {d.path: d for d in catalog}
         sources = Sources([SourceRef(d.path, d.title, d.author, d.publisher, d.aliases, d.title_guessed)
@@ -256,7 +257,7 @@ class Engine:
         doc_vectors = (np.stack([d.vector for d in catalog]) if catalog
                        else np.zeros((0, self.embedder.dim), dtype=np.float32))
         self.store, self.keyword, self.repeated = view.store, view.keyword, view.repeated
-        self._exact = Vectors.load(view.store) if len(view.keyword.ids) <= EXACT_CHUNKS else None
+        self._exact = exact
         self.catalog, self._by_path, self._sources = catalog, by_path, sources
         self._titles = {d.path: d.title for d in catalog}
         self._last_dated = last_dated(self._titles.values())

@@ -188,8 +188,9 @@ def is_non_content(text: str, repeated: set[str] = frozenset()) -> bool:
 # "when", "who", "where" ask something where they open the question or a clause of it, or follow a preposition
 # there ("And when was it?", "According to Ann, where …", "By whom …"); after a noun they are relative ("customers
 # who say …", "the building where …", "… ahead of itself when times are tough").
-_ASKING = (r"(?:^|[,;:(]\s*|\b(?:and|or|but)\s+)(?:(?:and|or|but|so|then|also)\s+)?"
-           r"(?:(?:in|on|at|by|from|since|until|till|to|for|of|before|after|during|with|about)\s+)?\b")
+_ASKING = (r"(?:^|[,;:(.!?\"“”'‘’\-–—]\s*|\b(?:and|or|but|so|me|know|say|says|said|tell|ask|asks|asked|wonder|"
+           r"explain)\s+)(?:(?:and|or|but|so|then|also)\s+)?"  # "Can you tell me who …", "Hi! Who …"
+           r"(?:(?:in|on|at|by|from|since|until|till|to|for|of|before|after|during|with|about|among)\s+)?\b")
 _ASKS_FOR = (  # (pattern on the question, type it expects); first match wins
     (re.compile(r"\bhow (long|quickly|soon)\b", re.I), "duration"),
     (re.compile(r"\b(how (many|much|often|fast|large|big|far|old)|what (percentage|share|number|amount|"
@@ -212,12 +213,11 @@ _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+")
 # filled and the farmers sowed"; "A, B, C" a string of epithets).
 _AUX = r"did|does|do|are|were|is|was|have|has|had|can|could|would|should|will|must|might|may"
 _MODIFIER = rf"(?!(?:{_AUX}|the|a|an|his|her|its|their|he|she|it|they|you|we|i)\b)[a-z0-9-]+"
-_PLURAL = r"[a-z-]+(?<![su]s|is)s\b"
+_PLURAL = r"[a-z-]+s\b(?<!ss|us|is)"  # not "business", "bonus", "crisis"
 _ASKS_LIST = re.compile(rf"\b(?:what|which)\s+(?:{_MODIFIER}\s+){{0,2}}(?<![’']){_PLURAL}\s+(?:{_AUX})\b|"
                         rf"\bwhat\s+(?:are|were)\s+(?:the|his|her|its|their)\s+(?:{_MODIFIER}\s+){{0,2}}{_PLURAL}|"
                         r"\bwhat\s+else\b", re.I)
-_ITEM = r"[\w’'-]+(?:\s+[\w’'-]+){0,5}"
-_LIST = re.compile(rf"(?:{_ITEM},\s+){{2,}}(?:{_ITEM}\s+)?(?:and|or)\s+[\w’'-]+")
+_LAST_ITEM = re.compile(r"\s*(?:\S+\s+){0,5}?(?:and|or)\s+\w", re.I)  # "and C", "C or D"
 
 
 def expected_type(question: str) -> str | None:
@@ -262,14 +262,27 @@ def has_type(text: str, kind: str, question: str = "") -> bool:
     >>> has_type("Ann Jassy followed Bezos.", "name", "Who followed Bezos?"), has_type("Of 1,200.", "number", "1,200?")
     (True, False)
     """
+    if kind == "list":
+        return _has_list(text)
     pattern = {"number": _NUMBER, "amount": _AMOUNT, "duration": _DURATION, "date": _DATE,
-               "name": _NAME, "list": _LIST}[kind]
+               "name": _NAME}[kind]
     if kind not in ("name", "date", "number"):
         return bool(pattern.search(text))
     echoed = _echoed(question, kind)
     # `_NAME` skips a sentence's first word ("The", "Warehouse"), so "Jassy succeeded Bezos." holds no name
     # for "Who succeeded Bezos?"; counting a sentence's first word as one gave back every echo it took away.
     return any(m.group(0).lower() not in echoed for m in pattern.finditer(text))
+
+
+def _has_list(text: str) -> bool:
+    """Whether `text` lists three items or more, the last after "and" or "or", with two commas at least: "A, B, and
+    C", "A, B, C or D", the item before the last comma of up to six words (one pass over the commas).
+
+    >>> _has_list("Kindle (2007), Prime (2005), and AWS (2006) grew."), _has_list("It rained, and we left.")
+    (True, False)
+    """
+    parts = text.split(",")
+    return any(_LAST_ITEM.match(parts[k]) and 0 < len(parts[k - 1].split()) <= 6 for k in range(2, len(parts)))
 
 
 @functools.lru_cache(maxsize=256)
@@ -300,7 +313,7 @@ _AMOUNT = re.compile(rf"[$€£¥]\s?\d|(\d|\b({_NUMBER_WORDS}|a|hundred|thousan
 AMOUNT = "a price or amount of money"  # what an abstention names when no candidate holds one
 NUMBER_OF = "the number of "  # ... when none gives a count of what a "how many" question counts (it follows)
 DATE = "a date or year"  # ... and when none gives a date
-_ASKS_SHARE = re.compile(r"\bhow\s+much\s+of\b", re.I)  # a share of something, not a sum or a count
+_ASKS_SHARE = re.compile(r"\bhow\s+much\s+of\b(?!\s+an?\b)", re.I)  # a share, not a sum ("how much of a loss": a sum)
 # "Where does X come from?" asks for a source or a cause ("genuine empathy"), not a place.
 _ASKS_ORIGIN = re.compile(r"\bwhere\b.*\b(?:come|comes|came|coming|stem|stems|stemmed|originate[sd]?|spring|springs|"
                           r"sprang)\s+from\b", re.I)

@@ -134,7 +134,8 @@ _CLAUSE_END_NOUN = re.compile(r"\s+((?:[\w-]+\s+){0,2}?[\w-]+)(?=\s*(?:[?.!,;]|$
 # Between two names that make one ("Ann's 2019 report"), and a phrase whose object was cut ("According to ,").
 _JOINED = re.compile(r"(?:'s|’s)?\s+")
 _BEFORE_NAME = re.compile(r"(?:,\s*as\s+(?:quoted|cited|reported|described|told|written|put)\s+)?"
-                          r"(?:\b[a-z]+ing\s+(?=on|in|about))?"  # "a reader commenting on the essay, …": a reader
+                          # "a reader commenting on the essay, …": a reader (not "spend on marketing in 2004")
+                          r"(?:\b(?:comment|writ|report|post|repl|respond|blogg)(?:ing|ying)\s+(?=on|in|about))?"
                           r"\b(?:according\s+to|in|from|by|per|of|for|on|about)\s+(?:(?:his|her|their|its|the|this|that)\s+)?"
                           rf"(?:(?:{'|'.join(_DOC_NOUNS)})s?\s+(?:with|by|of|from)\s+)?$", re.I)  # "the interview with"
 # "in the critic's view", "to Ann's mind": a name's view as an aside, cut whole with the name.
@@ -205,8 +206,11 @@ class Sources:
                        if not (ref.title_guessed and name in _title_names(ref.title))}
         # A title without its subtitle names the document only when written as the title writes it:
         # "Frost Dates" is the document, "frost dates" a topic.
-        self.short_titles = {short.lower().translate(_PLAIN): short.translate(_PLAIN) for ref in self.refs
-                             if (short := _SUBTITLE.sub("", ref.title)) != ref.title}
+        # A one-word main title ("Bread: A Baker's Guide") would take every question that opens with the word.
+        whole = {name for ref in self.refs for name, _ in _name_keys(ref, short=False)}
+        self.short_titles = {key: short.translate(_PLAIN) for ref in self.refs
+                             if (short := _short_title(ref.title)) and (key := short.lower().translate(_PLAIN))
+                             not in whole}
         self.people = {w for ref in self.refs for w in _WORDS.findall(ref.author.lower())}  # authors' names
         self.publishers = {ref.publisher.lower() for ref in self.refs if ref.publisher}
         self.profiles = {ref.path: set(tokenize(" ".join([ref.title, ref.author, ref.publisher, *ref.aliases])))
@@ -1516,10 +1520,11 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
 
 
 @functools.lru_cache(maxsize=None)
-def _name_keys(src: SourceRef) -> tuple[tuple[str, str], ...]:
-    """(lower-cased name, its first word) for each name of a source; computed once per source."""
+def _name_keys(src: SourceRef, short: bool = True) -> tuple[tuple[str, str], ...]:
+    """(lower-cased name, its first word) for each name of a source, with its title less its subtitle unless not
+    `short` (`_short_title`); computed once per source."""
     keys = []
-    for name in _names(src):
+    for name in _names(src) + ([t] if short and (t := _short_title(src.title)) else []):
         lowered = name.lower().translate(_PLAIN)
         first = _WORDS.findall(lowered)
         if first:
@@ -1530,7 +1535,7 @@ def _name_keys(src: SourceRef) -> tuple[tuple[str, str], ...]:
 def _names(src: SourceRef) -> list[str]:
     """A source's names: aliases, title, author (and last name), publisher, and the years its title
     or file name holds ("2001 Amazon Shareholder Letter", "2022.txt")."""
-    names = list(src.aliases) + [src.title, _SUBTITLE.sub("", src.title), src.author, src.publisher]
+    names = list(src.aliases) + [src.title, src.author, src.publisher]
     if src.author:
         last = src.author.split()[-1].strip("()[],.")
         if len(last) > 3:
@@ -1545,18 +1550,29 @@ def _unquoted(text: str, start: int, end: int) -> tuple[int, int]:
     >>> _without("How does 'Frost Dates' rate ferns?", [(10, 21)])
     'How does it rate ferns?'
     """
-    if 0 < start and end < len(text) and text[start - 1] in "'\"‘’“”" and text[end] in "'\"‘’“”":
-        return start - 1, end + 1
+    marks = "'\"‘’“”"
+    if 0 < start and text[start - 1] in marks:
+        if re.match(r"['’]s\b", text[end:]):  # "'Frost Dates's advice": a possessive, cut with the name
+            return start - 1, end
+        if end < len(text) and text[end] in marks:
+            return start - 1, end + 1
     return start, end
 
 
 def _cased_as(written: str, title: str) -> bool:
     """Whether each word that the title capitalises is capitalised where the question writes it.
 
-    >>> _cased_as("Frost Dates", "Frost Dates"), _cased_as("frost dates", "Frost Dates")
-    (True, False)
+    >>> _cased_as("Frost Dates", "Frost Dates"), _cased_as("frost dates", "Frost Dates"), _cased_as("Notes On frost", "Notes on Frost")
+    (True, False, False)
     """
-    return [w[:1].isupper() for w in _WORDS.findall(written)] >= [w[:1].isupper() for w in _WORDS.findall(title)]
+    return all(w[:1].isupper() or not t[:1].isupper() for w, t in zip(_WORDS.findall(written), _WORDS.findall(title)))
+
+
+def _short_title(title: str) -> str | None:
+    """The title without its subtitle ("Frost Dates (Part 2)", "Frost Dates: a Year"), when that leaves two words
+    or more; else None."""
+    short = _SUBTITLE.sub("", title)
+    return short if short != title and len(_WORDS.findall(short)) >= 2 else None
 
 
 def _title_names(title: str) -> set[str]:
@@ -1565,7 +1581,7 @@ def _title_names(title: str) -> set[str]:
     >>> sorted(_title_names("Frost Dates (Part 2)"))
     ['frost dates', 'frost dates (part 2)']
     """
-    return {t.lower().translate(_PLAIN) for t in (title, _SUBTITLE.sub("", title))}
+    return {t.lower().translate(_PLAIN) for t in (title, _short_title(title)) if t}
 
 
 def _find(text: str, name: str) -> int:

@@ -298,13 +298,13 @@ class Store:
         collection = self.chunks if part == "chunks" else self.sentences
         ids: list[str] = []
         rows: list[np.ndarray] = []
-        with self._guard():
-            total = collection.count()
-        for offset in range(0, total, batch):
+        while True:  # page by what came back: a server may return fewer rows than asked for
             with self._guard():
-                res = collection.get(include=["embeddings"], limit=batch, offset=offset)
+                res = collection.get(include=["embeddings"], limit=batch, offset=len(ids))
+            if not res["ids"]:
+                break
             ids += res["ids"]
-            rows.append(np.asarray(res["embeddings"], dtype=np.float32).reshape(len(res["ids"]), -1))
+            rows.append(np.asarray(res["embeddings"], dtype=np.float32))
         return ids, (np.concatenate(rows) if rows else np.zeros((0, 0), dtype=np.float32))
 
     def sentence_rows(self, chunks: list[Chunk]) -> list[SentenceRow]:

@@ -752,3 +752,16 @@ def test_titles_are_named_without_their_subtitle_and_with_any_apostrophe():
     assert interpret('What does "Frost Dates In Orchards" say about pears?', [], refs).sides[0].query == \
         "What does it say about pears?"
     assert not interpret("What do frost dates in orchards depend on?", [], refs).sides
+
+
+def test_a_cut_name_takes_a_stranded_preposition_but_never_the_topic():
+    refs = Sources([SourceRef(f"{y}.txt", f"{y} Letter to Shareholders", "Ann Lee", "", ()) for y in (1998, 2004)]
+                   + [SourceRef("soil.txt", "Soil Basics", "Bo Sim", "", ()),
+                      SourceRef("notes.txt", "Notes: A Gardener's Year", "Cy Dee", "", ())])
+    assert interpret("How much did the firm spend on marketing in 2004?", [], refs).sides[0].query == \
+        "How much did the firm spend on marketing?"
+    assert interpret("Who, according to a reader commenting on Soil Basics, grows ferns?", [], refs).sides[0].query \
+        == "Who, according to a reader, grows ferns?"
+    assert interpret("Is 'Soil Basics's advice sound?", [], refs).sides[0].query == "Is the advice sound?"
+    # A one-word main title ("Notes") does not take a question that opens with the word.
+    assert not interpret("Notes from the meeting: who attended?", [], refs).sides
