@@ -230,14 +230,16 @@ def expected_type(question: str) -> str | None:
     >>> expected_type("How much of the harvest did they keep?")  # a share: "most", "half" or "40%" answers
     >>> [expected_type(q) for q in ("What did Ann sow, and when?", "Since when has it rained?", "By whom was it sown?",
     ...                             "What happens when it rains?", "Why do farmers who sow early win?",
-    ...                             "Where does the town's water come from?", "Where did the farmers go?")]
-    ['date', 'date', 'name', None, None, None, 'name']
+    ...                             "Where does the town's water come from?", "Where did the farmers go?",
+    ...                             "When Ann built the mill, which wood did she use?", "When was the mill built, and by whom?")]
+    ['date', 'date', 'name', None, None, None, 'name', None, 'date']
     >>> [expected_type(q) for q in ("What tools does a gardener need?", "What are the three rules of pruning?",
     ...                             "Besides water, what else do ferns need?", "What does Ann's boss do?")]
     ['list', 'list', 'list', None]
     """
     if _ASKS_SHARE.search(question) or _ASKS_ORIGIN.search(question):
         return None
+    question = _LEADING_WHEN.sub("", question)  # "When Ann built the mill, which wood did she use?" asks "which"
     if asks_amount(question):
         return "amount"
     for pattern, kind in _ASKS_FOR:
@@ -313,6 +315,9 @@ _AMOUNT = re.compile(rf"[$€£¥]\s?\d|(\d|\b({_NUMBER_WORDS}|a|hundred|thousan
 AMOUNT = "a price or amount of money"  # what an abstention names when no candidate holds one
 NUMBER_OF = "the number of "  # ... when none gives a count of what a "how many" question counts (it follows)
 DATE = "a date or year"  # ... and when none gives a date
+# A question that opens on a "when" clause ("When Ann built the mill, which wood …?") asks what follows the comma.
+_LEADING_WHEN = re.compile(rf"^\W*when\s+(?!(?:{_AUX}|exactly)\b)[^,?]+,\s*(?=(?:what|which|who|whom|whose|how|why|"
+                           rf"where|{_AUX})\b)", re.I)
 _ASKS_SHARE = re.compile(r"\bhow\s+much\s+of\b(?!\s+an?\b)", re.I)  # a share, not a sum ("how much of a loss": a sum)
 # "Where does X come from?" asks for a source or a cause ("genuine empathy"), not a place.
 _ASKS_ORIGIN = re.compile(r"\bwhere\b.*\b(?:come|comes|came|coming|stem|stems|stemmed|originate[sd]?|spring|springs|"
