@@ -101,6 +101,19 @@ def _best_fitting(options: list[list[Window]], budget: int) -> list[Window | Non
     return best[1]
 
 
+def _dated_where_answered(found: list[Window], threshold: float) -> bool:
+    """Whether a window the scorer answers from (at `threshold` or above), or the one right after it, states a
+    date; true when none reaches the threshold (the answer abstains for that, and says so). "In what year did
+    Amazon first put reviews on its book pages?" is not answered by a passage on reviews that names no year
+    beside a weaker one on 1997."""
+    answering = [w for w in found if w.score >= threshold]
+    if not answering:
+        return True
+    ends = {(w.path, w.end) for w in answering}
+    after = [w for w in found if any((w.path, w.start - gap) in ends for gap in (0, 1, 2))]
+    return any(has_type(w.text, "date") for w in answering + after)
+
+
 def _going_on(side: list[Window], first: Window) -> Window | None:
     """The side's best window besides `first` (none overlapping it), when it starts right where `first` ends
     (nothing but blanks between them in the text `first` was cut from); else None."""
@@ -458,8 +471,7 @@ class Engine:
                 return [], support, (AMOUNT,)
             if counted and not any(has_count(t) for t in about):
                 return [], support, (NUMBER_OF + counted,)
-            # A date must also be stated where the answer would stand: in a window the scorer answers from.
-            if year and not any(has_type(t, "date") for w, t in anchored if w.score >= s.min_support):
+            if year and not (any(has_type(t, "date") for t in about) and _dated_where_answered(found, s.min_support)):
                 return [], support, (DATE,)
         if support < s.min_support:
             return [], support, ()

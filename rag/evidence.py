@@ -231,15 +231,19 @@ def expected_type(question: str) -> str | None:
     >>> [expected_type(q) for q in ("What did Ann sow, and when?", "Since when has it rained?", "By whom was it sown?",
     ...                             "What happens when it rains?", "Why do farmers who sow early win?",
     ...                             "Where does the town's water come from?", "Where did the farmers go?",
-    ...                             "When Ann built the mill, which wood did she use?", "When was the mill built, and by whom?")]
-    ['date', 'date', 'name', None, None, None, 'name', None, 'date']
+    ...                             "When Ann built the mill, which wood did she use?", "When was the mill built, and by whom?",
+    ...                             "When and why did Ann, who built it, leave?", "What did it cost, and where did the money come from?",
+    ...                             "Who founded the town where she came from?", "Where, say critics, does harm come from?",
+    ...                             "Where is the mill, and how many farmers come from the hills?")]
+    ['date', 'date', 'name', None, None, None, 'name', None, 'date', 'date', None, 'name', None, 'number']
     >>> [expected_type(q) for q in ("What tools does a gardener need?", "What are the three rules of pruning?",
     ...                             "Besides water, what else do ferns need?", "What does Ann's boss do?")]
     ['list', 'list', 'list', None]
     """
-    if _ASKS_SHARE.search(question) or _ASKS_ORIGIN.search(question):
+    if _ASKS_SHARE.search(question):
         return None
     question = _LEADING_WHEN.sub("", question)  # "When Ann built the mill, which wood did she use?" asks "which"
+    question = _ASKS_ORIGIN.sub(" ", question)  # "… and where did the money come from?" asks no place
     if asks_amount(question):
         return "amount"
     for pattern, kind in _ASKS_FOR:
@@ -316,12 +320,13 @@ AMOUNT = "a price or amount of money"  # what an abstention names when no candid
 NUMBER_OF = "the number of "  # ... when none gives a count of what a "how many" question counts (it follows)
 DATE = "a date or year"  # ... and when none gives a date
 # A question that opens on a "when" clause ("When Ann built the mill, which wood …?") asks what follows the comma.
-_LEADING_WHEN = re.compile(rf"^\W*when\s+(?!(?:{_AUX}|exactly)\b)[^,?]+,\s*(?=(?:what|which|who|whom|whose|how|why|"
-                           rf"where|{_AUX})\b)", re.I)
+# Not "When and why did Bezos, who …, step down?": an inverted "did" before the comma makes "when" the question.
+_LEADING_WHEN = re.compile(rf"^\W*when\s+(?!(?:{_AUX}|exactly)\b)(?:(?!\b(?:did|does|do)\b)[^,?])+,\s*(?=(?:what|"
+                           rf"which|who|whom|whose|how|why|where|{_AUX})\b)", re.I)
 _ASKS_SHARE = re.compile(r"\bhow\s+much\s+of\b(?!\s+an?\b)", re.I)  # a share, not a sum ("how much of a loss": a sum)
 # "Where does X come from?" asks for a source or a cause ("genuine empathy"), not a place.
-_ASKS_ORIGIN = re.compile(r"\bwhere\b.*\b(?:come|comes|came|coming|stem|stems|stemmed|originate[sd]?|spring|springs|"
-                          r"sprang)\s+from\b", re.I)
+_ASKS_ORIGIN = re.compile(rf"{_ASKING}where\b(?:(?!,\s*(?:and|but|or)\b)[^?])*?\b(?:come|comes|came|coming|stem|stems|"
+                          r"stemmed|originate[sd]?|spring|springs|sprang)\s+from\b", re.I)  # within one clause
 _ASKS_YEAR = re.compile(r"\b(?:what|which)\s+(?:year|date|month)\b", re.I)
 
 
