@@ -432,3 +432,18 @@ def test_a_small_index_is_searched_exactly_from_vectors_held_in_memory(corpus_in
             from_store = retrieval.retrieve(question, vector, engine.store, engine.keyword, engine.settings, paths)
             assert in_memory and [h.chunk.id for h in in_memory] == [h.chunk.id for h in from_store], (paths, question)
             assert [h.similarity for h in in_memory] == pytest.approx([h.similarity for h in from_store], abs=1e-6)
+
+
+def test_a_year_counts_where_the_answer_stands_or_right_after_it():
+    from rag.engine import _dated_where_answered
+    from rag.evidence import Window
+
+    def window(path: str, start: int, score: float, text: str) -> Window:
+        return Window(path, start, start + len(text), start, text, (), score)
+
+    best = window("a.txt", 0, 0.7, "The mill opened its doors to the whole valley.")
+    after = window("a.txt", best.end + 1, 0.2, "That was in 1902, after years of delay.")
+    elsewhere = window("b.txt", 0, 0.2, "The school was built in 1950.")
+    assert _dated_where_answered([best, after], 0.5)
+    assert not _dated_where_answered([best, elsewhere], 0.5)
+    assert _dated_where_answered([window("a.txt", 0, 0.2, "The mill opened its doors.")], 0.5)  # none answers
