@@ -465,8 +465,7 @@ class Engine:
         money, counted, year = asks_amount(text), asks_count(text), asks_year(text)
         if found and (money or counted or year):
             # Unscoped (a named source's fallback), the names of the whole question anchor the figure.
-            anchored = self._anchored(found, text if paths is None else topic or text)
-            about = [t for _, t in anchored]
+            about = self._anchored(found, text if paths is None else topic or text)
             if money and not any(has_amount(t) for t in about):
                 return [], support, (AMOUNT,)
             if counted and not any(has_count(t) for t in about):
@@ -483,29 +482,28 @@ class Engine:
             first.append(after)
         return verified(select(found, max_quotes, budget, s.near_duplicate, first), self.texts), support, ()
 
-    def _anchored(self, found: list[Window], text: str) -> list[tuple[Window, str]]:
+    def _anchored(self, found: list[Window], text: str) -> list[str]:
         """What the candidates say about the rarest name the question asks about (capitalised words after its
         first word, the corpus using at least one of them): the windows of documents whose title or author
         holds it, and the text around the name (`NEAR` characters each side) in windows that hold it. A
         figure or date must be stated there ("How much did Amazon pay for One Medical?" is not answered by a
         passage on tuition that gives a sum, nor by "orders over $35" in a passage that names One Medical
-        two sentences earlier). Every window's text when the question names nothing, or no window holds the name.
-        Each text comes with its window."""
+        two sentences earlier). Every window's text when the question names nothing, or no window holds the name."""
         names = [re.sub(r"[’']s$", "", n) for n in re.findall(r"(?<=\s)[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*", text)]
         q = self.question(text)
         weight = {t: w for t, w, k in zip(q.terms, q.idf, q.known) if k}
         rarity = [(max((weight.get(t, 0.0) for t in tokenize(n)), default=0.0), n) for n in names]
         rarity = [(r, n) for r, n in rarity if r > 0]
         if not rarity:
-            return [(w, w.text) for w in found]
+            return [w.text for w in found]
         name = " ".join(max(rarity)[1].split())
         about = {d.path for d in self.catalog if name in d.title or name in d.author}
-        held = [(w, w.text) for w in found if w.path in about]
+        held = [w.text for w in found if w.path in about]
         for w in found:
             if w.path not in about:
                 flat = " ".join(w.text.split())
-                held += [(w, flat[max(0, m.start() - NEAR):m.end() + NEAR]) for m in re.finditer(re.escape(name), flat)]
-        return held or [(w, w.text) for w in found]
+                held += [flat[max(0, m.start() - NEAR):m.end() + NEAR] for m in re.finditer(re.escape(name), flat)]
+        return held or [w.text for w in found]
 
     def _continuation(self, found: list[Window], shown: Sequence[tuple[str, int, int]], best: Window
                       ) -> Window | None:

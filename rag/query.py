@@ -202,6 +202,7 @@ class Sources:
         self.refs = list(refs)
         self.spread = spread
         # Names that the corpus's metadata gives (titles, authors, aliases): chosen by whoever built it.
+        self.titles = {name for ref in self.refs for name in _title_names(ref.title)}  # what documents are about
         self.chosen = {name for ref in self.refs for name, _ in _name_keys(ref)
                        if not (ref.title_guessed and name in _title_names(ref.title))}
         # A title without its subtitle names the document only when written as the title writes it:
@@ -375,9 +376,8 @@ def interpret(question: str, history: Sequence[Turn], sources: Sources) -> Query
                       named[0].query if named else text)]
     # What a document is about: its title, or a publisher the corpus talks about everywhere ("Amazon"); a
     # publisher named in few documents ("the Harbor Gazette") names who wrote it, as an author does.
-    titles = {name for r in sources.refs for name in _title_names(r.title)}
     attributed = bool(named) and not any(
-        name in titles or (name in sources.publishers and sources.common(name)) for _, name, _ in mentions)
+        name in sources.titles or (name in sources.publishers and sources.common(name)) for _, name, _ in mentions)
     if scope is not None:  # "What did the 1999 report plan?", "Why did it change?": still that report, even
         named = [replace(scope, query=text)]  # where "he" was read as an author who wrote other reports too
     as_document = bool(named) and any(_AS_DOCUMENT.match(text[start + len(name):]) or
