@@ -27,7 +27,10 @@ Sets and scorers:
              30 more written the same way in the ninth session, measured unseen at 0eb706f (20/30), kept as
              the check that session, read from the tenth on; and bench/held9-corpus.jsonl (held9_corpus),
              30 more written the same way in the tenth session (the helper saw no code and not held8),
-             measured unseen at b154465 (19/30) and kept as the check (misses not read)
+             measured unseen at b154465 (19/30), kept as the check that session, read from the eleventh on;
+             and bench/held10-corpus.jsonl / held4-letters.jsonl (held10_corpus, held4_letters), 30 + 24
+             written the same way in the eleventh session, measured unseen at bd4bee8 (21/30, 14/24) and
+             kept as the checks (misses not read)
   letters    ../shared/eval/dev2_letters.jsonl and bench/letters-questions.jsonl over the 27 letters
   lettersqa  the third-party letters QA (qa_samples2.json, 37 items) over the 27 letters (bench/letters_qa.py)
   clapnq     ClapNQ dev, 600 questions over 597 passages (bench/score_clapnq.py)
@@ -91,7 +94,8 @@ def main() -> int:
                               ("held6_corpus", REPO / "bench" / "held6-corpus.jsonl", "held"),
                               ("held7_corpus", REPO / "bench" / "held7-corpus.jsonl", "held"),
                               ("held8_corpus", REPO / "bench" / "held8-corpus.jsonl", "held"),
-                              ("held9_corpus", REPO / "bench" / "held9-corpus.jsonl", "held")):
+                              ("held9_corpus", REPO / "bench" / "held9-corpus.jsonl", "held"),
+                              ("held10_corpus", REPO / "bench" / "held10-corpus.jsonl", "held")):
         if among in sets:
             rag_eval(file, work / f"{name}.jsonl", corpus, corpus_index, extra)
             summary[name] = score(file, work / f"{name}.jsonl")
@@ -107,7 +111,8 @@ def main() -> int:
         if "held" in sets:
             for name, file in (("held_letters", REPO / "bench" / "held-letters.jsonl"),
                                ("held2_letters", REPO / "bench" / "held2-letters.jsonl"),
-                               ("held3_letters", REPO / "bench" / "held3-letters.jsonl")):
+                               ("held3_letters", REPO / "bench" / "held3-letters.jsonl"),
+                               ("held4_letters", REPO / "bench" / "held4-letters.jsonl")):
                 rag_eval(file, work / f"{name}.jsonl", letters, index, extra)
                 summary[name] = score(file, work / f"{name}.jsonl")
         if "lettersqa" in sets:
