@@ -120,6 +120,9 @@ _ONE_ANOTHER = re.compile(rf"^\s*(?:one|some)\b[^;,.?]{{0,40}}?\b{_SAYS}\s+(?:th
                           rf"(?:[;.]|,?\s+(?:while|whereas|but|and))\s+(?:an|the\s+)?others?\b[^;,.?]{{0,40}}?\b{_SAYS}"
                           rf"\s+(?:that\s+)?(?P<b>[^;?]+?)(?:[.?]\s|[.?]?$)", re.I)
 _BETWEEN = re.compile(r"\b(?:difference|differences|contrast)\s+between\s+", re.I)
+# "A says X. How does B see Y?": a view stated, then a question about another: the statement is a part.
+_STATED = re.compile(rf"^(?P<a>[^?;]*?\b(?:{_REPORTED})\b[^?;]*?)[.!]\s+"
+                     rf"(?P<b>(?:{'|'.join(sorted(_WH | _AUX))})\b[^.?!;]*\?)\s*$", re.I)
 # "the view that X": the part is the claim X.
 _VIEW = re.compile(r"^\s*(?:the\s+)?(?:view|idea|claim|notion|argument|belief|position|opinion|thesis)\s+that\s+", re.I)
 _RELATIVE_YEAR = re.compile(r"\b(?:(?P<n>a|one|two|three|four|five|six|seven|eight|nine|ten|\d+)\s+years?\s+(?P<dir>later|after|earlier|before)"
@@ -1095,6 +1098,8 @@ def split(text: str) -> list[str]:
     ['what A says about talking to staff', 'what B says.']
     >>> split("One report says the mill closed over debt; another says a flood shut it. Who is right?")
     ['the mill closed over debt', 'a flood shut it']
+    >>> split("The diary says the mill closed over debt. How does the ledger explain the closure?")
+    ['The diary says the mill closed over debt', 'How does the ledger explain the closure?']
     """
     body = text.strip()
     if (m := _ONE_ANOTHER.match(body)) and _ABOUT_VIEWS.search(body[m.end():]):
@@ -1110,6 +1115,8 @@ def split(text: str) -> list[str]:
         rest = body[m.end():]
         pivot = re.search(r"\s+and\s+", rest, re.I)
         parts = [body[:m.start()] + rest[:pivot.start()], rest[pivot.end():]] if pivot else []
+    elif m := _STATED.match(body):
+        parts = [m.group("a"), m.group("b")]
     elif pivot := _CLAUSE.search(body) or _PIVOT.search(body):
         parts = [body[:pivot.start()], body[pivot.end():]]
     else:

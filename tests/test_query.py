@@ -443,6 +443,20 @@ def test_one_account_against_another_is_a_comparison_of_two_views():
     assert other.kind == "fact"
 
 
+def test_a_view_stated_then_a_question_about_another_source_is_a_comparison():
+    """"A says X. How does B see Y?": the stated view is one side, in its source; the question the other."""
+    refs = Sources([SourceRef("a.txt", "Notes on ferns", "Ann Whitcombe", "", ()),
+                    SourceRef("b.txt", "An essay", "", "", ("critic",))])
+    q = interpret("Ann Whitcombe says the frost came early that year. How does the critic explain the loss of "
+                  "the ferns?", [], refs)
+    assert q.kind == "comparison" and [s.paths for s in q.sides] == [("a.txt",), ("b.txt",)]
+    assert q.sides[0].query == "the frost came early that year"
+    assert q.sides[1].query == "How does it explain the loss of the ferns?"
+    # A statement that reports no view sets the scene for its question: one question.
+    scene = interpret("A student asked Ann Whitcombe about ferns at a garden show. What was her answer?", [], refs)
+    assert scene.kind == "fact"
+
+
 @pytest.fixture
 def two_authors() -> Sources:
     return Sources([SourceRef("lee.txt", "Notes on frost", "Ann Lee", "", ()),
