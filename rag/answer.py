@@ -12,7 +12,7 @@ import html
 import re
 from collections.abc import Callable, Sequence
 
-from .evidence import AMOUNT, NUMBER_OF
+from .evidence import AMOUNT, NUMBER_OF, SHARE
 from .records import Answer, Quote, Side
 
 # Markdown's specials, and Streamlit's: "$" opens LaTeX, ":" opens colours (":red[...]") and
@@ -174,6 +174,8 @@ def abstention(suggestions: Sequence[str], scope: str | None = None, plain: bool
     "The documents say nothing about a price or amount of money, so I won't answer with another figure."
     >>> abstention([], uncovered=["the number of stores"], plain=True)
     "The documents say nothing about the number of stores, so I won't answer with another figure."
+    >>> abstention([], uncovered=["a percentage or share"], plain=True)
+    "The documents say nothing about a percentage or share, so I won't answer with another figure."
     >>> abstention([], uncovered=["a date or year"], plain=True)
     "The documents say nothing about a date or year, so I won't answer with a passage that gives none."
     """
@@ -181,7 +183,7 @@ def abstention(suggestions: Sequence[str], scope: str | None = None, plain: bool
     where = show(scope) if scope else "the documents"
     if uncovered:
         instead = ("another year's passage" if all(re.fullmatch(r"\d{4}", u) for u in uncovered)
-                   else "another figure" if any(u == AMOUNT or u.startswith(NUMBER_OF) for u in uncovered)
+                   else "another figure" if any(u in (AMOUNT, SHARE) or u.startswith(NUMBER_OF) for u in uncovered)
                    else "a passage that gives none")
         text = (f"{'The documents' if not scope else show(scope)} say{'s' if scope else ''} nothing about "
                 f"{' or '.join(map(show, uncovered))}, so I won't answer with {instead}.")

@@ -386,6 +386,34 @@ def has_amount(text: str) -> bool:
     return bool(_AMOUNT.search(text))
 
 
+_ASKS_PART = re.compile(r"\b(?:what|which)\s+(?:[\w-]+\s+)?(?:percentage|percent|proportion|fraction|share|portion)s?\s+of\b|"
+                        r"\bhow\s+(?:large|big|small)\s+an?\s+(?:share|portion|proportion|fraction|percentage)\b", re.I)
+_PART = re.compile(rf"\d\s?%|\b(?:per\s?cent|percent(?:age)?|half|thirds?|quarters?|fifths?|tenths?|majority|minority)\b|"
+                   rf"\b(?:\d[\d,.]*|{_NUMBER_WORDS})\s+(?:out\s+)?(?:of|in)\s+(?:every\s+)?(?:\d[\d,.]*|{_NUMBER_WORDS})\b", re.I)
+SHARE = "a percentage or share"  # what an abstention names when no candidate about the question gives one
+
+
+def asks_share(question: str) -> bool:
+    """Whether the question asks for a percentage, proportion or share ("how much of" does not: "most" answers).
+
+    >>> [asks_share(q) for q in ("What percentage of the seeds sprouted?", "What share of sales came from books?",
+    ...                          "How large a share of the town farms?", "How much of the harvest did they keep?",
+    ...                          "What did the share price do?", "Which fraction of voters stayed home?")]
+    [True, True, True, False, False, True]
+    """
+    return bool(_ASKS_PART.search(question))
+
+
+def has_share(text: str) -> bool:
+    """Whether `text` gives a percentage or a part of a whole.
+
+    >>> [has_share(t) for t in ("Sales rose 20%.", "Half the seeds sprouted.", "Nine out of ten farmers agree.",
+    ...                         "One in five stores closed.", "The mill had 40 workers.", "A third of it burned.")]
+    [True, True, True, True, False, True]
+    """
+    return bool(_PART.search(text))
+
+
 # "How many <things> …": up to three words, ending before the first word that is not part of their name.
 _COUNT_STOPS = frozenset("""did do does were was are is have has had will would can could should go goes went in at on
 of for by to from with that there he she it they we you i this these those""".split())

@@ -9,7 +9,7 @@ import pytest
 from tiny_corpus import CRITIC, JASSY, make_settings, verifies, write_corpus
 from rag.chunking import chunk_document
 from rag.engine import VOUCHED_SUPPORT_SHARE, Engine
-from rag.evidence import AMOUNT, DATE, NUMBER_OF
+from rag.evidence import AMOUNT, DATE, NUMBER_OF, SHARE
 from rag.errors import IndexMismatch, IndexMissing, QuestionError, RagError
 from rag.indexing import ingest
 from rag.keyword import KeywordIndex
@@ -385,6 +385,23 @@ def test_a_count_is_not_answered_with_a_span_of_time(tmp_path, embedder):
                                         "thread.\n\nKestrel Mills employed 40 weavers then.\n", encoding="utf-8")
     engine, _ = Engine.build(make_settings(corpus, tmp_path / "index2"), embedder)
     assert not engine.ask("How many weavers did Kestrel Mills employ when Mara Quill joined?").uncovered
+
+
+def test_a_share_no_passage_gives_is_named_instead_of_quoting_a_count(tmp_path, embedder):
+    """"What percentage of …" is not answered by a passage that counts the same things: only a percentage or a
+    part of a whole ("two in five") answers it."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "kestrel.txt").write_text("Kestrel Mills employed 40 weavers in 2019.\n\nMany of the weavers at "
+                                        "Kestrel Mills came from the hill farms.\n", encoding="utf-8")
+    engine, _ = Engine.build(make_settings(corpus, tmp_path / "index"), embedder)
+    answer = engine.ask("What percentage of the weavers at Kestrel Mills came from the hill farms?")
+    assert answer.abstained and answer.uncovered == (SHARE,)
+    assert "nothing about **a percentage or share**, so I won't answer with another figure" in answer.answer
+    (corpus / "kestrel.txt").write_text("Kestrel Mills employed 40 weavers in 2019.\n\nTwo in five of the weavers "
+                                        "at Kestrel Mills came from the hill farms.\n", encoding="utf-8")
+    engine, _ = Engine.build(make_settings(corpus, tmp_path / "index2"), embedder)
+    assert not engine.ask("What percentage of the weavers at Kestrel Mills came from the hill farms?").abstained
 
 
 def test_a_sum_asked_of_a_name_is_looked_for_near_the_name(tmp_path, embedder):
