@@ -26,8 +26,8 @@ from .embedding import Embedder
 from .check import SentenceCheck
 from .errors import ConfigError, IndexBusy, IndexCorrupt, IndexMismatch, IndexProblem, QuestionError, RagError
 from .evidence import (AMOUNT, DATE, FEATURES, NUMBER_OF, QUESTION_FRAME, SHARE, Question, Window,
-                       after_the_documents, asks_amount, asks_count, asks_outcome, asks_share, asks_year, expected_type,
-                       has_amount, has_count, has_share, has_type, last_dated, windows, years)
+                       after_the_documents, asks_amount, asks_count, asks_outcome, asks_place, asks_share, asks_year, expected_type,
+                       has_amount, has_count, has_place, has_share, has_type, last_dated, windows, years)
 from .indexing import (IngestReport, Progress, Stamp, _load_keyword, check_identity, ingest, ingest_running,
                        ingest_stamp, load_repeated, version)
 from .keyword import KeywordIndex, tokenize
@@ -450,7 +450,8 @@ class Engine:
         that no candidate window (nor its document's title) holds, `AMOUNT` when it asks for a sum of
         money that no candidate about what it names states (`_anchored`), `NUMBER_OF` what a "how many" question
         counts when no such candidate gives a number that counts things (`has_count`), `SHARE` when it asks for a
-        percentage or share that none gives (`has_share`), or `DATE` when it asks in
+        percentage or share that none gives (`has_share`), "the city" (town, country …) when it asks in which one
+        and none names a place (`has_place`), or `DATE` when it asks in
         what year (or on what date) and no such candidate gives a date; then nothing is quoted.
 
         `shown`: spans the previous answer quoted; quoted again only where they answer best (`_unshown`).
@@ -464,7 +465,8 @@ class Engine:
         if later := after_the_documents(text, self._last_dated):
             return [], support, later
         money, counted, year, part = asks_amount(text), asks_count(text), asks_year(text), asks_share(text)
-        if found and (money or counted or year or part):
+        place = asks_place(text)
+        if found and (money or counted or year or part or place):
             # Unscoped (a named source's fallback), the names of the whole question anchor the figure.
             about = self._anchored(found, text if paths is None else topic or text)
             if money and not any(has_amount(t) for t in about):
@@ -473,6 +475,8 @@ class Engine:
                 return [], support, (NUMBER_OF + counted,)
             if part and not any(has_share(t) for t in about):
                 return [], support, (SHARE,)
+            if place and not any(has_place(t, text) for t in about):
+                return [], support, ("the " + place,)
             if year and not (any(has_type(t, "date") for t in about) and _dated_where_answered(found, s.min_support)):
                 return [], support, (DATE,)
         if support < s.min_support:

@@ -404,6 +404,37 @@ def asks_share(question: str) -> bool:
     return bool(_ASKS_PART.search(question))
 
 
+_ASKS_PLACE = re.compile(r"\b(?:what|which)\s+(city|town|village|country|county|province|region|continent|"
+                         r"neighbou?rhood|street)\b(?![’']s\b|\s+of\b)", re.I)
+
+
+def asks_place(question: str) -> str | None:
+    """The kind of place the question asks for by name ("In which city …?": "city"), or None. Only a passage
+    that names a place other than what the question names answers it.
+
+    >>> [asks_place(q) for q in ("In which city is the mill?", "What town did Ann grow up in?",
+    ...                          "What state was the market in?", "Which city's mayor spoke?", "Where is the mill?")]
+    ['city', 'town', None, None, None]
+    """
+    m = _ASKS_PLACE.search(question)
+    return m.group(1).lower() if m else None
+
+
+_PLACE = re.compile(r"\b(?:in|at|from|near|outside|to)\s+(?:the\s+)?([A-Z][a-z]+(?:\s+[A-Z][a-z]+)*)")
+
+
+def has_place(text: str, question: str = "") -> bool:
+    """Whether `text` names a place: a name after "in", "at", "from", "near", "outside" or "to" ("in Seattle",
+    "at the Stanford University campus") that the question does not name.
+
+    >>> [has_place(t, "In which city is the Kestrel mill?") for t in ("The Kestrel mill stands in Leeds.",
+    ...     "It is in the Kestrel building.", "It moved to a new building.", "We met at Stanford University.")]
+    [True, False, False, True]
+    """
+    named = _echoed(question, "name")
+    return any(m.group(1).split()[0].lower() not in named for m in _PLACE.finditer(text))
+
+
 def has_share(text: str) -> bool:
     """Whether `text` gives a percentage or a part of a whole.
 

@@ -404,6 +404,24 @@ def test_a_share_no_passage_gives_is_named_instead_of_quoting_a_count(tmp_path, 
     assert not engine.ask("What percentage of the weavers at Kestrel Mills came from the hill farms?").abstained
 
 
+def test_a_place_no_passage_names_is_told_so(tmp_path, embedder):
+    """"In which city …" is answered only by a passage that names a place the question does not."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "kestrel.txt").write_text("Kestrel Mills runs its weaving sheds from an old stone building called "
+                                        "the Loom House.\n\nThe weavers at the Loom House make cotton thread.\n",
+                                        encoding="utf-8")
+    engine, _ = Engine.build(make_settings(corpus, tmp_path / "index"), embedder)
+    answer = engine.ask("In which city is the Loom House of Kestrel Mills?")
+    assert answer.abstained and answer.uncovered == ("the city",)
+    assert "nothing about **the city**" in answer.answer
+    (corpus / "kestrel.txt").write_text("Kestrel Mills runs its weaving sheds from an old stone building in Leeds "
+                                        "called the Loom House.\n\nThe weavers at the Loom House make cotton "
+                                        "thread.\n", encoding="utf-8")
+    engine, _ = Engine.build(make_settings(corpus, tmp_path / "index2"), embedder)
+    assert not engine.ask("In which city is the Loom House of Kestrel Mills?").abstained
+
+
 def test_a_sum_asked_of_a_name_is_looked_for_near_the_name(tmp_path, embedder):
     """A passage that names Kestrel Mills and, a long sentence later, gives the free-delivery threshold
     does not state what was paid for Kestrel Mills."""
