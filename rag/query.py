@@ -418,13 +418,22 @@ def is_follow_up(question: str, sources: Sources) -> bool:
     """
     if _LEADS_ON.match(question):
         return True
-    if not topic(question, sources) and not named_sides(question, sources):
-        return True
+    if not topic(question, sources) and (not named_sides(question, sources) or _asks_more(question)):
+        return True  # "Why?"; "What examples does the essay give?": of what the conversation was about
     if _stance_only(question, sources):  # "Why did Ann think so?", "What does the reviewer say?"
         return True
     if _RELATIVE_YEAR.search(question) and not _YEAR.search(question):  # "the previous year's letter": which year?
         return True
     return bool(unresolved(question, sources))
+
+
+_MORE = frozenset("example examples instance instances elaborate detail details else more".split())
+
+
+def _asks_more(question: str) -> bool:
+    """Whether a question asks for more of something it does not name: examples, details ("What examples
+    does the report give?", "Can you give more detail?")."""
+    return any(t in _MORE for t in tokenize(question))
 
 
 def _stance_only(question: str, sources: Sources) -> bool:
@@ -560,6 +569,11 @@ def resolve(question: str, previous: Turn, sources: Sources) -> str:
         if not names:  # "Why?", "How so?": the previous question, asked again as this one
             return f"{question.rstrip('?. ')}: {earlier}" if question.strip("?. ") else earlier
         cut = _without(earlier, _name_spans(earlier, sources))
+        if _asks_more(question):  # "What examples does the essay give?": examples of the earlier topic, there;
+            mine = _shared(_mentions(question, sources))  # a title of those documents kept: it is the topic
+            kept = _without(earlier, [(p, p + len(n)) for p, n, paths in _mentions(earlier, sources)
+                                      if not (paths <= mine and n in sources.titles)])
+            return f"{question.rstrip('?. ')}: {kept}"
         return f"{cut.rstrip('?. ')} ({' and '.join(names)})?"
     return _replace_pronouns(question, earlier, previous, sources)
 

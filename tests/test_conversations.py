@@ -113,6 +113,16 @@ def test_a_question_that_names_its_subject_is_not_a_follow_up(products):
     assert "twice that of rival toasters" in quoted(alone)
 
 
+def test_a_request_for_examples_from_a_named_source_asks_for_examples_of_the_previous_topic(products):
+    """"What examples does the kettle article give?" names a source but no topic: examples of what the
+    conversation was about, from that source, not the source's best match for "examples"."""
+    first = products.ask("How did the design team make the Zephyr kettle easier to use?")
+    follow = products.ask("What examples does the kettle article give?", [Turn(first.question, first)])
+    assert "examples" in follow.resolved_question and "design team" in follow.resolved_question
+    assert not follow.abstained and {Path(q.path).name for q in follow.citations} == {"kettle.txt"}
+    assert "handle shapes" in quoted(follow) or "spout" in quoted(follow)
+
+
 def test_a_comparison_with_a_person_quoted_inside_another_document_shows_both_sides(products):
     answer = products.ask("How does the kettle article's view of design differ from Ortiz's?")
     assert answer.kind == "comparison" and [s.label for s in answer.sides] == ["The Zephyr Kettle", "Ortiz"]
