@@ -145,7 +145,7 @@ _BEFORE_NAME = re.compile(r"(?:,\s*as\s+(?:quoted|cited|reported|described|told|
 _IN_VIEW = re.compile(r"\s+(?:view|opinion|eyes|mind|words|telling|account|estimation|reading)(?=\s*(?:[,.;?!]|$))",
                       re.I)
 _IN_BEFORE = re.compile(r"\b(?:in|from|by|to)\s+(?:the\s+)?$", re.I)
-_EMPTY_RANGE = re.compile(r"\b(?:between|from|in)\s+(?:and|to)\b", re.I)
+_EMPTY_RANGE = re.compile(r"\b(?:between|from|in)\s+(?:(?:his|her|their|its|the)\s+)?(?:and|to)\b", re.I)
 _STRANDED = re.compile(r"\b(?:with|to|from|and)\s+(?=(?:about|on|over|regarding|concerning)\b)", re.I)
 # A person named by the work they made ("the podcast host", "the blog's author"): the noun goes with the name.
 _ROLE_NOUNS = ("author", "writer", "host", "founder", "editor", "speaker", "guest", "narrator", "creator", "blogger",
@@ -962,6 +962,10 @@ def topic(text: str, sources: Sources) -> str:
 def comparison_sides(text: str, sources: Sources) -> list[Side]:
     """The sides of a comparison or a multi-part question, by its structure; [] when it is neither."""
     named = named_sides(text, sources)
+    # "How did Jassy's figure change between his 2022 and 2023 letters?": the years are the sides, the author
+    # who wrote both only narrows them; "Jassy's 2022 letter" (one year left) is one source, no comparison.
+    specific = [a for a in named if not any(set(b.paths) < set(a.paths) for b in named)]
+    named = specific if len(specific) >= 2 else named
     nested = any(set(a.paths) <= set(b.paths) for a in named for b in named if a is not b)
     joined = len(named) >= 2 and not nested and _joined(text, sources)
     body, scope = _trailing_scope(text, sources)

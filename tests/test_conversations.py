@@ -195,6 +195,17 @@ def test_a_comparison_without_metadata_finds_its_sides_by_year(letters):
     assert "single day" in quoted(relative)
 
 
+def test_two_years_of_one_authors_letters_are_the_sides_not_the_author(letters):
+    """"… change between her 2001 and 2005 letters?": Holloway wrote both, so the years are the sides; the
+    cut names leave a whole question ("between her and" is no query)."""
+    answer = letters.ask("How did Holloway's delivery times change between her 2001 and 2005 letters?")
+    assert answer.kind == "comparison"
+    assert [[Path(p).name for p in side.paths] for side in answer.sides] == [["2001.txt"], ["2005.txt"]]
+    assert all("between" not in side.query and " and?" not in side.query for side in answer.sides)
+    text = quoted(answer)
+    assert "three days" in text and "single day" in text
+
+
 def test_a_follow_up_about_an_events_year_also_searches_the_letter_that_told_the_story(tmp_path, embedder):
     """"And in 2007, …?" names a year, but the event may be told in a later letter, the one the
     conversation was quoting: both are searched, and the better evidence answers."""
