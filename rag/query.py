@@ -346,7 +346,8 @@ def interpret(question: str, history: Sequence[Turn], sources: Sources) -> Query
         question = _shift_year(question, int(earlier_years[0]))
     if follow_up and previous.answer is not None:
         shown = tuple((q.path, q.start, q.end) for q in previous.answer.citations)
-        names = [name for _, name, _ in _mentions(question, sources)]
+        mentioned = _mentions(question, sources)
+        names = [name for _, name, _ in mentioned]
         names_any = bool(names)
         if previous.answer.kind == "comparison" and not names_any:
             # "And what do they say about prices?" asks the same sides ("they") about a new topic;
@@ -357,8 +358,10 @@ def interpret(question: str, history: Sequence[Turn], sources: Sources) -> Query
                                   f"{question.rstrip('?. ')} ({_subject(s.query, sources) or s.query})?")
                           for s in previous.answer.sides)
             return Query(question, "comparison", sides, True, shown=shown)
-        if all(_YEAR.fullmatch(name) for name in names):  # "And in 2011, how many …?" may be an event's year
-            prefer = tuple(dict.fromkeys(q.path for q in previous.answer.citations))  # told in a later letter
+        if all(_YEAR.fullmatch(name) and not _AS_DOCUMENT.match(question[start + len(name):])
+               for start, name, _ in mentioned):  # "And in 2011, how many …?" may be an event's year, told
+            prefer = tuple(dict.fromkeys(q.path for q in previous.answer.citations))  # in a later letter; "And
+            # by the 2002 letter?" names the document to answer from
         if not names_any:
             if previous.answer.kind == "fact" and len(previous.answer.sides) == 1:
                 scope = previous.answer.sides[0]  # the one source the previous question named
@@ -575,7 +578,14 @@ def resolve(question: str, previous: Turn, sources: Sources) -> str:
                                       if not (paths <= mine and n in sources.titles)])
             return f"{question.rstrip('?. ')}: {kept}"
         return f"{cut.rstrip('?. ')} ({' and '.join(names)})?"
-    return _replace_pronouns(question, earlier, previous, sources)
+    replaced = _replace_pronouns(question, earlier, previous, sources)
+    own = {t for t in tokenize(topic(replaced, sources)) if t not in QUESTION_FRAME and t not in _DOC_NOUNS}
+    about = _without(earlier, _name_spans(earlier, sources))
+    if _LEADS_ON.match(question) and replaced == question and len(own) <= 2 and not own & set(tokenize(about)):
+        # "And what was the threshold by the next year's letter?": a word or two that point back to what the
+        # conversation was about, not a new topic; asked with the previous question, its names cut
+        return f"{question.rstrip('?. ')}: {about}"
+    return replaced
 
 
 def _replace_pronouns(question: str, earlier: str, previous: Turn, sources: Sources) -> str:
@@ -1512,7 +1522,7 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
             if text[:start].rstrip().endswith(",") and (comma := re.match(r"\s*(?:,|(?=[.?!]|$))", text[end:])):
                 start, end = text[:start].rstrip().rindex(","), end + comma.end()
         start -= len(m.group(0)) if (m := re.search(r"\bthe\s+$", text[:start], re.I)) else 0
-        if ((re.match(r"\s*(?:[,.;?!]|$)", text[end:]) or _YEAR.fullmatch(text[start:end]))
+        if ((re.match(r"\s*(?:[,.;:?!]|$)", text[end:]) or _YEAR.fullmatch(text[start:end]))
                 and (m := _BEFORE_NAME.search(text[:start]))):  # "say in 2006 that …": "in" goes too
             start = m.start()  # "According to the blog, …", "… in 2004?": the phrase goes with its name
             if m.group(0).startswith(",") and (comma := re.match(r"\s*,", text[end:])):
@@ -1541,7 +1551,7 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
     text = _DANGLING_WHEN.sub("", text)  # "… fallen by the time Bezos wrote the 2000 letter?" cut to "… by the time?"
     text = re.sub(r",\s*,", " ", text)  # "Who, according to Ann, grows …" cut to "Who,, grows": both go
     text = re.sub(r"\s*,(?=\s*(?:[?.!;]|$))", "", text)  # "… early, according to the blog?" cut to "early,?"
-    return re.sub(r"\s+(?=[?.!,;])", "", " ".join(text.split()))
+    return re.sub(r"\s+(?=[?.!,;:])", "", " ".join(text.split()))
 
 
 @functools.lru_cache(maxsize=None)

@@ -206,6 +206,17 @@ def test_two_years_of_one_authors_letters_are_the_sides_not_the_author(letters):
     assert "three days" in text and "single day" in text
 
 
+def test_a_follow_up_with_a_word_that_points_back_is_asked_with_the_previous_question(letters):
+    """"And what was the figure in the letter four years later?": "the figure" is what the previous question asked
+    for, so the 2005 letter is searched for it; a letter named as a document is where the answer must come from."""
+    first = letters.ask("According to the 2001 letter, how long did most parcels take to arrive?")
+    assert "three days" in quoted(first)
+    follow = letters.ask("And what was the figure in the letter four years later?", [Turn(first.question, first)])
+    assert "2005" in follow.resolved_question and "parcels" in follow.resolved_question
+    assert not follow.abstained and {Path(q.path).name for q in follow.citations} == {"2005.txt"}
+    assert "single day" in quoted(follow)
+
+
 def test_a_follow_up_about_an_events_year_also_searches_the_letter_that_told_the_story(tmp_path, embedder):
     """"And in 2007, …?" names a year, but the event may be told in a later letter, the one the
     conversation was quoting: both are searched, and the better evidence answers."""
