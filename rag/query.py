@@ -321,6 +321,7 @@ class Query:
 
 
 # A name followed by a document noun, with a possessive or one more word between ("2012 shareholder letter").
+_TARGET_YEAR = re.compile(r"\b(?:for|by|until|through)\s+$")
 _AS_DOCUMENT = re.compile(rf"^(?:'s|’s)?\s+(?:[\w-]+\s+)?(?:{'|'.join(_DOC_NOUNS)})s?\b", re.I)
 
 
@@ -1402,6 +1403,9 @@ def _mentions(question: str, sources: Sources) -> list[tuple[int, str, frozenset
         if pos >= 0 and name in sources.short_titles and not _cased_as(question[pos:pos + len(name)].translate(_PLAIN),
                                                                        sources.short_titles[name]):
             continue
+        if pos >= 0 and _TARGET_YEAR.search(lowered[:pos]) and _YEAR.fullmatch(name) and not _AS_DOCUMENT.match(
+                question[pos + len(name):]):
+            continue  # "the goals Amazon set for 2010": a time aimed at, told before it, not the 2010 document
         if pos >= 0:
             first, paths = found.get(name, (pos, set()))
             found[name] = (min(first, pos), paths | {path})

@@ -217,6 +217,20 @@ def test_a_follow_up_with_a_word_that_points_back_is_asked_with_the_previous_que
     assert "single day" in quoted(follow)
 
 
+def test_a_year_aimed_at_is_no_document_to_search(tmp_path, embedder):
+    """"The goals set for 2004" are set in a letter written before 2004: "for 2004" names a time aimed at, so the
+    whole collection is searched (the year stays in the question), not the 2004 letter alone."""
+    engine = build(tmp_path, {
+        "2003.txt": letter(2003, "For 2004 we set ourselves the goal of opening twelve new depots in Texas.",
+                           "Margaret Holloway"),
+        "2004.txt": letter(2004, "In 2004 our drivers covered more miles than in any year before, and fuel costs "
+                                 "rose by a third.", "Margaret Holloway")}, embedder)
+    answer = engine.ask("How many new depots did Northwind aim to open for 2004?")
+    assert not answer.sides and not answer.abstained
+    assert "twelve new depots" in quoted(answer)
+    assert [Path(p).name for p in engine.ask("What did the 2004 letter say about fuel?").sides[0].paths] == ["2004.txt"]
+
+
 def test_a_follow_up_about_an_events_year_also_searches_the_letter_that_told_the_story(tmp_path, embedder):
     """"And in 2007, …?" names a year, but the event may be told in a later letter, the one the
     conversation was quoting: both are searched, and the better evidence answers."""
