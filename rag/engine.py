@@ -445,7 +445,7 @@ class Engine:
 
     def _evidence(self, text: str, vector, s: Settings, paths: tuple[str, ...] | None, k: int,
                   max_quotes: int, budget: int, topic: str | None = None,
-                  shown: Sequence[tuple[str, int, int]] = ()):
+                  shown: Sequence[tuple[str, int, int]] = (), asked: str = ""):
         """(verified quotes, support, uncovered): uncovered names the years the question asks about
         that no candidate window (nor its document's title) holds, `AMOUNT` when it asks for a sum of
         money that no candidate about what it names states (`_anchored`), `NUMBER_OF` what a "how many" question
@@ -455,17 +455,19 @@ class Engine:
         what year (or on what date) and no such candidate gives a date; then nothing is quoted.
 
         `shown`: spans the previous answer quoted; quoted again only where they answer best (`_unshown`).
+        `asked`: the follow-up's own question (`Query.asked`), where what it asks for is read.
         """
         found = self.candidates(text, vector, s, paths, k, topic)
         found = _unshown(found, shown, s.min_support)
         support = max((w.score for w in found), default=0.0)
-        asked = years(text)
-        if asked and all(w.features[_YEAR_MISS] for w in found):
-            return [], support, tuple(sorted(asked))
+        named_years = years(text)
+        if named_years and all(w.features[_YEAR_MISS] for w in found):
+            return [], support, tuple(sorted(named_years))
         if later := after_the_documents(text, self._last_dated):
             return [], support, later
-        money, counted, year, part = asks_amount(text), asks_count(text), asks_year(text), asks_share(text)
-        place = asks_place(text)
+        own = asked or text
+        money, counted, year, part = asks_amount(own), asks_count(own), asks_year(own), asks_share(own)
+        place = asks_place(own)
         if found and (money or counted or year or part or place):
             # Unscoped (a named source's fallback), the names of the whole question anchor the figure.
             about = self._anchored(found, text if paths is None else topic or text)
@@ -475,7 +477,7 @@ class Engine:
                 return [], support, (NUMBER_OF + counted,)
             if part and not any(has_share(t) for t in about):
                 return [], support, (SHARE,)
-            if place and not any(has_place(t, text) for t in about):
+            if place and not any(has_place(t, own) for t in about):
                 return [], support, ("the " + place,)
             if year and not (any(has_type(t, "date") for t in about) and _dated_where_answered(found, s.min_support)):
                 return [], support, (DATE,)
@@ -554,10 +556,10 @@ class Engine:
             # about: its name would draw the search to passages that use the word ("criticism").
             vector = self.embedder.embed_one(topic)
         found, support, uncovered = self._evidence(query.text, vector, vouched if kept else s, paths, s.k_chunks,
-                                                   s.max_quotes, s.max_quote_chars, topic, shown=query.shown)
+                                                   s.max_quotes, s.max_quote_chars, topic, query.shown, query.asked)
         if query.prefer and (paths is None or paths != tuple(query.prefer)):
             near = self._evidence(query.text, vector, vouched, query.prefer, s.k_chunks, s.max_quotes,
-                                  s.max_quote_chars, shown=query.shown)
+                                  s.max_quote_chars, shown=query.shown, asked=query.asked)
             if near[0] and (not found or near[1] >= support):
                 return self._number(near[0], None), near[1], near[2], replace(query, sides=())
         if paths is not None and not found and (support == 0.0 or kept) and not query.as_document:
@@ -565,7 +567,7 @@ class Engine:
             # presumed to answer: the whole corpus. Not for a source named as a document ("the 2012 letter"):
             # another letter's passage would answer a question that was not asked.
             found, support, uncovered = self._evidence(query.text, vector, s, None, s.k_chunks, s.max_quotes,
-                                                       s.max_quote_chars, topic, shown=query.shown)
+                                                       s.max_quote_chars, topic, query.shown, query.asked)
             query = replace(query, sides=())
         return self._number(found, None), support, uncovered, query
 

@@ -145,7 +145,10 @@ _BEFORE_NAME = re.compile(r"(?:,\s*as\s+(?:quoted|cited|reported|described|told|
 _IN_VIEW = re.compile(r"\s+(?:view|opinion|eyes|mind|words|telling|account|estimation|reading)(?=\s*(?:[,.;?!]|$))",
                       re.I)
 _IN_BEFORE = re.compile(r"\b(?:in|from|by|to)\s+(?:the\s+)?$", re.I)
-_EMPTY_RANGE = re.compile(r"\b(?:between|from|in)\s+(?:(?:his|her|their|its|the)\s+)?(?:and|to)\b", re.I)
+# What cut names leave of a range: "between and", or "between his and?" at a clause's end (not "between his and
+# her letters").
+_EMPTY_RANGE = re.compile(r"\b(?:between|from|in)\s+(?:(?:his|her|their|its|the)\s+(?:and|to)\b(?=\s*(?:[?.!,;:]|$))|"
+                          r"(?:and|to)\b)", re.I)
 _STRANDED = re.compile(r"\b(?:with|to|from|and)\s+(?=(?:about|on|over|regarding|concerning)\b)", re.I)
 # A person named by the work they made ("the podcast host", "the blog's author"): the noun goes with the name.
 _ROLE_NOUNS = ("author", "writer", "host", "founder", "editor", "speaker", "guest", "narrator", "creator", "blogger",
@@ -318,10 +321,17 @@ class Query:
     # The source is named as a document ("the 2012 letter", "the critic's essay"): the question is about
     # what that document says, which other documents cannot answer.
     as_document: bool = False
+    # A follow-up's own question when `text` adds the previous one as context ("And who built it: In which
+    # city is the mill?"): what it asks for (a sum, a share, a city) is read here, not in the context.
+    asked: str = ""
 
 
+# A year that something was set or planned for ("the goals Amazon set for 2010", "aim to open by 2004"): a time
+# aimed at, told in a document written before it, so no document to search (`_mentions`).
+_TARGET_YEAR = re.compile(r"\b(?:set|sets|setting|aim|aims|aimed|plan|plans|planned|target|targets|targeted|goals?|"
+                          r"objectives?|expect|expects|expected|forecasts?|budget(?:s|ed)?)\b[^.?!,;]{0,30}?"
+                          r"\b(?:for|by|until)\s+$", re.I)
 # A name followed by a document noun, with a possessive or one more word between ("2012 shareholder letter").
-_TARGET_YEAR = re.compile(r"\b(?:for|by|until|through)\s+$")
 _AS_DOCUMENT = re.compile(rf"^(?:'s|’s)?\s+(?:[\w-]+\s+)?(?:{'|'.join(_DOC_NOUNS)})s?\b", re.I)
 
 
@@ -359,10 +369,11 @@ def interpret(question: str, history: Sequence[Turn], sources: Sources) -> Query
                                   f"{question.rstrip('?. ')} ({_subject(s.query, sources) or s.query})?")
                           for s in previous.answer.sides)
             return Query(question, "comparison", sides, True, shown=shown)
+        # "And in 2011, how many …?" may be an event's year, told in a later letter: the previous answer's
+        # documents are searched too; "And by the 2002 letter?" names the document to answer from.
         if all(_YEAR.fullmatch(name) and not _AS_DOCUMENT.match(question[start + len(name):])
-               for start, name, _ in mentioned):  # "And in 2011, how many …?" may be an event's year, told
-            prefer = tuple(dict.fromkeys(q.path for q in previous.answer.citations))  # in a later letter; "And
-            # by the 2002 letter?" names the document to answer from
+               for start, name, _ in mentioned):
+            prefer = tuple(dict.fromkeys(q.path for q in previous.answer.citations))
         if not names_any:
             if previous.answer.kind == "fact" and len(previous.answer.sides) == 1:
                 scope = previous.answer.sides[0]  # the one source the previous question named
@@ -390,7 +401,8 @@ def interpret(question: str, history: Sequence[Turn], sources: Sources) -> Query
     as_document = bool(named) and any(_AS_DOCUMENT.match(text[start + len(name):]) or
                                       any(w in _DOC_NOUNS for w in _WORDS.findall(name.lower()))
                                       for start, name, _ in mentions)
-    return Query(text, "fact", tuple(named), follow_up, prefer, shown, attributed, as_document)
+    asked = text.split(": ", 1)[0] if follow_up and ": " in text and ": " not in question else ""
+    return Query(text, "fact", tuple(named), follow_up, prefer, shown, attributed, as_document, asked)
 
 
 # --- follow-ups ------------------------------------------------------------------------------
@@ -436,8 +448,13 @@ _MORE = frozenset("example examples instance instances elaborate detail details 
 
 def _asks_more(question: str) -> bool:
     """Whether a question asks for more of something it does not name: examples, details ("What examples
-    does the report give?", "Can you give more detail?")."""
-    return any(t in _MORE for t in tokenize(question))
+    does the report give?", "Tell me more about the 2005 report").
+
+    >>> [_asks_more(q) for q in ("What examples does the report give?", "Tell me more about the 2005 report",
+    ...                          "Summarize the 2005 report")]
+    [True, True, False]
+    """
+    return any(w in _MORE for w in _WORDS.findall(question.lower()))
 
 
 def _stance_only(question: str, sources: Sources) -> bool:
@@ -582,9 +599,11 @@ def resolve(question: str, previous: Turn, sources: Sources) -> str:
     replaced = _replace_pronouns(question, earlier, previous, sources)
     own = {t for t in tokenize(topic(replaced, sources)) if t not in QUESTION_FRAME and t not in _DOC_NOUNS}
     about = _without(earlier, _name_spans(earlier, sources))
-    if _LEADS_ON.match(question) and replaced == question and len(own) <= 2 and not own & set(tokenize(about)):
-        # "And what was the threshold by the next year's letter?": a word or two that point back to what the
-        # conversation was about, not a new topic; asked with the previous question, its names cut
+    if (_LEADS_ON.match(question) and replaced == question and _mentions(question, sources) and len(own) <= 2
+            and not own & set(tokenize(about))):
+        # "And what was the threshold by the next year's letter?": a source named, and a word or two that point
+        # back to what the conversation was about, not a new topic ("And what about the price?" has one):
+        # asked with the previous question, its names cut
         return f"{question.rstrip('?. ')}: {about}"
     return replaced
 

@@ -779,3 +779,30 @@ def test_a_cut_name_takes_a_stranded_preposition_but_never_the_topic():
     assert interpret("Is 'Soil Basics's advice sound?", [], refs).sides[0].query == "Is the advice sound?"
     # A one-word main title ("Notes") does not take a question that opens with the word.
     assert not interpret("Notes from the meeting: who attended?", [], refs).sides
+
+
+@pytest.mark.parametrize("question", ["And what about the price?", "And who founded the company?",
+                                      "Then what happened?"])
+def test_a_short_follow_up_with_a_new_topic_is_not_asked_with_the_previous_question(question):
+    q = interpret(question, [_answered("How did the design team make the Zephyr kettle easier to use?", "A grip.")],
+                  Sources([]))
+    assert "design team" not in q.text and not q.asked
+
+
+def test_what_a_follow_up_asks_for_is_read_in_its_own_words_not_in_the_context_it_is_given():
+    """"Why did she think so?" after "In which city did Ann Lee open the mill?" is searched with that question,
+    but asks for a reason, not a city: `Query.asked` holds its own words, where the engine reads the type."""
+    q = interpret("Why did she think so?", [_answered("In which city did Ann Lee open the mill?", "In Leeds.")],
+                  Sources([]))
+    assert "which city" in q.text and q.asked and "city" not in q.asked
+
+
+def test_a_year_aimed_at_is_a_time_not_a_report_and_compared_years_stay_the_sides(dated_authors):
+    """A plan "by 1995" is made before 1995: Ann Lee's reports are searched, not the 1995 one alone, and the
+    year stays in the question; "in 1995" names the 1995 report; two years compared are the two reports."""
+    aimed = interpret("How many mills did Ann Lee plan to open by 1995?", [], dated_authors).sides[0]
+    assert aimed.paths == ("ann1990.txt", "ann1995.txt") and "by 1995" in aimed.query
+    assert interpret("How many mills did Ann Lee report in 1995?", [], dated_authors).sides[0].paths == (
+        "ann1995.txt",)
+    q = interpret("How did mill wages for 1990 compare with 1995?", [], dated_authors)
+    assert [s.paths for s in q.sides] == [("ann1990.txt",), ("ann1995.txt",)]
