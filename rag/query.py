@@ -381,7 +381,8 @@ def interpret(question: str, history: Sequence[Turn], sources: Sources) -> Query
     sides = comparison_sides(text, sources)
     if sides:
         return Query(text, "comparison", tuple(sides), follow_up, shown=shown)
-    mentions = _mentions(text, sources)
+    # "Who took over AWS when Jassy became CEO?": a name in a clause that only dates the question is no source
+    mentions = [m for m in _mentions(text, sources) if not _dates_only(text, m[0], m[1])]
     named = named_sides(text, sources, mentions)
     if len(named) > 1:  # "Jassy's 2021 letter": the documents that every name names, if any
         shared = _shared(mentions)
@@ -486,6 +487,29 @@ def _reports(text: str, name: str) -> bool:
     follows "according to": a speaker, not a thing ("did the Kindle sell")."""
     return bool(re.search(rf"(?<!\w){re.escape(name)}\s+(?:{'|'.join(_REPORTING)})\b", text)
                 or re.search(rf"\baccording\s+to\s+{re.escape(name)}(?!\w)", text, re.I))
+
+
+_TIME_CLAUSE = re.compile(r"\w[^,;:]*?\s(?:when|after|before|since|until|once|while)\s+(?:[^,;:?]*\s)?$", re.I)
+
+
+def _dates_only(text: str, start: int, name: str) -> bool:
+    """Whether the name at `start` (a person or a thing, not a year or a document) stands in a clause that
+    dates what is asked, after the question's main clause ("… when Jassy became CEO?"): not one that reports
+    what it said ("… after Jassy wrote …"), nor one that opens the question and sets who speaks in it ("When
+    Jassy talks about X, what does he mean?").
+
+    >>> _dates_only("Who ran AWS when Jassy became CEO?", 17, "jassy"), _dates_only("What did Ann say when Bo left?", 9, "ann")
+    (True, False)
+    >>> _dates_only("What did Amazon build after Jassy wrote about it?", 28, "jassy")
+    False
+    >>> _dates_only("When Jassy talks about inferences, what does he mean?", 5, "jassy")
+    False
+    >>> _dates_only("How far had sales fallen when Bo wrote the 2000 report?", 40, "2000")  # a document, dated
+    False
+    """
+    written = text[start:start + len(name)]
+    return (bool(_TIME_CLAUSE.search(text[:start])) and not _reports(text, written) and not _YEAR.search(name)
+            and not _AS_DOCUMENT.match(text[start + len(name):]))
 
 
 def _speaks(text: str, name: str) -> bool:

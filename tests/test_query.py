@@ -806,3 +806,11 @@ def test_a_year_aimed_at_is_a_time_not_a_report_and_compared_years_stay_the_side
         "ann1995.txt",)
     q = interpret("How did mill wages for 1990 compare with 1995?", [], dated_authors)
     assert [s.paths for s in q.sides] == [("ann1990.txt",), ("ann1995.txt",)]
+
+
+def test_a_name_that_only_dates_the_question_is_no_source_to_search(dated_authors):
+    """"Who ran the mill when Ann Lee retired?" asks nothing of Ann Lee's reports; "What did Ann Lee say when
+    Bo Sim retired?" asks Ann Lee, and "When Ann Lee talks about wages, what does she mean?" too."""
+    assert interpret("Who ran the mill when Ann Lee retired?", [], dated_authors).sides == ()
+    for question in ("What did Ann Lee say when Bo Sim retired?", "When Ann Lee talks about wages, what does she mean?"):
+        assert interpret(question, [], dated_authors).sides[0].paths == ("ann1990.txt", "ann1995.txt")
