@@ -26,8 +26,8 @@ from .embedding import Embedder
 from .check import SentenceCheck
 from .errors import ConfigError, IndexBusy, IndexCorrupt, IndexMismatch, IndexProblem, QuestionError, RagError
 from .evidence import (AMOUNT, DATE, FEATURES, NUMBER_OF, QUESTION_FRAME, SHARE, Question, Window,
-                       after_the_documents, asks_amount, asks_count, asks_outcome, asks_place, asks_share, asks_year, expected_type,
-                       has_amount, has_count, has_place, has_share, has_type, last_dated, windows, years)
+                       after_the_documents, asks_amount, asks_count, asks_outcome, asks_place, asks_share, asks_year,
+                       expected_type, has_amount, has_count, has_place, has_share, has_type, last_dated, windows, years)
 from .indexing import (IngestReport, Progress, Stamp, _load_keyword, check_identity, ingest, ingest_running,
                        ingest_stamp, load_repeated, version)
 from .keyword import KeywordIndex, tokenize

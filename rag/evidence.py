@@ -386,11 +386,12 @@ def has_amount(text: str) -> bool:
     return bool(_AMOUNT.search(text))
 
 
-_ASKS_PART = re.compile(r"\b(?:what|which)\s+(?:(?:is|was|are|were)\s+the\s+|[\w-]+\s+)?(?:percentage|percent|proportion|"
-                        r"fraction|share)s?\s+of\b|\bby\s+what\s+(?:percentage|percent)\b|"
+_ASKS_PART = re.compile(r"\b(?:what|which)\s+(?:(?:is|was|are|were)\s+the\s+|[\w-]+\s+)?"
+                        r"(?:percentage|percent|proportion|fraction|share)s?\s+of\b|\bby\s+what\s+(?:percentage|percent)\b|"
                         r"\bhow\s+(?:large|big|small)\s+an?\s+(?:share|portion|proportion|fraction|percentage)\b", re.I)
-_PART = re.compile(rf"\d\s?%|\b(?:per\s?cent|percent(?:age)?|half|thirds?|quarters?|fifths?|tenths?|majority|minority)\b|"
-                   rf"\b(?:\d[\d,.]*|{_NUMBER_WORDS})\s+(?:out\s+)?(?:of|in)\s+(?:every\s+)?(?:\d[\d,.]*|{_NUMBER_WORDS})\b", re.I)
+_PART = re.compile(rf"\d\s?%|\b(?:per\s?cent|percent(?:age)?|half|thirds?|quarters?|fifths?|tenths?|majority|"
+                   rf"minority)\b|\b(?:\d[\d,.]*|{_NUMBER_WORDS})\s+(?:out\s+)?(?:of|in)\s+(?:every\s+)?"
+                   rf"(?:\d[\d,.]*|{_NUMBER_WORDS})\b", re.I)
 SHARE = "a percentage or share"  # what an abstention names when no candidate about the question gives one
 
 
@@ -426,8 +427,8 @@ def asks_place(question: str) -> str | None:
 
 _MONTHS = ("January|February|March|April|May|June|July|August|September|October|November|December|"
            "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday")
-_PLACE = re.compile(rf"\b(?:in|at|from|near|outside|to)\s+(?:the\s+)?(?!(?:{_MONTHS})\b)((?:[A-Z][^\W\d_]+|[A-Z]{{2,4}}\b)"
-                    r"(?:\s+[A-Z][^\W\d_]+)*)")
+_PLACE = re.compile(rf"\b(?:in|at|from|near|outside|to)\s+(?:the\s+)?(?!(?:{_MONTHS})\b)"
+                    r"((?:[A-Z][^\W\d_]+|[A-Z]{2,4}\b)(?:\s+[A-Z][^\W\d_]+)*)")
 
 
 def has_place(text: str, question: str = "") -> bool:
