@@ -623,14 +623,14 @@ def resolve(question: str, previous: Turn, sources: Sources) -> str:
             return f"{question.rstrip('?. ')}: {kept}"
         return f"{cut.rstrip('?. ')} ({' and '.join(names)})?"
     replaced = _replace_pronouns(question, earlier, previous, sources)
-    own = {t for t in tokenize(topic(replaced, sources)) if t not in QUESTION_FRAME and t not in _DOC_NOUNS}
-    about = _without(earlier, _name_spans(earlier, sources))
-    if (_LEADS_ON.match(question) and replaced == question and _mentions(question, sources) and len(own) <= 2
-            and not own & set(tokenize(about))):
+    if _LEADS_ON.match(question) and replaced == question and _mentions(question, sources):
         # "And what was the threshold by the next year's letter?": a source named, and a word or two that point
         # back to what the conversation was about, not a new topic ("And what about the price?" has one):
         # asked with the previous question, its names cut
-        return f"{question.rstrip('?. ')}: {about}"
+        own = {t for t in tokenize(topic(question, sources)) if t not in QUESTION_FRAME and t not in _DOC_NOUNS}
+        about = _without(earlier, _name_spans(earlier, sources))
+        if len(own) <= 2 and not own & set(tokenize(about)):
+            return f"{question.rstrip('?. ')}: {about}"
     return replaced
 
 

@@ -371,54 +371,50 @@ def test_a_sum_is_asked_of_what_the_question_names_not_of_any_passage(tmp_path, 
     assert not engine.ask("How much does Brightwater pay each apprentice?").uncovered
 
 
+def _kestrel(tmp_path, embedder, text: str, index: str = "index") -> Engine:
+    """An engine over one file, kestrel.txt, holding `text` (written again for each `index`)."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir(exist_ok=True)
+    (corpus / "kestrel.txt").write_text(text, encoding="utf-8")
+    engine, _ = Engine.build(make_settings(corpus, tmp_path / index), embedder)
+    return engine
+
+
 def test_a_count_is_not_answered_with_a_span_of_time(tmp_path, embedder):
     """"How many weavers …" is not answered by "joined 14 years ago": a span of time counts no weavers.
     A passage that gives a count does answer it."""
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "kestrel.txt").write_text("Mara Quill joined Kestrel Mills 14 years ago, when it still dyed its own "
-                                        "thread.\n\nKestrel Mills makes cotton thread for weavers.\n", encoding="utf-8")
-    engine, _ = Engine.build(make_settings(corpus, tmp_path / "index"), embedder)
+    engine = _kestrel(tmp_path, embedder, "Mara Quill joined Kestrel Mills 14 years ago, when it still dyed its own "
+                                          "thread.\n\nKestrel Mills makes cotton thread for weavers.\n")
     answer = engine.ask("How many weavers did Kestrel Mills employ when Mara Quill joined?")
     assert answer.abstained and answer.uncovered == (NUMBER_OF + "weavers",)
-    (corpus / "kestrel.txt").write_text("Mara Quill joined Kestrel Mills 14 years ago, when it still dyed its own "
-                                        "thread.\n\nKestrel Mills employed 40 weavers then.\n", encoding="utf-8")
-    engine, _ = Engine.build(make_settings(corpus, tmp_path / "index2"), embedder)
+    engine = _kestrel(tmp_path, embedder, "Mara Quill joined Kestrel Mills 14 years ago, when it still dyed its own "
+                                          "thread.\n\nKestrel Mills employed 40 weavers then.\n", "index2")
     assert not engine.ask("How many weavers did Kestrel Mills employ when Mara Quill joined?").uncovered
 
 
 def test_a_share_no_passage_gives_is_named_instead_of_quoting_a_count(tmp_path, embedder):
     """"What percentage of …" is not answered by a passage that counts the same things: only a percentage or a
     part of a whole ("two in five") answers it."""
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "kestrel.txt").write_text("Kestrel Mills employed 40 weavers in 2019.\n\nMany of the weavers at "
-                                        "Kestrel Mills came from the hill farms.\n", encoding="utf-8")
-    engine, _ = Engine.build(make_settings(corpus, tmp_path / "index"), embedder)
+    engine = _kestrel(tmp_path, embedder, "Kestrel Mills employed 40 weavers in 2019.\n\nMany of the weavers at "
+                                          "Kestrel Mills came from the hill farms.\n")
     answer = engine.ask("What percentage of the weavers at Kestrel Mills came from the hill farms?")
     assert answer.abstained and answer.uncovered == (SHARE,)
     assert "nothing about **a percentage or share**, so I won't answer with another figure" in answer.answer
-    (corpus / "kestrel.txt").write_text("Kestrel Mills employed 40 weavers in 2019.\n\nTwo in five of the weavers "
-                                        "at Kestrel Mills came from the hill farms.\n", encoding="utf-8")
-    engine, _ = Engine.build(make_settings(corpus, tmp_path / "index2"), embedder)
+    engine = _kestrel(tmp_path, embedder, "Kestrel Mills employed 40 weavers in 2019.\n\nTwo in five of the weavers "
+                                          "at Kestrel Mills came from the hill farms.\n", "index2")
     assert not engine.ask("What percentage of the weavers at Kestrel Mills came from the hill farms?").abstained
 
 
 def test_a_place_no_passage_names_is_told_so(tmp_path, embedder):
     """"In which city …" is answered only by a passage that names a place the question does not."""
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "kestrel.txt").write_text("Kestrel Mills runs its weaving sheds from an old stone building called "
-                                        "the Loom House.\n\nThe weavers at the Loom House make cotton thread.\n",
-                                        encoding="utf-8")
-    engine, _ = Engine.build(make_settings(corpus, tmp_path / "index"), embedder)
+    engine = _kestrel(tmp_path, embedder, "Kestrel Mills runs its weaving sheds from an old stone building called "
+                                          "the Loom House.\n\nThe weavers at the Loom House make cotton thread.\n")
     answer = engine.ask("In which city is the Loom House of Kestrel Mills?")
     assert answer.abstained and answer.uncovered == ("the city",)
     assert "nothing about **the city**" in answer.answer
-    (corpus / "kestrel.txt").write_text("Kestrel Mills runs its weaving sheds from an old stone building in Leeds "
-                                        "called the Loom House.\n\nThe weavers at the Loom House make cotton "
-                                        "thread.\n", encoding="utf-8")
-    engine, _ = Engine.build(make_settings(corpus, tmp_path / "index2"), embedder)
+    engine = _kestrel(tmp_path, embedder, "Kestrel Mills runs its weaving sheds from an old stone building in Leeds "
+                                          "called the Loom House.\n\nThe weavers at the Loom House make cotton "
+                                          "thread.\n", "index2")
     assert not engine.ask("In which city is the Loom House of Kestrel Mills?").abstained
 
 
