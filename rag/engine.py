@@ -473,7 +473,7 @@ class Engine:
             about = self._anchored(found, text if paths is None else topic or text)
             if money and not any(has_amount(t) for t in about):
                 return [], support, (AMOUNT,)
-            if counted and not any(has_count(t) for t in about):
+            if counted and not any(has_count(t, own) for t in about):
                 return [], support, (NUMBER_OF + counted,)
             if part and not any(has_share(t) for t in about):
                 return [], support, (SHARE,)

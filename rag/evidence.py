@@ -458,10 +458,12 @@ def has_share(text: str) -> bool:
 _COUNT_STOPS = frozenset("""did do does were was are is have has had will would can could should go goes went in at on
 of for by to from with that there he she it they we you i this these those""".split())
 _NOT_COUNTED = re.compile(rf"^(?:{_UNITS}|times?|ago|later|percent|percentage|points?|dollars?|cents?|euros?)$", re.I)
-_COUNT = re.compile(rf"(?<![\w$€£¥.,])(\d[\d,]*(?:\.\d+)?|(?:{_NUMBER_WORDS}))(?![\w%])", re.I)
+_COUNT = re.compile(rf"(?<![\w$€£¥.,])(\d(?:[\d,]*\d)?(?:\.\d+)?|(?:{_NUMBER_WORDS}))(?![\w%])", re.I)
 # After a number: a unit of time, a share, money or a multiple, which make it no count of things.
 _NOT_COUNT_AFTER = re.compile(rf"^(?:[\s-]*(?:{_UNITS}|%|percent|per cent|dollars?|cents?|euros?|x\b|s\b))", re.I)
 _NOT_COUNTS = {"half", "twice", "double", "triple", "one"}  # "one" is as often a pronoun as a count
+# A capitalised word right before a number, not opening a sentence: the number is part of a name ("Day 1").
+_LABEL_BEFORE = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+\s$")
 _COUNTED_NOUN = re.compile(r"\s+(?:[a-z]+s|people|staff|men|women|children)\b")  # "2000 engineers": no year
 
 
@@ -486,18 +488,27 @@ def asks_count(question: str) -> str | None:
     return " ".join(named)
 
 
-def has_count(text: str) -> bool:
-    """Whether `text` gives a number that can count things: not a year, a span of time, a share or a sum.
+def has_count(text: str, question: str = "") -> bool:
+    """Whether `text` gives a number that can count things: not a year, a span of time, a share or a sum, nor a
+    number the question itself holds ("How many people were at the Day 2 meeting?" is not answered by "Day 2").
 
     >>> [has_count(t) for t in ("It had 1,200 workers.", "Ten stores opened.", "I joined 26.5 years ago.",
     ...                         "It lasted a year or two.", "In 2006 it grew 20%.", "It cost $5.", "In the 2000s.",
-    ...                         "It hired 2000 engineers.", "It took 3 years and 40 people.")]
-    [True, True, False, False, False, False, False, True, True]
+    ...                         "It hired 2000 engineers.", "It took 3 years and 40 people.", "In 2016, it grew.")]
+    [True, True, False, False, False, False, False, True, True, False]
+    >>> has_count("What does Day 2 look like?", "How many came to the Day 2 talk?")
+    False
+    >>> [has_count(t) for t in ("It is always Day 1.", "Read Part 2 first.", "In this 4-part series.", "Seven came.")]
+    [False, False, False, True]
     """
+    echoed = {m.group(1).lower() for m in _COUNT.finditer(question)}
     for m in _COUNT.finditer(text):
         number, before = m.group(1), text[:m.start()].rstrip().lower()
-        if number.lower() in _NOT_COUNTS or _NOT_COUNT_AFTER.match(text[m.end():]):
+        if number.lower() in _NOT_COUNTS | echoed or _NOT_COUNT_AFTER.match(text[m.end():]):
             continue
+        if _LABEL_BEFORE.search(text[:m.start()]) or re.match(r"-[a-z]", text[m.end():m.end() + 2]):
+            continue  # a label ("Day 1", "Part 2") or a modifier ("a 4-part series"), not a count
+
         if re.fullmatch(r"1[5-9]\d\d|20\d\d", number) and not _COUNTED_NOUN.match(text[m.end():]):  # a year
             continue
         if re.search(rf"\b(?:{_UNITS})\s+(?:or|to)$", before):  # "a year or two"

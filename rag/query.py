@@ -1269,6 +1269,9 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
         if i > 0 and (_COMPARES_BACK.match(part) or (own and set(tokenize(own)) <= _MEASURE_NOUNS)):
             own = ""  # "…; how does this stack up in 2001?", "… set against the figure in 2001": the first
             # part's question, asked of this part's source
+        elif i > 0 and own and _ELIDED_MEASURE.match(part) and (asked := topic(other, sources)):
+            own = f"{asked.rstrip(' ?.!')}; {own}"  # "…, and what share does Jassy say is still offline?": what
+            # the first part measures, with what this part adds
         query = own or topic(other, sources) or part
         if (m := _VIEW_OF.match(query)) and _OWNED_VIEW.search(part if own else other):
             query = m.group("topic")  # "How does the 1997 letter's view of X" asks X of each letter; "the attitude
@@ -1307,6 +1310,11 @@ _MEASURE_NOUNS = {"figure", "figures", "number", "numbers", "share", "amount", "
 # A part that sets its source against the answer of the part before ("how does this stack up against …").
 _COMPARES_BACK = re.compile(r"^\W*(?:and\s+)?how\s+(?:does|do|did|would|will)\s+(?:that|this|it|these|those|they)\s+"
                             r"(?:compare|differ|stack\s+up|measure\s+up)\b", re.I)
+# A part asking for a measure without naming what is measured ("and how many did the 2018 letter say?", "what
+# figure does Jassy cite?"): a verb follows where the thing would be.
+_ELIDED_MEASURE = re.compile(r"^\W*(?:and\s+)?(?:how\s+(?:many|much)|(?:what|which)\s+(?:figure|number|count|total|"
+                             r"amount|share|percentage|rate|level|value|sum))\s+(?:does|do|did|is|was|are|were|has|"
+                             r"have|had|will|would|can|could)\b", re.I)
 _SUBORDINATOR = re.compile(r"\b(?:when|whenever|if|because|once|unless|after|before|while|as)\s+", re.I)
 
 

@@ -676,6 +676,17 @@ def test_a_part_that_compares_back_asks_the_first_parts_question_of_its_own_sour
     assert [s.query for s in q.sides] == ["How many mills did it report"] * 2
 
 
+@pytest.mark.parametrize("question, own", [
+    ("How many mills did Ann Lee report in 1990, and what count does the 2001 report give?", ""),
+    ("How many mills did Ann Lee report in 1990, and how many did Bo Sim say there were in 2001?", ""),
+    ("How many mills did Ann Lee report in 1990, and what share does Bo Sim say still ran in 2001?", "still ran"),
+])
+def test_a_part_asking_for_a_measure_it_does_not_name_measures_what_the_first_part_does(question, own, dated_authors):
+    q = interpret(question, [], dated_authors)
+    assert [s.paths for s in q.sides] == [("ann1990.txt",), ("bo2001.txt",)]
+    assert q.sides[1].query.startswith("How many mills did it report") and own in q.sides[1].query
+
+
 @pytest.mark.parametrize("question, query", [
     ("Which mill closed in the final quarter of 2001?", "Which mill closed in the final quarter?"),
     ("Of the goals the town met in 2001, how many were new?", "Of the goals the town met, how many were new?"),
