@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from . import answer as compose
+from .chunking import split_sentences
 from .config import Settings
 from .embedding import Embedder
 from .check import SentenceCheck
@@ -55,9 +56,6 @@ VOUCHED_SUPPORT_SHARE = 0.35
 # A comparison has more room than a fact (`_side_quotes`), but does not fill it with windows the scorer
 # gives under this chance of answering: they would not inform. A round figure, not fitted.
 FILLER = 0.01
-# A figure or date asked of a name is looked for this many characters either side of it (`_anchored`): about
-# a sentence. A round figure, not fitted.
-NEAR = 200
 
 
 def _overlaps(window: Window, spans: Sequence[tuple[str, int, int]]) -> bool:
@@ -494,10 +492,9 @@ class Engine:
     def _anchored(self, found: list[Window], text: str) -> list[str]:
         """What the candidates say about the rarest name the question asks about (capitalised words after its
         first word, the corpus using at least one of them): the windows of documents whose title or author
-        holds it, and the text around the name (`NEAR` characters each side) in windows that hold it. A
-        figure or date must be stated there ("How much did Amazon pay for One Medical?" is not answered by a
-        passage on tuition that gives a sum, nor by "orders over $35" in a passage that names One Medical
-        two sentences earlier). Every window's text when the question names nothing, or no window holds the name."""
+        holds it, and the sentence that names it and the next one in windows that hold it. A figure or date must
+        be stated there ("How much did Amazon pay for One Medical?" is not answered by a passage on tuition that
+        gives a sum, nor by "orders over $35" in a passage that names One Medical two sentences earlier). Every window's text when the question names nothing, or no window holds the name."""
         names = [re.sub(r"[’']s$", "", n) for n in re.findall(r"(?<=\s)[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*", text)]
         q = self.question(text)
         weight = {t: w for t, w, k in zip(q.terms, q.idf, q.known) if k}
@@ -510,8 +507,8 @@ class Engine:
         held = [w.text for w in found if w.path in about]
         for w in found:
             if w.path not in about:
-                flat = " ".join(w.text.split())
-                held += [flat[max(0, m.start() - NEAR):m.end() + NEAR] for m in re.finditer(re.escape(name), flat)]
+                said = [" ".join(w.text[span.start:span.end].split()) for span in split_sentences(w.text)]
+                held += [" ".join(said[i:i + 2]) for i, one in enumerate(said) if name in one]
         return held or [w.text for w in found]
 
     def _continuation(self, found: list[Window], shown: Sequence[tuple[str, int, int]], best: Window

@@ -418,20 +418,17 @@ def test_a_place_no_passage_names_is_told_so(tmp_path, embedder):
     assert not engine.ask("In which city is the Loom House of Kestrel Mills?").abstained
 
 
-def test_a_sum_asked_of_a_name_is_looked_for_near_the_name(tmp_path, embedder):
-    """A passage that names Kestrel Mills and, a long sentence later, gives the free-delivery threshold
-    does not state what was paid for Kestrel Mills."""
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "kestrel.txt").write_text(
-        "Notes from the valley\n\nBrightwater bought Kestrel Mills in 2019 to make its own cotton thread for the looms of its weaving "
-        "sheds in the north of the county, where the river once turned the wheels of every mill in the valley "
-        "and the old families still ran the dye works by hand. The weaving team grew quickly that year. "
-        "Orders over $35 now ship free to every customer.\n", encoding="utf-8")
-    engine, _ = Engine.build(make_settings(corpus, tmp_path / "index"), embedder)
+def test_a_sum_asked_of_a_name_is_looked_for_in_the_sentence_that_names_it_and_the_next(tmp_path, embedder):
+    """A passage that names Kestrel Mills and, two short sentences later, gives the free-delivery threshold
+    does not state what was paid for Kestrel Mills; one that gives the price in the next sentence does."""
+    engine = _kestrel(tmp_path, embedder, "Notes from the valley\n\nBrightwater bought Kestrel Mills in 2019. The "
+                      "weaving team grew quickly that year. Orders over $35 now ship free to every customer.\n")
     answer = engine.ask("How much did Brightwater pay to buy Kestrel Mills?")
     assert answer.abstained and answer.uncovered == (AMOUNT,)
     assert not engine.ask("How much does an order have to cost to ship free?").uncovered
+    engine = _kestrel(tmp_path, embedder, "Notes from the valley\n\nBrightwater bought Kestrel Mills in 2019. It "
+                      "paid $4 million for the mill and its looms.\n", "index2")
+    assert not engine.ask("How much did Brightwater pay to buy Kestrel Mills?").uncovered
 
 
 def test_a_source_named_as_a_document_is_not_answered_from_another(engine):
