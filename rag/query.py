@@ -1266,9 +1266,12 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
         own = "" if _stance_only(part, sources) else topic(part, sources)  # "… and how does Jassy's view compare?"
         if own and topic(about := _SAID_ABOUT.sub("", own), sources):  # "what Bezos wrote about Prime": Prime
             own = about
-        if i > 0 and (_COMPARES_BACK.match(part) or (own and set(tokenize(own)) <= _MEASURE_NOUNS)):
-            own = ""  # "…; how does this stack up in 2001?", "… set against the figure in 2001": the first
-            # part's question, asked of this part's source
+        if i > 0 and (back := _COMPARES_BACK.match(part)):
+            rest = re.sub(r"^\W*(?:with|to|against|from)\s+", "", topic(part[back.end():], sources))
+            own = rest if _OF_TOPIC.search(rest) else ""  # "…; how does that compare with the critic's portrait
+            # of his confidence?" asks its own topic; "…; how does this stack up in 2001?" the first part's
+        elif i > 0 and own and set(tokenize(own)) <= _MEASURE_NOUNS:
+            own = ""  # "… set against the figure in 2001": the first part's question, asked of this part's source
         elif i > 0 and own and _ELIDED_MEASURE.match(part) and (asked := topic(other, sources)):
             own = f"{asked.rstrip(' ?.!')}; {own}"  # "…, and what share does Jassy say is still offline?": what
             # the first part measures, with what this part adds
@@ -1310,6 +1313,8 @@ _MEASURE_NOUNS = {"figure", "figures", "number", "numbers", "share", "amount", "
 # A part that sets its source against the answer of the part before ("how does this stack up against …").
 _COMPARES_BACK = re.compile(r"^\W*(?:and\s+)?how\s+(?:does|do|did|would|will)\s+(?:that|this|it|these|those|they)\s+"
                             r"(?:compare|differ|stack\s+up|measure\s+up)\b", re.I)
+# What a part that compares back sets its source's view against: "… with her portrait of the mill".
+_OF_TOPIC = re.compile(r"\b(?:of|about|on|regarding|toward|towards)\s+(?!(?:it|this|that|these|those|them)\b)\w", re.I)
 # A part asking for a measure without naming what is measured ("and how many did the 2018 letter say?", "what
 # figure does Jassy cite?"): a verb follows where the thing would be.
 _ELIDED_MEASURE = re.compile(r"^\W*(?:and\s+)?(?:how\s+(?:many|much)|(?:what|which)\s+(?:figure|number|count|total|"

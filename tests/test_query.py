@@ -676,6 +676,13 @@ def test_a_part_that_compares_back_asks_the_first_parts_question_of_its_own_sour
     assert [s.query for s in q.sides] == ["How many mills did it report"] * 2
 
 
+def test_a_part_that_compares_back_with_a_topic_of_its_own_searches_its_source_for_that(dated_authors):
+    q = interpret("Ann Lee says in 1990 that the mills paid well; how does that compare with Bo Sim's portrait of "
+                  "the weavers' hardship in 2001?", [], dated_authors)
+    assert [s.paths for s in q.sides] == [("ann1990.txt",), ("bo2001.txt",)]
+    assert "weavers' hardship" in q.sides[1].query and "paid well" not in q.sides[1].query
+
+
 @pytest.mark.parametrize("question, own", [
     ("How many mills did Ann Lee report in 1990, and what count does the 2001 report give?", ""),
     ("How many mills did Ann Lee report in 1990, and how many did Bo Sim say there were in 2001?", ""),
