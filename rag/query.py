@@ -142,8 +142,8 @@ _BEFORE_NAME = re.compile(r"(?:,\s*as\s+(?:quoted|cited|reported|described|told|
                           r"\b(?:according\s+to|in|from|by|per|of|for|on|about)\s+(?:(?:his|her|their|its|the|this|that)\s+)?"
                           rf"(?:(?:{'|'.join(_DOC_NOUNS)})s?\s+(?:with|by|of|from)\s+)?$", re.I)  # "the interview with"
 # "in the critic's view", "to Ann's mind": a name's view as an aside, cut whole with the name.
-_IN_VIEW = re.compile(r"\s+(?:view|opinion|eyes|mind|words|telling|account|estimation|reading)(?=\s*(?:[,.;?!]|$))",
-                      re.I)
+_IN_VIEW = re.compile(r"\s+(?:own\s+)?(?:view|opinion|eyes|mind|words|telling|account|estimation|reading)"
+                      r"(?=\s*(?:[,.;?!]|$))", re.I)  # "by Bezos's own account" too
 _IN_BEFORE = re.compile(r"\b(?:in|from|by|to)\s+(?:the\s+)?$", re.I)
 # What cut names leave of a range: "between and", or "between his and?" at a clause's end (not "between his and
 # her letters").
@@ -1542,6 +1542,8 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
     'What did it say about frost?'
     >>> _without("Who, in the gardening blog's view, grows ferns?", [(12, 26)])
     'Who grows ferns?'
+    >>> _without("How busy was the mill, by Ann's own account?", [(26, 29)])
+    'How busy was the mill?'
     >>> _without("What errors are in the gardening blog's account?", [(23, 37)])
     'What errors are in the account?'
 
