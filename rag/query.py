@@ -141,6 +141,10 @@ _BEFORE_NAME = re.compile(r"(?:,\s*as\s+(?:quoted|cited|reported|described|told|
                           r"(?:\b(?:comment|writ|report|post|repl|respond|blogg)(?:ing|ying)\s+(?=on|in|about))?"
                           r"\b(?:according\s+to|in|from|by|per|of|for|on|about)\s+(?:(?:his|her|their|its|the|this|that)\s+)?"
                           rf"(?:(?:{'|'.join(_DOC_NOUNS)})s?\s+(?:with|by|of|from)\s+)?$", re.I)  # "the interview with"
+# An aside whose source was cut and whose quoting verb is left ("…, in quoted by the blog, …", "According to
+# quoted in the blog, …"): it goes whole, with the comma before it.
+_CUT_ASIDE = re.compile(r"(?:^|,)\s*(?:according\s+to|in|from|by|to)\s+(?:quoted|cited)\b[^,?]*(?:,|(?=\?))\s*",
+                        re.I)
 # "in the critic's view", "to Ann's mind": a name's view as an aside, cut whole with the name.
 _IN_VIEW = re.compile(r"\s+(?:own\s+)?(?:view|opinion|eyes|mind|words|telling|account|estimation|reading)"
                       r"(?=\s*(?:[,.;?!]|$))", re.I)  # "by Bezos's own account" too
@@ -1558,6 +1562,14 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
     'What became of the mill?'
     >>> _without("Why was the mill, which Ann mentioned in 1990, so busy?", [(24, 27), (41, 45)])
     'Why was the mill so busy?'
+
+    An aside left with no source, or a phrase with no object, goes:
+    >>> _without("Bo, in the 1990 report quoted by the blog, says frost came early.", [(11, 22), (37, 41)])
+    'Bo says frost came early.'
+    >>> _without("According to the 1990 report quoted in a book, when does frost come?", [(17, 28)])
+    'when does frost come?'
+    >>> _without("In a footnote to the 1990 report, what did Bo add?", [(21, 32)])
+    'In a footnote, what did Bo add?'
     """
     if not spans:
         return " ".join(text.split())
@@ -1613,6 +1625,8 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
     text = _EMPTY_RANGE.sub("", text)  # "between 2004 and 2014" cut to "between and"
     text = re.sub(r"\(\W*\)", "", text)  # "(2010)" cut to "()"
     text = _DANGLING_WHEN.sub("", text)  # "… fallen by the time Bezos wrote the 2000 letter?" cut to "… by the time?"
+    text = _CUT_ASIDE.sub(" ", text)  # "Bo, in the 1990 report quoted by the blog, says" cut to "Bo, in quoted, says"
+    text = re.sub(r"\s+(?:to|of|from|by|about|with)(?=\s*,)", "", text, flags=re.I)  # "In a footnote to, …"
     text = re.sub(r",\s*,", " ", text)  # "Who, according to Ann, grows …" cut to "Who,, grows": both go
     text = re.sub(r"\s*,(?=\s*(?:[?.!;]|$))", "", text)  # "… early, according to the blog?" cut to "early,?"
     return re.sub(r"\s+(?=[?.!,;:])", "", " ".join(text.split()))
