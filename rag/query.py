@@ -383,6 +383,8 @@ def interpret(question: str, history: Sequence[Turn], sources: Sources) -> Query
                 scope = previous.answer.sides[0]  # the one source the previous question named
     text = resolve(question, previous, sources) if follow_up else question
     sides = comparison_sides(text, sources)
+    if sides and scope is not None:  # "Why didn't it survive, and how long did it last?": each part, still
+        sides = [s if s.paths else replace(s, paths=scope.paths) for s in sides]  # of the source asked about
     if sides:
         return Query(text, "comparison", tuple(sides), follow_up, shown=shown)
     # "Who took over AWS when Jassy became CEO?": a name in a clause that only dates the question is no source

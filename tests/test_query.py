@@ -832,3 +832,17 @@ def test_a_name_that_only_dates_the_question_is_no_source_to_search(dated_author
     assert interpret("Who ran the mill when Ann Lee retired?", [], dated_authors).sides == ()
     for question in ("What did Ann Lee say when Bo Sim retired?", "When Ann Lee talks about wages, what does she mean?"):
         assert interpret(question, [], dated_authors).sides[0].paths == ("ann1990.txt", "ann1995.txt")
+
+
+def test_a_two_part_follow_up_stays_in_the_source_the_previous_question_named():
+    """"Why did it close, and how long did it last?" after a question of Ann Lee's report: both parts are asked
+    of that report, not of the whole collection."""
+    sources = Sources([SourceRef("lee.txt", "Mill notes", "Ann Lee", "", ()),
+                       SourceRef("sim.txt", "A gardener's year", "Bo Sim", "", ())])
+    side = Side("Mill notes", ("lee.txt",), "Which mill does it hold up as a warning?")
+    previous = Turn("Which mill does Ann Lee hold up as a warning?",
+                    replace(_answered("Which mill does Ann Lee hold up as a warning?", "The old mill.").answer,
+                            sides=(side,)))
+    q = interpret("Why did it close, and how long did it stay open?", [previous], sources)
+    assert q.kind == "comparison" and len(q.sides) == 2
+    assert all(s.paths == ("lee.txt",) for s in q.sides)
