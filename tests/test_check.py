@@ -108,7 +108,7 @@ def test_comparison_sides_have_more_room_than_a_fact_but_no_filler():
     a = [window("a.txt", 0, 0.9), window("a.txt", 400, 0.3), window("a.txt", 800, FILLER / 2)]
     b = [window("b.txt", 0, 0.8), window("b.txt", 400, FILLER)]
     chosen = _side_quotes([a, b], Settings(max_quote_chars=800, max_quotes_per_side=3))
-    # 1,200 characters for two sides: three windows of 380, the best of each side first, then the
+    # 1,400 characters for two sides: three windows of 380, the best of each side first, then the
     # better next one; the one under FILLER is never added, though room would be left without the others.
     assert chosen == [[a[0], a[1]], [b[0]]]
     assert _side_quotes([a[:1] + a[2:], b[:1]], Settings(max_quote_chars=800)) == [[a[0]], [b[0]]]
