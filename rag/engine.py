@@ -130,11 +130,11 @@ def _side_quotes(options: list[list[Window]], s: Settings, one_source: bool = Fa
 
     The sides share a fact's budget and three quarters of it again for each side beyond the first (1,400
     characters for two, where a fact has 800: measured against 1,200 and 1,600, the most that keeps the mean
-    quoted characters of every question set under a fact's budget), or only a fact's budget when they are parts of one question about
-    `one_source` ("What is X in the 1997 letter, and how does it plan Y?"): the best combination of one
-    window per side that fits (a long best window may leave another side a shorter one), then the next best
-    windows of any side while room is left, none the scorer gives under `FILLER`, none that overlaps or
-    repeats a window already chosen.
+    quoted characters of every question set under a fact's budget), or only a fact's budget when they are
+    parts of one question about `one_source` ("What is X in the 1997 letter, and how does it plan Y?"): the
+    best combination of one window per side that fits (a long best window may leave another side a shorter
+    one), then the next best windows of any side while room is left, none the scorer gives under `FILLER`,
+    none that overlaps or repeats a window already chosen.
     A side's next best window that goes on where its first stops comes before the other sides' windows:
     the side's answer continues there ("Amazon did the opposite." ends one window, the next says what it did).
     """
@@ -493,9 +493,10 @@ class Engine:
     def _anchored(self, found: list[Window], text: str) -> list[str]:
         """What the candidates say about the rarest name the question asks about (capitalised words after its
         first word, the corpus using at least one of them): the windows of documents whose title or author
-        holds it, and the sentence that names it and the next one in windows that hold it. A figure or date must
-        be stated there ("How much did Amazon pay for One Medical?" is not answered by a passage on tuition that
-        gives a sum, nor by "orders over $35" in a passage that names One Medical two sentences earlier). Every window's text when the question names nothing, or no window holds the name."""
+        holds it, and in windows that hold it the sentence that names it with the one before and the one after.
+        A figure or date must be stated there ("How much did Amazon pay for One Medical?" is not answered by a
+        passage on tuition that gives a sum, nor by "orders over $35" in a passage that names One Medical two
+        sentences earlier). Every window's text when the question names nothing, or no window holds the name."""
         names = [re.sub(r"[’']s$", "", n) for n in re.findall(r"(?<=\s)[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*", text)]
         q = self.question(text)
         weight = {t: w for t, w, k in zip(q.terms, q.idf, q.known) if k}
@@ -509,7 +510,7 @@ class Engine:
         for w in found:
             if w.path not in about:
                 said = [" ".join(w.text[span.start:span.end].split()) for span in split_sentences(w.text)]
-                held += [" ".join(said[i:i + 2]) for i, one in enumerate(said) if name in one]
+                held += [" ".join(said[max(i - 1, 0):i + 2]) for i, one in enumerate(said) if name in one]
         return held or [w.text for w in found]
 
     def _continuation(self, found: list[Window], shown: Sequence[tuple[str, int, int]], best: Window

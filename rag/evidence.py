@@ -462,8 +462,10 @@ _COUNT = re.compile(rf"(?<![\w$€£¥.,])(\d(?:[\d,]*\d)?(?:\.\d+)?|(?:{_NUMBER
 # After a number: a unit of time, a share, money or a multiple, which make it no count of things.
 _NOT_COUNT_AFTER = re.compile(rf"^(?:[\s-]*(?:{_UNITS}|%|percent|per cent|dollars?|cents?|euros?|x\b|s\b))", re.I)
 _NOT_COUNTS = {"half", "twice", "double", "triple", "one"}  # "one" is as often a pronoun as a count
-# A capitalised word right before a number, not opening a sentence: the number is part of a name ("Day 1").
-_LABEL_BEFORE = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+\s$")
+# A capitalised word right before a number, within a sentence (after a lower-case word, a digit, a comma or a
+# colon): with no counted noun after it, the number is part of a name ("it is always Day 1", "decades: Day 1:"), not
+# a count ("\n\nAbout 300 came", "He said, \"Over 300 came\"", "It grew: Some 300 people came").
+_LABEL_BEFORE = re.compile(r"(?<=[a-z0-9,;:]\s)[A-Z][a-z]+\s$")
 _COUNTED_NOUN = re.compile(r"\s+(?:[a-z]+s|people|staff|men|women|children)\b")  # "2000 engineers": no year
 
 
@@ -496,19 +498,28 @@ def has_count(text: str, question: str = "") -> bool:
     ...                         "It lasted a year or two.", "In 2006 it grew 20%.", "It cost $5.", "In the 2000s.",
     ...                         "It hired 2000 engineers.", "It took 3 years and 40 people.", "In 2016, it grew.")]
     [True, True, False, False, False, False, False, True, True, False]
-    >>> has_count("What does Day 2 look like?", "How many came to the Day 2 talk?")
-    False
-    >>> [has_count(t) for t in ("It is always Day 1.", "Read Part 2 first.", "In this 4-part series.", "Seven came.")]
-    [False, False, False, True]
+    >>> has_count("It opened 3 stores.", "How many of its 3 stores closed?"), has_count("It opened 3 stores.")
+    (False, True)
+    >>> [has_count(t) for t in ("It is always Day 1.", "Read Part 2 first.", "Seven came.", "Notes\\n\\nAbout 300 came.",
+    ...                         'He said, "Over 300 came."', "In this 4-part series.", "Two decades: Day 1: Jeff",
+    ...                         "It grew: Some 300 people came.")]
+    [False, False, True, True, True, False, False, True]
+    >>> has_count("It ran a 40-store chain.", "How many stores did it run?")
+    True
+    >>> has_count("It has a 12-member board.", "How many board members are there?")
+    True
     """
-    echoed = {m.group(1).lower() for m in _COUNT.finditer(question)}
+    # The question as asked: a follow-up's text may hold the previous quote, in brackets, whose numbers answer.
+    echoed = {m.group(1).lower() for m in _COUNT.finditer(re.sub(r"\([^)]*\)", "", question))}
+    counted = tokenize(asks_count(question) or "")
     for m in _COUNT.finditer(text):
         number, before = m.group(1), text[:m.start()].rstrip().lower()
         if number.lower() in _NOT_COUNTS | echoed or _NOT_COUNT_AFTER.match(text[m.end():]):
             continue
-        if _LABEL_BEFORE.search(text[:m.start()]) or re.match(r"-[a-z]", text[m.end():m.end() + 2]):
-            continue  # a label ("Day 1", "Part 2") or a modifier ("a 4-part series"), not a count
-
+        if _LABEL_BEFORE.search(text[:m.start()]) and not _COUNTED_NOUN.match(text[m.end():]):
+            continue  # a label ("Day 1", "Part 2"), not a count
+        if (modifier := re.match(r"-([a-z]+)", text[m.end():])) and tokenize(modifier.group(1)) != counted[-1:]:
+            continue  # "a 4-part series" counts parts; "a 40-store chain" answers "How many stores …?"
         if re.fullmatch(r"1[5-9]\d\d|20\d\d", number) and not _COUNTED_NOUN.match(text[m.end():]):  # a year
             continue
         if re.search(rf"\b(?:{_UNITS})\s+(?:or|to)$", before):  # "a year or two"

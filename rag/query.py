@@ -141,10 +141,6 @@ _BEFORE_NAME = re.compile(r"(?:,\s*as\s+(?:quoted|cited|reported|described|told|
                           r"(?:\b(?:comment|writ|report|post|repl|respond|blogg)(?:ing|ying)\s+(?=on|in|about))?"
                           r"\b(?:according\s+to|in|from|by|per|of|for|on|about)\s+(?:(?:his|her|their|its|the|this|that)\s+)?"
                           rf"(?:(?:{'|'.join(_DOC_NOUNS)})s?\s+(?:with|by|of|from)\s+)?$", re.I)  # "the interview with"
-# An aside whose source was cut and whose quoting verb is left ("…, in quoted by the blog, …", "According to
-# quoted in the blog, …"): it goes whole, with the comma before it.
-_CUT_ASIDE = re.compile(r"(?:^|,)\s*(?:according\s+to|in|from|by|to)\s+(?:quoted|cited)\b[^,?]*(?:,|(?=\?))\s*",
-                        re.I)
 # "in the critic's view", "to Ann's mind": a name's view as an aside, cut whole with the name.
 _IN_VIEW = re.compile(r"\s+(?:own\s+)?(?:view|opinion|eyes|mind|words|telling|account|estimation|reading)"
                       r"(?=\s*(?:[,.;?!]|$))", re.I)  # "by Bezos's own account" too
@@ -1244,7 +1240,7 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
     years_named = [_years(p) for p in parts]
     sides: list[Side] = []
     for i, part in enumerate(parts):
-        other = parts[1 - i]
+        other, asked_part = parts[1 - i], part
         if not years_named[i] and len(years_named[1 - i]) == 1:
             part = _shift_year(part, int(years_named[1 - i][0]))
         if (_ELIDED_HEAD.search(part) and not _name_only(part) and not _mentions(part, sources)
@@ -1274,11 +1270,16 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
             own = about
         if i > 0 and (back := _COMPARES_BACK.match(part)):
             rest = re.sub(r"^\W*(?:with|to|against|from)\s+", "", topic(part[back.end():], sources))
-            own = rest if _OF_TOPIC.search(rest) else ""  # "…; how does that compare with the critic's portrait
-            # of his confidence?" asks its own topic; "…; how does this stack up in 2001?" the first part's
+            of = _OF_TOPIC.match(asked_part, m.end()) if (m := _COMPARES_BACK.match(asked_part)) else None  # as
+            # asked: "… about it" is about the first part's thing
+            cut = _OF_TOPIC.match(rest)  # its object, names and years cut
+            own = rest if of and cut and not set(tokenize(cut.group("object"))) <= _MEASURE_NOUNS else ""  # "…; how does
+            # that compare with the critic's portrait of his confidence?" asks its own topic; "…; how does this
+            # stack up in 2001?", "… with her estimate of the total?" the first part's
         elif i > 0 and own and set(tokenize(own)) <= _MEASURE_NOUNS:
             own = ""  # "… set against the figure in 2001": the first part's question, asked of this part's source
-        elif i > 0 and own and _ELIDED_MEASURE.match(part) and (asked := topic(other, sources)):
+        elif (i > 0 and own and _ELIDED_MEASURE.match(part) and _MEASURES.search(other)
+              and (asked := topic(other, sources))):
             own = f"{asked.rstrip(' ?.!')}; {own}"  # "…, and what share does Jassy say is still offline?": what
             # the first part measures, with what this part adds
         query = own or topic(other, sources) or part
@@ -1320,12 +1321,15 @@ _MEASURE_NOUNS = {"figure", "figures", "number", "numbers", "share", "amount", "
 _COMPARES_BACK = re.compile(r"^\W*(?:and\s+)?how\s+(?:does|do|did|would|will)\s+(?:that|this|it|these|those|they)\s+"
                             r"(?:compare|differ|stack\s+up|measure\s+up)\b", re.I)
 # What a part that compares back sets its source's view against: "… with her portrait of the mill".
-_OF_TOPIC = re.compile(r"\b(?:of|about|on|regarding|toward|towards)\s+(?!(?:it|this|that|these|those|them)\b)\w", re.I)
+_OF_TOPIC = re.compile(r"(?!\W*(?:with|to|against|from)\s+what\b).*?\b(?:of|about|on|regarding|toward|towards)\s+"
+                       r"(?!(?:it|this|that|these|those|them)\b)(?P<object>\w[^?.!,;]*)", re.I)
 # A part asking for a measure without naming what is measured ("and how many did the 2018 letter say?", "what
 # figure does Jassy cite?"): a verb follows where the thing would be.
 _ELIDED_MEASURE = re.compile(r"^\W*(?:and\s+)?(?:how\s+(?:many|much)|(?:what|which)\s+(?:figure|number|count|total|"
                              r"amount|share|percentage|rate|level|value|sum))\s+(?:does|do|did|is|was|are|were|has|"
                              r"have|had|will|would|can|could)\b", re.I)
+_MEASURES = re.compile(r"\bhow\s+(?:many|much)\b|\b(?:what|which)\s+(?:figure|number|count|total|amount|share|"
+                       r"percentage|rate|level|value|sum)\b", re.I)  # a part that asks for a measure
 _SUBORDINATOR = re.compile(r"\b(?:when|whenever|if|because|once|unless|after|before|while|as)\s+", re.I)
 
 
@@ -1621,17 +1625,39 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
             else:
                 end = says.end()  # "the mill that Ann says closed": the mill that closed
         text = text[:start] + (" the " if owned else " it " if subject else "") + text[end:]
+        if not owned and not subject:
+            text = _mend(text, start)
     # Two subjects cut ("how do A and B each describe X"): "how do they each describe X".
     text = _AUX_AND.sub(r"\1 they ", text)
     text = _STRANDED.sub("", text).strip(" ,")
     text = _EMPTY_RANGE.sub("", text)  # "between 2004 and 2014" cut to "between and"
     text = re.sub(r"\(\W*\)", "", text)  # "(2010)" cut to "()"
     text = _DANGLING_WHEN.sub("", text)  # "… fallen by the time Bezos wrote the 2000 letter?" cut to "… by the time?"
-    text = _CUT_ASIDE.sub(" ", text)  # "Bo, in the 1990 report quoted by the blog, says" cut to "Bo, in quoted, says"
-    text = re.sub(r"\s+(?:to|of|from|by|about|with)(?=\s*,)", "", text, flags=re.I)  # "In a footnote to, …"
     text = re.sub(r",\s*,", " ", text)  # "Who, according to Ann, grows …" cut to "Who,, grows": both go
     text = re.sub(r"\s*,(?=\s*(?:[?.!;]|$))", "", text)  # "… early, according to the blog?" cut to "early,?"
     return re.sub(r"\s+(?=[?.!,;:])", "", " ".join(text.split()))
+
+
+def _mend(text: str, at: int) -> str:
+    """`text` where a name was cut at `at`, without what the cut left dangling there: an aside left with its
+    quoting verb only ("Bo, in [the 1990 report] quoted by the blog, says" -> "Bo says"; "According to [the
+    report] quoted in a book, when …" -> "when …"), or a preposition left before a comma ("In a footnote to [the
+    report], what …" -> "In a footnote, what …").
+
+    >>> _mend("Bo, in quoted by the blog, says so.", 6), _mend("In a footnote to, what?", 16)
+    ('Bo says so.', 'In a footnote, what?')
+    """
+    head, tail = text[:at], text[at:]
+    if (pre := _ASIDE_HEAD.search(head)) and (post := _QUOTED_REST.match(tail)):
+        return head[:pre.start()] + " " + tail[post.end():]
+    if (prep := re.search(r"\s+(?:to|of|from|by|about|with)\s*$", head, re.I)) and re.match(r"\s*,", tail):
+        return head[:prep.start()] + tail
+    return text
+
+
+# What an aside whose source was cut leaves: its preposition, then only a quoting verb and what it was quoted in.
+_ASIDE_HEAD = re.compile(r"(?:^|,)\s*(?:according\s+to|in|from|by|to)\s*$", re.I)
+_QUOTED_REST = re.compile(r"\s+(?:quoted|cited)\b[^,?]*(?:,|(?=\?))\s*", re.I)
 
 
 @functools.lru_cache(maxsize=None)

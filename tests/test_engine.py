@@ -418,9 +418,10 @@ def test_a_place_no_passage_names_is_told_so(tmp_path, embedder):
     assert not engine.ask("In which city is the Loom House of Kestrel Mills?").abstained
 
 
-def test_a_sum_asked_of_a_name_is_looked_for_in_the_sentence_that_names_it_and_the_next(tmp_path, embedder):
+def test_a_sum_asked_of_a_name_is_looked_for_in_the_sentence_that_names_it_and_those_beside(tmp_path, embedder):
     """A passage that names Kestrel Mills and, two short sentences later, gives the free-delivery threshold
-    does not state what was paid for Kestrel Mills; one that gives the price in the next sentence does."""
+    does not state what was paid for Kestrel Mills; one that gives the price in the next sentence, or the one
+    before, does."""
     engine = _kestrel(tmp_path, embedder, "Notes from the valley\n\nBrightwater bought Kestrel Mills in 2019. The "
                       "weaving team grew quickly that year. Orders over $35 now ship free to every customer.\n")
     answer = engine.ask("How much did Brightwater pay to buy Kestrel Mills?")
@@ -429,6 +430,9 @@ def test_a_sum_asked_of_a_name_is_looked_for_in_the_sentence_that_names_it_and_t
     engine = _kestrel(tmp_path, embedder, "Notes from the valley\n\nBrightwater bought Kestrel Mills in 2019. It "
                       "paid $4 million for the mill and its looms.\n", "index2")
     assert not engine.ask("How much did Brightwater pay to buy Kestrel Mills?").uncovered
+    engine = _kestrel(tmp_path, embedder, "Notes from the valley\n\nBrightwater paid $4 million in 2019 for a "
+                      "thread maker. The deal made Kestrel Mills its own supplier.\n", "index3")
+    assert not engine.ask("How much did Brightwater pay to buy Kestrel Mills?").uncovered  # the sentence before
 
 
 def test_a_source_named_as_a_document_is_not_answered_from_another(engine):

@@ -681,6 +681,16 @@ def test_a_part_that_compares_back_with_a_topic_of_its_own_searches_its_source_f
                   "the weavers' hardship in 2001?", [], dated_authors)
     assert [s.paths for s in q.sides] == [("ann1990.txt",), ("bo2001.txt",)]
     assert "weavers' hardship" in q.sides[1].query and "paid well" not in q.sides[1].query
+    for question in ("How many mills did Ann Lee report in 1990, and how does that compare with what Bo Sim said "
+                     "about it in 2001?", "How many mills did Ann Lee report in 1990, and how does that compare with "
+                     "Bo Sim's estimate of the total in 2001?"):  # about the first part's thing, or its measure
+        assert interpret(question, [], dated_authors).sides[1].query == "How many mills did it report"
+
+
+def test_a_part_asking_for_a_measure_after_a_part_that_measures_nothing_keeps_its_own_question(dated_authors):
+    q = interpret("Why did mills close according to Ann Lee in 1990, and how much did Bo Sim say was lost in 2001?",
+                  [], dated_authors)
+    assert "close" not in q.sides[1].query and "lost" in q.sides[1].query
 
 
 @pytest.mark.parametrize("question, own", [
