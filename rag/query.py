@@ -346,6 +346,9 @@ def interpret(question: str, history: Sequence[Turn], sources: Sources) -> Query
     """
     previous = history[-1] if history else None
     follow_up = previous is not None and is_follow_up(question, sources)
+    if previous is not None and not follow_up and _points_back(question, previous, sources):
+        follow_up, question = True, f"{question.rstrip('?. ')}: {_earlier(previous)}"  # "the offer": the one
+        # the previous answer quoted, asked with the previous question (the type checks read only this one)
     prefer: tuple[str, ...] = ()
     shown: tuple[tuple[str, int, int], ...] = ()
     scope: Side | None = None
@@ -413,6 +416,24 @@ def _earlier(previous: Turn) -> str:
     """The previous question as it was read (resolved), or as asked."""
     return previous.answer.resolved_question if previous.answer and previous.answer.resolved_question \
         else previous.question
+
+
+def _points_back(question: str, previous: Turn, sources: Sources) -> bool:
+    """Whether a question that names nothing refers back by a definite noun phrase only the previous answer's
+    quotes hold ("What does the offer's title urge staff to do?" after a quote on the program's yearly offer).
+
+    >>> from rag.records import Answer, Quote
+    >>> t = Turn("What is Pay to Quit?", Answer("", "", False, "fact", (Quote(1, "a.txt", "A", "", "Once a year, "
+    ...          "we offer to pay staff to quit.", 0, 9, 0.9),), 0.9))
+    >>> _points_back("What does the offer's title say?", t, Sources([])), _points_back("What is the plan?", t, Sources([]))
+    (True, False)
+    """
+    if not previous.answer or _mentions(question, sources) or _proper_spans(question):
+        return False
+    quoted = set(tokenize(" ".join(q.text for q in previous.answer.citations)))
+    asked = set(tokenize(_earlier(previous)))
+    heads = [m.group(1) for m in re.finditer(r"\bthe\s+([a-z]+)\b", question, re.I)]
+    return any(set(tokenize(h)) & quoted - asked for h in heads)
 
 
 def _years(text: str) -> list[str]:

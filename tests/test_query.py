@@ -856,3 +856,15 @@ def test_a_two_part_follow_up_stays_in_the_source_the_previous_question_named():
     q = interpret("Why did it close, and how long did it stay open?", [previous], sources)
     assert q.kind == "comparison" and len(q.sides) == 2
     assert all(s.paths == ("lee.txt",) for s in q.sides)
+
+
+def test_a_definite_noun_only_the_previous_quote_holds_makes_a_follow_up():
+    """"the offer" after a quote on a yearly offer: asked with the previous question; "the mill", which the
+    previous question named itself, and a question that names a source are asked as they stand."""
+    previous = _answered("What is the mill's Pay to Quit program?", "Once a year, the mill makes an offer to pay "
+                         "weavers to quit.")
+    q = interpret("What does the offer's title urge weavers to do?", [previous], Sources([]))
+    assert q.follow_up and q.text.endswith(": What is the mill's Pay to Quit program?")
+    assert not interpret("When did the mill open?", [previous], Sources([])).follow_up
+    named = Sources([SourceRef("lee.txt", "Mill notes", "Ann Lee", "", ())])
+    assert not interpret("What does Ann Lee say about the offer?", [previous], named).follow_up
