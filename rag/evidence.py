@@ -500,9 +500,9 @@ def has_count(text: str, question: str = "") -> bool:
     [True, True, False, False, False, False, False, True, True, False]
     >>> has_count("It opened 3 stores.", "How many of its 3 stores closed?"), has_count("It opened 3 stores.")
     (False, True)
-    >>> [has_count(t) for t in ("It is always Day 1.", "Read Part 2 first.", "Seven came.", "Notes\\n\\nAbout 300 came.",
-    ...                         'He said, "Over 300 came."', "In this 4-part series.", "Two decades: Day 1: Jeff",
-    ...                         "It grew: Some 300 people came.")]
+    >>> [has_count(t) for t in ("It is always Day 1.", "Read Part 2 first.", "Seven came.",
+    ...                         "Notes\\n\\nAbout 300 came.", 'He said, "Over 300 came."', "In this 4-part series.",
+    ...                         "Two decades: Day 1: Jeff", "It grew: Some 300 people came.")]
     [False, False, True, True, True, False, False, True]
     >>> has_count("It ran a 40-store chain.", "How many stores did it run?")
     True

@@ -425,8 +425,10 @@ def _points_back(question: str, previous: Turn, sources: Sources) -> bool:
     >>> from rag.records import Answer, Quote
     >>> t = Turn("What is Pay to Quit?", Answer("", "", False, "fact", (Quote(1, "a.txt", "A", "", "Once a year, "
     ...          "we offer to pay staff to quit.", 0, 9, 0.9),), 0.9))
-    >>> _points_back("What does the offer's title say?", t, Sources([])), _points_back("What is the plan?", t, Sources([]))
-    (True, False)
+    >>> _points_back("What does the offer's title say?", t, Sources([]))
+    True
+    >>> _points_back("What is the plan?", t, Sources([]))  # "plan" is in no quote
+    False
     """
     if not previous.answer or _mentions(question, sources) or _proper_spans(question):
         return False
@@ -1294,9 +1296,10 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
             of = _OF_TOPIC.match(asked_part, m.end()) if (m := _COMPARES_BACK.match(asked_part)) else None  # as
             # asked: "… about it" is about the first part's thing
             cut = _OF_TOPIC.match(rest)  # its object, names and years cut
-            own = rest if of and cut and not set(tokenize(cut.group("object"))) <= _MEASURE_NOUNS else ""  # "…; how does
-            # that compare with the critic's portrait of his confidence?" asks its own topic; "…; how does this
-            # stack up in 2001?", "… with her estimate of the total?" the first part's
+            measured = bool(cut) and set(tokenize(cut.group("object"))) <= _MEASURE_NOUNS
+            own = rest if of and cut and not measured else ""  # "…; how does that compare with the critic's
+            # portrait of his confidence?" asks its own topic; "…; how does this stack up in 2001?", "… with her
+            # estimate of the total?" the first part's
         elif i > 0 and own and set(tokenize(own)) <= _MEASURE_NOUNS:
             own = ""  # "… set against the figure in 2001": the first part's question, asked of this part's source
         elif (i > 0 and own and _ELIDED_MEASURE.match(part) and _MEASURES.search(other)
