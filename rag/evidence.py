@@ -509,16 +509,14 @@ def has_count(text: str, question: str = "") -> bool:
     >>> has_count("It has a 12-member board.", "How many board members are there?")
     True
     """
-    # The question as asked: a follow-up's text may hold the previous quote, in brackets, whose numbers answer.
-    echoed = {m.group(1).lower() for m in _COUNT.finditer(re.sub(r"\([^)]*\)", "", question))}
-    counted = tokenize(asks_count(question) or "")
+    echoed, counted = _count_asked(question)
     for m in _COUNT.finditer(text):
         number, before = m.group(1), text[:m.start()].rstrip().lower()
         if number.lower() in _NOT_COUNTS | echoed or _NOT_COUNT_AFTER.match(text[m.end():]):
             continue
         if _LABEL_BEFORE.search(text[:m.start()]) and not _COUNTED_NOUN.match(text[m.end():]):
             continue  # a label ("Day 1", "Part 2"), not a count
-        if (modifier := re.match(r"-([a-z]+)", text[m.end():])) and tokenize(modifier.group(1)) != counted[-1:]:
+        if (modifier := re.match(r"-([a-z]+)", text[m.end():])) and tuple(tokenize(modifier.group(1))) != counted[-1:]:
             continue  # "a 4-part series" counts parts; "a 40-store chain" answers "How many stores …?"
         if re.fullmatch(r"1[5-9]\d\d|20\d\d", number) and not _COUNTED_NOUN.match(text[m.end():]):  # a year
             continue
@@ -526,6 +524,14 @@ def has_count(text: str, question: str = "") -> bool:
             continue
         return True
     return False
+
+
+@functools.lru_cache(maxsize=64)
+def _count_asked(question: str) -> tuple[frozenset[str], tuple[str, ...]]:
+    """The numbers a question holds (its own words: a follow-up's text may hold the previous quote, in brackets,
+    whose numbers answer it) and the terms of what it counts: read once a question, not once a window."""
+    echoed = frozenset(m.group(1).lower() for m in _COUNT.finditer(re.sub(r"\([^)]*\)", "", question)))
+    return echoed, tuple(tokenize(asks_count(question) or ""))
 
 
 _FORECAST = re.compile(r"\b(plan(?:s|ned|ning)?|expect(?:s|ed|ing|ation|ations)?|forecasts?|predict(?:s|ed|ion)?|"

@@ -1292,14 +1292,14 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
         if own and topic(about := _SAID_ABOUT.sub("", own), sources):  # "what Bezos wrote about Prime": Prime
             own = about
         if i > 0 and (back := _COMPARES_BACK.match(part)):
+            # "…; how does this stack up against Bo's portrait of the weavers?" asks its own topic; "…; how does
+            # this stack up in 2001?", "… against what Bo said about it" (read as asked: "it" is the first part's
+            # thing) and "… against her estimate of the total" ask the first part's question
             rest = re.sub(r"^\W*(?:with|to|against|from)\s+", "", topic(part[back.end():], sources))
-            of = _OF_TOPIC.match(asked_part, m.end()) if (m := _COMPARES_BACK.match(asked_part)) else None  # as
-            # asked: "… about it" is about the first part's thing
+            asked_back = _COMPARES_BACK.match(asked_part)
+            of = asked_back and _OF_TOPIC.match(asked_part, asked_back.end())
             cut = _OF_TOPIC.match(rest)  # its object, names and years cut
-            measured = bool(cut) and set(tokenize(cut.group("object"))) <= _MEASURE_NOUNS
-            own = rest if of and cut and not measured else ""  # "…; how does that compare with the critic's
-            # portrait of his confidence?" asks its own topic; "…; how does this stack up in 2001?", "… with her
-            # estimate of the total?" the first part's
+            own = rest if of and cut and not set(tokenize(cut.group("object"))) <= _MEASURE_NOUNS else ""
         elif i > 0 and own and set(tokenize(own)) <= _MEASURE_NOUNS:
             own = ""  # "… set against the figure in 2001": the first part's question, asked of this part's source
         elif (i > 0 and own and _ELIDED_MEASURE.match(part) and _MEASURES.search(other)
@@ -1349,11 +1349,11 @@ _OF_TOPIC = re.compile(r"(?!\W*(?:with|to|against|from)\s+what\b).*?\b(?:of|abou
                        r"(?!(?:it|this|that|these|those|them)\b)(?P<object>\w[^?.!,;]*)", re.I)
 # A part asking for a measure without naming what is measured ("and how many did the 2018 letter say?", "what
 # figure does Jassy cite?"): a verb follows where the thing would be.
-_ELIDED_MEASURE = re.compile(r"^\W*(?:and\s+)?(?:how\s+(?:many|much)|(?:what|which)\s+(?:figure|number|count|total|"
-                             r"amount|share|percentage|rate|level|value|sum))\s+(?:does|do|did|is|was|are|were|has|"
-                             r"have|had|will|would|can|could)\b", re.I)
-_MEASURES = re.compile(r"\bhow\s+(?:many|much)\b|\b(?:what|which)\s+(?:figure|number|count|total|amount|share|"
-                       r"percentage|rate|level|value|sum)\b", re.I)  # a part that asks for a measure
+_MEASURE_HEADS = "|".join(sorted(_MEASURE_NOUNS - {"one", "ones", "figures", "numbers"}))  # "what figure"
+_ASKS_MEASURE = rf"how\s+(?:many|much)|(?:what|which)\s+(?:{_MEASURE_HEADS})"
+_ELIDED_MEASURE = re.compile(rf"^\W*(?:and\s+)?(?:{_ASKS_MEASURE})\s+(?:does|do|did|is|was|are|were|has|have|had|will|"
+                             r"would|can|could)\b", re.I)
+_MEASURES = re.compile(rf"\b(?:{_ASKS_MEASURE})\b", re.I)  # a part that asks for a measure
 _SUBORDINATOR = re.compile(r"\b(?:when|whenever|if|because|once|unless|after|before|while|as)\s+", re.I)
 
 
