@@ -868,3 +868,12 @@ def test_a_definite_noun_only_the_previous_quote_holds_makes_a_follow_up():
     assert not interpret("When did the mill open?", [previous], Sources([])).follow_up
     named = Sources([SourceRef("lee.txt", "Mill notes", "Ann Lee", "", ())])
     assert not interpret("What does Ann Lee say about the offer?", [previous], named).follow_up
+
+
+def test_a_side_named_only_by_its_version_asks_the_other_sides_topic():
+    """"… differ from the reviewer's version?": cutting the name leaves "the version", which asks nothing."""
+    s = Sources([SourceRef("a.txt", "Mill history", "Ann Lee", "", ()), SourceRef("b.txt", "A review", "", "", ("reviewer",))])
+    q = interpret("How does Ann Lee's account of how the mill closed differ from the reviewer's version?", [], s)
+    assert q.kind == "comparison"
+    assert [(side.paths, side.query) for side in q.sides] == [(("a.txt",), "how the mill closed"),
+                                                              (("b.txt",), "how the mill closed")]
