@@ -123,6 +123,11 @@ _BETWEEN = re.compile(r"\b(?:difference|differences|contrast)\s+between\s+", re.
 # "A says X. How does B see Y?": a view stated, then a question about another: the statement is a part.
 _STATED = re.compile(rf"^(?P<a>[^?;]*?\b(?:{_REPORTED})\b[^?;]*?)[.!]\s+"
                      rf"(?P<b>(?:{'|'.join(sorted(_WH | _AUX))})\b[^.?!;]*\?)\s*$", re.I)
+# "While A presents X, what does B say about it?": a fronted clause that sets one side's view against the
+# question's (a verb that presents a view: "While at AWS, what did Jassy build?" only dates the question).
+_FRONTED = re.compile(rf"^\W*(?:while|whereas|where)\s+(?P<a>[^?;,]+?\b(?:{_SAYS}|(?:present|describ|portray|"
+                      r"frame|paint|cast|call|see|view|treat|credit|celebrat|prais|emphasiz|stress|depict)\w*)"
+                      rf"\b[^?;,]*?),\s*(?P<b>(?:{'|'.join(sorted(_WH | _AUX))})\b[^?;]*\?)\s*$", re.I)
 # "the view that X": the part is the claim X.
 _VIEW = re.compile(r"^\s*(?:the\s+)?(?:view|idea|claim|notion|argument|belief|position|opinion|thesis)\s+that\s+", re.I)
 _RELATIVE_YEAR = re.compile(r"\b(?:(?P<n>a|one|two|three|four|five|six|seven|eight|nine|ten|\d+)\s+years?\s+(?P<dir>later|after|earlier|before)"
@@ -159,10 +164,10 @@ _DOC_NOUN_AFTER = re.compile(rf"\s+(?:{'|'.join(_DOC_NOUNS + _ROLE_NOUNS)})s?\b"
 _DANGLING_WHEN = re.compile(r",?\s+(?:when|while|after|before|by\s+the\s+time|at\s+the\s+time|once|as)"
                             r"\s*(?=[?.!]?\s*$)", re.I)
 # A verb by which a name in a clause of the question reports or recalls ("the mill that Ann says closed").
-_SAYS = re.compile(r"\s+(?:says|said|writes|wrote|explains|explained|remembers|remembered|recalls|recalled|notes|noted|"
-                   r"argues|argued|claims|claimed|thinks|thought|believes|believed|describes|described|tells|told|"
-                   r"suggests|suggested|mentions|mentioned|gives|gave|reports|reported|cites|cited)\b(?:\s+that\b)?"
-                   r"(?!\s+(?:about|of|on|regarding)\b)", re.I)
+_SAYS_AFTER = re.compile(r"\s+(?:says|said|writes|wrote|explains|explained|remembers|remembered|recalls|recalled|"
+                         r"notes|noted|argues|argued|claims|claimed|thinks|thought|believes|believed|describes|"
+                         r"described|tells|told|suggests|suggested|mentions|mentioned|gives|gave|reports|reported|"
+                         r"cites|cited)\b(?:\s+that\b)?(?!\s+(?:about|of|on|regarding)\b)", re.I)
 # What starts the clause a reporting verb reports ("says [prices rose]"), not its object or an adverbial ("described
 # [in 1990]", "told [a story]").
 _CLAUSE_AFTER = re.compile(rf"\s+(?!(?:{'|'.join(sorted(_PREPOSITIONS | _DETERMINERS | {'as'}))})\b)[A-Za-z]", re.I)
@@ -1216,6 +1221,8 @@ def split(text: str) -> list[str]:
         parts = [body[:m.start()] + rest[:pivot.start()], rest[pivot.end():]] if pivot else []
     elif m := _STATED.match(body):
         parts = [m.group("a"), m.group("b")]
+    elif m := _FRONTED.match(body):
+        parts = [m.group("a"), m.group("b")]
     elif pivot := _CLAUSE.search(body) or _PIVOT.search(body):
         parts = [body[:pivot.start()], body[pivot.end():]]
     else:
@@ -1639,7 +1646,7 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
         if subject and (clause := _REPORTS_CLAUSE.match(text, end)):  # "why does Ann say frost came early"
             text = text[:aux.start()] + " " + text[clause.end():]
             continue
-        if not owner and not aux and (says := _SAYS.match(text, end)):
+        if not owner and not aux and (says := _SAYS_AFTER.match(text, end)):
             aside = re.search(r"(?:,\s*)?\bas\s+$", text[:start], re.I)
             relative = re.search(r"\b(?:that|which|who)\s+$", text[:start], re.I)
             if aside and (it := re.match(r"\s+(?:it|them|this|that)\b", text[says.end():], re.I)):

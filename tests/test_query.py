@@ -877,3 +877,13 @@ def test_a_side_named_only_by_its_version_asks_the_other_sides_topic():
     assert q.kind == "comparison"
     assert [(side.paths, side.query) for side in q.sides] == [(("a.txt",), "how the mill closed"),
                                                               (("b.txt",), "how the mill closed")]
+
+
+def test_a_fronted_while_clause_that_states_a_view_is_a_side():
+    s = Sources([SourceRef("a.txt", "The mill diary", "Ann Lee", "", ()), SourceRef("b.txt", "The ledger", "", "", ())])
+    q = interpret("While the mill diary presents the closure as a matter of debt, what does the ledger say it was about?",
+                  [], s)
+    assert q.kind == "comparison"
+    assert paths(q.sides) == [("a.txt",), ("b.txt",)]
+    # "While" that only dates the question sets nothing against it
+    assert interpret("While at the mill, what did Ann Lee build?", [], s).kind == "fact"
