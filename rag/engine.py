@@ -574,7 +574,8 @@ class Engine:
         """Each side searched with its own query: a side that names sources in them only, any other side
         in the documents that no side names (or all). No passage is quoted for two sides.
 
-        The sides share the quote budget (`_side_quotes`).
+        The sides share the quote budget (`_side_quotes`). A follow-up's side quotes a passage the previous
+        answer showed only where it answers that side best (`_unshown`), as a fact does.
         """
         searched = []
         # A side that names no source searches every document but those the other sides named: "the
@@ -584,8 +585,8 @@ class Engine:
         for side in query.sides:
             text = side.query or query.text
             side_vector = vector if text == query.text else self.embedder.embed_one(text)
-            found = [w for w in self.candidates(text, side_vector, s, side.paths or others, s.k_chunks)
-                     if not _overlaps(w, query.shown)]
+            found = _unshown(self.candidates(text, side_vector, s, side.paths or others, s.k_chunks), query.shown,
+                             s.min_support)
             found.sort(key=lambda w: (-w.score, w.path, w.start))
             searched.append(found)
         supports = [found[0].score if found else 0.0 for found in searched]

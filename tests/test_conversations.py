@@ -391,3 +391,20 @@ def test_what_became_of_something_quotes_what_the_text_says_after_naming_it(tmp_
     engine = build(tmp_path, {"ferry.txt": FERRY}, embedder)
     answer = engine.ask("What became of the ferry service that promised island crossings every twenty minutes?")
     assert "folded after two winters" in quoted(answer)
+
+
+def test_a_two_part_follow_up_quotes_the_previous_passage_again_where_it_answers_both_parts(products):
+    """Each part of "How many …, and how long …?" is answered by the passage the previous answer quoted:
+    shown once, it is quoted again, not passed over for passages that answer neither part."""
+    path = next(d.path for d in products.documents() if d.path.endswith("kettle.txt"))
+    said = "The first production run of ten thousand kettles sold out in four days"
+    start = KETTLE.index(said)
+    quote = Quote(n=1, path=path, title="The Zephyr Kettle", author="", text=said, start=start,
+                  end=start + len(said), score=0.9)
+    question = "How did the Zephyr kettle's first production run sell?"
+    previous = Answer(question=question, answer="...", abstained=False, kind="fact", citations=(quote,),
+                      support=0.9, resolved_question=question)
+    answer = products.ask("How many kettles did that run hold, and how long did they take to sell out?",
+                          [Turn(question, previous)])
+    assert answer.kind == "comparison"
+    assert "ten thousand kettles sold out in four days" in quoted(answer)
