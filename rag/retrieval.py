@@ -29,6 +29,10 @@ _RRF_K = 60  # the usual reciprocal-rank-fusion constant
 # Chroma's filtered vector search walks much of the graph when few rows pass the filter
 # (1.3 s for one document of 5,000, against ~20 ms to fetch its rows and rank them here).
 EXACT_SCOPE = 1000
+# A chunk this close to one already chosen repeats it (the same passage in a near-duplicate document, cut at
+# other boundaries: 0.89-0.94 in corpus/'s two versions of one article, where distinct chunks reach 0.88): it is
+# kept, and does not take the place of a chunk that says something else.
+TWIN = 0.9
 EXACT_CHUNKS = 2000  # an index this small is searched exactly in memory (its vectors: ~20 MB)
 
 
@@ -157,7 +161,8 @@ def mmr(candidates: list[Candidate], k: int, lam: float) -> list[Candidate]:
     relevance = (fused - fused.min()) / spread if spread > 0 else np.ones(len(candidates))
     vectors = np.stack([c.vector for c in candidates])
     chosen: list[int] = []
-    while len(chosen) < min(k, len(candidates)):
+    twins = 0  # chosen chunks that all but repeat one chosen before them
+    while len(chosen) - twins < k and len(chosen) < len(candidates):
         if chosen:
             redundancy = (vectors @ vectors[chosen].T).max(axis=1)
         else:
@@ -165,4 +170,5 @@ def mmr(candidates: list[Candidate], k: int, lam: float) -> list[Candidate]:
         score = lam * relevance - (1 - lam) * redundancy
         score[chosen] = -np.inf
         chosen.append(int(np.argmax(score)))
+        twins += bool(redundancy[chosen[-1]] >= TWIN)
     return [candidates[i] for i in chosen]

@@ -4,6 +4,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tiny_corpus import CRITIC, JASSY, make_settings, verifies, write_corpus
@@ -271,6 +272,22 @@ def test_near_duplicate_passage_is_quoted_once_and_names_the_other(tmp_path, emb
     (quoted,) = holding
     assert quoted.path in paths and set(quoted.also_in) == paths - {quoted.path}
     assert "also in" in answer.answer
+
+
+def test_a_chunk_that_repeats_a_chosen_one_does_not_take_the_place_of_another():
+    """Two versions of one article hold each passage twice, cut at other boundaries: the twin of a chosen
+    chunk is kept (its document is named beside the quote), and the `k` chunks still say `k` different things."""
+    from rag.retrieval import Candidate, mmr
+
+    def unit(*xs):
+        v = np.array(xs, dtype=float)
+        return v / np.linalg.norm(v)
+
+    original, twin = unit(1, 0, 0), unit(0.95, 0.31, 0)  # cosine 0.95
+    other, far = unit(0, 0, 1), unit(0, 1, 0)
+    chosen = mmr([Candidate("a", original, 1.0), Candidate("a2", twin, 0.99), Candidate("b", other, 0.5),
+                  Candidate("c", far, 0.0)], k=2, lam=0.7)
+    assert [c.id for c in chosen] == ["a", "a2", "b"]
 
 
 # --- the index belongs to one corpus and one model, and is read safely -----------------------------
