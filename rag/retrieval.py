@@ -152,7 +152,8 @@ def _exact_search(vector: np.ndarray, store: Store, ids: list[str], settings: Se
 
 
 def mmr(candidates: list[Candidate], k: int, lam: float) -> list[Candidate]:
-    """Greedy maximal marginal relevance over fused scores (scaled to 0..1) and chunk cosine."""
+    """Greedy maximal marginal relevance over fused scores (scaled to 0..1) and chunk cosine: `k` chunks,
+    and any `TWIN` of one of them chosen on the way (up to `k` more)."""
     if not candidates:
         return []
     fused = np.array([c.fused for c in candidates])
@@ -162,7 +163,7 @@ def mmr(candidates: list[Candidate], k: int, lam: float) -> list[Candidate]:
     vectors = np.stack([c.vector for c in candidates])
     chosen: list[int] = []
     twins = 0  # chosen chunks that all but repeat one chosen before them
-    while len(chosen) - twins < k and len(chosen) < len(candidates):
+    while len(chosen) - twins < k and len(chosen) < min(2 * k, len(candidates)):  # k twins at most
         if chosen:
             redundancy = (vectors @ vectors[chosen].T).max(axis=1)
         else:
