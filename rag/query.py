@@ -589,7 +589,7 @@ def unresolved(text: str, sources: Sources, fragment: bool = False) -> list[tupl
             subject = next((j for j in range(1, len(before)) if before[j - 1][0].lower() in _AUX | _REPORTING
                             and before[j][0][:1].isupper()), None)
             between = [t for t, _, _ in before[subject + 1:]] if subject is not None else []
-            if (w in {"it", "them"} and between and all(t.isalpha() and t.islower() for t in between)
+            if (w in {"it", "them"} and between and all(re.fullmatch(r"[a-z]+(?:-[a-z]+)*", t) for t in between)
                     and sum(t not in _PREPOSITIONS | _AUX for t in between) <= 1
                     and between[-1] not in {"after", "before", "since", "until", "when", "while", "as", "if"}):
                 # the object of its clause's verb is not that clause's subject ("Why did Amazon invest in it?",

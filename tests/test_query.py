@@ -887,3 +887,12 @@ def test_a_fronted_while_clause_that_states_a_view_is_a_side():
     assert paths(q.sides) == [("a.txt",), ("b.txt",)]
     # "While" that only dates the question sets nothing against it
     assert interpret("While at the mill, what did Ann Lee build?", [], s).kind == "fact"
+
+
+def test_it_after_a_hyphenated_verb_of_a_named_subject_refers_back():
+    """"When did Northwind co-found it?": "it" is the object of the name's verb, so the name is not what it
+    stands for, as in "When did Northwind found it?"."""
+    s = Sources([SourceRef("a.txt", "Mill history", "Ann Lee", "", ())])
+    previous = Turn("What is the Harbor Trust?")
+    q = interpret("When did Northwind co-found it?", [previous], s)
+    assert q.follow_up and "Harbor Trust" in q.text
