@@ -24,9 +24,10 @@ reads the question's structure (pronouns, clauses, comparison words), never a co
 """
 from __future__ import annotations
 
+import bisect
 import functools
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -227,6 +228,11 @@ class Sources:
         self.publishers = {ref.publisher.lower() for ref in self.refs if ref.publisher}
         self.profiles = {ref.path: set(tokenize(" ".join([ref.title, ref.author, ref.publisher, *ref.aliases])))
                          for ref in self.refs}
+        self._profiled: dict[str, set[str]] = defaultdict(set)  # a profile word -> the documents it profiles
+        for path, profile in self.profiles.items():
+            for word in profile:
+                self._profiled[word].add(path)
+        self._profile_words = sorted(self._profiled)
         self._deliberate: dict[tuple[str, frozenset[str]], bool] = {}
         self.paths = frozenset(r.path for r in self.refs)
         self.by_first_word: dict[str, list[tuple[str, str]]] = defaultdict(list)  # word -> [(name, path)]
@@ -277,8 +283,9 @@ class Sources:
         terms = set(words)
         if not terms:
             return frozenset()
-        hits = {path: sum(any(_same_stem(t, w) for w in profile) for t in terms)
-                for path, profile in self.profiles.items()}
+        hits: Counter[str] = Counter()
+        for t in terms:  # each document once per term that one of its profile words shares a stem with
+            hits.update(set().union(*(self._profiled[w] for w in self._stem_mates(t))))
         best = max(hits.values(), default=0)
         if 2 * best >= len(terms) and best:
             return frozenset(p for p, n in hits.items() if n == best)
@@ -286,6 +293,19 @@ class Sources:
         top = max(counts.values(), default=0)
         leaders = frozenset(p for p, n in counts.items() if n == top)
         return leaders if top and 2 * top * len(leaders) > sum(counts.values()) else frozenset()
+
+    def _stem_mates(self, term: str) -> list[str]:
+        """The profile words that share a stem with `term` (`_same_stem`): itself, the words it extends by a
+        suffix, and those that extend it; looked up, not compared with every profile."""
+        mates = [term[:k] for k in range(5, len(term) + 1) if term[:k] in self._profiled]
+        if len(term) >= 5:
+            i = bisect.bisect_right(self._profile_words, term)
+            while i < len(self._profile_words) and self._profile_words[i].startswith(term):
+                mates.append(self._profile_words[i])
+                i += 1
+        elif term in self._profiled:
+            mates.append(term)
+        return mates
 
     def common(self, word: str) -> bool:
         """Whether `word` occurs in more than half of the documents (then it tells none apart)."""
@@ -1785,9 +1805,10 @@ def _ordinal(text: str, paths: frozenset[str], refs: Sequence[SourceRef]) -> fro
     >>> _ordinal("her first few letters", every, refs), _ordinal("Since her first letter, what changed?", every, refs)
     (frozenset(), frozenset())
     """
-    m = _ORDINAL.search(text)
+    if not (m := _ORDINAL.search(text)):
+        return frozenset()
     dated = sorted((int(ys[0]), r.path) for r in refs if r.path in paths and len(ys := _years(r.title)) == 1)
-    if not m or len(dated) < 2:
+    if len(dated) < 2:
         return frozenset()
     return frozenset([(dated[0] if m.group("first") else dated[-1])[1]])
 
