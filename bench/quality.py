@@ -32,8 +32,10 @@ Sets and scorers:
              written the same way in the eleventh session, measured unseen at bd4bee8 (21/30, 14/24), the
              checks of two sessions, read from the thirteenth on; and bench/held11-corpus.jsonl /
              held5-letters.jsonl (held11_corpus, held5_letters), 30 + 24 written the same way in the
-             thirteenth session, measured unseen at c5d2b76 (20/30, 18/24) and kept as the checks (misses
-             not read)
+             thirteenth session, measured unseen at c5d2b76 (20/30, 18/24), the checks of that session,
+             read from the fourteenth on; and bench/held12-corpus.jsonl / held6-letters.jsonl
+             (held12_corpus, held6_letters), 30 + 24 written the same way in the fourteenth session,
+             measured unseen at a607cf6 (21/30, 20/24) and kept as the checks (misses not read)
   letters    ../shared/eval/dev2_letters.jsonl and bench/letters-questions.jsonl over the 27 letters
   lettersqa  the third-party letters QA (qa_samples2.json, 37 items) over the 27 letters (bench/letters_qa.py)
   clapnq     ClapNQ dev, 600 questions over 597 passages (bench/score_clapnq.py)
@@ -99,7 +101,8 @@ def main() -> int:
                               ("held8_corpus", REPO / "bench" / "held8-corpus.jsonl", "held"),
                               ("held9_corpus", REPO / "bench" / "held9-corpus.jsonl", "held"),
                               ("held10_corpus", REPO / "bench" / "held10-corpus.jsonl", "held"),
-                              ("held11_corpus", REPO / "bench" / "held11-corpus.jsonl", "held")):
+                              ("held11_corpus", REPO / "bench" / "held11-corpus.jsonl", "held"),
+                              ("held12_corpus", REPO / "bench" / "held12-corpus.jsonl", "held")):
         if among in sets:
             rag_eval(file, work / f"{name}.jsonl", corpus, corpus_index, extra)
             summary[name] = score(file, work / f"{name}.jsonl")
@@ -117,7 +120,8 @@ def main() -> int:
                                ("held2_letters", REPO / "bench" / "held2-letters.jsonl"),
                                ("held3_letters", REPO / "bench" / "held3-letters.jsonl"),
                                ("held4_letters", REPO / "bench" / "held4-letters.jsonl"),
-                               ("held5_letters", REPO / "bench" / "held5-letters.jsonl")):
+                               ("held5_letters", REPO / "bench" / "held5-letters.jsonl"),
+                               ("held6_letters", REPO / "bench" / "held6-letters.jsonl")):
                 rag_eval(file, work / f"{name}.jsonl", letters, index, extra)
                 summary[name] = score(file, work / f"{name}.jsonl")
         if "lettersqa" in sets:
