@@ -125,10 +125,12 @@ _BETWEEN = re.compile(r"\b(?:difference|differences|contrast)\s+between\s+", re.
 _STATED = re.compile(rf"^(?P<a>[^?;]*?\b(?:{_REPORTED})\b[^?;]*?)[.!]\s+"
                      rf"(?P<b>(?:{'|'.join(sorted(_WH | _AUX))})\b[^.?!;]*\?)\s*$", re.I)
 # "While A presents X, what does B say about it?": a fronted clause that sets one side's view against the
-# question's (a verb that presents a view: "While at AWS, what did Jassy build?" only dates the question).
-_FRONTED = re.compile(rf"^\W*(?:while|whereas|where)\s+(?P<a>[^?;,]+?\b(?:{_SAYS}|(?:present|describ|portray|"
-                      r"frame|paint|cast|call|see|view|treat|credit|celebrat|prais|emphasiz|stress|depict)\w*)"
-                      rf"\b[^?;,]*?),\s*(?P<b>(?:{'|'.join(sorted(_WH | _AUX))})\b[^?;]*\?)\s*$", re.I)
+# question's, by a verb that states or presents a view ("While at AWS, what did Jassy build?", "While the mill was
+# called Cadabra, …" only date or describe the question).
+_PRESENTS = (r"says|said|argues|argued|claims|claimed|contends|insists|suggests|writes|wrote|presents|describes|"
+             r"portrays|frames|depicts|credits|celebrates|praises|emphasi[sz]es|stresses|sees|calls")
+_FRONTED = re.compile(rf"^\W*(?:while|whereas)\s+(?P<a>[^?;,]+?\b(?:{_PRESENTS})\b[^?;,]*?),\s*"
+                      rf"(?P<b>(?:{'|'.join(sorted(_WH | _AUX))})\b[^?;]*\?)\s*$", re.I)
 # "the view that X": the part is the claim X.
 _VIEW = re.compile(r"^\s*(?:the\s+)?(?:view|idea|claim|notion|argument|belief|position|opinion|thesis)\s+that\s+", re.I)
 _RELATIVE_YEAR = re.compile(r"\b(?:(?P<n>a|one|two|three|four|five|six|seven|eight|nine|ten|\d+)\s+years?\s+(?P<dir>later|after|earlier|before)"
@@ -226,12 +228,10 @@ class Sources:
                              not in whole}
         self.people = {w for ref in self.refs for w in _WORDS.findall(ref.author.lower())}  # authors' names
         self.publishers = {ref.publisher.lower() for ref in self.refs if ref.publisher}
-        self.profiles = {ref.path: set(tokenize(" ".join([ref.title, ref.author, ref.publisher, *ref.aliases])))
-                         for ref in self.refs}
         self._profiled: dict[str, set[str]] = defaultdict(set)  # a profile word -> the documents it profiles
-        for path, profile in self.profiles.items():
-            for word in profile:
-                self._profiled[word].add(path)
+        for ref in self.refs:  # a profile: the words of a document's title, author, publisher and aliases
+            for word in tokenize(" ".join([ref.title, ref.author, ref.publisher, *ref.aliases])):
+                self._profiled[word].add(ref.path)
         self._profile_words = sorted(self._profiled)
         self._deliberate: dict[tuple[str, frozenset[str]], bool] = {}
         self.paths = frozenset(r.path for r in self.refs)
@@ -277,7 +277,7 @@ class Sources:
     def described(self, words: Sequence[str]) -> frozenset[str]:
         """The documents that a description ("the gardening blog post") fits best: those whose
         title, author, publisher or aliases hold most of its words (at least half; "skeptical" fits
-        "skeptic", `_same_stem`), else those whose
+        "skeptic", `_stem_mates`), else those whose
         chunks hold all of them more often than all other documents together; none when no document
         stands out."""
         terms = set(words)
@@ -295,8 +295,14 @@ class Sources:
         return leaders if top and 2 * top * len(leaders) > sum(counts.values()) else frozenset()
 
     def _stem_mates(self, term: str) -> list[str]:
-        """The profile words that share a stem with `term` (`_same_stem`): itself, the words it extends by a
-        suffix, and those that extend it; looked up, not compared with every profile."""
+        """The profile words that share a stem with `term`: itself, and the words that extend it or that it
+        extends by a suffix, the shorter of the two having five letters or more ("critic" and "critical",
+        "skeptic" and "skeptical", not "post" and "poster"); looked up, not compared with every profile.
+
+        >>> s = Sources([SourceRef("a.txt", "A skeptic on critics", "", "", ("poster",))])
+        >>> s._stem_mates("skeptical"), s._stem_mates("critic"), s._stem_mates("post")
+        (['skeptic'], ['critic'], [])
+        """
         mates = [term[:k] for k in range(5, len(term) + 1) if term[:k] in self._profiled]
         if len(term) >= 5:
             i = bisect.bisect_right(self._profile_words, term)
@@ -317,17 +323,6 @@ class Sources:
     def rarity(self, term: str) -> int:
         """How many chunks hold `term` (fewer is rarer); unknown without a keyword index."""
         return sum(self.spread([term]).values()) if self.spread else 0
-
-
-def _same_stem(a: str, b: str) -> bool:
-    """Whether two words are one, or one extends the other by an English suffix and the shorter has
-    at least five letters ("critic" and "critical", not "post" and "poster").
-
-    >>> _same_stem("skeptical", "skeptic"), _same_stem("critic", "critics"), _same_stem("post", "poster")
-    (True, True, False)
-    """
-    short, long = sorted((a, b), key=len)
-    return a == b or (len(short) >= 5 and long.startswith(short))
 
 
 @dataclass(frozen=True)

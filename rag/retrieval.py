@@ -82,10 +82,11 @@ class Candidate:
 
 def retrieve(text: str, vector: np.ndarray, store: Store, keyword: KeywordIndex, settings: Settings,
              paths: tuple[str, ...] | None = None, k: int | None = None, exact: Vectors | None = None) -> list[Hit]:
-    """The best `k` chunks for `text` (whose embedding is `vector`), fused and diversified.
+    """The best `k` chunks for `text` (whose embedding is `vector`), fused and diversified, with the near
+    copies of them met on the way (`mmr`: up to `k` more).
 
     The searches return ids; vectors are read for the fused candidates (MMR needs them) and
-    texts only for the `k` chosen, so a question costs few by-id reads at any scale.
+    texts only for the chunks chosen, so a question costs few by-id reads at any scale.
     `exact`: the index's vectors, when it is small enough to hold them (`EXACT_CHUNKS`).
     """
     k = k or settings.k_chunks
@@ -152,8 +153,8 @@ def _exact_search(vector: np.ndarray, store: Store, ids: list[str], settings: Se
 
 
 def mmr(candidates: list[Candidate], k: int, lam: float) -> list[Candidate]:
-    """Greedy maximal marginal relevance over fused scores (scaled to 0..1) and chunk cosine: `k` chunks,
-    and any `TWIN` of one of them chosen on the way (up to `k` more)."""
+    """Greedy maximal marginal relevance over fused scores (scaled to 0..1) and chunk cosine: `k` chunks that
+    say different things, and the `TWIN`s of chosen ones met on the way (`k` at most, then no more are taken)."""
     if not candidates:
         return []
     fused = np.array([c.fused for c in candidates])
@@ -163,13 +164,17 @@ def mmr(candidates: list[Candidate], k: int, lam: float) -> list[Candidate]:
     vectors = np.stack([c.vector for c in candidates])
     chosen: list[int] = []
     twins = 0  # chosen chunks that all but repeat one chosen before them
-    while len(chosen) - twins < k and len(chosen) < min(2 * k, len(candidates)):  # k twins at most
+    while len(chosen) - twins < k:
         if chosen:
             redundancy = (vectors @ vectors[chosen].T).max(axis=1)
         else:
             redundancy = np.zeros(len(candidates))
         score = lam * relevance - (1 - lam) * redundancy
         score[chosen] = -np.inf
+        if twins >= k:
+            score[redundancy >= TWIN] = -np.inf
+        if not np.isfinite(score).any():
+            break
         chosen.append(int(np.argmax(score)))
         twins += bool(redundancy[chosen[-1]] >= TWIN)
     return [candidates[i] for i in chosen]

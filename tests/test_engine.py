@@ -276,7 +276,8 @@ def test_near_duplicate_passage_is_quoted_once_and_names_the_other(tmp_path, emb
 
 def test_a_chunk_that_repeats_a_chosen_one_does_not_take_the_place_of_another():
     """Two versions of one article hold each passage twice, cut at other boundaries: the twin of a chosen
-    chunk is kept (its document is named beside the quote), and the `k` chunks still say `k` different things."""
+    chunk is kept (its document is named beside the quote), and `k` chunks still say `k` different things;
+    past `k` twins, no more are taken."""
     from rag.retrieval import Candidate, mmr
 
     def unit(*xs):
@@ -288,6 +289,9 @@ def test_a_chunk_that_repeats_a_chosen_one_does_not_take_the_place_of_another():
     chosen = mmr([Candidate("a", original, 1.0), Candidate("a2", twin, 0.99), Candidate("b", other, 0.5),
                   Candidate("c", far, 0.0)], k=2, lam=0.7)
     assert [c.id for c in chosen] == ["a", "a2", "b"]
+    copies = [Candidate(f"a{i}", original, 1.0 - i / 100) for i in range(5)]
+    chosen = mmr(copies + [Candidate("b", other, 0.0)], k=2, lam=0.7)
+    assert [c.id for c in chosen] == ["a0", "a1", "a2", "b"]
 
 
 # --- the index belongs to one corpus and one model, and is read safely -----------------------------

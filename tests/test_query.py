@@ -885,8 +885,11 @@ def test_a_fronted_while_clause_that_states_a_view_is_a_side():
                   [], s)
     assert q.kind == "comparison"
     assert paths(q.sides) == [("a.txt",), ("b.txt",)]
-    # "While" that only dates the question sets nothing against it
-    assert interpret("While at the mill, what did Ann Lee build?", [], s).kind == "fact"
+    # "While" that only dates or describes the question sets nothing against it, nor does a "Where" question
+    for question in ("While at the mill, what did Ann Lee build?", "While the mill was called Cadabra, what did Ann Lee sell?",
+                     "While Ann Lee held the lease, what did the mill make?", "While she was treated for fever, what did Ann Lee write?",
+                     "Where does Ann Lee say she lived, when she ran the mill?"):
+        assert interpret(question, [], s).kind == "fact", question
 
 
 def test_it_after_a_hyphenated_verb_of_a_named_subject_refers_back():
