@@ -487,7 +487,9 @@ class Engine:
         # what the text says next is how it ended.
         before = shown or ([(first[0].path, first[0].start, first[0].end)] if asks_outcome(text) else ())
         if before and (after := self._continuation(found, before, first[0])) is not None:
-            first.append(after)
+            # both when they fit; else what the text says next (the follow-up asks about what was shown)
+            first = first + [after] if (first[0].end - first[0].start) + (after.end - after.start) <= budget \
+                else [after]
         return verified(select(found, max_quotes, budget, s.near_duplicate, first), self.texts), support, ()
 
     def _anchored(self, found: list[Window], text: str) -> list[str]:

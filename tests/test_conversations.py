@@ -408,3 +408,36 @@ def test_a_two_part_follow_up_quotes_the_previous_passage_again_where_it_answers
                           [Turn(question, previous)])
     assert answer.kind == "comparison"
     assert "ten thousand kettles sold out in four days" in quoted(answer)
+
+
+def test_what_the_text_says_next_is_quoted_even_when_it_and_the_best_passage_do_not_fit_together(tmp_path, embedder):
+    """The sentence after the previous quote is long: with the best passage it would pass the quote budget, so
+    it is quoted on its own rather than dropped."""
+    long_next = ("A schooner that had lost its mast drifted toward the rocks, and she rowed out alone in the "
+                 "lighthouse dinghy through waves that broke over the harbour wall, reached the schooner's crew "
+                 "as their lifeboat began to fill, threw them the dinghy's line, and towed the lifeboat back "
+                 "against the tide for more than an hour, while the townspeople who had gathered on the quay "
+                 "with lanterns watched her disappear between the swells and reappear each time a little "
+                 "closer, until at last the lifeboat grounded on the shingle below the harbour road and every "
+                 "one of the nine sailors, soaked and shaking, climbed out alive onto the beach where a crowd "
+                 "was waiting with blankets, dry clothes, hot tea and a doctor from the town.")
+    old_next = ("A schooner that had lost its mast drifted toward the rocks. She rowed out alone in the lighthouse "
+                "dinghy and towed the crew's lifeboat into the harbour.")
+    later = ("In 1931 the council bought a motor lifeboat for the harbour, and its volunteer crew trained every "
+             "Sunday morning off the quay, learning to launch it in under four minutes in any weather, so that "
+             "no keeper would ever again have to row out alone to save a crew.")
+    text = LIGHTHOUSE.replace(old_next, long_next).replace(
+        "She trimmed the wick every four hours and logged each passing ship.",
+        "She trimmed the wick every four hours, polished the great lens each morning, and logged each passing "
+        "ship with its flag, its course and the state of the sea.") + "\n" + later + "\n"
+    engine = build(tmp_path, {"lighthouse.txt": text}, embedder)
+    path = next(d.path for d in engine.documents())
+    said = "Martha Quill patched the glass with canvas and kept the lamp burning until dawn."
+    start = text.index(said)
+    quote = Quote(n=1, path=path, title="The Harrow Point Lighthouse", author="", text=said, start=start,
+                  end=start + len(said), score=0.9)
+    question = "How did Martha Quill keep the lamp burning in the great storm?"
+    previous = Answer(question=question, answer="...", abstained=False, kind="fact", citations=(quote,),
+                      support=0.9, resolved_question=question)
+    answer = engine.ask("How did she save the crew?", [Turn(question, previous)])
+    assert "nine sailors" in quoted(answer)
