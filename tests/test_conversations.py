@@ -90,6 +90,14 @@ def quoted(answer) -> str:
     return " ".join(q.text for q in answer.citations)
 
 
+def after_quoting(question: str, path: str, text: str, title: str, *said: str) -> list[Turn]:
+    """A conversation whose previous answer, to `question`, quoted the passages `said` of `text` (in order)."""
+    quotes = tuple(Quote(n=i + 1, path=path, title=title, author="", text=one, start=text.index(one),
+                         end=text.index(one) + len(one), score=0.9) for i, one in enumerate(said))
+    return [Turn(question, Answer(question=question, answer="...", abstained=False, kind="fact", citations=quotes,
+                                  support=0.9, resolved_question=question))]
+
+
 @pytest.fixture(scope="module")
 def products(tmp_path_factory, embedder) -> Engine:
     return build(tmp_path_factory.mktemp("products"), {"kettle.txt": KETTLE, "toaster.txt": TOASTER}, embedder)
@@ -283,14 +291,10 @@ def test_a_follow_up_also_quotes_what_the_text_says_right_after_the_previous_quo
     quoted, though its words match the question less than other passages about her do."""
     engine = build(tmp_path, {"lighthouse.txt": LIGHTHOUSE}, embedder)
     path = next(d.path for d in engine.documents())
-    said = "Martha Quill patched the glass with canvas and kept the lamp burning until dawn."
-    start = LIGHTHOUSE.index(said)
-    quote = Quote(n=1, path=path, title="The Harrow Point Lighthouse", author="", text=said, start=start,
-                  end=start + len(said), score=0.9)
-    question = "How did Martha Quill keep the lamp burning in the great storm?"
-    previous = Answer(question=question, answer="...", abstained=False, kind="fact", citations=(quote,),
-                      support=0.9, resolved_question=question)
-    answer = engine.ask("What did she do then?", [Turn(question, previous)])
+    history = after_quoting("How did Martha Quill keep the lamp burning in the great storm?", path, LIGHTHOUSE,
+                            "The Harrow Point Lighthouse",
+                            "Martha Quill patched the glass with canvas and kept the lamp burning until dawn.")
+    answer = engine.ask("What did she do then?", history)
     assert "drifted toward the rocks" in quoted(answer)
 
 
@@ -298,15 +302,11 @@ def test_what_comes_next_follows_the_previous_answers_quotes_that_ran_on(tmp_pat
     """The previous answer quoted two passages in a row; what comes next is what follows the second."""
     engine = build(tmp_path, {"lighthouse.txt": LIGHTHOUSE}, embedder)
     path = next(d.path for d in engine.documents())
-    first = "Martha Quill patched the glass with canvas and kept the lamp burning until dawn."
-    second = "A schooner that had lost its mast drifted toward the rocks."
-    quotes = tuple(Quote(n=i + 1, path=path, title="The Harrow Point Lighthouse", author="", text=said,
-                         start=LIGHTHOUSE.index(said), end=LIGHTHOUSE.index(said) + len(said), score=0.9)
-                   for i, said in enumerate((first, second)))
-    question = "What happened to the lamp in the great storm?"
-    previous = Answer(question=question, answer="...", abstained=False, kind="fact", citations=quotes,
-                      support=0.9, resolved_question=question)
-    answer = engine.ask("So how did it end?", [Turn(question, previous)])
+    history = after_quoting("What happened to the lamp in the great storm?", path, LIGHTHOUSE,
+                            "The Harrow Point Lighthouse",
+                            "Martha Quill patched the glass with canvas and kept the lamp burning until dawn.",
+                            "A schooner that had lost its mast drifted toward the rocks.")
+    answer = engine.ask("So how did it end?", history)
     assert "towed the crew's lifeboat" in quoted(answer)
 
 
@@ -397,15 +397,9 @@ def test_a_two_part_follow_up_quotes_the_previous_passage_again_where_it_answers
     """Each part of "How many …, and how long …?" is answered by the passage the previous answer quoted:
     shown once, it is quoted again, not passed over for passages that answer neither part."""
     path = next(d.path for d in products.documents() if d.path.endswith("kettle.txt"))
-    said = "The first production run of ten thousand kettles sold out in four days"
-    start = KETTLE.index(said)
-    quote = Quote(n=1, path=path, title="The Zephyr Kettle", author="", text=said, start=start,
-                  end=start + len(said), score=0.9)
-    question = "How did the Zephyr kettle's first production run sell?"
-    previous = Answer(question=question, answer="...", abstained=False, kind="fact", citations=(quote,),
-                      support=0.9, resolved_question=question)
-    answer = products.ask("How many kettles did that run hold, and how long did they take to sell out?",
-                          [Turn(question, previous)])
+    history = after_quoting("How did the Zephyr kettle's first production run sell?", path, KETTLE, "The Zephyr Kettle",
+                            "The first production run of ten thousand kettles sold out in four days")
+    answer = products.ask("How many kettles did that run hold, and how long did they take to sell out?", history)
     assert answer.kind == "comparison"
     assert "ten thousand kettles sold out in four days" in quoted(answer)
 
@@ -432,12 +426,8 @@ def test_what_the_text_says_next_is_quoted_even_when_it_and_the_best_passage_do_
         "ship with its flag, its course and the state of the sea.") + "\n" + later + "\n"
     engine = build(tmp_path, {"lighthouse.txt": text}, embedder)
     path = next(d.path for d in engine.documents())
-    said = "Martha Quill patched the glass with canvas and kept the lamp burning until dawn."
-    start = text.index(said)
-    quote = Quote(n=1, path=path, title="The Harrow Point Lighthouse", author="", text=said, start=start,
-                  end=start + len(said), score=0.9)
-    question = "How did Martha Quill keep the lamp burning in the great storm?"
-    previous = Answer(question=question, answer="...", abstained=False, kind="fact", citations=(quote,),
-                      support=0.9, resolved_question=question)
-    answer = engine.ask("How did she save the crew?", [Turn(question, previous)])
+    history = after_quoting("How did Martha Quill keep the lamp burning in the great storm?", path, text,
+                            "The Harrow Point Lighthouse",
+                            "Martha Quill patched the glass with canvas and kept the lamp burning until dawn.")
+    answer = engine.ask("How did she save the crew?", history)
     assert "nine sailors" in quoted(answer)
