@@ -46,7 +46,7 @@ _WORDS = re.compile(r"\w+")
 _PLAIN = str.maketrans("‘’“”", "''\"\"")  # curly quotes as typed on a keyboard, one character each
 _SUBTITLE = re.compile(r"\s*\([^()]*\)\s*$|\s*:\s.*$")  # "Title (Part 2)", "Title: a subtitle"
 _JOIN_WORDS = 4  # "A and B" joins two names with at most a few words between them ("and the new")
-_TOKENS = re.compile(r"[\w’'.-]*\w|[^\w\s]")
+_TOKENS = re.compile(r"(?:[A-Za-z]\.){2,}|[\w’'.-]*\w|[^\w\s]")  # "U.S." keeps its last period
 _AUX = {"is", "was", "are", "were", "did", "does", "do", "has", "have", "had", "can", "could", "will", "would",
         "should", "may", "might", "must"}
 _NEGATED = re.compile(r"(\w+?)n[’']t", re.I)  # "didn't", "isn't", "won't"
@@ -881,13 +881,16 @@ def _thing(text: str, sources: Sources) -> str:
 def _with_head(text: str, name: str) -> str:
     """`name` with the common noun it qualifies, when it is the object of a verb ("launch the Zephyr
     kettle" gives "Zephyr kettle"). After an auxiliary, a preposition or a wh-word the name is a subject
-    or ends a phrase, and the word after it is a verb ("did the Kindle sell", "after the Kindle launched").
+    or ends a phrase, and the word after it is a verb ("did the Kindle sell", "after the Kindle launched"),
+    unless a possessive owns it ("with its U.K. shipping fee": the name qualifies the noun).
 
     >>> _with_head("When did Brightwater launch the Zephyr kettle?", "Zephyr")
     'Zephyr kettle'
     >>> [_with_head(q, "Kindle") for q in ("How many units did the Kindle sell?",
     ...     "How did sales of the Kindle grow?", "What happened after the Kindle launched?")]
     ['Kindle', 'Kindle', 'Kindle']
+    >>> _with_head("What did Northwind do with its U.K. shipping fee in 2018?", "U.K.")
+    'U.K. shipping fee'
     """
     tokens, words = _TOKENS.findall(text), name.split()
     starts = [i for i in range(1, len(tokens)) if tokens[i:i + len(words)] == words]
@@ -895,8 +898,9 @@ def _with_head(text: str, name: str) -> str:
         return name
     i, end = starts[-1], starts[-1] + len(words)
     verb = tokens[i - 2] if i > 1 else ""
-    if tokens[i - 1].lower() not in _DETERMINERS or not (verb.isalpha() and verb.islower()) \
-            or verb in STOPWORDS | _AUX | _PREPOSITIONS | _WH:
+    owned = tokens[i - 1].lower() in _POSSESSIVE | {"our", "her"}  # "its U.S. minimum wage": the name qualifies
+    if not owned and (tokens[i - 1].lower() not in _DETERMINERS or not (verb.isalpha() and verb.islower())
+                      or verb in STOPWORDS | _AUX | _PREPOSITIONS | _WH):
         return name
     head = []
     for tok in tokens[end:end + 2]:
