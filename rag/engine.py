@@ -481,7 +481,13 @@ class Engine:
             if year and not (any(has_type(t, "date") for t in about) and _dated_where_answered(found, s.min_support)):
                 return [], support, (DATE,)
         if support < s.min_support:
-            return [], support, ()
+            # A follow-up whose answer is what the text says right after the previous quote ("How long did it
+            # last?" after a quote on a startup): the next window, when it holds the kind of thing asked for.
+            kind = expected_type(own) if shown else None
+            after = self._continuation(found, shown, None) if kind else None
+            if after is None or not has_type(after.text, kind, own):
+                return [], support, ()
+            return verified([after], self.texts), support, ()
         first = [min(found, key=lambda w: (-w.score, w.path, w.start))]  # the best, as `select` ranks them
         # A follow-up goes on from the previous answer's quote; "What became of the mill?" from the best window:
         # what the text says next is how it ended.
@@ -515,7 +521,7 @@ class Engine:
                 held += [" ".join(said[max(i - 1, 0):i + 2]) for i, one in enumerate(said) if name in one]
         return held or [w.text for w in found]
 
-    def _continuation(self, found: list[Window], shown: Sequence[tuple[str, int, int]], best: Window
+    def _continuation(self, found: list[Window], shown: Sequence[tuple[str, int, int]], best: Window | None
                       ) -> Window | None:
         """The best window that starts with the sentence right after the previous answer's best quote
         (`shown[0]`, run on through any other quote of it that follows without a gap) and does not overlap
@@ -528,8 +534,8 @@ class Engine:
         nxt = min((w.start for w in found if w.path == path and w.start >= end), default=None)
         if nxt is None or text[end:nxt].strip():
             return None
-        after = [w for w in found if w.path == path and w.start == nxt and not _overlaps(w, [
-            (best.path, best.start, best.end)])]
+        after = [w for w in found if w.path == path and w.start == nxt
+                 and not (best and _overlaps(w, [(best.path, best.start, best.end)]))]
         return max(after, key=lambda w: w.score, default=None)
 
     def _fact(self, query: Query, vector, s: Settings):

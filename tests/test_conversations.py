@@ -431,3 +431,28 @@ def test_what_the_text_says_next_is_quoted_even_when_it_and_the_best_passage_do_
                             "Martha Quill patched the glass with canvas and kept the lamp burning until dawn.")
     answer = engine.ask("How did she save the crew?", history)
     assert "nine sailors" in quoted(answer)
+
+
+DELIVERY = """\
+Notes on Delivery
+
+Speed pleased our customers, but speed alone does not make a business. Many of us remember Quickbasket, a courier firm that promised groceries at your door within the hour. Their drivers brought me more than groceries, too. I loved the service. Every order lost money, and after eighteen months the vans were sold. A promise you cannot keep does customers no good.
+
+We now plan every new service around what it costs to run for ten years.
+"""
+
+
+def test_a_follow_up_that_matches_nothing_well_is_answered_by_what_comes_next_when_it_holds_what_is_asked(
+        tmp_path, embedder):
+    """"How long did it last?" after a quote on a firm: no passage scores as an answer, but the sentence right
+    after the quote states a duration, so it is quoted; a question for a date it does not hold abstains."""
+    engine = build(tmp_path, {"delivery.txt": DELIVERY}, embedder)
+    path = next(d.path for d in engine.documents())
+    history = after_quoting("Which company that went under does the author bring up?", path, DELIVERY,
+                            "Notes on Delivery",
+                            "Many of us remember Quickbasket, a courier firm that promised groceries at your door "
+                            "within the hour. Their drivers brought me more than groceries, too. I loved the service.")
+    lasted = engine.ask("How long did it last?", history)
+    assert not lasted.abstained and "after eighteen months" in quoted(lasted)
+    assert lasted.support < engine.settings.min_support
+    assert engine.ask("In what year did it open?", history).abstained
