@@ -456,3 +456,18 @@ def test_a_follow_up_that_matches_nothing_well_is_answered_by_what_comes_next_wh
     assert not lasted.abstained and "after eighteen months" in quoted(lasted)
     assert lasted.support < engine.settings.min_support
     assert engine.ask("In what year did it open?", history).abstained
+
+
+def test_a_pronoun_for_what_the_previous_question_asked_to_identify_is_read_as_what_its_quote_named(
+        tmp_path, embedder):
+    """"Which tool …?" answered by "one tool: the hoe": the next "it" is the hoe, not "the tool" (which the
+    text never calls it again), and the question is answered from what the text says of the hoe."""
+    text = ("Notes on Gardening\n\nEvery gardener starts with one tool: the hoe. A spade comes later, when the "
+            "beds are dug.\n\nThe hoe is cheap, but its blade wears out within two seasons on stony soil.\n")
+    engine = build(tmp_path, {"garden.txt": text}, embedder)
+    path = next(d.path for d in engine.documents())
+    history = after_quoting("Which tool does every gardener start with?", path, text, "Notes on Gardening",
+                            "Every gardener starts with one tool: the hoe.")
+    answer = engine.ask("How long does it last?", history)
+    assert "the hoe" in answer.resolved_question
+    assert "within two seasons" in quoted(answer)
