@@ -121,6 +121,13 @@ _ONE_ANOTHER = re.compile(rf"^\s*(?:one|some)\b[^;,.?]{{0,40}}?\b{_SAYS}\s+(?:th
                           rf"(?:[;.]|,?\s+(?:while|whereas|but|and))\s+(?:an|the\s+)?others?\b[^;,.?]{{0,40}}?\b{_SAYS}"
                           rf"\s+(?:that\s+)?(?P<b>[^;?]+?)(?:[.?]\s|[.?]?$)", re.I)
 _BETWEEN = re.compile(r"\b(?:difference|differences|contrast)\s+between\s+", re.I)
+_VIEWS_OF = re.compile(r"^\W*(?:there\s+(?:are|were)\s+|(?:i|we)\s+(?:have\s+)?(?:heard|read|seen)\s+)?(?:\w+\s+)?"
+                       r"(?:explanations|views|reasons|accounts|answers|stories|theories|takes|opinions|arguments)\s+"
+                       r"(?:for|of|on|about|as\s+to)\s+", re.I)
+# "Two explanations for X: one about A, one about B. What does each say?": the views named by what they are about.
+_ONE_ABOUT = re.compile(r"^(?P<topic>[^?]*?)\W+one\s+(?:about|on|that|focused\s+on|based\s+on)\s+(?P<a>[^;?]+?)"
+                        r"(?:[;,]\s*(?:and\s+|but\s+)?|\s+and\s+)(?:one|another|the\s+other)\s+"
+                        r"(?:about|on|that|focused\s+on|based\s+on)\s+(?P<b>[^;?]+?)(?:[.?]\s|[.?]?$)", re.I)
 # "A says X. How does B see Y?": a view stated, then a question about another: the statement is a part.
 _STATED = re.compile(rf"^(?P<a>[^?;]*?\b(?:{_REPORTED})\b[^?;]*?)[.!]\s+"
                      rf"(?P<b>(?:{'|'.join(sorted(_WH | _AUX))})\b[^.?!;]*\?)\s*$", re.I)
@@ -1245,12 +1252,17 @@ def split(text: str) -> list[str]:
     ['what A says about talking to staff', 'what B says.']
     >>> split("One report says the mill closed over debt; another says a flood shut it. Who is right?")
     ['the mill closed over debt', 'a flood shut it']
+    >>> split("There are two accounts of why the mill closed: one about debt, one about a flood. Which is right?")
+    ['why the mill closed: debt', 'why the mill closed: a flood']
     >>> split("The diary says the mill closed over debt. How does the ledger explain the closure?")
     ['The diary says the mill closed over debt', 'How does the ledger explain the closure?']
     """
     body = text.strip()
     if (m := _ONE_ANOTHER.match(body)) and _ABOUT_VIEWS.search(body[m.end():]):
         parts = [m.group("a"), m.group("b")]
+    elif (m := _ONE_ABOUT.match(body)) and _ABOUT_VIEWS.search(body[m.end():]):
+        about = _VIEWS_OF.sub("", m.group("topic")).strip()  # "why Amazon shows reviews", each view's topic
+        parts = [f"{about}: {m.group(v)}" if about else m.group(v) for v in ("a", "b")]
     elif m := _COMPARE_VERB.match(body):
         rest = body[m.end():]
         pivot = (re.search(r"\s+with\s+(?=(?:the\s+)?(?:view|idea|claim|notion|argument|belief|position|opinion)\b)",

@@ -171,6 +171,16 @@ def test_a_comparison_of_two_views_quotes_each_view(tmp_path, embedder):
     quoted(answer)
 
 
+def test_two_views_named_by_what_they_are_about_are_the_sides_each_searched_with_the_shared_topic(
+        tmp_path, embedder):
+    engine = build(tmp_path, {"home.txt": HOME, "office.txt": OFFICE}, embedder)
+    answer = engine.ask("There are two takes on working from home: one about productivity, one about "
+                        "collaboration. What does each say?")
+    assert answer.kind == "comparison" and len(answer.sides) == 2
+    assert all("working from home" in s.query for s in answer.sides)
+    assert {Path(q.path).name for q in answer.citations} == {"home.txt", "office.txt"}
+
+
 @pytest.fixture(scope="module")
 def letters(tmp_path_factory, embedder) -> Engine:
     return build(tmp_path_factory.mktemp("letters"), LETTERS, embedder)
