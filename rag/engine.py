@@ -63,9 +63,12 @@ def _overlaps(window: Window, spans: Sequence[tuple[str, int, int]]) -> bool:
 
 
 def _unshown(found: list[Window], shown: Sequence[tuple[str, int, int]], bar: float) -> list[Window]:
-    """The windows a follow-up may quote, given the `shown` spans of the previous answer: those it did not
-    show, and the best shown one where it answers the new question better than any of them ("Who was against
-    it?" when the previous quote named the opponents); every window when no fresh one reaches `bar`."""
+    """The windows a follow-up may quote, given the `shown` spans of the previous answer (its best quote
+    first): those that do not repeat its best quote, and that one where it answers the new question better than
+    any of them ("Who was against it?" when the previous quote named the opponents); every window when no fresh
+    one reaches `bar`. The previous answer's other quotes were evidence beside its answer, not the answer: the
+    next question may be answered there ("What did they invent, based on what those sellers said?")."""
+    shown = shown[:1]
     fresh = [w for w in found if not _overlaps(w, shown)]
     if max((w.score for w in fresh), default=0.0) < bar:
         return found

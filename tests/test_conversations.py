@@ -337,6 +337,8 @@ def test_a_follow_up_quotes_a_shown_passage_again_only_where_it_answers_best():
     assert _unshown([again, fresh, other], shown, bar=0.4) == [fresh, other, again]
     assert _unshown([window(0, 0.5), fresh, other], shown, bar=0.4) == [fresh, other]  # a new passage answers better
     assert _unshown([again, other], shown, bar=0.4) == [again, other]  # nothing new answers: all may be shown
+    beside = window(400, 0.7)  # the previous answer's second quote: evidence beside its answer, quoted again
+    assert _unshown([window(0, 0.5), fresh, beside], shown + [("a.txt", 400, 500)], bar=0.4) == [fresh, beside]
 
 
 FERRY_ESSAY = """\
