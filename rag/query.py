@@ -610,9 +610,12 @@ def unresolved(text: str, sources: Sources, fragment: bool = False) -> list[tupl
                          for j, (t, _, _) in enumerate(before))
             subject = next((j for j in range(1, len(before)) if before[j - 1][0].lower() in _AUX | _REPORTING
                             and before[j][0][:1].isupper()), None)
-            between = [t for t, _, _ in before[subject + 1:]] if subject is not None else []
+            heads = 1
+            if subject is None and (names := [j for j in range(1, len(before)) if before[j][0][:1].isupper()]):
+                subject, heads = names[-1], 2  # "How many Fortune 100 companies use it?": a name, its noun, a verb
+            between = [t for t, _, _ in before[subject + 1:] if not t.isdigit()] if subject is not None else []
             if (w in {"it", "them"} and between and all(re.fullmatch(r"[a-z]+(?:-[a-z]+)*", t) for t in between)
-                    and sum(t not in _PREPOSITIONS | _AUX for t in between) <= 1
+                    and sum(t not in _PREPOSITIONS | _AUX for t in between) <= heads
                     and between[-1] not in {"after", "before", "since", "until", "when", "while", "as", "if"}):
                 # the object of its clause's verb is not that clause's subject ("Why did Amazon invest in it?",
                 # "… say Amazon should fund it?"): only that verb, auxiliaries and prepositions stand between
@@ -651,6 +654,8 @@ def resolve(question: str, previous: Turn, sources: Sources) -> str:
 
     >>> resolve("How fast did it spread?", Turn("When did the town open the Riverside Library?"), Sources([]))
     'How fast did Riverside Library spread?'
+    >>> resolve("How many Fortune 100 firms use it?", Turn("What does Kestrel Pay let farmers do?"), Sources([]))
+    'How many Fortune 100 firms use Kestrel Pay?'
     >>> resolve("Why did she think so?", Turn("What did Ann Lee say about frost?"), Sources([]))
     'Why did Ann Lee think so: What did Ann Lee say about frost?'
     """
@@ -716,7 +721,7 @@ def _replace_pronouns(question: str, earlier: str, previous: Turn, sources: Sour
             before = question[:start].split()
             acted_on = (w in {"it", "them"} and before and before[-1].lower() not in _AUX | _WH
                         and _object(earlier))  # "Who opposed it?"
-            if w == "them" and not _PLURAL.search(acted_on):  # "them" is no "network"
+            if acted_on and (w == "them") != bool(_PLURAL.search(acted_on)):  # "them" is no "network", "it" no "stores"
                 acted_on = ""
             ref = acted_on or referent(earlier, previous, sources, person=w in _PERSON)
             if w in _PERSON and ref in things and previous.answer and previous.answer.citations:
