@@ -721,7 +721,7 @@ def _replace_pronouns(question: str, earlier: str, previous: Turn, sources: Sour
             before = question[:start].split()
             acted_on = (w in {"it", "them"} and before and before[-1].lower() not in _AUX | _WH
                         and _object(earlier))  # "Who opposed it?"
-            if acted_on and (w == "them") != bool(_PLURAL.search(acted_on)):  # "them" is no "network", "it" no "stores"
+            if w == "them" and not _PLURAL.search(acted_on):  # "them" is no "network"
                 acted_on = ""
             ref = acted_on or referent(earlier, previous, sources, person=w in _PERSON)
             if w in _PERSON and ref in things and previous.answer and previous.answer.citations:
@@ -1005,8 +1005,10 @@ def _object(text: str) -> str:
         words, verb = clause, said
     thing = []
     for w in words[verb + 1:verb + 5]:  # a determiner and a few words ("the new press"), no more
-        if (w.lower() in _PREPOSITIONS | _AUX | _REPORTING | {"that", "which", "who", "when", "while", "because",
-                                                               "so", "too", "very", "again", "then", "now"}
+        if w.lower() in _AUX:  # "What does Kestrel Pay let farmers do?": the farmers act; nothing is acted on
+            return ""
+        if (w.lower() in _PREPOSITIONS | _REPORTING | {"that", "which", "who", "when", "while", "because",
+                                                        "so", "too", "very", "again", "then", "now"}
                 or w.lower().endswith("ly")):
             break
         thing.append(w)
