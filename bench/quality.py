@@ -57,8 +57,11 @@ def score(questions: Path, results: Path) -> dict:
 
 def _held(over: str) -> list[tuple[str, Path]]:
     """(name, file) of each bench/held*-{over}.jsonl in the order they were written: held, held2, … held10."""
-    files = REPO.joinpath("bench").glob(f"held*-{over}.jsonl")
-    numbered = sorted((int(re.fullmatch(rf"held(\d*)-{over}", f.stem).group(1) or 1), f) for f in files)
+    found = [(m, f) for f in REPO.joinpath("bench").glob(f"held*-{over}.jsonl")
+             if (m := re.fullmatch(rf"held(\d*)-{over}", f.stem))]
+    numbered = sorted((int(m.group(1) or 1), f) for m, f in found)
+    if len({n for n, _ in numbered}) < len(numbered):
+        raise SystemExit(f"two held sets share a number: {[f.name for _, f in numbered]}")
     return [("held" if n == 1 and over == "corpus" else f"held{n if n > 1 else ''}_{over}", f) for n, f in numbered]
 
 

@@ -62,13 +62,14 @@ def _overlaps(window: Window, spans: Sequence[tuple[str, int, int]]) -> bool:
     return any(path == window.path and start < window.end and window.start < end for path, start, end in spans)
 
 
+_FIGURES = frozenset({"duration", "date", "number", "amount"})  # answer types a follow-up's next sentence may vouch for
+
+
 def _unshown(found: list[Window], shown: Sequence[tuple[str, int, int]], bar: float) -> list[Window]:
-    """The windows a follow-up may quote, given the `shown` spans of the previous answer (its best quote
-    first): those that do not repeat its best quote, and that one where it answers the new question better than
-    any of them ("Who was against it?" when the previous quote named the opponents); every window when no fresh
-    one reaches `bar`. The previous answer's other quotes were evidence beside its answer, not the answer: the
-    next question may be answered there ("What did they invent, based on what those sellers said?")."""
-    shown = shown[:1]
+    """The windows a follow-up may quote, given the `shown` spans of the previous answer that it holds back
+    (`Query.held`: its best quote of each side): those that repeat none, and the best that does where it answers
+    the new question better than any of them ("Who was against it?" when the previous quote named the
+    opponents); every window when no fresh one reaches `bar`."""
     fresh = [w for w in found if not _overlaps(w, shown)]
     if max((w.score for w in fresh), default=0.0) < bar:
         return found
@@ -447,7 +448,8 @@ class Engine:
 
     def _evidence(self, text: str, vector, s: Settings, paths: tuple[str, ...] | None, k: int,
                   max_quotes: int, budget: int, topic: str | None = None,
-                  shown: Sequence[tuple[str, int, int]] = (), asked: str = ""):
+                  shown: Sequence[tuple[str, int, int]] = (), asked: str = "",
+                  held: Sequence[tuple[str, int, int]] = ()):
         """(verified quotes, support, uncovered): uncovered names the years the question asks about
         that no candidate window (nor its document's title) holds, `AMOUNT` when it asks for a sum of
         money that no candidate about what it names states (`_anchored`), `NUMBER_OF` what a "how many" question
@@ -456,11 +458,12 @@ class Engine:
         and none names a place (`has_place`), or `DATE` when it asks in
         what year (or on what date) and no such candidate gives a date; then nothing is quoted.
 
-        `shown`: spans the previous answer quoted; quoted again only where they answer best (`_unshown`).
+        `shown`: spans the previous answer quoted (what the text says after them may answer); `held`: those of
+        them quoted again only where they answer best (`_unshown`).
         `asked`: the follow-up's own question (`Query.asked`), where what it asks for is read.
         """
         found = self.candidates(text, vector, s, paths, k, topic)
-        found = _unshown(found, shown, s.min_support)
+        found = _unshown(found, held, s.min_support)
         support = max((w.score for w in found), default=0.0)
         named_years = years(text)
         if named_years and all(w.features[_YEAR_MISS] for w in found):
@@ -485,10 +488,12 @@ class Engine:
                 return [], support, (DATE,)
         if support < s.min_support:
             # A follow-up whose answer is what the text says right after the previous quote ("How long did it
-            # last?" after a quote on a startup): the next window, when it holds the kind of thing asked for.
+            # last?" after a quote on a startup): the next window, when its first sentence states the kind of
+            # figure asked for (a name or a list is too common to vouch for anything).
             kind = expected_type(own) if shown else None
-            after = self._continuation(found, shown, None) if kind else None
-            if after is None or not has_type(after.text, kind, own):
+            after = self._continuation(found, shown, None) if kind in _FIGURES else None
+            said = split_sentences(after.text)[:1] if after else []
+            if not said or not has_type(after.text[said[0].start:said[0].end], kind, own):
                 return [], support, ()
             return verified([after], self.texts), support, ()
         first = [min(found, key=lambda w: (-w.score, w.path, w.start))]  # the best, as `select` ranks them
@@ -566,10 +571,11 @@ class Engine:
             # about: its name would draw the search to passages that use the word ("criticism").
             vector = self.embedder.embed_one(topic)
         found, support, uncovered = self._evidence(query.text, vector, vouched if kept else s, paths, s.k_chunks,
-                                                   s.max_quotes, s.max_quote_chars, topic, query.shown, query.asked)
+                                                   s.max_quotes, s.max_quote_chars, topic, query.shown, query.asked,
+                                                   query.held)
         if query.prefer and (paths is None or paths != tuple(query.prefer)):
             near = self._evidence(query.text, vector, vouched, query.prefer, s.k_chunks, s.max_quotes,
-                                  s.max_quote_chars, shown=query.shown, asked=query.asked)
+                                  s.max_quote_chars, shown=query.shown, asked=query.asked, held=query.held)
             if near[0] and (not found or near[1] >= support):
                 return self._number(near[0], None), near[1], near[2], replace(query, sides=())
         if paths is not None and not found and (support == 0.0 or kept) and not query.as_document:
@@ -577,7 +583,8 @@ class Engine:
             # presumed to answer: the whole corpus. Not for a source named as a document ("the 2012 letter"):
             # another letter's passage would answer a question that was not asked.
             found, support, uncovered = self._evidence(query.text, vector, s, None, s.k_chunks, s.max_quotes,
-                                                       s.max_quote_chars, topic, query.shown, query.asked)
+                                                       s.max_quote_chars, topic, query.shown, query.asked,
+                                                       query.held)
             query = replace(query, sides=())
         return self._number(found, None), support, uncovered, query
 
@@ -596,7 +603,7 @@ class Engine:
         for side in query.sides:
             text = side.query or query.text
             side_vector = vector if text == query.text else self.embedder.embed_one(text)
-            found = _unshown(self.candidates(text, side_vector, s, side.paths or others, s.k_chunks), query.shown,
+            found = _unshown(self.candidates(text, side_vector, s, side.paths or others, s.k_chunks), query.held,
                              s.min_support)
             found.sort(key=lambda w: (-w.score, w.path, w.start))
             searched.append(found)

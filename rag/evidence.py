@@ -198,7 +198,8 @@ _ASKS_FOR = (  # (pattern on the question, type it expects); first match wins
     (re.compile(rf"{_ASKING}when\b|\b(what year|which year|what date)\b", re.I), "date"),
     (re.compile(rf"{_ASKING}(who|whom|whose|where)\b", re.I), "name"),
 )
-_NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
+_NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
+                 r"seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|"
                  r"hundred|hundreds|thousand|thousands|million|millions|billion|billions|trillion|dozen|dozens|"
                  r"half|twice|double|triple")
 _NUMBER = re.compile(rf"\d(?:[\d,.]*\d)?|\b(?:{_NUMBER_WORDS})\b", re.I)  # "1,200", "2.5", "ten"

@@ -340,6 +340,9 @@ class Query:
     follow_up: bool
     prefer: tuple[str, ...] = ()  # a follow-up's previous answer's documents: searched first
     shown: tuple[tuple[str, int, int], ...] = ()  # (path, start, end) the previous answer quoted
+    # Its best quote of each side (its best, for a fact), held back unless it answers best: its other quotes
+    # were evidence beside the answer, and the next question may be answered there.
+    held: tuple[tuple[str, int, int], ...] = ()
     # A fact's source named by who wrote it, a role, a year or a description, not by its title or
     # publisher: the question presumes that source speaks to it ("What did the critic say about X?").
     # A title is the topic itself ("What happened to Toby in The Office?"), as the company a publisher
@@ -378,6 +381,7 @@ def interpret(question: str, history: Sequence[Turn], sources: Sources) -> Query
         # the previous answer quoted, asked with the previous question (the type checks read only this one)
     prefer: tuple[str, ...] = ()
     shown: tuple[tuple[str, int, int], ...] = ()
+    held: tuple[tuple[str, int, int], ...] = ()
     scope: Side | None = None
     if (follow_up and not _YEAR.search(question) and len(earlier_years := _years(_earlier(previous))) == 1
             and (rel := _RELATIVE_YEAR.search(question)) and not _BEFORE_YEAR_NOUN.search(question[:rel.start()])):
@@ -387,6 +391,10 @@ def interpret(question: str, history: Sequence[Turn], sources: Sources) -> Query
         question = _shift_year(question, int(earlier_years[0]))
     if follow_up and previous.answer is not None:
         shown = tuple((q.path, q.start, q.end) for q in previous.answer.citations)
+        best: dict[str | None, tuple[str, int, int]] = {}
+        for q in previous.answer.citations:  # best first, within each side
+            best.setdefault(q.side, (q.path, q.start, q.end))
+        held = tuple(best.values())
         mentioned = _mentions(question, sources)
         names = [name for _, name, _ in mentioned]
         names_any = bool(names)
@@ -398,7 +406,7 @@ def interpret(question: str, history: Sequence[Turn], sources: Sources) -> Query
             sides = tuple(replace(s, query=question if own or not s.query else
                                   f"{question.rstrip('?. ')} ({_subject(s.query, sources) or s.query})?")
                           for s in previous.answer.sides)
-            return Query(question, "comparison", sides, True, shown=shown)
+            return Query(question, "comparison", sides, True, shown=shown, held=held)
         # "And in 2011, how many …?" may be an event's year, told in a later letter: the previous answer's
         # documents are searched too; "And by the 2002 letter?" names the document to answer from.
         if all(_YEAR.fullmatch(name) and not _AS_DOCUMENT.match(question[start + len(name):])
@@ -412,7 +420,7 @@ def interpret(question: str, history: Sequence[Turn], sources: Sources) -> Query
     if sides and scope is not None:  # "Why didn't it survive, and how long did it last?": each part, still
         sides = [s if s.paths else replace(s, paths=scope.paths) for s in sides]  # of the source asked about
     if sides:
-        return Query(text, "comparison", tuple(sides), follow_up, shown=shown)
+        return Query(text, "comparison", tuple(sides), follow_up, shown=shown, held=held)
     # "Who took over AWS when Jassy became CEO?": a name in a clause that only dates the question is no source
     mentions = [m for m in _mentions(text, sources) if not _dates_only(text, m[0], m[1])]
     named = named_sides(text, sources, mentions)
@@ -435,7 +443,7 @@ def interpret(question: str, history: Sequence[Turn], sources: Sources) -> Query
                                       any(w in _DOC_NOUNS for w in _WORDS.findall(name.lower()))
                                       for start, name, _ in mentions)
     asked = text.split(": ", 1)[0] if follow_up and ": " in text and ": " not in question else ""
-    return Query(text, "fact", tuple(named), follow_up, prefer, shown, attributed, as_document, asked)
+    return Query(text, "fact", tuple(named), follow_up, prefer, shown, held, attributed, as_document, asked)
 
 
 # --- follow-ups ------------------------------------------------------------------------------
@@ -611,8 +619,12 @@ def unresolved(text: str, sources: Sources, fragment: bool = False) -> list[tupl
             subject = next((j for j in range(1, len(before)) if before[j - 1][0].lower() in _AUX | _REPORTING
                             and before[j][0][:1].isupper()), None)
             heads = 1
-            if subject is None and (names := [j for j in range(1, len(before)) if before[j][0][:1].isupper()]):
-                subject, heads = names[-1], 2  # "How many Fortune 100 companies use it?": a name, its noun, a verb
+            names = [j for j in range(1, len(before)) if before[j][0][:1].isupper()]
+            if (subject is None and names and not _OWNER.search(before[names[-1]][0])
+                    and not any(t.lower() in _AUX | {"who", "which", "that"} for t, _, _ in before[1:names[-1]])):
+                # "How many of the Fortune 100 companies use it?": a name in the question's subject, its noun, a
+                # verb; not "How did readers who bought the Kindle rate it?", "What did the Kindle's buyers …"
+                subject, heads = names[-1], 2
             between = [t for t, _, _ in before[subject + 1:] if not t.isdigit()] if subject is not None else []
             if (w in {"it", "them"} and between and all(re.fullmatch(r"[a-z]+(?:-[a-z]+)*", t) for t in between)
                     and sum(t not in _PREPOSITIONS | _AUX for t in between) <= heads
@@ -656,6 +668,8 @@ def resolve(question: str, previous: Turn, sources: Sources) -> str:
     'How fast did Riverside Library spread?'
     >>> resolve("How many Fortune 100 firms use it?", Turn("What does Kestrel Pay let farmers do?"), Sources([]))
     'How many Fortune 100 firms use Kestrel Pay?'
+    >>> resolve("How did readers who bought the Kindle rate it?", Turn("When did Ann open her shop?"), Sources([]))
+    'How did readers who bought the Kindle rate it?'
     >>> resolve("Why did she think so?", Turn("What did Ann Lee say about frost?"), Sources([]))
     'Why did Ann Lee think so: What did Ann Lee say about frost?'
     """
@@ -844,7 +858,9 @@ def referent(earlier: str, previous: Turn, sources: Sources, person: bool) -> st
     asked = _WH_NOUN.search(earlier)
     if (not person and asked and found.startswith(f"the {asked.group(1)}") and previous.answer
             and previous.answer.citations and (name := _named_as(previous.answer.citations[0].text, asked.group(1)))):
-        return f"{found} ({name})"  # "Which superpower …?" then "Is it efficient?": what the quote named, "wandering"
+        # "Which superpower …?" then "Is it efficient?": what the quote named, "wandering"
+        if name != "I" and name.split()[-1].lower() not in STOPWORDS and name.lower() not in earlier.lower():
+            return f"{found} ({name})"
     if person and not found:
         found = _speaker(earlier)  # "What does Ann expect?" then "What does he say …": Ann
     if person and not found and previous.answer and previous.answer.citations:
@@ -927,6 +943,8 @@ def _with_head(text: str, name: str) -> str:
     ['Kindle', 'Kindle', 'Kindle']
     >>> _with_head("What did Northwind do with its U.K. shipping fee in 2018?", "U.K.")
     'U.K. shipping fee'
+    >>> _with_head("How did its Kindle sell?", "Kindle"), _with_head("What happened after its Kindle launched?", "Kindle")
+    ('Kindle', 'Kindle')
     """
     tokens, words = _TOKENS.findall(text), name.split()
     starts = [i for i in range(1, len(tokens)) if tokens[i:i + len(words)] == words]
@@ -934,7 +952,10 @@ def _with_head(text: str, name: str) -> str:
         return name
     i, end = starts[-1], starts[-1] + len(words)
     verb = tokens[i - 2] if i > 1 else ""
-    owned = tokens[i - 1].lower() in _POSSESSIVE | {"our", "her"}  # "its U.S. minimum wage": the name qualifies
+    # "with its U.S. minimum wage": the name qualifies a noun; not "did its Kindle sell", "after its Kindle launched"
+    owned = (tokens[i - 1].lower() in _POSSESSIVE | {"our", "her"}
+             and verb.lower() not in _AUX | _WH | {"after", "before", "when", "while", "since", "until", "once", "as",
+                                                   "if", "because"})
     if not owned and (tokens[i - 1].lower() not in _DETERMINERS or not (verb.isalpha() and verb.islower())
                       or verb in STOPWORDS | _AUX | _PREPOSITIONS | _WH):
         return name
@@ -979,6 +1000,7 @@ def _verb_after_do(phrase: list[str]) -> int:
 _HAPPENED = re.compile(r"^\s*(?:what|who)\s+(?:happened|became|went\s+wrong|changed|came)\s+(?:to|of|with|for|after)\s+",
                        re.I)
 _PLURAL = re.compile(r"(?<![su])s$")  # a plural noun's ending ("bags", not "glass", "status")
+_CAUSATIVE = {"let", "lets", "allow", "allows", "allowed", "enable", "enables", "enabled"}
 _DO_QUESTION = re.compile(rf"^\s*(?:(?:{'|'.join(_WH)})\s+)?(?:do|does|did)\s+(?P<rest>[^?.!;,]+)", re.I)
 
 
@@ -991,6 +1013,8 @@ def _object(text: str) -> str:
     ('plastic bags', 'Ann’s shop', '')
     >>> _object("How did Ann say Northwind sold its mill in 2020?"), _object("Why did Ann say that prices rose?")
     ('Northwind’s mill', '')
+    >>> _object("What does Kestrel Pay let farmers sell?"), _object("Why did Ann sell the mill she had built?")
+    ('', 'the mill she')
     """
     m = _DO_QUESTION.match(text)
     words = m.group("rest").split() if m else []
@@ -1003,12 +1027,12 @@ def _object(text: str) -> str:
         if not said or not all(w[:1].isupper() and not _OWNER.search(w) for w in clause[:said]):
             return ""
         words, verb = clause, said
+    if words[verb].lower() in _CAUSATIVE:  # "What does Kestrel Pay let farmers do?": the farmers act on nothing
+        return ""
     thing = []
     for w in words[verb + 1:verb + 5]:  # a determiner and a few words ("the new press"), no more
-        if w.lower() in _AUX:  # "What does Kestrel Pay let farmers do?": the farmers act; nothing is acted on
-            return ""
-        if (w.lower() in _PREPOSITIONS | _REPORTING | {"that", "which", "who", "when", "while", "because",
-                                                        "so", "too", "very", "again", "then", "now"}
+        if (w.lower() in _PREPOSITIONS | _AUX | _REPORTING | {"that", "which", "who", "when", "while", "because",
+                                                               "so", "too", "very", "again", "then", "now"}
                 or w.lower().endswith("ly")):
             break
         thing.append(w)
@@ -1261,14 +1285,17 @@ def split(text: str) -> list[str]:
     ['the mill closed over debt', 'a flood shut it']
     >>> split("There are two accounts of why the mill closed: one about debt, one about a flood. Which is right?")
     ['why the mill closed: debt', 'why the mill closed: a flood']
+    >>> split("Did the mill run two ads, one about price and one about speed?")
+    []
     >>> split("The diary says the mill closed over debt. How does the ledger explain the closure?")
     ['The diary says the mill closed over debt', 'How does the ledger explain the closure?']
     """
     body = text.strip()
     if (m := _ONE_ANOTHER.match(body)) and _ABOUT_VIEWS.search(body[m.end():]):
         parts = [m.group("a"), m.group("b")]
-    elif (m := _ONE_ABOUT.match(body)) and _ABOUT_VIEWS.search(body[m.end():]):
-        about = _VIEWS_OF.sub("", m.group("topic")).strip()  # "why Amazon shows reviews", each view's topic
+    elif ((m := _ONE_ABOUT.match(body)) and (views := _VIEWS_OF.match(m.group("topic")))
+          and _ABOUT_VIEWS.search(body[m.end():])):  # not "Did Ann run two ads, one about price and one about speed?"
+        about = m.group("topic")[views.end():].strip()  # "why Amazon shows reviews", each view's topic
         parts = [f"{about}: {m.group(v)}" if about else m.group(v) for v in ("a", "b")]
     elif m := _COMPARE_VERB.match(body):
         rest = body[m.end():]

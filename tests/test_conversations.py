@@ -337,8 +337,6 @@ def test_a_follow_up_quotes_a_shown_passage_again_only_where_it_answers_best():
     assert _unshown([again, fresh, other], shown, bar=0.4) == [fresh, other, again]
     assert _unshown([window(0, 0.5), fresh, other], shown, bar=0.4) == [fresh, other]  # a new passage answers better
     assert _unshown([again, other], shown, bar=0.4) == [again, other]  # nothing new answers: all may be shown
-    beside = window(400, 0.7)  # the previous answer's second quote: evidence beside its answer, quoted again
-    assert _unshown([window(0, 0.5), fresh, beside], shown + [("a.txt", 400, 500)], bar=0.4) == [fresh, beside]
 
 
 FERRY_ESSAY = """\
@@ -448,16 +446,15 @@ def test_what_the_text_says_next_is_quoted_even_when_it_and_the_best_passage_do_
 DELIVERY = """\
 Notes on Delivery
 
-Speed pleased our customers, but speed alone does not make a business. Many of us remember Quickbasket, a courier firm that promised groceries at your door within the hour. Their drivers brought me more than groceries, too. I loved the service. Every order lost money, and after eighteen months the vans were sold. A promise you cannot keep does customers no good.
-
-We now plan every new service around what it costs to run for ten years.
+Speed pleased our customers, but speed alone does not make a business. Many of us remember Quickbasket, a courier firm that promised groceries at your door within the hour. Their drivers brought me more than groceries, too. I loved the service. Every order lost money, and after eighteen months Harold Fenn sold the vans. A promise you cannot keep does customers no good.
 """
 
 
 def test_a_follow_up_that_matches_nothing_well_is_answered_by_what_comes_next_when_it_holds_what_is_asked(
         tmp_path, embedder):
     """"How long did it last?" after a quote on a firm: no passage scores as an answer, but the sentence right
-    after the quote states a duration, so it is quoted; a question for a date it does not hold abstains."""
+    after the quote states a duration, so it is quoted. "Who ran it?" abstains: a name is too common to vouch
+    for the sentence that holds one."""
     engine = build(tmp_path, {"delivery.txt": DELIVERY}, embedder)
     path = next(d.path for d in engine.documents())
     history = after_quoting("Which company that went under does the author bring up?", path, DELIVERY,
@@ -467,7 +464,8 @@ def test_a_follow_up_that_matches_nothing_well_is_answered_by_what_comes_next_wh
     lasted = engine.ask("How long did it last?", history)
     assert not lasted.abstained and "after eighteen months" in quoted(lasted)
     assert lasted.support < engine.settings.min_support
-    assert engine.ask("In what year did it open?", history).abstained
+    ran = engine.ask("Who ran it?", history)
+    assert ran.abstained, [q.text for q in ran.citations]
 
 
 def test_a_pronoun_for_what_the_previous_question_asked_to_identify_is_read_as_what_its_quote_named(
@@ -483,3 +481,33 @@ def test_a_pronoun_for_what_the_previous_question_asked_to_identify_is_read_as_w
     answer = engine.ask("How long does it last?", history)
     assert "the hoe" in answer.resolved_question
     assert "within two seasons" in quoted(answer)
+
+
+def test_a_follow_up_holds_back_only_the_previous_answers_best_quote_of_each_side():
+    """The previous answer's best quote (of each side, for a comparison) is what it answered with; its other
+    quotes were evidence beside that answer and may answer the next question."""
+    from rag.query import Sources, interpret
+
+    def answer(kind, *quotes):
+        cited = tuple(Quote(n=i + 1, path="a.txt", title="A", author="", text="x" * 10, start=start, end=start + 10,
+                            score=0.9, side=side) for i, (start, side) in enumerate(quotes))
+        return Answer(question="q", answer="...", abstained=False, kind=kind, citations=cited, support=0.9)
+
+    fact = [Turn("Why did the mill close?", answer("fact", (0, None), (100, None), (200, None)))]
+    assert interpret("And when did it reopen?", fact, Sources([])).held == (("a.txt", 0, 10),)
+    both = [Turn("How do Ann and Bo see the mill?", answer("comparison", (0, "Ann"), (100, "Ann"), (200, "Bo"),
+                                                            (300, "Bo")))]
+    assert interpret("And what do they say about the river?", both, Sources([])).held == (
+        ("a.txt", 0, 10), ("a.txt", 200, 210))
+
+
+def test_what_a_quote_named_as_the_asked_for_thing_is_no_pronoun_nor_the_questions_own_name():
+    """"Which company …?" answered by "Kestrel is the company I founded": "it" is not read as "I"."""
+    from rag.query import Sources, resolve
+
+    text = "Kestrel is the company I founded in 1990."
+    previous = after_quoting("Which company did Ann found?", "a.txt", text, "A", text)[0]
+    assert "(I)" not in resolve("How big did it grow?", previous, Sources([]))
+    text = "The company Amazon bought in 2009 was Zappos."
+    previous = after_quoting("Which company did Amazon buy in 2009?", "a.txt", text, "A", text)[0]
+    assert "(Amazon)" not in resolve("What did it sell?", previous, Sources([]))
