@@ -857,10 +857,9 @@ def referent(earlier: str, previous: Turn, sources: Sources, person: bool) -> st
     found = _refer(earlier, sources, person)
     asked = _WH_NOUN.search(earlier)
     if (not person and asked and found.startswith(f"the {asked.group(1)}") and previous.answer
-            and previous.answer.citations and (name := _named_as(previous.answer.citations[0].text, asked.group(1)))):
-        # "Which superpower …?" then "Is it efficient?": what the quote named, "wandering"
-        if name != "I" and name.split()[-1].lower() not in STOPWORDS and name.lower() not in earlier.lower():
-            return f"{found} ({name})"
+            and previous.answer.citations and (name := _named_as(previous.answer.citations[0].text, asked.group(1)))
+            and name.lower() not in earlier.lower()):
+        return f"{found} ({name})"  # "Which superpower …?" then "Is it efficient?": what the quote named, "wandering"
     if person and not found:
         found = _speaker(earlier)  # "What does Ann expect?" then "What does he say …": Ann
     if person and not found and previous.answer and previous.answer.citations:
@@ -873,7 +872,8 @@ _NAME_AFTER = r"[A-Z][\w’'-]*(?:\s+(?:(?:of|to|with|for|the|and)\s+)*[A-Z][\w�
 
 def _named_as(quote: str, noun: str) -> str:
     """What `quote` names as the `noun` a question asked to identify: the name after the noun ("the company
-    Cosmo", "a program called Pay to Quit") or the word after its colon ("a superpower: wandering"); ''.
+    Cosmo", "a program called Pay to Quit") or the word after its colon ("a superpower: wandering"); '' when
+    there is none, or it is "I" or ends on a stop word ("The firm In 2010 grew.").
 
     >>> _named_as("It starts with a superpower: wandering.", "superpower"), _named_as("the firm Kestrel Mills", "firm")
     ('wandering', 'Kestrel Mills')
@@ -881,11 +881,14 @@ def _named_as(quote: str, noun: str) -> str:
     ('Pay to Quit', 'Kestrel Mills')
     >>> _named_as("The firm grew.", "firm"), _named_as("Every gardener needs one tool: the hoe.", "tool")
     ('', 'the hoe')
+    >>> _named_as("The firm In 2010 grew.", "firm"), _named_as("Kestrel is the company I founded.", "company")
+    ('', '')
     """
     head = re.escape(noun.split()[-1])
     m = re.search(rf"\b(?i:{head})s?(?::\s+(?P<word>(?:(?:the|a|an)\s+)?[a-z][\w-]*)(?=[.;!?]|$)|"
                   rf"(?:\s+(?:called|named))?\s+(?P<name>{_NAME_AFTER}))", quote)
-    return (m.group("word") or m.group("name")) if m else ""
+    name = (m.group("word") or m.group("name")) if m else ""
+    return name if name and name != "I" and name.split()[-1].lower() not in STOPWORDS else ""
 
 
 def _thing(text: str, sources: Sources) -> str:
