@@ -566,6 +566,7 @@ class Engine:
         presumed = bool(query.prefer) or query.attributed
         vouched = s.with_(min_support=s.min_support * VOUCHED_SUPPORT_SHARE) if presumed else s
         kept = paths is not None and presumed
+        whole = vector
         if query.attributed and topic and topic != query.text:
             # Named by author or role ("in the critic's view"), the source is not what the question is
             # about: its name would draw the search to passages that use the word ("criticism").
@@ -573,6 +574,15 @@ class Engine:
         found, support, uncovered = self._evidence(query.text, vector, vouched if kept else s, paths, s.k_chunks,
                                                    s.max_quotes, s.max_quote_chars, topic, query.shown, query.asked,
                                                    query.held)
+        if vector is not whole and paths is not None:
+            # ... unless the name is what it asks about ("the guy behind FourWeekMBA"): the whole question's
+            # evidence when it scores better and its best passage names the source as the question does
+            named = self._evidence(query.text, whole, vouched if kept else s, paths, s.k_chunks, s.max_quotes,
+                                   s.max_quote_chars, topic, query.shown, query.asked, query.held)
+            cut = set(re.findall(r"\b[A-Z][\w-]+", query.text)) - set(re.findall(r"\b[A-Z][\w-]+", topic))
+            if named[1] > support and named[0] and any(re.search(rf"\b{re.escape(n)}\b", named[0][0][1])
+                                                       for n in cut):
+                found, support, uncovered = named
         if query.prefer and (paths is None or paths != tuple(query.prefer)):
             near = self._evidence(query.text, vector, vouched, query.prefer, s.k_chunks, s.max_quotes,
                                   s.max_quote_chars, shown=query.shown, asked=query.asked, held=query.held)

@@ -376,6 +376,36 @@ def test_a_source_named_by_its_role_is_searched_for_the_topic_not_for_its_name(t
     quoted(answer)
 
 
+GAZETTE_FARES = """\
+Ferry fares rose again this spring. A return ticket to the island now costs more than a cinema seat, and
+commuters have started a petition. The harbour board says fuel prices leave it no choice.
+
+Mara Quill founded the Harbor Gazette in 2004 | She earned a master's degree in maritime law at Dalhousie | Write to her at the Gazette office
+"""
+
+GAZETTE_BRIDGE = """\
+The bridge to the island will close for repairs in May. Drivers will be sent to the ferry, which will add
+two crossings an hour. The repairs are expected to last six weeks.
+"""
+
+
+def test_a_publisher_that_is_what_the_question_asks_about_is_searched_for_by_name(tmp_path, embedder):
+    """"The woman behind the Harbor Gazette": the publisher is no one's view here but the topic. Its name,
+    cut as an attribution would be, left "What did the woman behind study?"; the passage that names it
+    answers."""
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "metadata.json").write_text(
+        '{"files": {"fares.txt": {"title": "Fares rise again", "publisher": "Harbor Gazette"}, '
+        '"bridge.txt": {"title": "Bridge repairs", "publisher": "Harbor Gazette"}, '
+        '"report.txt": {"title": "Island transport report", "publisher": "Island Council"}}}', encoding="utf-8")
+    engine = build(tmp_path, {"fares.txt": GAZETTE_FARES, "bridge.txt": GAZETTE_BRIDGE,
+                              "report.txt": FERRY_REPORT}, embedder)
+    answer = engine.ask("What did the woman behind the Harbor Gazette study?")
+    assert "maritime law" in quoted(answer)
+    answer = engine.ask("What does the Harbor Gazette say about the bridge?")  # a view: searched for the topic
+    assert "closes" in quoted(answer) or "close for repairs" in quoted(answer)
+
+
 def test_a_comparison_of_named_sources_on_a_topic_neither_touches_abstains(tmp_path, embedder):
     engine = build(tmp_path, {"kettle.txt": KETTLE, "toaster.txt": TOASTER}, embedder)
     answer = engine.ask("How do the Zephyr Kettle and the Orbit Toaster differ on the rules of chess openings?")
