@@ -32,7 +32,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .evidence import QUESTION_FRAME
+from .evidence import QUESTION_FRAME, expected_type
 from .keyword import STOPWORDS, tokenize
 from .records import Side, Turn
 
@@ -674,7 +674,7 @@ def resolve(question: str, previous: Turn, sources: Sources) -> str:
     'Why did Ann Lee think so: What did Ann Lee say about frost?'
     """
     earlier = _earlier(previous)
-    if swapped := _asked_of(question, earlier):
+    if swapped := _asked_of(question, earlier) or _name_swapped(question, earlier, sources):
         return swapped  # "What about 2005?": the same question, of 2005
     if _stance_only(question, sources):  # "Why does he think so?": his view, of the previous question
         replaced = _replace_pronouns(question, earlier, previous, sources)
@@ -826,6 +826,44 @@ def _asked_of(question: str, earlier: str) -> str:
         return ""
     start, end, _ = matches[0]
     return earlier[:start] + " ".join(new) + earlier[end:]
+
+
+def _name_swapped(question: str, earlier: str, sources: Sources) -> str:
+    """The previous question asked of what an ellipsis names ("And what about advertising?") in place of the
+    one name it holds that is neither a source nor a year ("How much did AWS revenue grow in 2023?" -> "How
+    much did advertising revenue grow in 2023?"), when the previous question asked for a figure (a number,
+    sum, span or date: the ellipsis asks the same of another thing); '' when `question` is no such ellipsis,
+    names a source or opens on a determiner ("And what about the price?" asks something new of the same
+    thing), or `earlier` asks no figure or holds no such name or more than one.
+
+    >>> sources = Sources([SourceRef("a.txt", "Notes", "Ann Lee", "", ()), SourceRef("b.txt", "Essay", "Bo Sim", "", ())])
+    >>> _name_swapped("And what about rail freight?", "How much did Kestrel revenue grow in 2019?", sources)
+    'How much did rail freight revenue grow in 2019?'
+    >>> _name_swapped("What about rail?", "How much did Ann Lee say Kestrel revenue grew?", sources)  # not the author
+    'How much did Ann Lee say rail revenue grew?'
+    >>> [_name_swapped(q, "How many did Kestrel sell?", sources) for q in ("And Ann Lee?", "And why?", "And it?",
+    ...                                                                  "And what about the price?")]
+    ['', '', '', '']
+    >>> _name_swapped("And what about fares?", "How many did Kestrel sell to Orbit?", sources)
+    ''
+    >>> _name_swapped("And what about fares?", "Why did Kestrel sell?", sources)
+    ''
+    """
+    rest, led = question, False
+    while m := _LEADS_ON.match(rest):
+        rest, led = rest[m.end():], True
+    new = [t for t in _TOKENS.findall(rest) if t[:1].isalnum()]
+    if (not led or not new or len(new) > 4 or new[0].lower() in _DETERMINERS or _mentions(question, sources)
+            or any(t.lower() in _WH | _AUX | _PERSON | _THING for t in new)
+            or expected_type(earlier) not in ("number", "amount", "duration", "date")):
+        return ""
+    sourced = _name_spans(earlier, sources)
+    names = [n for n in _proper_spans(earlier) if not _YEAR.search(n)
+             and not any(s <= earlier.find(n) < e for s, e in sourced)]
+    if len(names) != 1 or earlier.count(names[0]) != 1:
+        return ""
+    at = earlier.find(names[0])
+    return earlier[:at] + " ".join(new) + earlier[at + len(names[0]):]
 
 
 def _owned(text: str, start: int, end: int, ref: str) -> tuple[str, int]:

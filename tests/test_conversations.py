@@ -406,6 +406,32 @@ def test_a_publisher_that_is_what_the_question_asks_about_is_searched_for_by_nam
     assert "closes" in quoted(answer) or "close for repairs" in quoted(answer)
 
 
+KESTREL_REPORT = """\
+Kestrel Group annual report 2019
+
+Kestrel Air revenue grew 11% in 2019, from $90 million to $100 million, as two new routes opened.
+
+Our buses carried more riders than ever, and the new night routes were full most weekends.
+
+Advertising revenue grew 24% in 2019, from $25 million to $31 million.
+
+The board thanks every employee for a strong year.
+
+We expanded advertising across our stations and trains this year. Brands can now reach commuters on every
+platform screen, and local shops bought most of the new slots.
+"""
+
+
+def test_what_about_asks_the_previous_question_of_the_new_thing_in_place_of_its_name(tmp_path, embedder):
+    """"And what about advertising?" after "How much did Kestrel Air revenue grow in 2019?" asks how much
+    advertising revenue grew: the figure, not the passage that talks most about advertising."""
+    engine = build(tmp_path, {"report.txt": KESTREL_REPORT}, embedder)
+    first = "How much did Kestrel Air revenue grow in 2019?"
+    answer = engine.ask("And what about advertising?", [Turn(first, engine.ask(first))])
+    assert answer.resolved_question == "How much did advertising revenue grow in 2019?"
+    assert "Advertising revenue grew 24%" in quoted(answer).split("Kestrel Air")[0]  # first, or before the held quote
+
+
 def test_a_comparison_of_named_sources_on_a_topic_neither_touches_abstains(tmp_path, embedder):
     engine = build(tmp_path, {"kettle.txt": KETTLE, "toaster.txt": TOASTER}, embedder)
     answer = engine.ask("How do the Zephyr Kettle and the Orbit Toaster differ on the rules of chess openings?")
