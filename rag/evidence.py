@@ -238,7 +238,7 @@ def expected_type(question: str) -> str | None:
     ...                             "When and why did Ann, who built it, leave?", "What did it cost, and where did the money come from?",
     ...                             "Who founded the town where she came from?", "Where, say critics, does harm come from?",
     ...                             "Where is the mill, and how many farmers come from the hills?")]
-    ['date', 'date', 'name', None, None, None, 'name', None, 'date', 'date', None, 'name', None, 'number']
+    ['date', 'date', 'name', None, None, None, 'name', None, 'date', 'date', 'amount', 'name', None, 'number']
     >>> [expected_type(q) for q in ("What tools does a gardener need?", "What are the three rules of pruning?",
     ...                             "Besides water, what else do ferns need?", "What does Ann's boss do?")]
     ['list', 'list', 'list', None]
@@ -310,7 +310,8 @@ _ASKS_AMOUNT = re.compile(r"\bhow much\b(?!\s+(?:time|effort|energy|space|room|w
                           r"price[sd]?|costs?|cost(?:ed|ing)|pa(?:y|ys|id)|spen(?:d|ds|t)|charged?|"
                           r"salar(?:y|ies)|wages?|fees?|fares?|sav(?:e|es|ed|ings?))\b|"
                           r"\bwhat(?:'s|’s|\s+(?:is|was|are|were))(?:\s+(?!(?:to|that|which|who|for|of)\b)[\w’'-]+){0,5}?"
-                          r"\s+(price|cost|fee|fare|salary|wage)s?\b", re.I)
+                          r"\s+(price|cost|fee|fare|salary|wage)s?\b|"
+                          r"\bwhat\s+(?:did|does|do|will|would)\s+(?:[\w’'-]+\s+){1,5}?cost\b", re.I)  # "What did X cost?"
 # "How much funding …", "How much did it raise/earn?", "How much is it worth?": money too, but not "How much
 # weight can it raise?" (a noun of its own) nor "How much did revenue grow?" (a change, a share answers).
 _ASKS_MONEY = re.compile(r"\bhow\s+many\s+(?:dollars|euros|cents|yen)\b|"  # not pounds: of flour
@@ -375,6 +376,8 @@ def asks_amount(question: str) -> bool:
     ...                           "What was the budget committee for?", "How much attention did it earn?",
     ...                           "How many dollars did buyers save?", "How much of their time do they spend on it?")]
     [True, True, True, False, False, False, False, True, True, False, True, True, False, False, False, False, True, False]
+    >>> asks_amount("What did a season ticket cost in 1990?"), asks_amount("What does the plan cost members?")
+    (True, True)
     """
     if _ASKS_SHARE.search(question):
         return False

@@ -387,8 +387,9 @@ def test_a_sum_is_asked_of_what_the_question_names_not_of_any_passage(tmp_path, 
     (corpus / "apprentices.txt").write_text("Brightwater pays each apprentice up to $12,000 a year while they "
                                             "train.\n", encoding="utf-8")
     engine, _ = Engine.build(make_settings(corpus, tmp_path / "index"), embedder)
-    answer = engine.ask("How much did Brightwater pay to buy Kestrel Mills?")
-    assert answer.abstained and answer.uncovered == (AMOUNT,)
+    for question in ("How much did Brightwater pay to buy Kestrel Mills?", "What did Kestrel Mills cost Brightwater?"):
+        answer = engine.ask(question)
+        assert answer.abstained and answer.uncovered == (AMOUNT,), question
     assert not engine.ask("How much does Brightwater pay each apprentice?").uncovered
 
 
@@ -445,8 +446,9 @@ def test_a_sum_asked_of_a_name_is_looked_for_in_the_sentence_that_names_it_and_t
     before, does."""
     engine = _kestrel(tmp_path, embedder, "Notes from the valley\n\nBrightwater bought Kestrel Mills in 2019. The "
                       "weaving team grew quickly that year. Orders over $35 now ship free to every customer.\n")
-    answer = engine.ask("How much did Brightwater pay to buy Kestrel Mills?")
-    assert answer.abstained and answer.uncovered == (AMOUNT,)
+    for question in ("How much did Brightwater pay to buy Kestrel Mills?", "What did Kestrel Mills cost Brightwater?"):
+        answer = engine.ask(question)
+        assert answer.abstained and answer.uncovered == (AMOUNT,), question
     assert not engine.ask("How much does an order have to cost to ship free?").uncovered
     engine = _kestrel(tmp_path, embedder, "Notes from the valley\n\nBrightwater bought Kestrel Mills in 2019. It "
                       "paid $4 million for the mill and its looms.\n", "index2")
