@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .chunking import units
-from .keyword import tokenize
+from .keyword import STOPWORDS, tokenize
 from .records import Hit
 
 MAX_UNITS = 3  # units in a window
@@ -474,6 +474,10 @@ _NOT_COUNTS = {"half", "twice", "double", "triple", "one"}  # "one" is as often 
 # colon): with no counted noun after it, the number is part of a name ("it is always Day 1", "decades: Day 1:"), not
 # a count ("\n\nAbout 300 came", "He said, \"Over 300 came\"", "It grew: Some 300 people came").
 _LABEL_BEFORE = re.compile(r"(?<=[a-z0-9,;:]\s)[A-Z][a-z]+\s$")
+# ... or opening a sentence or a quotation ("“Day 2 is stasis."), unless it says how near the count is ("Over 300").
+_LABEL_OPENING = re.compile(r"(?:^|[.!?:]\s+|[“\"‘(]\s*)([A-Z][a-z]+)\s$")
+_NEAR = {"over", "nearly", "almost", "around", "roughly", "approximately", "exactly", "under", "precisely"}
+_LABEL_AFTER = re.compile(r"\s*(?:[^\w\s]|$|(?:is|was|are|were|has|had)\b)")  # "Day 2 is …", "Part 3."
 _COUNTED_NOUN = re.compile(r"\s+(?:[a-z]+s|people|staff|men|women|children)\b")  # "2000 engineers": no year
 
 
@@ -512,6 +516,9 @@ def has_count(text: str, question: str = "") -> bool:
     ...                         "Notes\\n\\nAbout 300 came.", 'He said, "Over 300 came."', "In this 4-part series.",
     ...                         "Two decades: Day 1: Jeff", "It grew: Some 300 people came.")]
     [False, False, True, True, True, False, False, True]
+    >>> [has_count(t) for t in ("He said: “Day 2 is stasis.”", "Chapter 3 is short.", "Nearly 300 came.",
+    ...                         "Nearly 300 were hired.", "Stores 12 opened.")]
+    [False, False, True, True, True]
     >>> has_count("It ran a 40-store chain.", "How many stores did it run?")
     True
     >>> has_count("It has a 12-member board.", "How many board members are there?")
@@ -524,6 +531,9 @@ def has_count(text: str, question: str = "") -> bool:
             continue
         if _LABEL_BEFORE.search(text[:m.start()]) and not _COUNTED_NOUN.match(text[m.end():]):
             continue  # a label ("Day 1", "Part 2"), not a count
+        opening = _LABEL_OPENING.search(text[:m.start()])
+        if opening and opening.group(1).lower() not in STOPWORDS | _NEAR and _LABEL_AFTER.match(text[m.end():]):
+            continue
         if (modifier := re.match(r"-([a-z]+)", text[m.end():])) and tuple(tokenize(modifier.group(1))) != counted[-1:]:
             continue  # "a 4-part series" counts parts; "a 40-store chain" answers "How many stores …?"
         if re.fullmatch(r"1[5-9]\d\d|20\d\d", number) and not _COUNTED_NOUN.match(text[m.end():]):  # a year

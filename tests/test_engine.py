@@ -414,6 +414,14 @@ def test_a_count_is_not_answered_with_a_span_of_time(tmp_path, embedder):
     assert not engine.ask("How many weavers did Kestrel Mills employ when Mara Quill joined?").uncovered
 
 
+def test_a_count_is_not_answered_with_a_label_that_opens_a_quotation(tmp_path, embedder):
+    """"How many weavers …" is not answered by "“Week 2 is the hardest.”": a numbered week counts nothing."""
+    engine = _kestrel(tmp_path, embedder, "Kestrel Mills trains its weavers on the old looms. The foreman tells "
+                                          "every new weaver: “Week 2 is the hardest.”\n")
+    answer = engine.ask("How many weavers does Kestrel Mills employ?")
+    assert answer.abstained and answer.uncovered == (NUMBER_OF + "weavers",)
+
+
 def test_a_share_no_passage_gives_is_named_instead_of_quoting_a_count(tmp_path, embedder):
     """"What percentage of …" is not answered by a passage that counts the same things: only a percentage or a
     part of a whole ("two in five") answers it."""
