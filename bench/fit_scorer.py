@@ -11,7 +11,7 @@ Usage (from the repo root):
     bench/score_clapnq.py); every window of an unanswerable question is negative;
   - ../shared/eval/dev.jsonl, dev2_seeds.jsonl (over corpus/), dev2_letters.jsonl,
     bench/letters-questions.jsonl (over the 27 letters) and every bench/held*-corpus.jsonl and
-    held*-letters.jsonl but the newest pair (`UNSEEN`, the checks no fit has seen): a window is
+    held*-letters.jsonl but the newest pair (`_unseen`, the checks no fit has seen): a window is
     positive when it holds a gold phrase; unanswerable questions give negatives. Comparisons and
     conversations are left out (their windows belong to a side or a turn, not to the question as asked).
 Only numbers are saved (features, labels, spans, question numbers): no text of the sets.
@@ -47,15 +47,23 @@ FOLDS, SEED, C = 5, 13, 1.0
 GRADIENT_TOLERANCE = 1e-5  # the largest gradient component accepted as converged
 C_ANSWER = 10.0  # the probability has few, unstandardised inputs: a weaker penalty
 HIT_TARGET, ABSTAIN_TARGET = 0.90, 0.50
-# The newest held sets: the checks that no fit has seen (their first run is in their commit message).
-UNSEEN = ("held15-corpus", "held9-letters")
-CALIBRATING = ("clapnq", "dev", "seeds", "letters_dev2", "letters_bench", "held", "held2", "held_letters", "held2_letters")
+# The sets the probability is calibrated on: ClapNQ, the shared sets and the first two held pairs (the fit before
+# the sixteenth session's, which added every other held set to the ranker's data).
+CALIBRATING = ("clapnq", "dev", "seeds", "letters_dev2", "letters_bench", "held", "held2", "held_letters",
+               "held2_letters")
 _PLAIN = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-",
                         "\u00a0": " "})
 
 
 def norm(text: str) -> str:
     return re.sub(r"\s+", " ", text.translate(_PLAIN)).strip().lower()
+
+
+def _unseen() -> set[str]:
+    """The newest held set over each corpus ("held15-corpus", "held9-letters"): the checks no fit has seen (their
+    first run is in their commit message)."""
+    number = lambda p: int(re.sub(r"\D", "", p.stem) or 1)  # noqa: E731  "held-corpus" is the first
+    return {max(REPO.glob(f"bench/held*-{kind}.jsonl"), key=number).stem for kind in ("corpus", "letters")}
 
 
 def _sets(work: Path):
@@ -86,7 +94,7 @@ def _sets(work: Path):
     held = [(p.stem.replace("-corpus", "").replace("-", "_"),
              REPO / "corpus" if p.stem.endswith("-corpus") else letters, p)
             for p in sorted(REPO.glob("bench/held*-*.jsonl"), key=lambda p: (len(p.stem), p.stem))
-            if p.stem not in UNSEEN]
+            if p.stem not in _unseen()]
     for name, corpus, path in [("dev", REPO / "corpus", eval_dir / "dev.jsonl"),
                                ("seeds", REPO / "corpus", eval_dir / "dev2_seeds.jsonl"),
                                ("letters_dev2", letters, eval_dir / "dev2_letters.jsonl"),
@@ -168,34 +176,35 @@ def _ranker(Z: np.ndarray, y: np.ndarray, qid: np.ndarray, weight: np.ndarray) -
     result = minimize(loss, np.zeros(Z.shape[1]), jac=True, method="L-BFGS-B",
                       options={"gtol": 1e-10, "ftol": 1e-15, "maxiter": 20000})
     # The line search may give up ("ABNORMAL") at the optimum, where the loss no longer changes in floating
-    # point: a gradient that small is the optimum all the same.
+    # point: whatever the solver's message, a gradient this small is the optimum all the same.
     if not result.success and np.abs(result.jac).max() > GRADIENT_TOLERANCE:
         raise SystemExit(f"the ranker's fit did not converge: {result.message}")
     return result.x
 
 
-def _fit(X: np.ndarray, y: np.ndarray, qid: np.ndarray, weight: np.ndarray, spans: np.ndarray,
-         calibrating: np.ndarray):
-    """(mean, scale, rank_coef, coef, intercept): a ranker of windows within a question, then a
-    logistic regression, one row a question (of those `calibrating` marks), for the probability that
-    the answer the ranker's order gives (`rag.quotes.select`) quotes the gold."""
+def _fit(X: np.ndarray, y: np.ndarray, qid: np.ndarray, ranking: np.ndarray, calibration: np.ndarray,
+         spans: np.ndarray):
+    """(mean, scale, rank_coef, coef, intercept): a ranker of windows within a question (each question
+    weighted by `ranking`), then a logistic regression, one row a question (weighted by `calibration`;
+    a question of weight 0 is left out), for the probability that the answer the ranker's order gives
+    (`rag.quotes.select`) quotes the gold."""
     from sklearn.linear_model import LogisticRegression
 
     mean, scale = X.mean(axis=0), X.std(axis=0)
     scale[scale == 0] = 1.0
     Z = (X - mean) / scale
-    rank_coef = _ranker(Z, y, qid, weight)
+    rank_coef = _ranker(Z, y, qid, ranking)
     r = Z @ rank_coef
     scorer = _scorer((mean, scale, rank_coef, None, 0.0))
     design, label, w = [], [], []
     for q in np.unique(qid):
-        if not calibrating[q]:
+        if not calibration[q]:
             continue
         idx = np.flatnonzero(qid == q)
         design.append(scorer.design(X[idx]))
         # The answer's probability is not known yet: its windows are scored as if it were even.
         label.append(_quotes_gold(idx, 1.0 / (1.0 + np.exp(r[idx].max() - r[idx])), y, spans))
-        w.append(weight[q])
+        w.append(calibration[q])
     model = LogisticRegression(C=C_ANSWER, tol=1e-10, max_iter=100000)
     model.fit(design, np.asarray(label), sample_weight=np.asarray(w))
     return mean, scale, rank_coef, model.coef_[0], float(model.intercept_[0])
@@ -259,12 +268,14 @@ def fit() -> dict:
     n_questions = len(d["answerable"])
     clapnq = list(d["set_names"]).index("clapnq")
     in_clapnq = d["question_set"] == clapnq
-    # Each question weighs the same however many windows it has, and the development sets (the
-    # style of the documents users bring) weigh as much together as ClapNQ.
-    # The probability is calibrated on ClapNQ and the shared sets, whose questions no one here wrote; the
-    # held sets (two corpora, many questions) teach the ranker only.
+    # Each question weighs the same however many windows it has, and the development sets (the style of
+    # the documents users bring) weigh as much together as ClapNQ. The probability is calibrated on the
+    # `CALIBRATING` sets only: fitted on every held set (two corpora, many questions), it abstained on
+    # plain questions over small folders of our own (tests/); the held sets teach the ranker.
     calibrating = np.isin(d["question_set"], [i for i, n in enumerate(d["set_names"]) if n in CALIBRATING])
-    per_question = np.where(in_clapnq, 1.0, in_clapnq.sum() / max((calibrating & ~in_clapnq).sum(), 1))
+    ranking = np.where(in_clapnq, 1.0, in_clapnq.sum() / max((~in_clapnq).sum(), 1))
+    calibration = np.where(in_clapnq, 1.0,
+                           np.where(calibrating, in_clapnq.sum() / max((calibrating & ~in_clapnq).sum(), 1), 0.0))
     rng = np.random.default_rng(SEED)
     fold_of = np.zeros(n_questions, dtype=int)
     for set_no in np.unique(d["question_set"]):
@@ -273,8 +284,7 @@ def fit() -> dict:
     oof = np.zeros(len(y))
     for fold in range(FOLDS):
         test = fold_of[qid] == fold
-        oof[test] = _probabilities(_fit(X[~test], y[~test], qid[~test], per_question, d["spans"][~test],
-                                        calibrating),
+        oof[test] = _probabilities(_fit(X[~test], y[~test], qid[~test], ranking, calibration, d["spans"][~test]),
                                    X[test], qid[test])
     answers = _answers(d, oof, np.arange(n_questions))
     cq = np.flatnonzero(in_clapnq)
@@ -283,7 +293,7 @@ def fit() -> dict:
     table = [(t, *_rates(clap_answers, t)) for t in grid]
     # The largest margin over both targets; when none meets both, the smallest shortfall.
     threshold = max((min(h - HIT_TARGET, a - ABSTAIN_TARGET), t) for t, h, a in table)[1]
-    params = _fit(X, y, qid, per_question, d["spans"], calibrating)
+    params = _fit(X, y, qid, ranking, calibration, d["spans"])
     hit, abstain = _rates(clap_answers, threshold)
     others = {}
     for set_no, name in enumerate(d["set_names"]):

@@ -552,7 +552,8 @@ class Engine:
         One named source scopes the search. A title stays in the query: it often is the subject ("what
         happened to Toby in The Office"), and cutting it cost 13 points of ClapNQ hits. A source named by
         its author or role (`Query.attributed`) is not what the question is about: the question less its
-        name is embedded ("in the critic's view" drew the search to "Criticism of …").
+        name is embedded ("in the critic's view" drew the search to "Criticism of …"); a publisher's name
+        may be what it asks about ("the guy behind FourWeekMBA"), and the whole question is searched too.
         A follow-up also searches the previous answer's documents (at the vouched threshold) and
         answers from them unless the whole corpus, or the year it names, holds better evidence (an event
         "in 2011" may be told in a later letter). A follow-up kept in the
@@ -574,14 +575,16 @@ class Engine:
         found, support, uncovered = self._evidence(query.text, vector, vouched if kept else s, paths, s.k_chunks,
                                                    s.max_quotes, s.max_quote_chars, topic, query.shown, query.asked,
                                                    query.held)
-        if vector is not whole and paths is not None:
-            # ... unless the name is what it asks about ("the guy behind FourWeekMBA"): the whole question's
-            # evidence when it scores better and its best passage names the source as the question does
+        # ... unless the name cut is a publisher's, and the publisher is what it asks about ("the guy behind
+        # FourWeekMBA"): the whole question's evidence when it scores better and its best passage names it.
+        publishers = {w for p in paths or () for w in re.findall(r"[\w-]+", self._by_path[p].publisher)}
+        cut = (set(re.findall(r"\b[A-Z][\w-]+", query.text))
+               - set(re.findall(r"\b[A-Z][\w-]+", topic or ""))) & publishers
+        if vector is not whole and cut:
             named = self._evidence(query.text, whole, vouched if kept else s, paths, s.k_chunks, s.max_quotes,
                                    s.max_quote_chars, topic, query.shown, query.asked, query.held)
-            cut = set(re.findall(r"\b[A-Z][\w-]+", query.text)) - set(re.findall(r"\b[A-Z][\w-]+", topic))
-            if named[1] > support and named[0] and any(re.search(rf"\b{re.escape(n)}\b", named[0][0][1])
-                                                       for n in cut):
+            best = max(named[0], key=lambda quote: quote[0].score)[1] if named[0] else ""
+            if named[1] > support and any(re.search(rf"\b{re.escape(n)}\b", best) for n in cut):
                 found, support, uncovered = named
         if query.prefer and (paths is None or paths != tuple(query.prefer)):
             near = self._evidence(query.text, vector, vouched, query.prefer, s.k_chunks, s.max_quotes,

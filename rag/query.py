@@ -828,33 +828,47 @@ def _asked_of(question: str, earlier: str) -> str:
     return earlier[:start] + " ".join(new) + earlier[end:]
 
 
+# What a figure is of, after a name that qualifies it ("AWS revenue"): another thing of the same kind may take
+# the name's place ("advertising revenue"). Words of time ask about another time, not another thing.
+_MEASURED = frozenset("revenue revenues sales income profit profits margin margins growth price prices cost costs "
+                      "spending users customers subscribers employees orders units earnings volume".split())
+_TIME_WORDS = {"year", "years", "quarter", "quarters", "month", "months", "week", "weeks", "day", "days", "now",
+               "today", "then", "before", "after", "last", "next", "previous", "earlier", "later", "ago"}
+
+
 def _name_swapped(question: str, earlier: str, sources: Sources) -> str:
     """The previous question asked of what an ellipsis names ("And what about advertising?") in place of the
-    one name it holds that is neither a source nor a year ("How much did AWS revenue grow in 2023?" -> "How
-    much did advertising revenue grow in 2023?"), when the previous question asked for a figure (a number,
-    sum, span or date: the ellipsis asks the same of another thing); '' when `question` is no such ellipsis,
-    names a source or opens on a determiner ("And what about the price?" asks something new of the same
+    one name it holds that is neither a source nor a year, when the previous question asked for a figure (a
+    number, sum, span or date: the ellipsis asks the same of another thing): a name for a name, or a thing for
+    a name that qualifies what the figure is of ("How much did AWS revenue grow in 2023?" -> "How much did
+    advertising revenue grow in 2023?"). '' when `question` is no such ellipsis, names a source, a time or a
+    year, opens on a determiner or a stop word ("And what about the price?" asks something new of the same
     thing), or `earlier` asks no figure or holds no such name or more than one.
 
     >>> sources = Sources([SourceRef("a.txt", "Notes", "Ann Lee", "", ()), SourceRef("b.txt", "Essay", "Bo Sim", "", ())])
     >>> _name_swapped("And what about rail freight?", "How much did Kestrel revenue grow in 2019?", sources)
     'How much did rail freight revenue grow in 2019?'
+    >>> _name_swapped("And what about rail revenue?", "How much did Kestrel revenue grow in 2019?", sources)
+    'How much did rail revenue grow in 2019?'
     >>> _name_swapped("What about rail?", "How much did Ann Lee say Kestrel revenue grew?", sources)  # not the author
     'How much did Ann Lee say rail revenue grew?'
-    >>> [_name_swapped(q, "How many did Kestrel sell?", sources) for q in ("And Ann Lee?", "And why?", "And it?",
-    ...                                                                  "And what about the price?")]
-    ['', '', '', '']
-    >>> _name_swapped("And what about fares?", "How many did Kestrel sell to Orbit?", sources)
-    ''
-    >>> _name_swapped("And what about fares?", "Why did Kestrel sell?", sources)
-    ''
+    >>> _name_swapped("And Orbit?", "How many looms did Kestrel buy?", sources)
+    'How many looms did Orbit buy?'
+    >>> [_name_swapped(q, "How much did Kestrel revenue grow in 2019?", sources) for q in (
+    ...     "And Ann Lee?", "And why?", "And it?", "And what about the price?", "And what about last year?",
+    ...     "And how about now?", "And what about per share?", "And what about advertising in 2022?")]
+    ['', '', '', '', '', '', '', '']
+    >>> [_name_swapped("And what about looms?", e, sources) for e in (
+    ...     "How many did Kestrel sell to Orbit?", "Why did Kestrel sell?", "How much did Kestrel pay for the mill?")]
+    ['', '', '']
     """
     rest, led = question, False
     while m := _LEADS_ON.match(rest):
         rest, led = rest[m.end():], True
     new = [t for t in _TOKENS.findall(rest) if t[:1].isalnum()]
-    if (not led or not new or len(new) > 4 or new[0].lower() in _DETERMINERS or _mentions(question, sources)
-            or any(t.lower() in _WH | _AUX | _PERSON | _THING for t in new)
+    if (not led or not new or len(new) > 4 or new[0].lower() in _DETERMINERS | STOPWORDS | _PREPOSITIONS | {"per"}
+            or _mentions(question, sources) or _YEAR.search(rest)
+            or any(t.lower() in _WH | _AUX | _PERSON | _THING | _TIME_WORDS for t in new)
             or expected_type(earlier) not in ("number", "amount", "duration", "date")):
         return ""
     sourced = _name_spans(earlier, sources)
@@ -862,8 +876,14 @@ def _name_swapped(question: str, earlier: str, sources: Sources) -> str:
              and not any(s <= earlier.find(n) < e for s, e in sourced)]
     if len(names) != 1 or earlier.count(names[0]) != 1:
         return ""
-    at = earlier.find(names[0])
-    return earlier[:at] + " ".join(new) + earlier[at + len(names[0]):]
+    at, end = earlier.find(names[0]), earlier.find(names[0]) + len(names[0])
+    after = re.match(r"\s+(\w+)", earlier[end:])
+    if not new[0][:1].isupper():  # a thing, not a name: only in place of a name that qualifies a measure
+        if not after or after.group(1).lower() not in _MEASURED:
+            return ""
+        if new[-1].lower() == after.group(1).lower():  # "rail revenue" for "Kestrel revenue"
+            end += after.end()
+    return earlier[:at] + " ".join(new) + earlier[end:]
 
 
 def _owned(text: str, start: int, end: int, ref: str) -> tuple[str, int]:
