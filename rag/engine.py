@@ -577,10 +577,12 @@ class Engine:
                                                    query.held)
         # ... unless the name cut is a publisher's, and the publisher is what it asks about ("the guy behind
         # FourWeekMBA"): the whole question's evidence when it scores better and its best passage names it.
-        publishers = {w for p in paths or () for w in re.findall(r"[\w-]+", self._by_path[p].publisher)}
-        cut = (set(re.findall(r"\b[A-Z][\w-]+", query.text))
-               - set(re.findall(r"\b[A-Z][\w-]+", topic or ""))) & publishers
-        if vector is not whole and cut:
+        cut: set[str] = set()
+        if vector is not whole:  # the name was cut: was it a publisher's?
+            publishers = {w for p in paths or () for w in re.findall(r"[\w-]+", self._by_path[p].publisher)}
+            cut = (set(re.findall(r"\b[A-Z][\w-]+", query.text))
+                   - set(re.findall(r"\b[A-Z][\w-]+", topic or ""))) & publishers
+        if cut:
             named = self._evidence(query.text, whole, vouched if kept else s, paths, s.k_chunks, s.max_quotes,
                                    s.max_quote_chars, topic, query.shown, query.asked, query.held)
             best = max(named[0], key=lambda quote: quote[0].score)[1] if named[0] else ""

@@ -481,7 +481,7 @@ _NOT_COUNTS = {"half", "twice", "double", "triple", "one"}  # "one" is as often 
 # colon): with no counted noun after it, the number is part of a name ("it is always Day 1", "decades: Day 1:"), not
 # a count ("\n\nAbout 300 came", "He said, \"Over 300 came\"", "It grew: Some 300 people came").
 _LABEL_BEFORE = re.compile(r"(?<=[a-z0-9,;:]\s)[A-Z][a-z]+\s$")
-# ... or opening a sentence or a quotation ("“Day 2 is stasis."), unless it says how near the count is ("Over 300").
+# ... or opening a sentence or a quotation ("“Week 2 is the hardest."), unless it says how near the count is ("Over 300").
 _LABEL_OPENING = re.compile(r"(?:^|[.!?:]\s+|[“\"‘(]\s*)([A-Z][a-z]+)\s$")
 _NEAR = {"over", "nearly", "almost", "around", "roughly", "approximately", "exactly", "under", "precisely"}
 # A label takes a singular verb ("Day 2 is …", "Part 3."); a count, a plural one ("Another 300 were hired").
@@ -525,7 +525,7 @@ def has_count(text: str, question: str = "") -> bool:
     ...                         "Notes\\n\\nAbout 300 came.", 'He said, "Over 300 came."', "In this 4-part series.",
     ...                         "Two decades: Day 1: Jeff", "It grew: Some 300 people came.")]
     [False, False, True, True, True, False, False, True]
-    >>> [has_count(t) for t in ("He said: “Day 2 is stasis.”", "Chapter 3 is short.", "Nearly 300 came.",
+    >>> [has_count(t) for t in ("He said: “Week 2 is the hardest.”", "Chapter 3 is short.", "Nearly 300 came.",
     ...                         "Nearly 300 were hired.", "Stores 12 opened.", "Another 300 were hired.")]
     [False, False, True, True, True, True]
     >>> has_count("It ran a 40-store chain.", "How many stores did it run?")

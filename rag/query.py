@@ -783,6 +783,15 @@ def _first_sentence(text: str, limit: int = 150) -> str:
     return re.split(r"(?<=[.!?])[\"”’]?\s", " ".join(text.split()), maxsplit=1)[0][:limit]
 
 
+def _ellipsis(question: str) -> list[str]:
+    """The words of an ellipsis after what leads it on ("And what about 2005?" -> ["2005"]); [] when nothing
+    leads it on."""
+    rest, led = question, False
+    while m := _LEADS_ON.match(rest):  # "And what about …"
+        rest, led = rest[m.end():], True
+    return [t for t in _TOKENS.findall(rest) if t[:1].isalnum()] if led else []
+
+
 def _asked_of(question: str, earlier: str) -> str:
     """The previous question asked of what an ellipsis names ("And Day 2?", "What about 2005?", "How
     about the 1999 report?"): the one phrase of `earlier` of the same shape (the same words but one,
@@ -802,11 +811,8 @@ def _asked_of(question: str, earlier: str) -> str:
     >>> _asked_of("And the price?", "What did the author say about shipping?")
     ''
     """
-    rest, led = question, False
-    while m := _LEADS_ON.match(rest):  # "And what about …"
-        rest, led = rest[m.end():], True
-    new = [t for t in _TOKENS.findall(rest) if t[:1].isalnum()]
-    if not led or not new or len(new) > 5 or any(t.lower() in _WH | _AUX for t in new):
+    new = _ellipsis(question)
+    if not new or len(new) > 5 or any(t.lower() in _WH | _AUX for t in new):
         return ""
     old = list(_TOKENS.finditer(earlier))
     matches = []
@@ -862,12 +868,9 @@ def _name_swapped(question: str, earlier: str, sources: Sources) -> str:
     ...     "How many did Kestrel sell to Orbit?", "Why did Kestrel sell?", "How much did Kestrel pay for the mill?")]
     ['', '', '']
     """
-    rest, led = question, False
-    while m := _LEADS_ON.match(rest):
-        rest, led = rest[m.end():], True
-    new = [t for t in _TOKENS.findall(rest) if t[:1].isalnum()]
-    if (not led or not new or len(new) > 4 or new[0].lower() in _DETERMINERS | STOPWORDS | _PREPOSITIONS | {"per"}
-            or _mentions(question, sources) or _YEAR.search(rest)
+    new = _ellipsis(question)
+    if (not new or len(new) > 4 or new[0].lower() in _DETERMINERS | STOPWORDS | _PREPOSITIONS | {"per"}
+            or _mentions(question, sources) or any(_YEAR.search(t) for t in new)
             or any(t.lower() in _WH | _AUX | _PERSON | _THING | _TIME_WORDS for t in new)
             or expected_type(earlier) not in ("number", "amount", "duration", "date")):
         return ""
