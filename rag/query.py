@@ -1642,8 +1642,13 @@ def named_sides(question: str, sources: Sources,
     """
     mentions = _mentions(question, sources) if mentions is None else mentions
     bare = _without(question, [(pos, pos + len(name)) for pos, name, _ in mentions])
-    return [Side(label=_label(question[pos:pos + len(name)], paths, sources.refs), paths=tuple(sorted(paths)),
-                 query=bare) for pos, name, paths in mentions]
+    sides = []
+    for pos, name, paths in mentions:
+        if nth := _OWNED_ORDINAL.match(question, pos + len(name)):  # "Jassy's first letter": the earliest of his
+            paths = _ordinal(nth.group(0), paths, sources.refs) or paths
+        sides.append(Side(label=_label(question[pos:pos + len(name)], paths, sources.refs),
+                          paths=tuple(sorted(paths)), query=bare))
+    return sides
 
 
 def _mentions(question: str, sources: Sources) -> list[tuple[int, str, frozenset[str]]]:
@@ -1774,6 +1779,10 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
     for start, end in reversed(merged):
         owner = _OWNER.match(text, end)
         end += len(owner.group(0)) if owner else 0
+        if (owner and (nth := _ORDINAL.match(text, end + len(text[end:]) - len(text[end:].lstrip())))
+                and ((role := _AS_ROLE.match(text, nth.end())) or not re.match(r"\s+as\b", text[nth.end():]))):
+            end = role.end() if role else nth.end()  # "Ann's first report as CEO": the document she wrote
+            owner = _OWNER.match(text, end)
         m = _DOC_NOUN_AFTER.match(text[end:])  # "the 2001 letter", "the 2001 letter's"
         if m and not owner and _AFTER_AUX.search(text[:start]) and not re.match(
                 rf"\s+(?!(?:{'|'.join(_PREPOSITIONS | {'that', 'the', 'a', 'an'})})\b)[a-z]", text[end + m.end():]):
@@ -1820,6 +1829,10 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
     text = re.sub(r",\s*,", " ", text)  # "Who, according to Ann, grows …" cut to "Who,, grows": both go
     text = re.sub(r"\s*,(?=\s*(?:[?.!;]|$))", "", text)  # "… early, according to the blog?" cut to "early,?"
     return re.sub(r"\s+(?=[?.!,;:])", "", " ".join(text.split()))
+
+
+# What follows a writer's "first letter" to say in which role it was written: "as CEO", "as the new chair".
+_AS_ROLE = re.compile(r"\s+as\s+(?:(?:the|a|an|new)\s+)*(?:[A-Z]{2,}\b|[a-z]+(?=\s*(?:[,.;:?!)]|$)))")
 
 
 def _mend(text: str, at: int) -> str:
@@ -1923,6 +1936,9 @@ _ORDINAL = re.compile(rf"(?<!since\s)(?<!since\shis\s)(?<!since\sher\s)(?<!since
                       rf"\b(?:(?P<first>first|earliest|oldest)|last|latest|final|newest|most\s+recent)[\s-]+"
                       rf"(?:[\w-]+\s+){{0,2}}?(?:{'|'.join(_DOC_NOUNS)})\b(?![\w-])"
                       rf"(?!\s+(?:to|that|which|where|when|of|after|before|since|mentioning)\b)", re.I)
+
+
+_OWNED_ORDINAL = re.compile(rf"(?:'s|’s)\s+{_ORDINAL.pattern}", re.I)
 
 
 def _ordinal(text: str, paths: frozenset[str], refs: Sequence[SourceRef]) -> frozenset[str]:

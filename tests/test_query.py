@@ -619,6 +619,16 @@ def test_first_and_last_pick_the_sides_of_a_comparison(letter_refs):
     assert q.kind == "comparison" and [s.paths for s in q.sides] == [("letters/1997.md",), ("letters/2016.md",)]
 
 
+def test_a_writers_first_letter_is_one_side_and_leaves_the_side_query():
+    """"Bo Sim's first letter as CEO" names his earliest letter; neither it nor "as CEO" is what is searched."""
+    refs = Sources([SourceRef(f"{who.split()[1].lower()}{year}.md", f"{year} Mill Letter", who, "", ())
+                    for who, years in (("Ann Lee", (2001, 2004)), ("Bo Sim", (2010, 2012))) for year in years])
+    q = interpret("How did wages at the mill change between Ann Lee's 2004 letter and Bo Sim's first letter as CEO?",
+                  [], refs)
+    assert q.kind == "comparison" and [s.paths for s in q.sides] == [("lee2004.md",), ("sim2010.md",)]
+    assert all("letter" not in s.query and "CEO" not in s.query and "wages" in s.query for s in q.sides)
+
+
 def test_a_relative_year_after_a_preposition_stays_in_the_earlier_year(letter_refs):
     """"How did that compare with the previous year?" and "… for the following year?" are answered by the
     earlier year's letter (it gives last year's figure and next year's plan); not shifted."""
