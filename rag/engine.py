@@ -615,13 +615,19 @@ class Engine:
         # critic's view versus Bezos's" looks for Bezos's words outside the critic's essay.
         named = {p for side in query.sides for p in side.paths}
         others = (tuple(p for p in self._by_path if p not in named) or None) if named else None
-        for side in query.sides:
+        for i, side in enumerate(query.sides):
             text = side.query or query.text
             side_vector = vector if text == query.text else self.embedder.embed_one(text)
-            found = _unshown(self.candidates(text, side_vector, s, side.paths or others, s.k_chunks), query.held,
-                             s.min_support)
+            # Two views of one question, neither named ("Compare the explanations given."): the second is the best
+            # of the other documents, not another passage of the first's.
+            taken = [] if side.paths else [f[:_SIDE_OPTIONS] for f, o in zip(searched, query.sides[:i])
+                                           if f and not o.paths and o.query == side.query]
+            firsts = {t[0].path for t in taken}
+            paths = tuple(p for p in self._by_path if p not in firsts) if taken else side.paths or others
+            found = _unshown(self.candidates(text, side_vector, s, paths, s.k_chunks), query.held, s.min_support)
             found.sort(key=lambda w: (-w.score, w.path, w.start))
-            searched.append(found)
+            shown = [w for t in taken for w in t if w.path in firsts]  # nor those passages in a near-duplicate
+            searched.append([w for w in found if not repeats(w, shown, s.near_duplicate)] if shown else found)
         supports = [found[0].score if found else 0.0 for found in searched]
         # A named side shows its best evidence, whatever its score (unless no side is near an answer,
         # below): the question chose its documents, and it says "no evidence" only when its search found

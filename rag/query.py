@@ -115,11 +115,16 @@ _COMPARE_VERB = re.compile(r"^\s*(?:please\s+)?(?:compare|contrast)\s+", re.I)
 # "One account says A; another says B. …", "Some argue A, while others claim B": two views set side by side.
 # What may follow the two views: nothing, or a question about them ("What does each side say?", "Who is right?").
 _ABOUT_VIEWS = re.compile(r"^\W*$|\b(?:each|both|right|correct|true|differ\w*|compare\w*|contrast\w*|agree\w*|"
-                          r"view|views|side|sides|account|accounts)\b", re.I)
-_SAYS = r"(?:says?|said|argues?|argued|claims?|claimed|holds?|held|suggests?|insists?|maintains?|thinks?|believes?)"
+                          r"view|views|side|sides|account|accounts|two)\b", re.I)
+_SAYS = (r"(?:says?|said|argues?|argued|claims?|claimed|holds?|held|suggests?|insists?|maintains?|thinks?|believes?|"
+         r"praises?|praised|credits?|credited|critici[sz]es?|critici[sz]ed|blames?|blamed|sees?|saw|calls?|called|"
+         r"describes?|described|portrays?|portrayed|frames?|framed|warns?|warned)")
 _ONE_ANOTHER = re.compile(rf"^\s*(?:one|some)\b[^;,.?]{{0,40}}?\b{_SAYS}\s+(?:that\s+)?(?P<a>[^;?]+?)"
                           rf"(?:[;.]|,?\s+(?:while|whereas|but|and))\s+(?:an|the\s+)?others?\b[^;,.?]{{0,40}}?\b{_SAYS}"
                           rf"\s+(?:that\s+)?(?P<b>[^;?]+?)(?:[.?]\s|[.?]?$)", re.I)
+# The passive of the same: "X is seen by some as A and by others as B".
+_BY_SOME = re.compile(r"^\s*(?P<topic>[^;?]+?)\s+(?:is|are|was|were)\s+(?P<verb>\w+)\s+by\s+some\s+as\s+(?P<a>[^;?]+?)"
+                      r",?\s+(?:and|but|while|whereas)\s+(?:by\s+)?others\s+as\s+(?P<b>[^;?]+?)(?:[.?]\s|[.?]?$)", re.I)
 _BETWEEN = re.compile(r"\b(?:difference|differences|contrast)\s+between\s+", re.I)
 _VIEWS_OF = re.compile(r"^\W*(?:there\s+(?:are|were)\s+|(?:i|we)\s+(?:have\s+)?(?:heard|read|seen)\s+)?(?:\w+\s+)?"
                        r"(?:explanations|views|reasons|accounts|answers|stories|theories|takes|opinions|arguments)\s+"
@@ -1229,7 +1234,18 @@ def comparison_sides(text: str, sources: Sources) -> list[Side]:
         query = shared if topic(shared, sources) else text
         asked = re.sub(r"^(?:they|it|he|she)\s+", "", _bare(query), flags=re.I)  # "How do they describe X"
         return [replace(named[0], query=query), Side(label=person, paths=(), query=f"{person} {asked}")]
+    if not named and (m := _UNNAMED_VIEWS.search(text)) and topic(asked := text[:m.start()].strip(), sources):
+        # "Why did the mill close? Compare the explanations given.": two views of one question, no source named;
+        # each is searched for the question, the second outside the first's document (`Engine._compare`).
+        return [Side(label="One view", paths=(), query=asked), Side(label="Another view", paths=(), query=asked)]
     return []
+
+
+# A closing sentence that asks for the views on the question before it without naming them ("Contrast the two
+# views.", "What do the different takes say?", "Compare the explanations given.").
+_UNNAMED_VIEWS = re.compile(r"(?<=[.?!])\s+(?=[^.?!]*\b(?:compare|contrast|differ\w*|two|both|each)\b)[^.?!]*\b"
+                            r"(?:views|takes|explanations|accounts|sides|perspectives|positions|opinions)\b"
+                            r"[^.?!]*[.?!]?\s*$", re.I)
 
 
 # What is left of "How do A and B differ on X?" once the names and the comparison word are cut ("How do they
@@ -1347,6 +1363,10 @@ def split(text: str) -> list[str]:
     ['what A says about talking to staff', 'what B says.']
     >>> split("One report says the mill closed over debt; another says a flood shut it. Who is right?")
     ['the mill closed over debt', 'a flood shut it']
+    >>> split("One diary praises Ann for keeping the mill open; another blames her for its debts. How do the two put it?")
+    ['Ann for keeping the mill open', 'her for its debts']
+    >>> split("The mill's closure is seen by some as a relief and by others as a loss. How is each side put?")
+    ["The mill's closure seen as a relief", "The mill's closure seen as a loss"]
     >>> split("There are two accounts of why the mill closed: one about debt, one about a flood. Which is right?")
     ['why the mill closed: debt', 'why the mill closed: a flood']
     >>> split("Did the mill run two ads, one about price and one about speed?")
@@ -1357,6 +1377,8 @@ def split(text: str) -> list[str]:
     body = text.strip()
     if (m := _ONE_ANOTHER.match(body)) and _ABOUT_VIEWS.search(body[m.end():]):
         parts = [m.group("a"), m.group("b")]
+    elif (m := _BY_SOME.match(body)) and _ABOUT_VIEWS.search(body[m.end():]):
+        parts = [f"{m.group('topic')} {m.group('verb')} as {m.group(v)}" for v in ("a", "b")]
     elif ((m := _ONE_ABOUT.match(body)) and (views := _VIEWS_OF.match(m.group("topic")))
           and _ABOUT_VIEWS.search(body[m.end():])):  # not "Did Ann run two ads, one about price and one about speed?"
         about = m.group("topic")[views.end():].strip()  # "why Amazon shows reviews", each view's topic

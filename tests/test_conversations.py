@@ -181,6 +181,19 @@ def test_two_views_named_by_what_they_are_about_are_the_sides_each_searched_with
     assert {Path(q.path).name for q in answer.citations} == {"home.txt", "office.txt"}
 
 
+def test_two_unnamed_views_of_one_question_come_from_two_documents(tmp_path, embedder):
+    """"…? Compare the two views.": no view is stated or named; each side is one document's answer."""
+    more = HOME + ("\nTeams that work from home report fewer sick days and finish their projects sooner.\n"
+                   "\nWorking from home lets a team hire the best people wherever they live.\n")
+    engine = build(tmp_path, {"home.txt": more, "office.txt": OFFICE, "kettle.txt": KETTLE}, embedder)
+    answer = engine.ask("Is working from home good for a team? Compare the two views.")
+    assert answer.kind == "comparison" and len(answer.sides) == 2
+    assert all(s.query == "Is working from home good for a team?" for s in answer.sides)
+    first, second = ({Path(q.path).name for q in answer.citations if q.side == s.label} for s in answer.sides)
+    assert first and second and not first & second and first | second == {"home.txt", "office.txt"}
+    quoted(answer)
+
+
 @pytest.fixture(scope="module")
 def letters(tmp_path_factory, embedder) -> Engine:
     return build(tmp_path_factory.mktemp("letters"), LETTERS, embedder)
