@@ -158,8 +158,10 @@ _CLAUSE_END_NOUN = re.compile(r"\s+((?:[\w-]+\s+){0,2}?[\w-]+)(?=\s*(?:[?.!,;]|$
 _JOINED = re.compile(r"(?:'s|’s)?\s+")
 _BEFORE_NAME = re.compile(r"(?:,\s*as\s+(?:quoted|cited|reported|described|told|written|put)\s+)?"
                           # "a reader commenting on the essay, …": a reader (not "spend on marketing in 2004")
-                          r"(?:\b(?:comment|writ|report|post|repl|respond|blogg)(?:ing|ying)\s+(?=on|in|about))?"
-                          r"\b(?:according\s+to|in|from|by|per|of|for|on|about)\s+(?:(?:his|her|their|its|the|this|that)\s+)?"
+                          r"(?P<participle>\b(?:comment|writ|report|post|repl|respond|blogg)(?:ing|ying)\s+"
+                          r"(?=on|in|about|under|below))?"
+                          r"\b(?:according\s+to|in|from|by|per|of|for|on|about|under|below)\s+"
+                          r"(?:(?:his|her|their|its|the|this|that)\s+)?"
                           rf"(?:(?:{'|'.join(_DOC_NOUNS)})s?\s+(?:with|by|of|from)\s+)?$", re.I)  # "the interview with"
 # "in the critic's view", "to Ann's mind": a name's view as an aside, cut whole with the name.
 _IN_VIEW = re.compile(r"\s+(?:own\s+)?(?:view|opinion|eyes|mind|words|telling|account|estimation|reading)"
@@ -736,6 +738,8 @@ def _replace_pronouns(question: str, earlier: str, previous: Turn, sources: Sour
                 if nxt.re is _SHELL and previous.answer and previous.answer.citations:
                     ref = _first_sentence(previous.answer.citations[0].text)  # what was said: the quote's
                 ref = f"{question[start:end]} ({ref})" if ref else question[start:end]
+            elif w in {"that", "this"} and previous.answer and previous.answer.citations:
+                ref = f"{word} ({_first_sentence(previous.answer.citations[0].text)})"  # "call that": what was said
         else:
             before = question[:start].split()
             acted_on = (w in {"it", "them"} and before and before[-1].lower() not in _AUX | _WH
@@ -1746,6 +1750,8 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
     'Was the frost as described?'
     >>> _without("Who, according to a reader commenting on the gardening blog, grows ferns?", [(45, 59)])
     'Who, according to a reader, grows ferns?'
+    >>> _without("Who does a reader commenting under the gardening blog say grows ferns?", [(39, 53)])
+    'Who does a reader say grows ferns?'
     >>> _without("How did frost change in 2004?", [(24, 28)])
     'How did frost change?'
     >>> _without("How did frost change between 2004 and 2014?", [(29, 33), (38, 42)])
@@ -1819,8 +1825,9 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
             if text[:start].rstrip().endswith(",") and (comma := re.match(r"\s*(?:,|(?=[.?!]|$))", text[end:])):
                 start, end = text[:start].rstrip().rindex(","), end + comma.end()
         start -= len(m.group(0)) if (m := re.search(r"\bthe\s+$", text[:start], re.I)) else 0
-        if ((re.match(r"\s*(?:[,.;:?!]|$)", text[end:]) or _YEAR.fullmatch(text[start:end]))
-                and (m := _BEFORE_NAME.search(text[:start]))):  # "say in 2006 that …": "in" goes too
+        if ((m := _BEFORE_NAME.search(text[:start])) and (m.group("participle") or re.match(
+                r"\s*(?:[,.;:?!]|$)", text[end:]) or _YEAR.fullmatch(text[start:end]))):  # "say in 2006 that …": "in"
+            # goes too, as "commenting on" does before the name of what a reader commented on
             start = m.start()  # "According to the blog, …", "… in 2004?": the phrase goes with its name
             if m.group(0).startswith(",") and (comma := re.match(r"\s*,", text[end:])):
                 end += comma.end()  # ", as quoted in the blog,": both commas go

@@ -131,6 +131,8 @@ def _answered(question: str, quote: str) -> Turn:
     # a determiner whose noun ends the question points back, as "that" alone does
     ("What does the author call that tactic?",
      "What does the author call that tactic (The mill sells below cost to win the town.)?"),
+    # "that" alone, the object of what the text calls or says: what was said, not a name of the question
+    ("What does the author call that?", "What does the author call that (The mill sells below cost to win the town.)?"),
     # "then" ending a clause: the time of what was quoted
     ("What was the town like back then?", "What was the town like back then (The mill sells below cost to win the town.)?"),
 ])
