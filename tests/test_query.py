@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from tiny_corpus import REPO
-from rag.query import SourceRef, Sources, interpret, named_sides
+from rag.query import SourceRef, Sources, _without, interpret, named_sides
 from rag.records import Answer, Quote, Side, Turn
 
 JASSY, CRITIC = "003_0a520789b9504a2d.txt", "004_2c06855ad959a8de.txt"
@@ -911,3 +911,25 @@ def test_it_after_a_hyphenated_verb_of_a_named_subject_refers_back():
     previous = Turn("What is the Harbor Trust?")
     q = interpret("When did Northwind co-found it?", [previous], s)
     assert q.follow_up and "Harbor Trust" in q.text
+
+
+@pytest.mark.parametrize("question, views", [
+    ("Why did the mill close? Compare the explanations given.", True),
+    ("Is the mill worth saving? Contrast the two views.", True),
+    ("What changed at the bank? Compare both sides of the balance sheet.", False),  # sides of a thing
+    ("How did the bank grow? Compare the two years' accounts.", False),  # accounts someone owns
+    ("Why did the mill close? Each of the accounts I have read blames debt.", False),  # a statement
+])
+def test_a_closing_request_for_unnamed_views_makes_two_sides_of_the_question_before_it(question, views):
+    q = interpret(question, [], Sources([]))
+    assert (q.kind == "comparison") == views
+    assert not views or [s.query for s in q.sides] == [question.split("? ")[0] + "?"] * 2
+
+
+def test_a_participle_before_a_name_goes_with_it_only_after_the_noun_it_describes():
+    """"a reader commenting under the blog" is who speaks; in "Was Ann writing in the blog …" the verb is the
+    question's own."""
+    reader = "Who does a reader commenting under the gardening blog say grows ferns?"
+    ann = "Was Ann writing in the gardening blog about frost?"
+    assert _without(reader, [(39, 53)]) == "Who does a reader say grows ferns?"
+    assert "writing" in _without(ann, [(19, 33)])
