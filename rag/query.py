@@ -100,6 +100,10 @@ _SHELL = re.compile(rf"\s+(?:(?:kind|sort|type)\s+of\s+)?({'|'.join(sorted(_SHEL
 # "Is it wise to …", "it is clear that …": an "it" that stands for a clause, not for a thing.
 _EXPLETIVE_IT = re.compile(r"\bit\s+(?:is|was|'s|’s|seems|seemed)\s+(?:\w+\s+){1,2}?(?:to|that)\b"
                            r"|\b(?:is|was)\s+it\s+\w+\s+(?:to|that)\b", re.I)
+# A clause of the question before the one a pronoun is in ("How much is the offer worth, and how high …"), and a
+# thing it names with an article ("the offer", "a funny example"): what a pronoun in the later clause refers to.
+_EARLIER_CLAUSE = re.compile(r"^(.*\w)\s*(?:,\s*(?:and|but)\b|;|\s[-–—]\s)", re.I)
+_THING_PHRASE = re.compile(r"\b(?:the|a|an)\s+(?:[a-z-]+\s+){0,2}[a-z-]{3,}\b")
 _ON_ITS_OWN = re.compile(r"on\s+(?:its|their)\s+own\b", re.I)  # an idiom: the "its" stands for nothing to resolve
 # ... but "What point is it used to make?" has fronted its object: "it" is a thing, used to make a point.
 _FRONTED_OBJECT = re.compile(r"^\W*(?:what|which)\b[^?]*?\b(?:is|was)\s+it\s+\w+ed\s+to\b", re.I)
@@ -639,6 +643,8 @@ def unresolved(text: str, sources: Sources, fragment: bool = False) -> list[tupl
                 # the object of its clause's verb is not that clause's subject ("Why did Amazon invest in it?",
                 # "… say Amazon should fund it?"): only that verb, auxiliaries and prepositions stand between
                 capitalised = [t for t in capitalised if t != before[subject][0]]
+            if w == "it" and (clause := _EARLIER_CLAUSE.search(text[:start])) and _THING_PHRASE.search(clause.group(1)):
+                continue  # "How much is the offer worth, and how high can it go?": the offer, named in this question
             if (start in expletive or len(capitalised) > len(people) or (w.startswith("th") and plural)
                     or _ON_ITS_OWN.match(text, max(start - 3, 0))):  # "Is that enough on its own?"
                 continue

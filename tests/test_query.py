@@ -933,3 +933,14 @@ def test_a_participle_before_a_name_goes_with_it_only_after_the_noun_it_describe
     ann = "Was Ann writing in the gardening blog about frost?"
     assert _without(reader, [(39, 53)]) == "Who does a reader say grows ferns?"
     assert "writing" in _without(ann, [(19, 33)])
+
+
+@pytest.mark.parametrize("question", [
+    "How much is the bonus worth at first, and how high can it go?",
+    "The letter gives a funny example of the rule - what was it?",
+])
+def test_it_in_a_later_clause_refers_to_a_thing_its_own_question_names(question):
+    """Not to a name of the previous turn: "how high can Northwind go?" asks nothing anyone said."""
+    earlier = _answered("What is the bonus that Northwind copied from Kestrel Mills?", "It pays staff to leave.")
+    q = interpret(question, [earlier], Sources([]))
+    assert "Northwind" not in q.text and "Kestrel" not in q.text.split(":")[0]
