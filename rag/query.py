@@ -597,7 +597,8 @@ def unresolved(text: str, sources: Sources, fragment: bool = False) -> list[tupl
 
     "he/his" needs a name before it; "it/they" a capitalised word (or, for "they", a plural), which
     for an object "it" is not its own clause's subject ("Why did Amazon invest in it?", "What does he say
-    Amazon has to do about them?");
+    Amazon has to do about them?"), and "it" in a later clause also a thing an earlier clause names with an
+    article ("How much is the offer worth, and how high can it go?");
     "that/this" refers back when it stands alone ("innovations like that"), follows a preposition or
     verb ("react to that claim"), or its noun ends the clause ("What does he call that tactic?"), not as a
     conjunction ("the view that …"), a relative ("the bridge that collapsed") or "this year";
