@@ -625,9 +625,14 @@ class Engine:
             firsts = {t[0].path for t in taken}
             paths = tuple(p for p in self._by_path if p not in firsts) if taken else side.paths or others
             found = _unshown(self.candidates(text, side_vector, s, paths, s.k_chunks), query.held, s.min_support)
+            # nor a near-duplicate of that document (one that repeats its passages): the same view; searched again
+            # without it, as the scores of a question's windows are relative to each other
+            shown = [w for t in taken for w in t if w.path in firsts]
+            if twins := {w.path for w in found if repeats(w, shown, s.near_duplicate)} if shown else set():
+                paths = tuple(p for p in paths if p not in twins)
+                found = _unshown(self.candidates(text, side_vector, s, paths, s.k_chunks), query.held, s.min_support)
             found.sort(key=lambda w: (-w.score, w.path, w.start))
-            shown = [w for t in taken for w in t if w.path in firsts]  # nor those passages in a near-duplicate
-            searched.append([w for w in found if not repeats(w, shown, s.near_duplicate)] if shown else found)
+            searched.append(found)
         supports = [found[0].score if found else 0.0 for found in searched]
         # A named side shows its best evidence, whatever its score (unless no side is near an answer,
         # below): the question chose its documents, and it says "no evidence" only when its search found

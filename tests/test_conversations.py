@@ -185,12 +185,15 @@ def test_two_unnamed_views_of_one_question_come_from_two_documents(tmp_path, emb
     """"…? Compare the two views.": no view is stated or named; each side is one document's answer."""
     more = HOME + ("\nTeams that work from home report fewer sick days and finish their projects sooner.\n"
                    "\nWorking from home lets a team hire the best people wherever they live.\n")
-    engine = build(tmp_path, {"home.txt": more, "office.txt": OFFICE, "kettle.txt": KETTLE}, embedder)
+    reprint = "Notes on remote work (reprinted)\n\n" + more.split("\n", 2)[2]  # a near-duplicate: the same view
+    engine = build(tmp_path, {"home.txt": more, "reprint.txt": reprint, "office.txt": OFFICE, "kettle.txt": KETTLE},
+                   embedder)
     answer = engine.ask("Is working from home good for a team? Compare the two views.")
     assert answer.kind == "comparison" and len(answer.sides) == 2
     assert all(s.query == "Is working from home good for a team?" for s in answer.sides)
     first, second = ({Path(q.path).name for q in answer.citations if q.side == s.label} for s in answer.sides)
-    assert first and second and not first & second and first | second == {"home.txt", "office.txt"}
+    assert first and second and not first & second and "office.txt" in first | second
+    assert not {"home.txt", "reprint.txt"} <= first | second  # one of the twins speaks for that view
     quoted(answer)
 
 
