@@ -619,18 +619,18 @@ class Engine:
             text = side.query or query.text
             side_vector = vector if text == query.text else self.embedder.embed_one(text)
             # Two views of one question, neither named ("Compare the explanations given."): the second is the best
-            # of the other documents, not another passage of the first's.
-            taken = [] if side.paths else [f[:_SIDE_OPTIONS] for f, o in zip(searched, query.sides[:i])
+            # of the other documents, not the first's best document nor a near-duplicate of it (one whose windows
+            # among the first's candidates repeat its top passages): the same view.
+            taken = [] if side.paths else [f for f, o in zip(searched, query.sides[:i])
                                            if f and not o.paths and o.query == side.query]
-            firsts = {t[0].path for t in taken}
-            paths = tuple(p for p in self._by_path if p not in firsts) if taken else side.paths or others
+            paths = side.paths or others
+            if taken:
+                firsts = {f[0].path for f in taken}
+                shown = [w for f in taken for w in f[:_SIDE_OPTIONS] if w.path in firsts]
+                twins = {w.path for f in taken for w in f
+                         if w.path not in firsts and repeats(w, shown, s.near_duplicate)}
+                paths = tuple(p for p in self._by_path if p not in firsts | twins)
             found = _unshown(self.candidates(text, side_vector, s, paths, s.k_chunks), query.held, s.min_support)
-            # nor a near-duplicate of that document (one that repeats its passages): the same view; searched again
-            # without it, as the scores of a question's windows are relative to each other
-            shown = [w for t in taken for w in t if w.path in firsts]
-            if twins := {w.path for w in found if repeats(w, shown, s.near_duplicate)} if shown else set():
-                paths = tuple(p for p in paths if p not in twins)
-                found = _unshown(self.candidates(text, side_vector, s, paths, s.k_chunks), query.held, s.min_support)
             found.sort(key=lambda w: (-w.score, w.path, w.start))
             searched.append(found)
         supports = [found[0].score if found else 0.0 for found in searched]

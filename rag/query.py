@@ -127,8 +127,9 @@ _ONE_ANOTHER = re.compile(rf"^\s*(?:one|some)\b[^;,.?]{{0,40}}?\b{_SAYS}\s+(?:th
                           rf"(?:[;.]|,?\s+(?:while|whereas|but|and))\s+(?:an|the\s+)?others?\b[^;,.?]{{0,40}}?\b{_SAYS}"
                           rf"\s+(?:that\s+)?(?P<b>[^;?]+?)(?:[.?]\s|[.?]?$)", re.I)
 # The passive of the same: "X is seen by some as A and by others as B".
-_BY_SOME = re.compile(rf"^\s*(?!(?:{'|'.join(sorted(_WH))})\b)(?P<topic>[^;?.]+?)\s+(?:is|are|was|were)\s+(?P<verb>\w+)\s+by\s+some\s+as\s+(?P<a>[^;?]+?)"
-                      r",?\s+(?:and|but|while|whereas)\s+(?:by\s+)?others\s+as\s+(?P<b>[^;?]+?)(?:[.?]\s|[.?]?$)", re.I)
+_BY_SOME = re.compile(rf"^\s*(?!(?:{'|'.join(sorted(_WH))})\b)(?P<topic>[^;?.]+?)\s+(?:is|are|was|were)\s+"
+                      r"(?P<verb>\w+)\s+by\s+some\s+as\s+(?P<a>[^;?]+?),?\s+(?:and|but|while|whereas)\s+"
+                      r"(?:by\s+)?others\s+as\s+(?P<b>[^;?]+?)(?:[.?]\s|[.?]?$)", re.I)
 _BETWEEN = re.compile(r"\b(?:difference|differences|contrast)\s+between\s+", re.I)
 _VIEWS_OF = re.compile(r"^\W*(?:there\s+(?:are|were)\s+|(?:i|we)\s+(?:have\s+)?(?:heard|read|seen)\s+)?(?:\w+\s+)?"
                        r"(?:explanations|views|reasons|accounts|answers|stories|theories|takes|opinions|arguments)\s+"
@@ -1838,7 +1839,7 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
         if ((m := _BEFORE_NAME.search(text[:start])) and (re.match(r"\s*(?:[,.;:?!]|$)", text[end:])
                                                           or _YEAR.fullmatch(text[start:end]) or (
                 m.group("participle") and re.search(r"\b(?:a|an|the|one|some)\s+[\w-]+\s+$", text[:m.start()])))):
-            start = m.start()  # "According to the blog, …", "… in 2004?": the phrase goes with its name
+            start = m.start()
             if m.group(0).startswith(",") and (comma := re.match(r"\s*,", text[end:])):
                 end += comma.end()  # ", as quoted in the blog,": both commas go
         owned = owner and re.match(r"\s+[a-z]", text[end:])
