@@ -204,9 +204,10 @@ _NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelv
                  r"half|twice|double|triple")
 _NUMBER = re.compile(rf"\d(?:[\d,.]*\d)?|\b(?:{_NUMBER_WORDS})\b", re.I)  # "1,200", "2.5", "ten"
 _UNITS = r"seconds?|minutes?|hours?|days?|weeks?|months?|seasons?|years?|decades?|centur(y|ies)"
-# "three days", "a single day", "two full years"
+# "three days", "a single day", "two full years", "for decades"
 _DURATION = re.compile(rf"(\d|\b({_NUMBER_WORDS}|a|an|few|several|many)\b)[\s-]+"
-                       rf"(?:(?:single|full|whole|long|short|more|extra|additional)\s+)?({_UNITS})\b|\bsince\b", re.I)
+                       rf"(?:(?:single|full|whole|long|short|more|extra|additional)\s+)?({_UNITS})\b|\bsince\b|"
+                       r"\b(?:for|over)\s+(?:seconds|minutes|hours|days|weeks|months|years|decades|centuries)\b", re.I)
 _DATE = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b|\b(january|february|march|april|may|june|july|august|september|"
                    r"october|november|december)\b", re.I)
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+")
@@ -264,6 +265,8 @@ def has_type(text: str, kind: str, question: str = "") -> bool:
     (True, False)
     >>> has_type("It fell to a single day.", "duration"), has_type("It wears out within two seasons.", "duration")
     (True, True)
+    >>> has_type("A mill may limp on for decades.", "duration"), has_type("It has come over time.", "duration")
+    (True, False)
     >>> has_type("In 1997 we listed.", "date"), has_type("He met Jane Doe there.", "name")
     (True, True)
     >>> has_type("Then Amazon hired.", "name", "Who works for Amazon?"), has_type("In 1997.", "date", "When, 1997?")
