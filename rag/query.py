@@ -1222,6 +1222,10 @@ def comparison_sides(text: str, sources: Sources) -> list[Side]:
     # clause still splits ("What do A and B say about X, and how does C see it?"), if a comma or semicolon marks
     # it: "How do A and B each explain the gap between what buyers order and what they keep?" asks one thing.
     parts = split(body) if not joined or re.search(_MARKED_CLAUSE, body, re.I) else []
+    if parts and (lead := _LEAD.match(parts[0])) and _mentions(parts[0][lead.end():], sources):
+        # "A and B both discuss X. What does A say about Y, and what does B …?": the first part is its
+        # question, which names its source; the statement before it names both.
+        parts = [parts[0][lead.end():], parts[1]]
     if parts and _two_things(parts, sources):
         return _part_sides(parts, sources, scope)
     if len(named) >= 2 and not nested and (_COMPARISON.search(text) or joined):
@@ -1252,6 +1256,10 @@ def comparison_sides(text: str, sources: Sources) -> list[Side]:
         # each is searched for the question, the second outside the first's document (`Engine._compare`).
         return [Side(label="One view", paths=(), query=asked), Side(label="Another view", paths=(), query=asked)]
     return []
+
+
+# Statements before a question ("Ann and Ben both wrote about rain. What did Ann …"): up to its wh-word or verb.
+_LEAD = re.compile(rf"^.*[.!]\s+(?=(?-i:[A-Z]))(?=(?:{'|'.join(sorted(_WH | _AUX))})\b)", re.I | re.S)
 
 
 # A closing sentence that asks for the views on the question before it without naming them ("Contrast the two

@@ -944,3 +944,10 @@ def test_it_in_a_later_clause_refers_to_a_thing_its_own_question_names(question)
     earlier = _answered("What is the bonus that Northwind copied from Kestrel Mills?", "It pays staff to leave.")
     q = interpret(question, [earlier], Sources([]))
     assert "Northwind" not in q.text and "Kestrel" not in q.text.split(":")[0]
+
+
+def test_a_statement_before_a_two_part_question_leaves_each_part_its_own_source(two_authors):
+    q = interpret("Ann Lee and Bo Sim both lost crops to frost. What does Ann Lee advise for seedlings, and what does "
+                  "Bo Sim say late frost costs?", [], two_authors)
+    assert [s.paths for s in q.sides] == [("lee.txt",), ("sim.txt",)]
+    assert "lost crops" not in q.sides[0].query and "seedlings" in q.sides[0].query
