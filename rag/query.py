@@ -1474,6 +1474,7 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
                 and (head := _POSSESSED.search(other))):  # "… differ from his rivals'?" is about what the
             part = f"{part.rstrip(' ?.!')} {head.group(1)}"  # other part's owner owns: their planning horizon
         inherited: frozenset[str] = frozenset()
+        referred = False  # whether a pronoun of the part stands for what the other part names
         if i > 0 and (pronouns := unresolved(part, sources, fragment=True)):
             for start, end, word in reversed(pronouns):
                 w = word.lower()
@@ -1483,7 +1484,7 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
                                                       or _refer(other, sources, person=w in _PERSON))
                 if ref:
                     ref, cut = _owned(part, start, end, ref) if w in _POSSESSIVE else (ref, end)
-                    part = part[:start] + ref + part[cut:]
+                    part, referred = part[:start] + ref + part[cut:], True
             if not _mentions(part, sources) and not _speaker(part):  # "… what Bezos said about them": his
                 shift = _TIME_SHIFT.search(part)  # words, outside the other part's sources
                 inherited = _shared([m for m in _mentions(other, sources) if not (shift and _YEAR.search(m[1]))])
@@ -1506,6 +1507,9 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
             own = rest if of and cut and not set(tokenize(cut.group("object"))) <= _MEASURE_NOUNS else ""
         elif i > 0 and own and set(tokenize(own)) <= _MEASURE_NOUNS:
             own = ""  # "… set against the figure in 2001": the first part's question, asked of this part's source
+        elif i > 0 and own and not referred and _ENDS_ON_WHAT.search(own) and (asked := topic(other, sources)):
+            own = f"{own.rstrip(' ?.!')}: {asked}"  # "…, versus what Bo says the mill pays for?": pays for what
+            # the first part asks about (one that refers back, "what its version boils down to", has its topic)
         elif (i > 0 and own and _ELIDED_MEASURE.match(part) and _MEASURES.search(other)
               and (asked := topic(other, sources))):
             own = f"{asked.rstrip(' ?.!')}; {own}"  # "…, and what share does Jassy say is still offline?": what
@@ -1544,7 +1548,9 @@ _VIEW_OF = re.compile(r"^\W*(?:(?:how|what)\s+)?(?:(?:does|do|did|is|was|are|wer
 _OWNED_VIEW = re.compile(rf"(?:'s|’s)\s+(?:{_STANCE_NOUNS})s?\b", re.I)  # "the 1997 letter's view"
 # What a part may leave of its topic once its source is cut: a measure of the other part's thing ("the figure").
 _MEASURE_NOUNS = {"figure", "figures", "number", "numbers", "share", "amount", "total", "rate", "level", "count",
-                  "percentage", "value", "sum", "one", "ones"}
+                  "percentage", "value", "sum", "tally", "proportion", "quantity", "one", "ones"}
+# A part that asks what something is done to, its object left for the other part ("what the mill now pays for?").
+_ENDS_ON_WHAT = re.compile(rf"^\W*what\b.*\s(?:{'|'.join(sorted(_PREPOSITIONS))})\W*$", re.I)
 # A part that sets its source against the answer of the part before ("how does this stack up against …").
 _COMPARES_BACK = re.compile(r"^\W*(?:and\s+)?how\s+(?:does|do|did|would|will)\s+(?:that|this|it|these|those|they)\s+"
                             r"(?:compare|differ|stack\s+up|measure\s+up)\b", re.I)

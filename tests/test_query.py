@@ -707,6 +707,7 @@ def test_a_part_asking_for_a_measure_after_a_part_that_measures_nothing_keeps_it
 
 @pytest.mark.parametrize("question, own", [
     ("How many mills did Ann Lee report in 1990, and what count does the 2001 report give?", ""),
+    ("How many mills did Ann Lee report in 1990, and what was the tally by the 2001 report?", ""),
     ("How many mills did Ann Lee report in 1990, and how many did Bo Sim say there were in 2001?", ""),
     ("How many mills did Ann Lee report in 1990, and what share does Bo Sim say still ran in 2001?", "still ran"),
 ])
@@ -951,3 +952,13 @@ def test_a_statement_before_a_two_part_question_leaves_each_part_its_own_source(
                   "Bo Sim say late frost costs?", [], two_authors)
     assert [s.paths for s in q.sides] == [("lee.txt",), ("sim.txt",)]
     assert "lost crops" not in q.sides[0].query and "seedlings" in q.sides[0].query
+
+
+def test_a_part_asking_what_is_done_to_a_thing_it_leaves_unnamed_asks_it_of_the_first_parts_thing(dated_authors):
+    q = interpret("How much of the weavers' rent did the mill cover in Ann Lee's 1990 report, versus what the 2001 "
+                  "report says the mill now pays for?", [], dated_authors)
+    assert [s.paths for s in q.sides] == [("ann1990.txt",), ("bo2001.txt",)]
+    assert "pays for" in q.sides[1].query and "rent" in q.sides[1].query
+    q = interpret("How did Ann Lee's 1990 report describe the mill's wages, and what does the 2001 report say they "
+                  "came down to?", [], dated_authors)
+    assert q.sides[1].query == "what the mill's wages came down to?"
