@@ -1646,8 +1646,9 @@ def _refer(text: str, sources: Sources, person: bool) -> str:
     """What a pronoun after `text` refers to: a person's name, or a thing (`_thing`)."""
     if not person:
         return _thing(text, sources)
-    return next((p for p in _proper_spans(text) if any(w in sources.people for w in _WORDS.findall(p.lower()))
-                 or not sources.common(p)), "")
+    spans = _proper_spans(text)  # an author's name before a rare word ("what Japanese term does Bezos use")
+    return next((p for p in spans if any(w in sources.people for w in _WORDS.findall(p.lower()))),
+                next((p for p in spans if not sources.common(p)), ""))
 
 
 def _shared(mentions: list[tuple[int, str, frozenset[str]]]) -> frozenset[str]:

@@ -583,3 +583,15 @@ def test_what_a_quote_named_as_the_asked_for_thing_is_no_pronoun_nor_the_questio
     text = "The company Amazon bought in 2009 was Zappos."
     previous = after_quoting("Which company did Amazon buy in 2009?", "a.txt", text, "A", text)[0]
     assert "(Amazon)" not in resolve("What did it sell?", previous, Sources([]))
+
+
+def test_his_refers_to_the_author_the_previous_question_names_not_to_a_rarer_capitalised_word():
+    """"What Latin word does Ann Lee use …?": "her" is Ann Lee, not "Latin"."""
+    from rag.query import SourceRef, Sources, resolve
+
+    sources = Sources([SourceRef("lee.txt", "Notes on frost", "Ann Lee", "", ()),
+                       SourceRef("sim.txt", "A gardener's year", "Bo Sim", "", ())])
+    text = "What the old growers called pruina, a white frost."
+    previous = after_quoting("What Latin word does Ann Lee use for the white frost?", "lee.txt", text, "N", text)[0]
+    resolved = resolve("What did her neighbour ask her while she was pruning?", previous, sources)
+    assert "Ann Lee" in resolved and "Latin" not in resolved
