@@ -450,7 +450,10 @@ def interpret(question: str, history: Sequence[Turn], sources: Sources) -> Query
     attributed = bool(named) and not any(
         name in sources.titles or (name in sources.publishers and sources.common(name)) for _, name, _ in mentions)
     if scope is not None:  # "What did the 1999 report plan?", "Why did it change?": still that report, even
-        named = [replace(scope, query=text)]  # where "he" was read as an author who wrote other reports too
+        # where "he" was read as an author who wrote other reports too; searched without the name "he" was
+        # read as ("What drew him to the firm?": "What drew it to the firm?", as a question naming her would be)
+        own = named[0].query if len(named) == 1 and set(named[0].paths) == set(scope.paths) else text
+        named = [replace(scope, query=own)]
     as_document = bool(named) and any(_AS_DOCUMENT.match(text[start + len(name):]) or
                                       any(w in _DOC_NOUNS for w in _WORDS.findall(name.lower()))
                                       for start, name, _ in mentions)

@@ -6,6 +6,7 @@ project's documents. Real model, real Chroma, no mocks.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -595,3 +596,19 @@ def test_his_refers_to_the_author_the_previous_question_names_not_to_a_rarer_cap
     previous = after_quoting("What Latin word does Ann Lee use for the white frost?", "lee.txt", text, "N", text)[0]
     resolved = resolve("What did her neighbour ask her while she was pruning?", previous, sources)
     assert "Ann Lee" in resolved and "Latin" not in resolved
+
+
+def test_a_follow_up_kept_in_the_authors_document_is_searched_without_the_name_its_pronoun_was_read_as():
+    """"What drew her to the mill?" after a question on Ann Lee's notes: her notes are searched for what drew
+    someone to the mill, as "What drew Ann Lee to the mill?" would be (the notes say "what drew me")."""
+    from rag.query import Side, SourceRef, Sources, interpret
+
+    sources = Sources([SourceRef("lee.txt", "Notes on frost", "Ann Lee", "", ()),
+                       SourceRef("sim.txt", "A gardener's year", "Bo Sim", "", ())])
+    text = "Frost comes early on the hill."
+    previous = after_quoting("How does Ann Lee describe the frost?", "lee.txt", text, "Notes on frost", text)[0]
+    named = Side("Notes on frost", ("lee.txt",), "How does she describe the frost?")  # the side it was asked of
+    previous = Turn(previous.question, replace(previous.answer, sides=(named,)))
+    q = interpret("What drew her to the mill?", [previous], sources)
+    assert [s.paths for s in q.sides] == [("lee.txt",)]
+    assert "Ann" not in q.sides[0].query and "mill" in q.sides[0].query
