@@ -596,6 +596,11 @@ def _speaks(text: str, name: str) -> bool:
     return bool(m) and bool(_AFTER_AUX.search(text[:m.start()]))
 
 
+# Words that open a clause of its own: a pronoun after one may refer to the subject before it.
+_CLAUSE_WORDS = frozenset({"that", "which", "who", "whom", "whose", "where", "when", "while", "and", "but", "or",
+                           "because", "if", "since", "although"})
+
+
 def unresolved(text: str, sources: Sources, fragment: bool = False) -> list[tuple[int, int, str]]:
     """(start, end, word) of each pronoun in `text` that nothing before it can refer to.
 
@@ -643,10 +648,12 @@ def unresolved(text: str, sources: Sources, fragment: bool = False) -> list[tupl
                 subject, heads = names[-1], 2
             between = [t for t, _, _ in before[subject + 1:] if not t.isdigit()] if subject is not None else []
             if (w in {"it", "them"} and between and all(re.fullmatch(r"[a-z]+(?:-[a-z]+)*", t) for t in between)
-                    and sum(t not in _PREPOSITIONS | _AUX for t in between) <= heads
+                    and (sum(t not in _PREPOSITIONS | _AUX for t in between) <= heads
+                         or (between[-1] in _PREPOSITIONS and not set(between) & _CLAUSE_WORDS))
                     and between[-1] not in {"after", "before", "since", "until", "when", "while", "as", "if"}):
                 # the object of its clause's verb is not that clause's subject ("Why did Amazon invest in it?",
-                # "… say Amazon should fund it?"): only that verb, auxiliaries and prepositions stand between
+                # "… say Amazon should fund it?"): only that verb, auxiliaries and prepositions stand between,
+                # or it follows a preposition in that clause ("does Bezos hold up as an example of it …")
                 capitalised = [t for t in capitalised if t != before[subject][0]]
             if w == "it" and (clause := _EARLIER_CLAUSE.search(text[:start])) and _THING_PHRASE.search(clause.group(1)):
                 continue  # "How much is the offer worth, and how high can it go?": the offer, named in this question

@@ -538,6 +538,9 @@ def test_an_object_pronoun_does_not_stand_for_its_own_clauses_subject():
     modal = interpret("Why does she think Northwind should fund it?", [_answered("What did Ann Lee write about Kestrel Mills?",
                                                                                "A mill.")], Sources([]))
     assert modal.text == "Why does Ann Lee think Northwind should fund Kestrel Mills?"
+    far = interpret("What tool does Tolstoy hold up as an example of it paying off?",
+                    [_answered("What did Ann Lee write about Kestrel Mills?", "A mill.")], Sources([]))
+    assert far.follow_up and far.text == "What tool does Tolstoy hold up as an example of Kestrel Mills paying off?"
 
 
 def test_a_years_part_asks_what_was_written_about_not_who_wrote(letter_refs):
