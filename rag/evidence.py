@@ -207,7 +207,8 @@ _UNITS = r"seconds?|minutes?|hours?|days?|weeks?|months?|seasons?|years?|decades
 # "three days", "a single day", "two full years", "for decades"
 _DURATION = re.compile(rf"(\d|\b({_NUMBER_WORDS}|a|an|few|several|many)\b)[\s-]+"
                        rf"(?:(?:single|full|whole|long|short|more|extra|additional)\s+)?({_UNITS})\b|\bsince\b|"
-                       r"\b(?:for|over)\s+(?:seconds|minutes|hours|days|weeks|months|years|decades|centuries)\b", re.I)
+                       r"\b(?:for|over)\s+(?:seconds|minutes|hours|days|weeks|months|seasons|years|decades|centuries)"
+                       r"\b(?!\s+of\b)", re.I)  # not "over minutes of the meeting"
 _DATE = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b|\b(january|february|march|april|may|june|july|august|september|"
                    r"october|november|december)\b", re.I)
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+")
@@ -267,6 +268,8 @@ def has_type(text: str, kind: str, question: str = "") -> bool:
     (True, True)
     >>> has_type("A mill may limp on for decades.", "duration"), has_type("It has come over time.", "duration")
     (True, False)
+    >>> has_type("They argued over minutes of the meeting.", "duration")
+    False
     >>> has_type("In 1997 we listed.", "date"), has_type("He met Jane Doe there.", "name")
     (True, True)
     >>> has_type("Then Amazon hired.", "name", "Who works for Amazon?"), has_type("In 1997.", "date", "When, 1997?")

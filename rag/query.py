@@ -450,10 +450,13 @@ def interpret(question: str, history: Sequence[Turn], sources: Sources) -> Query
     attributed = bool(named) and not any(
         name in sources.titles or (name in sources.publishers and sources.common(name)) for _, name, _ in mentions)
     if scope is not None:  # "What did the 1999 report plan?", "Why did it change?": still that report, even
-        # where "he" was read as an author who wrote other reports too; searched without the name "he" was
-        # read as ("What drew him to the firm?": "What drew it to the firm?", as a question naming her would be)
-        own = named[0].query if len(named) == 1 and set(named[0].paths) == set(scope.paths) else text
-        named = [replace(scope, query=own)]
+        # where "he" was read as an author who wrote other reports too. A question whose only pronouns are a
+        # person's, read as that report's author, is searched as asked ("What drew her to the mill?", not "What
+        # drew Ann Lee to the mill?", which her own text never says, nor "What drew to the mill?", her name cut)
+        authors = {r.author for r in sources.refs if r.path in scope.paths and r.author}
+        pronouns = [w.lower() for _, _, w in unresolved(question, sources)]
+        person = bool(pronouns) and set(pronouns) <= _PERSON and any(a in text for a in authors)
+        named = [replace(scope, query=question if person else text)]
     as_document = bool(named) and any(_AS_DOCUMENT.match(text[start + len(name):]) or
                                       any(w in _DOC_NOUNS for w in _WORDS.findall(name.lower()))
                                       for start, name, _ in mentions)
@@ -596,9 +599,10 @@ def _speaks(text: str, name: str) -> bool:
     return bool(m) and bool(_AFTER_AUX.search(text[:m.start()]))
 
 
-# Words that open a clause of its own: a pronoun after one may refer to the subject before it.
+# Words that open a clause of its own, with its own subject or an infinitive ("want customers to think of it"): a
+# pronoun after one may refer to the subject before it.
 _CLAUSE_WORDS = frozenset({"that", "which", "who", "whom", "whose", "where", "when", "while", "and", "but", "or",
-                           "because", "if", "since", "although"})
+                           "because", "if", "since", "although", "to"}) | _WH | _REPORTING
 
 
 def unresolved(text: str, sources: Sources, fragment: bool = False) -> list[tuple[int, int, str]]:
@@ -649,7 +653,7 @@ def unresolved(text: str, sources: Sources, fragment: bool = False) -> list[tupl
             between = [t for t, _, _ in before[subject + 1:] if not t.isdigit()] if subject is not None else []
             if (w in {"it", "them"} and between and all(re.fullmatch(r"[a-z]+(?:-[a-z]+)*", t) for t in between)
                     and (sum(t not in _PREPOSITIONS | _AUX for t in between) <= heads
-                         or (between[-1] in _PREPOSITIONS and not set(between) & _CLAUSE_WORDS))
+                         or (between[-1] in _PREPOSITIONS and not set(between[:-1]) & _CLAUSE_WORDS))
                     and between[-1] not in {"after", "before", "since", "until", "when", "while", "as", "if"}):
                 # the object of its clause's verb is not that clause's subject ("Why did Amazon invest in it?",
                 # "… say Amazon should fund it?"): only that verb, auxiliaries and prepositions stand between,
@@ -1269,7 +1273,8 @@ def comparison_sides(text: str, sources: Sources) -> list[Side]:
 
 
 # Statements before a question ("Ann and Ben both wrote about rain. What did Ann …"): up to its wh-word or verb.
-_LEAD = re.compile(rf"^.*[.!]\s+(?=(?-i:[A-Z]))(?=(?:{'|'.join(sorted(_WH | _AUX))})\b)", re.I | re.S)
+_LEAD = re.compile(rf"^(?!\W*(?:{'|'.join(sorted(_WH | _AUX))})\b).*[.!]\s+(?=(?-i:[A-Z]))(?=(?:{'|'.join(sorted(_WH | _AUX))})\b)",
+                   re.I | re.S)  # a statement, not a question with an abbreviation ("How did Dr. Will Hart …")
 
 
 # A closing sentence that asks for the views on the question before it without naming them ("Contrast the two
@@ -1514,12 +1519,14 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
             asked_back = _COMPARES_BACK.match(asked_part)
             of = asked_back and _OF_TOPIC.match(asked_part, asked_back.end())
             cut = _OF_TOPIC.match(rest)  # its object, names and years cut
-            own = rest if of and cut and not set(tokenize(cut.group("object"))) <= _MEASURE_NOUNS else ""
-        elif i > 0 and own and set(tokenize(own)) <= _MEASURE_NOUNS:
+            own = rest if of and cut and not set(tokenize(cut.group("object"))) <= _MEASURE_STEMS else ""
+        elif i > 0 and own and set(tokenize(own)) <= _MEASURE_STEMS:
             own = ""  # "… set against the figure in 2001": the first part's question, asked of this part's source
-        elif i > 0 and own and not referred and _ENDS_ON_WHAT.search(own) and (asked := topic(other, sources)):
-            own = f"{own.rstrip(' ?.!')}: {asked}"  # "…, versus what Bo says the mill pays for?": pays for what
-            # the first part asks about (one that refers back, "what its version boils down to", has its topic)
+        elif (i > 0 and own and not referred and _ENDS_ON_WHAT.search(own) and _MEASURES.search(other)
+              and (asked := topic(other, sources))):
+            own = f"{own.rstrip(' ?.!')}: {asked}"  # "How much of the rent …, versus what Bo says the mill pays
+            # for?": pays for what the first part measures (one that refers back, "what its version boils down
+            # to", has its topic; "… say about wages, and what is the mill known for?" asks its own question)
         elif (i > 0 and own and _ELIDED_MEASURE.match(part) and _MEASURES.search(other)
               and (asked := topic(other, sources))):
             own = f"{asked.rstrip(' ?.!')}; {own}"  # "…, and what share does Jassy say is still offline?": what
@@ -1558,7 +1565,9 @@ _VIEW_OF = re.compile(r"^\W*(?:(?:how|what)\s+)?(?:(?:does|do|did|is|was|are|wer
 _OWNED_VIEW = re.compile(rf"(?:'s|’s)\s+(?:{_STANCE_NOUNS})s?\b", re.I)  # "the 1997 letter's view"
 # What a part may leave of its topic once its source is cut: a measure of the other part's thing ("the figure").
 _MEASURE_NOUNS = {"figure", "figures", "number", "numbers", "share", "amount", "total", "rate", "level", "count",
-                  "percentage", "value", "sum", "tally", "proportion", "quantity", "one", "ones"}
+                  "percentage", "value", "sum", "tally", "tallies", "proportion", "proportions", "quantity",
+                  "quantities", "one", "ones"}
+_MEASURE_STEMS = frozenset(tokenize(" ".join(_MEASURE_NOUNS)))  # as a question's terms are compared ("tallie")
 # A part that asks what something is done to, its object left for the other part ("what the mill now pays for?").
 _ENDS_ON_WHAT = re.compile(rf"^\W*what\b.*\s(?:{'|'.join(sorted(_PREPOSITIONS))})\W*$", re.I)
 # A part that sets its source against the answer of the part before ("how does this stack up against …").
@@ -1656,9 +1665,11 @@ def _refer(text: str, sources: Sources, person: bool) -> str:
     """What a pronoun after `text` refers to: a person's name, or a thing (`_thing`)."""
     if not person:
         return _thing(text, sources)
-    spans = _proper_spans(text)  # an author's name before a rare word ("what Japanese term does Bezos use")
-    return next((p for p in spans if any(w in sources.people for w in _WORDS.findall(p.lower()))),
-                next((p for p in spans if not sources.common(p)), ""))
+    # A name that qualifies the noun after it comes last ("what Japanese term does Bezos use": Bezos)
+    spans = sorted(_proper_spans(text), key=lambda p: bool(re.search(
+        rf"\b(?i:{'|'.join(sorted(_WH | _DETERMINERS))})\s+{re.escape(p)}\s+[a-z]", text)))
+    return next((p for p in spans if any(w in sources.people for w in _WORDS.findall(p.lower()))
+                 or not sources.common(p)), "")
 
 
 def _shared(mentions: list[tuple[int, str, frozenset[str]]]) -> frozenset[str]:

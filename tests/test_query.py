@@ -541,6 +541,8 @@ def test_an_object_pronoun_does_not_stand_for_its_own_clauses_subject():
     far = interpret("What tool does Tolstoy hold up as an example of it paying off?",
                     [_answered("What did Ann Lee write about Kestrel Mills?", "A mill.")], Sources([]))
     assert far.follow_up and far.text == "What tool does Tolstoy hold up as an example of Kestrel Mills paying off?"
+    own = "What does Northwind want customers to think of it?"  # a clause of its own: "it" may be Northwind
+    assert interpret(own, [_answered("What did Ann Lee write about Kestrel Mills?", "A mill.")], Sources([])).text == own
 
 
 def test_a_years_part_asks_what_was_written_about_not_who_wrote(letter_refs):
@@ -711,6 +713,7 @@ def test_a_part_asking_for_a_measure_after_a_part_that_measures_nothing_keeps_it
 @pytest.mark.parametrize("question, own", [
     ("How many mills did Ann Lee report in 1990, and what count does the 2001 report give?", ""),
     ("How many mills did Ann Lee report in 1990, and what was the tally by the 2001 report?", ""),
+    ("How many mills did Ann Lee report in 1990, and what were the tallies by the 2001 report?", ""),
     ("How many mills did Ann Lee report in 1990, and how many did Bo Sim say there were in 2001?", ""),
     ("How many mills did Ann Lee report in 1990, and what share does Bo Sim say still ran in 2001?", "still ran"),
 ])
@@ -965,3 +968,6 @@ def test_a_part_asking_what_is_done_to_a_thing_it_leaves_unnamed_asks_it_of_the_
     q = interpret("How did Ann Lee's 1990 report describe the mill's wages, and what does the 2001 report say they "
                   "came down to?", [], dated_authors)
     assert q.sides[1].query == "what the mill's wages came down to?"
+    q = interpret("What did Ann Lee's 1990 report say about wages, and what does the 2001 report say the mill is known "
+                  "for?", [], dated_authors)  # the first part measures nothing: this part asks its own question
+    assert q.sides[1].query == "what the mill is known for?"
