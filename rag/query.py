@@ -1897,10 +1897,10 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
         if not owned and not subject:
             text = _mend(text, start)
     # Two subjects cut ("how do A and B each describe X"): "how do they each describe X".
+    text = re.sub(r"\(\W*\)", "", text)  # "(2010)" cut to "()"
     text = _AUX_AND.sub(r"\1 they ", text)
     text = _STRANDED.sub("", text).strip(" ,")
     text = _EMPTY_RANGE.sub("", text)  # "between 2004 and 2014" cut to "between and"
-    text = re.sub(r"\(\W*\)", "", text)  # "(2010)" cut to "()"
     text = _DANGLING_WHEN.sub("", text)  # "… fallen by the time Bezos wrote the 2000 letter?" cut to "… by the time?"
     text = re.sub(r",\s*,", " ", text)  # "Who, according to Ann, grows …" cut to "Who,, grows": both go
     text = re.sub(r"\s*,(?=\s*(?:[?.!;]|$))", "", text)  # "… early, according to the blog?" cut to "early,?"

@@ -971,3 +971,10 @@ def test_a_part_asking_what_is_done_to_a_thing_it_leaves_unnamed_asks_it_of_the_
     q = interpret("What did Ann Lee's 1990 report say about wages, and what does the 2001 report say the mill is known "
                   "for?", [], dated_authors)  # the first part measures nothing: this part asks its own question
     assert q.sides[1].query == "what the mill is known for?"
+
+
+def test_two_names_each_with_its_year_in_parentheses_cut_leave_they_not_a_stranded_and(dated_authors):
+    q = interpret("What rules do Ann Lee (1990) and Bo Sim (2001) say the mill follows before hiring?", [],
+                  dated_authors)
+    assert [s.paths for s in q.sides] == [("ann1990.txt",), ("bo2001.txt",)]
+    assert [s.query for s in q.sides] == ["What rules do they say the mill follows before hiring?"] * 2
