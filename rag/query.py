@@ -1272,9 +1272,10 @@ def comparison_sides(text: str, sources: Sources) -> list[Side]:
     return []
 
 
-# Statements before a question ("Ann and Ben both wrote about rain. What did Ann …"): up to its wh-word or verb.
-_LEAD = re.compile(rf"^(?!\W*(?:{'|'.join(sorted(_WH | _AUX))})\b).*[.!]\s+(?=(?-i:[A-Z]))(?=(?:{'|'.join(sorted(_WH | _AUX))})\b)",
-                   re.I | re.S)  # a statement, not a question with an abbreviation ("How did Dr. Will Hart …")
+# Statements before a question ("Ann and Ben both wrote about rain. What did Ann …"): up to its wh-word or verb;
+# not a question with an abbreviation in it ("How did Dr. Will Hart …").
+_ASKS = rf"(?:{'|'.join(sorted(_WH | _AUX))})\b"
+_LEAD = re.compile(rf"^(?!\W*{_ASKS}).*[.!]\s+(?=(?-i:[A-Z]))(?={_ASKS})", re.I | re.S)
 
 
 # A closing sentence that asks for the views on the question before it without naming them ("Contrast the two
@@ -1896,8 +1897,8 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
         text = text[:start] + (" the " if owned else " it " if subject else "") + text[end:]
         if not owned and not subject:
             text = _mend(text, start)
-    # Two subjects cut ("how do A and B each describe X"): "how do they each describe X".
     text = re.sub(r"\(\W*\)", "", text)  # "(2010)" cut to "()"
+    # Two subjects cut ("how do A and B each describe X", "do A (1990) and B (2001) say"): "how do they …".
     text = _AUX_AND.sub(r"\1 they ", text)
     text = _STRANDED.sub("", text).strip(" ,")
     text = _EMPTY_RANGE.sub("", text)  # "between 2004 and 2014" cut to "between and"

@@ -601,8 +601,8 @@ def test_his_refers_to_the_author_the_previous_question_names_not_to_a_rarer_cap
 
 
 def test_a_follow_up_kept_in_the_authors_document_is_searched_without_the_name_its_pronoun_was_read_as():
-    """"What drew her to the mill?" after a question on Ann Lee's notes: her notes are searched for what drew
-    someone to the mill, as "What drew Ann Lee to the mill?" would be (the notes say "what drew me")."""
+    """"What drew her to the mill?" after a question on Ann Lee's notes: her notes are searched for it as asked,
+    not for "What drew Ann Lee to the mill?" (her notes say "what drew me"), nor with her name cut."""
     from rag.query import Side, SourceRef, Sources, interpret
 
     sources = Sources([SourceRef("lee.txt", "Notes on frost", "Ann Lee", "", ()),
