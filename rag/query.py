@@ -601,8 +601,8 @@ def _speaks(text: str, name: str) -> bool:
 
 # Words that open a clause of its own, with its own subject or an infinitive ("want customers to think of it"): a
 # pronoun after one may refer to the subject before it.
-_CLAUSE_WORDS = frozenset({"that", "which", "who", "whom", "whose", "where", "when", "while", "and", "but", "or",
-                           "because", "if", "since", "although", "to"}) | _WH | _REPORTING
+_CLAUSE_WORDS = frozenset({"that", "while", "and", "but", "or", "because", "if", "since", "although", "to"}) | _WH \
+    | _REPORTING
 
 
 def unresolved(text: str, sources: Sources, fragment: bool = False) -> list[tuple[int, int, str]]:
