@@ -63,6 +63,9 @@ _VIEW_NOUN = re.compile(r"\b(?:view|opinion|position|stance|account|description|
 _AFTER_BE = re.compile(r"\b(?:is|was|are|were)\s+$", re.I)
 _AFTER_AUX = re.compile(rf"\b(?:{'|'.join(_AUX)})\s+$", re.I)
 _AUX_AND = re.compile(rf"\b({'|'.join(_AUX | _WH)})\s+(?:and|or)\s+(?!(?:{'|'.join(_WH)})\b)(?=[a-z])", re.I)
+# Two subjects cut from a clause that reports, with no auxiliary before them ("the rules [Ann and Bo] say Cy follows").
+_AND_REPORTS = re.compile(r"(?<=[a-z])\s+(?:and|or)\s+(?:say|tell|think|write|argue|claim|believe|describe|explain|"
+                          r"suggest|mention|note|recall|remember|report)\b(?:\s+that\b)?(?=\s+[A-Za-z])", re.I)
 _PREPOSITIONS = {"about", "of", "to", "like", "with", "for", "on", "in", "from", "by", "than", "at", "into", "after",
                  "before", "behind", "against", "over", "under", "through", "despite", "beyond"}
 _REPORTING = {"say", "says", "said", "tell", "tells", "told", "think", "thinks", "thought", "write", "writes", "wrote",
@@ -1839,9 +1842,14 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
     'when does frost come?'
     >>> _without("In a footnote to the 1990 report, what did Bo add?", [(21, 32)])
     'In a footnote, what did Bo add?'
+
+    Two subjects of a clause that reports go with its verb, as one does ("the mill that Ann says closed"):
+    >>> _without("What are the rules Ann (1990) and Bo (2001) say Cy follows?", [(19, 22), (24, 28), (34, 36), (38, 42)])
+    'What are the rules Cy follows?'
     """
     if not spans:
         return " ".join(text.split())
+    reported = _AND_REPORTS.search(text)  # "and say" asked as such stays
     # A name in quotation marks goes with its marks (`_unquoted`).
     spans = [_unquoted(text, a, b) for a, b in spans]
     merged: list[tuple[int, int]] = []
@@ -1900,6 +1908,7 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
     text = re.sub(r"\(\W*\)", "", text)  # "(2010)" cut to "()"
     # Two subjects cut ("how do A and B each describe X", "do A (1990) and B (2001) say"): "how do they …".
     text = _AUX_AND.sub(r"\1 they ", text)
+    text = text if reported else _AND_REPORTS.sub("", text)
     text = _STRANDED.sub("", text).strip(" ,")
     text = _EMPTY_RANGE.sub("", text)  # "between 2004 and 2014" cut to "between and"
     text = _DANGLING_WHEN.sub("", text)  # "… fallen by the time Bezos wrote the 2000 letter?" cut to "… by the time?"
