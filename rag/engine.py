@@ -512,12 +512,22 @@ class Engine:
         holds it, and in windows that hold it the sentence that names it with the one before and the one after.
         A figure or date must be stated there ("How much did Amazon pay for One Medical?" is not answered by a
         passage on tuition that gives a sum, nor by "orders over $35" in a passage that names One Medical two
-        sentences earlier). Every window's text when the question names nothing, or no window holds the name."""
-        names = [re.sub(r"[’']s$", "", n) for n in re.findall(r"(?<=\s)[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*", text)]
+        sentences earlier). Every window's text when the question names nothing, or no window holds the name.
+        A follow-up's referent in parentheses ("… by the time he wrote that (We launched the Pledge with Ann …)?")
+        is context: a name the question itself asks about comes first. A name typed in lower case ("how many prime
+        members …") is one the candidates write only capitalised, in mid-sentence ("the Prime membership")."""
         q = self.question(text)
         weight = {t: w for t, w, k in zip(q.terms, q.idf, q.known) if k}
-        rarity = [(max((weight.get(t, 0.0) for t in tokenize(n)), default=0.0), n) for n in names]
-        rarity = [(r, n) for r, n in rarity if r > 0]
+        said = " ".join(w.text for w in found)
+        capitalised = set(re.findall(r"(?<=[a-z,;:] )[A-Z][a-z]+\b", said)) - {w.capitalize() for w in re.findall(
+            r"\b[a-z]+\b", said)}
+        rarity = []
+        for asked in (re.sub(r"\([^()]*\)", "", text), text):
+            names = [re.sub(r"[’']s$", "", n) for n in re.findall(r"(?<=\s)[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*", asked)]
+            names += [w.capitalize() for w in re.findall(r"\b[a-z]+\b", asked) if w.capitalize() in capitalised]
+            rarity = [(max((weight.get(t, 0.0) for t in tokenize(n)), default=0.0), n) for n in names]
+            if rarity := [(r, n) for r, n in rarity if r > 0]:
+                break
         if not rarity:
             return [w.text for w in found]
         name = " ".join(max(rarity)[1].split())

@@ -414,6 +414,40 @@ def test_a_count_is_not_answered_with_a_span_of_time(tmp_path, embedder):
     assert not engine.ask("How many weavers did Kestrel Mills employ when Mara Quill joined?").uncovered
 
 
+def test_a_follow_ups_count_is_anchored_on_what_it_asks_not_on_a_name_in_its_referent(tmp_path, embedder):
+    """"How many mills had signed on by the time she wrote that?" is read with the quote "that" stands for in
+    parentheses; the rarest name there (the partner, "Yarrow Looms") is context, not what is counted, so the
+    count three sentences after it answers."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "pledge.txt").write_text(
+        "Mara Quill runs Kestrel Mills, which makes cotton thread for weavers in the hill country.\n\n"
+        "We founded the Loom Pledge together with Yarrow Looms in May 2019 because we wanted to keep old patterns "
+        "alive. We need other mills that understand what the patterns are worth. The coming decade will decide "
+        "whether the old patterns survive at all. Less than two years later, 53 mills from every valley have signed "
+        "the Loom Pledge. Signatories such as Redfern and Oakbridge have committed to weave one old pattern a "
+        "year.\n\nThe mill's shop sells thread by the spool and by the crate.\n", encoding="utf-8")
+    (corpus / "news.txt").write_text("Mara Quill spoke about the Loom Pledge at the Kestrel Mills spring fair. Mara "
+                                     "Quill also judged the spinning contest.\n", encoding="utf-8")
+    engine, _ = Engine.build(make_settings(corpus, tmp_path / "index"), embedder)
+    first = engine.ask("When did Mara Quill say Kestrel Mills founded the Loom Pledge, and with which partner?")
+    second = engine.ask("How many mills had signed on by the time she wrote that?", history=[Turn(first.question, first)])
+    assert "(We founded the Loom Pledge" in second.resolved_question
+    assert not second.abstained and any("53 mills" in c.text for c in second.citations)
+
+
+def test_a_name_typed_in_lower_case_anchors_the_count_as_a_capitalised_one_does(tmp_path, embedder):
+    """"how many weavers does kestrel mills employ?" is not answered by Brightwater's count: "kestrel" is a name,
+    which the text writes only capitalised."""
+    engine = _kestrel(tmp_path, embedder, "Brightwater employs 40 weavers at its sheds by the river. Its sheds are "
+                                          "painted red. The river floods in spring.\n\nThe weavers of Kestrel Mills "
+                                          "learn on the old looms, as the weavers of Brightwater once did.\n")
+    for question in ("How many weavers does Kestrel Mills employ?", "how many weavers does kestrel mills employ?"):
+        answer = engine.ask(question)
+        assert answer.abstained and answer.uncovered[0].startswith(NUMBER_OF), question
+    assert not engine.ask("how many weavers does brightwater employ?").abstained
+
+
 def test_a_count_is_not_answered_with_a_label_that_opens_a_quotation(tmp_path, embedder):
     """"How many weavers …" is not answered by "“Week 2 is the hardest.”": a numbered week counts nothing."""
     engine = _kestrel(tmp_path, embedder, "Kestrel Mills trains its weavers on the old looms. The foreman tells "
