@@ -704,6 +704,11 @@ def resolve(question: str, previous: Turn, sources: Sources) -> str:
     'How did readers who bought the Kindle rate it?'
     >>> resolve("Why did she think so?", Turn("What did Ann Lee say about frost?"), Sources([]))
     'Why did Ann Lee think so: What did Ann Lee say about frost?'
+
+    What is written is a document the previous question named, not the person who wrote it:
+    >>> resolve("How old was the mill when she wrote it?", Turn("What did Ann Lee promise in her first report?"),
+    ...         Sources([]))
+    'How old was the mill when Ann Lee wrote her first report?'
     """
     earlier = _earlier(previous)
     if swapped := _asked_of(question, earlier) or _name_swapped(question, earlier, sources):
@@ -772,6 +777,9 @@ def _replace_pronouns(question: str, earlier: str, previous: Turn, sources: Sour
                         and _object(earlier))  # "Who opposed it?"
             if w == "them" and not _PLURAL.search(acted_on):  # "them" is no "network"
                 acted_on = ""
+            # "… when he wrote it?" after "What did Ann promise in her first report?": what is written is the document
+            if w == "it" and before and _WRITTEN.fullmatch(before[-1]) and (docs := _DOCUMENT_PHRASE.findall(earlier)):
+                acted_on = docs[-1]
             ref = acted_on or referent(earlier, previous, sources, person=w in _PERSON)
             if w in _PERSON and ref in things and previous.answer and previous.answer.citations:
                 ref = previous.answer.citations[0].author  # the thing is asked about; its author speaks
@@ -795,6 +803,9 @@ def _replace_pronouns(question: str, earlier: str, previous: Turn, sources: Sour
     return "".join(out + [question[last:]])
 
 
+_WRITTEN = re.compile(r"writes|wrote|write|writing|written|penned|drafted|published|publish", re.I)
+_DOCUMENT_PHRASE = re.compile(rf"\b(?:his|her|their|its|the|this|that)\s+(?:[\w'’-]+\s+){{0,3}}?(?:{'|'.join(_DOC_NOUNS)})"
+                              rf"(?:\s+(?:{'|'.join(_DOC_NOUNS)}))?\b", re.I)
 _WH_SUBJECT = re.compile(rf"^\W*(?:what|who|which)\s+(?!(?:{'|'.join(_AUX)})\b)", re.I)  # "What replaced it"
 _DUMMY_IT = re.compile(r"\s+(?:take|takes|took|taken)\b", re.I)  # "how long did it take"
 
