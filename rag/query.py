@@ -1505,11 +1505,14 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
             part = f"{part.rstrip(' ?.!')} {head.group(1)}"  # other part's owner owns: their planning horizon
         inherited: frozenset[str] = frozenset()
         referred = False  # whether a pronoun of the part stands for what the other part names
+        pointed = False  # whether it points back with "that"/"this" and a noun ("how low had that threshold gone?")
         if i > 0 and (pronouns := unresolved(part, sources, fragment=True)):
             for start, end, word in reversed(pronouns):
                 w = word.lower()
                 if _bound_in_part(part, start):
                     continue
+                nxt = _NEXT_WORD.match(part, end)
+                pointed |= w in _DEMONSTRATIVE and bool(nxt) and nxt.group(1).lower() not in STOPWORDS
                 ref = "" if w in _DEMONSTRATIVE else (_parallel_subject(part[end:], other)
                                                       or _refer(other, sources, person=w in _PERSON))
                 if ref:
@@ -1546,6 +1549,8 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
               and (asked := topic(other, sources))):
             own = f"{asked.rstrip(' ?.!')}; {own}"  # "…, and what share does Jassy say is still offline?": what
             # the first part measures, with what this part adds
+        elif i > 0 and own and pointed and (asked := topic(other, sources)):
+            own = f"{asked.rstrip(' ?.!')}; {own}"  # what the first part asks about, with what this part asks of it
         query = own or topic(other, sources) or part
         if (m := _VIEW_OF.match(query)) and _OWNED_VIEW.search(part if own else other):
             query = m.group("topic")  # "How does the 1997 letter's view of X" asks X of each letter; "the attitude

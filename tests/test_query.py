@@ -960,6 +960,14 @@ def test_a_statement_before_a_two_part_question_leaves_each_part_its_own_source(
     assert "lost crops" not in q.sides[0].query and "seedlings" in q.sides[0].query
 
 
+def test_a_part_that_points_back_with_that_and_a_noun_asks_it_of_the_first_parts_thing(dated_authors):
+    """"how low had that fee gone" names no fee the 2001 report would hold: the fee is the first part's."""
+    q = interpret("What was the fee for a weaving lesson in the 1990 report, and how low had that fee gone by the "
+                  "2001 report?", [], dated_authors)
+    assert [s.paths for s in q.sides] == [("ann1990.txt",), ("bo2001.txt",)]
+    assert "weaving lesson" in q.sides[1].query and "how low had that fee gone" in q.sides[1].query
+
+
 def test_a_part_asking_what_is_done_to_a_thing_it_leaves_unnamed_asks_it_of_the_first_parts_thing(dated_authors):
     q = interpret("How much of the weavers' rent did the mill cover in Ann Lee's 1990 report, versus what the 2001 "
                   "report says the mill now pays for?", [], dated_authors)
