@@ -450,8 +450,8 @@ def interpret(question: str, history: Sequence[Turn], sources: Sources) -> Query
                       named[0].query if named else text)]
     # What a document is about: its title, or a publisher the corpus talks about everywhere ("Amazon"); a
     # publisher named in few documents ("the Harbor Gazette") names who wrote it, as an author does.
-    attributed = bool(named) and not any(
-        name in sources.titles or (name in sources.publishers and sources.common(name)) for _, name, _ in mentions)
+    titled = [name for _, name, _ in mentions
+              if name in sources.titles or (name in sources.publishers and sources.common(name))]
     if scope is not None:  # "What did the 1999 report plan?", "Why did it change?": still that report, even
         # where "he" was read as an author who wrote other reports too. A question whose only pronouns are a
         # person's, read as that report's author, is searched as asked ("What drew her to the mill?", not "What
@@ -463,6 +463,10 @@ def interpret(question: str, history: Sequence[Turn], sources: Sources) -> Query
     as_document = bool(named) and any(_AS_DOCUMENT.match(text[start + len(name):]) or
                                       any(w in _DOC_NOUNS for w in _WORDS.findall(name.lower()))
                                       for start, name, _ in mentions)
+    # A title that is only a year ("2022") says when, not what: with an author named too ("did Jassy say … in
+    # 2022"), the source is attributed, unless the year names the document ("Jassy's 2023 letter").
+    attributed = bool(named) and not (titled and (as_document or len(titled) == len(mentions)
+                                                  or not all(_YEAR.fullmatch(name) for name in titled)))
     asked = text.split(": ", 1)[0] if follow_up and ": " in text and ": " not in question else ""
     return Query(text, "fact", tuple(named), follow_up, prefer, shown, held, attributed, as_document, asked)
 

@@ -682,6 +682,18 @@ def dated_authors() -> Sources:
                     for name, year in (("Ann Lee", 1990), ("Ann Lee", 1995), ("Bo Sim", 2001), ("Bo Sim", 2005))])
 
 
+def test_a_year_that_is_a_whole_title_with_its_author_named_attributes_the_source():
+    """Reports titled only by their year ("1990"): "did Ann Lee say … in 1990" names who speaks and when, so the
+    source is attributed (searched at the vouched threshold, without its names); a year that names the document
+    ("Ann Lee's 1990 report") or stands alone is a title, as before."""
+    sources = Sources([SourceRef(f"{year}.txt", str(year), name, "", ())
+                       for name, year in (("Ann Lee", 1990), ("Ann Lee", 1995), ("Bo Sim", 2001))])
+    q = interpret("How many mills did Ann Lee say closed in 1990?", [], sources)
+    assert q.sides[0].paths == ("1990.txt",) and q.attributed
+    for question in ("How many mills closed according to Ann Lee's 1990 report?", "How many mills closed in 1990?"):
+        assert not interpret(question, [], sources).attributed, question
+
+
 @pytest.mark.parametrize("question", [
     "How many mills did Ann Lee report in 1990, and how does that compare with the number Bo Sim gave in 2001?",
     "How many mills did Ann Lee report in 1990, and how does this stack up against what Bo Sim wrote in 2001?",
