@@ -325,6 +325,7 @@ _ASKS_AMOUNT = re.compile(r"\bhow much\b(?!\s+(?:time|effort|energy|space|room|w
 # "How much funding …", "How much did it raise/earn?", "How much is it worth?": money too, but not "How much
 # weight can it raise?" (a noun of its own) nor "How much did revenue grow?" (a change, a share answers).
 _ASKS_MONEY = re.compile(r"\bhow\s+many\s+(?:dollars|euros|cents|yen)\b|"  # not pounds: of flour
+                         r"\bhow\s+(?:cheap(?:ly)?|expensive|costly|pricey)\b|"
                          r"\bhow\s+much\s+(?:(?:[\w-]+\s+){0,2}?(?:money|funding|capital|cash|revenue|profit|income)\b|"
                          r"(?:did|does|do|will|would|has|had|could|can)\s+[^?]*?\b(?:rais(?:e|ed)|earn(?:ed)?|"
                          r"invest(?:ed)?|fund(?:ed)?)\b|(?:is|was|are|were)\s+[^?]*?\bworth\b)", re.I)
@@ -387,6 +388,8 @@ def asks_amount(question: str) -> bool:
     ...                           "How many dollars did buyers save?", "How much of their time do they spend on it?")]
     [True, True, True, False, False, False, False, True, True, False, True, True, False, False, False, False, True, False]
     >>> asks_amount("What did a season ticket cost in 1990?"), asks_amount("What does the plan cost members?")
+    (True, True)
+    >>> asks_amount("How cheaply can the mill make a loom?"), asks_amount("How expensive was the new bridge?")
     (True, True)
     >>> [asks_amount(q) for q in ("What did Ann say about cost?", "What does Bo say about low cost?",
     ...                           "What did the cost cutting achieve?", "What did Ann do to lower cost?")]
