@@ -475,7 +475,7 @@ class Engine:
         place = asks_place(own)
         if found and (money or counted or year or part or place):
             # Unscoped (a named source's fallback), the names of the whole question anchor the figure.
-            about = self._anchored(found, text if paths is None else topic or text)
+            about = self._anchored(found, text if paths is None else topic or text, follow_up=bool(shown))
             if money and not any(has_amount(t) for t in about):
                 return [], support, (AMOUNT,)
             if counted and not any(has_count(t, own) for t in about):
@@ -506,23 +506,24 @@ class Engine:
                 else [after]
         return verified(select(found, max_quotes, budget, s.near_duplicate, first), self.texts), support, ()
 
-    def _anchored(self, found: list[Window], text: str) -> list[str]:
+    def _anchored(self, found: list[Window], text: str, follow_up: bool = False) -> list[str]:
         """What the candidates say about the rarest name the question asks about (capitalised words after its
         first word, the corpus using at least one of them): the windows of documents whose title or author
         holds it, and in windows that hold it the sentence that names it with the one before and the one after.
         A figure or date must be stated there ("How much did Amazon pay for One Medical?" is not answered by a
         passage on tuition that gives a sum, nor by "orders over $35" in a passage that names One Medical two
         sentences earlier). Every window's text when the question names nothing, or no window holds the name.
-        A follow-up's referent in parentheses ("… by the time he wrote that (We launched the Pledge with Ann …)?")
+        A `follow_up`'s referent in parentheses ("… by the time he wrote that (We launched the Pledge with Ann …)?")
         is context: a name the question itself asks about comes first. A name typed in lower case ("how many prime
-        members …") is one the candidates write only capitalised, in mid-sentence ("the Prime membership")."""
+        members …") is one the candidates write only capitalised, after a word in lower case ("the Prime
+        membership"; not in a heading's "Revenue Grew")."""
         q = self.question(text)
         weight = {t: w for t, w, k in zip(q.terms, q.idf, q.known) if k}
-        said = " ".join(w.text for w in found)
-        capitalised = set(re.findall(r"(?<=[a-z,;:] )[A-Z][a-z]+\b", said)) - {w.capitalize() for w in re.findall(
-            r"\b[a-z]+\b", said)}
+        written = "\n".join(w.text for w in found)
+        capitalised = set(re.findall(r"(?<![\w’'-])[a-z]+ ([A-Z][a-z]+)\b", written)) - {
+            w.capitalize() for w in re.findall(r"\b[a-z]+\b", written)}
         rarity = []
-        for asked in (re.sub(r"\([^()]*\)", "", text), text):
+        for asked in (re.sub(r"\([^()]*\)", "", text), text) if follow_up else (text,):
             names = [re.sub(r"[’']s$", "", n) for n in re.findall(r"(?<=\s)[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*", asked)]
             names += [w.capitalize() for w in re.findall(r"\b[a-z]+\b", asked) if w.capitalize() in capitalised]
             rarity = [(max((weight.get(t, 0.0) for t in tokenize(n)), default=0.0), n) for n in names]

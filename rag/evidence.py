@@ -325,7 +325,8 @@ _ASKS_AMOUNT = re.compile(r"\bhow much\b(?!\s+(?:time|effort|energy|space|room|w
 # "How much funding …", "How much did it raise/earn?", "How much is it worth?": money too, but not "How much
 # weight can it raise?" (a noun of its own) nor "How much did revenue grow?" (a change, a share answers).
 _ASKS_MONEY = re.compile(r"\bhow\s+many\s+(?:dollars|euros|cents|yen)\b|"  # not pounds: of flour
-                         r"\bhow\s+(?:cheap(?:ly)?|expensive|costly|pricey)\b|"
+                         r"\bhow\s+(?:cheap(?:ly)?|expensive|pricey)\b(?![^?]*\b(?:than|compared|relative|"
+                         r"in\s+(?:time|lives|effort|terms))\b)|"  # not "how expensive in time", "how cheap than coal"
                          r"\bhow\s+much\s+(?:(?:[\w-]+\s+){0,2}?(?:money|funding|capital|cash|revenue|profit|income)\b|"
                          r"(?:did|does|do|will|would|has|had|could|can)\s+[^?]*?\b(?:rais(?:e|ed)|earn(?:ed)?|"
                          r"invest(?:ed)?|fund(?:ed)?)\b|(?:is|was|are|were)\s+[^?]*?\bworth\b)", re.I)
@@ -391,6 +392,8 @@ def asks_amount(question: str) -> bool:
     (True, True)
     >>> asks_amount("How cheaply can the mill make a loom?"), asks_amount("How expensive was the new bridge?")
     (True, True)
+    >>> asks_amount("How expensive is it in time to train a weaver?"), asks_amount("How cheap is wool than silk?")
+    (False, False)
     >>> [asks_amount(q) for q in ("What did Ann say about cost?", "What does Bo say about low cost?",
     ...                           "What did the cost cutting achieve?", "What did Ann do to lower cost?")]
     [False, False, False, False]

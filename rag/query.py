@@ -63,9 +63,14 @@ _VIEW_NOUN = re.compile(r"\b(?:view|opinion|position|stance|account|description|
 _AFTER_BE = re.compile(r"\b(?:is|was|are|were)\s+$", re.I)
 _AFTER_AUX = re.compile(rf"\b(?:{'|'.join(_AUX)})\s+$", re.I)
 _AUX_AND = re.compile(rf"\b({'|'.join(_AUX | _WH)})\s+(?:and|or)\s+(?!(?:{'|'.join(_WH)})\b)(?=[a-z])", re.I)
-# Two subjects cut from a clause that reports, with no auxiliary before them ("the rules [Ann and Bo] say Cy follows").
-_AND_REPORTS = re.compile(r"(?<=[a-z])\s+(?:and|or)\s+(?:say|tell|think|write|argue|claim|believe|describe|explain|"
-                          r"suggest|mention|note|recall|remember|report)\b(?:\s+that\b)?(?=\s+[A-Za-z])", re.I)
+# Two names (each perhaps with a year in parentheses) that are the subjects of a clause that reports, the names
+# masked as NUL characters: "the rules [Ann (1990) and Bo (2001) say] Cy follows".
+_REPORTING_PAIR = re.compile(r"(?<![\w\x00])\x00+(?:\s*\(\x00+\))?\s+(?:and|or)\s+\x00+(?:\s*\(\x00+\))?\s+"
+                             r"(?:say|said|tell|told|think|thought|write|wrote|argue|argued|claim|claimed|believe|"
+                             r"believed|describe|described|explain|explained|suggest|suggested|mention|mentioned|note|"
+                             r"noted|recall|recalled|remember|remembered|report|reported)\b(?:\s+that\b)?"
+                             r"(?!\s+(?:about|of|on|regarding)\b)(?=\s+[A-Za-z])",
+                             re.I)
 _PREPOSITIONS = {"about", "of", "to", "like", "with", "for", "on", "in", "from", "by", "than", "at", "into", "after",
                  "before", "behind", "against", "over", "under", "through", "despite", "beyond"}
 _REPORTING = {"say", "says", "said", "tell", "tells", "told", "think", "thinks", "thought", "write", "writes", "wrote",
@@ -807,9 +812,14 @@ def _replace_pronouns(question: str, earlier: str, previous: Turn, sources: Sour
     return "".join(out + [question[last:]])
 
 
+_TIME_NOUNS = frozenset({"time", "times", "year", "years", "point", "day", "days", "week", "month", "period", "moment",
+                         "stage", "era", "quarter", "decade"})
 _WRITTEN = re.compile(r"writes|wrote|write|writing|written|penned|drafted|published|publish", re.I)
-_DOCUMENT_PHRASE = re.compile(rf"\b(?:his|her|their|its|the|this|that)\s+(?:[\w'’-]+\s+){{0,3}}?(?:{'|'.join(_DOC_NOUNS)})"
-                              rf"(?:\s+(?:{'|'.join(_DOC_NOUNS)}))?\b", re.I)
+_DOCUMENT_PHRASE = re.compile(
+    rf"\b(?:his|her|their|its|the|this|that)\s+"
+    rf"(?:(?!(?:{'|'.join(sorted(_PREPOSITIONS | _DETERMINERS | {'and', 'or'}))})\b)[\w'’-]+\s+){{0,3}}?"
+    rf"(?:{'|'.join(_DOC_NOUNS)})(?:\s+(?:{'|'.join(_DOC_NOUNS)}))?s?\b"  # "the podcast post"; not "the paper mill":
+    rf"(?=\s*(?:[?.!,;:]|$)|\s+(?!of\b)(?:{'|'.join(sorted(_PREPOSITIONS))}|that|which|when|where|and|or)\b)", re.I)
 _WH_SUBJECT = re.compile(rf"^\W*(?:what|who|which)\s+(?!(?:{'|'.join(_AUX)})\b)", re.I)  # "What replaced it"
 _DUMMY_IT = re.compile(r"\s+(?:take|takes|took|taken)\b", re.I)  # "how long did it take"
 
@@ -1516,7 +1526,8 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
                 if _bound_in_part(part, start):
                     continue
                 nxt = _NEXT_WORD.match(part, end)
-                pointed |= w in _DEMONSTRATIVE and bool(nxt) and nxt.group(1).lower() not in STOPWORDS
+                pointed |= (w in _DEMONSTRATIVE and bool(nxt) and nxt.group(1).lower() not in STOPWORDS | _TIME_NOUNS
+                            and not _OWNER.match(part, nxt.end()))  # not "by that time", "this year's harvest"
                 ref = "" if w in _DEMONSTRATIVE else (_parallel_subject(part[end:], other)
                                                       or _refer(other, sources, person=w in _PERSON))
                 if ref:
@@ -1869,7 +1880,7 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
     """
     if not spans:
         return " ".join(text.split())
-    reported = _AND_REPORTS.search(text)  # "and say" asked as such stays
+    spans = _with_reporting_pair(text, spans)
     # A name in quotation marks goes with its marks (`_unquoted`).
     spans = [_unquoted(text, a, b) for a, b in spans]
     merged: list[tuple[int, int]] = []
@@ -1928,13 +1939,34 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
     text = re.sub(r"\(\W*\)", "", text)  # "(2010)" cut to "()"
     # Two subjects cut ("how do A and B each describe X", "do A (1990) and B (2001) say"): "how do they …".
     text = _AUX_AND.sub(r"\1 they ", text)
-    text = text if reported else _AND_REPORTS.sub("", text)
     text = _STRANDED.sub("", text).strip(" ,")
     text = _EMPTY_RANGE.sub("", text)  # "between 2004 and 2014" cut to "between and"
     text = _DANGLING_WHEN.sub("", text)  # "… fallen by the time Bezos wrote the 2000 letter?" cut to "… by the time?"
     text = re.sub(r",\s*,", " ", text)  # "Who, according to Ann, grows …" cut to "Who,, grows": both go
     text = re.sub(r"\s*,(?=\s*(?:[?.!;]|$))", "", text)  # "… early, according to the blog?" cut to "early,?"
     return re.sub(r"\s+(?=[?.!,;:])", "", " ".join(text.split()))
+
+
+def _with_reporting_pair(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """`spans`, where two of them are the subjects of a clause that reports ("the rules Ann and Bo say Cy
+    follows"), joined into one span with the verb: the clause stays ("the rules Cy follows"). Not after an
+    auxiliary ("do Ann and Bo say": "do they say") nor a preposition ("the report by Ann and Bo notes": the verb
+    is the question's own).
+
+    >>> _with_reporting_pair("the rules Ann and Bo said Cy kept", [(10, 13), (18, 20)])
+    [(10, 25)]
+    >>> _with_reporting_pair("the report by Ann and Bo notes frost", [(14, 17), (22, 24)])
+    [(14, 17), (22, 24)]
+    """
+    masked = list(text)
+    for start, end in spans:
+        masked[start:end] = "\x00" * (end - start)
+    for m in _REPORTING_PAIR.finditer("".join(masked)):
+        before = text[:m.start()]
+        if _AFTER_AUX.search(before) or re.search(rf"\b(?:{'|'.join(_PREPOSITIONS)})\s+$", before, re.I):
+            continue
+        spans = [(a, b) for a, b in spans if not m.start() <= a < m.end()] + [(m.start(), m.end())]
+    return sorted(spans)
 
 
 # What follows a writer's "first letter" to say in which role it was written: "as CEO", "as the new chair".
