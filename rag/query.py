@@ -728,7 +728,9 @@ def resolve(question: str, previous: Turn, sources: Sources) -> str:
         if mine and theirs and not mine & theirs:  # "What did the 2016 report say?": there, not where it was asked
             earlier = _without(earlier, _name_spans(earlier, sources))
         return f"{replaced.rstrip('?. ')}: {earlier}"
-    if not topic(question, sources):
+    # "Why did they bother?": a reason asked in words the documents never use is the reason for what the previous
+    # question asked about ("How long does it last?" asks its own question of what "it" refers to)
+    if not topic(question, sources, searchable=bool(re.match(r"\W*(?:and\s+|so\s+)?why\b", question, re.I))):
         names = [question[s:e] for s, e in _name_spans(question, sources)]
         if not names:  # "Why?", "How so?": the previous question, asked again as this one
             return f"{question.rstrip('?. ')}: {earlier}" if question.strip("?. ") else earlier
@@ -1243,10 +1245,14 @@ def _proper_spans(text: str) -> list[str]:
     return [re.sub(r"(’s|'s)$", "", s) for s in spans]
 
 
-def topic(text: str, sources: Sources) -> str:
-    """`text` without the sources it names, when what is left says what it asks about; else ''."""
+def topic(text: str, sources: Sources, searchable: bool = False) -> str:
+    """`text` without the sources it names, when what is left says what it asks about; else ''.
+    `searchable`: only words the documents use say it."""
     cut = _without(text, _name_spans(text, sources))
-    return cut if [t for t in tokenize(cut) if t not in QUESTION_FRAME and t not in _DOC_NOUNS] else ""
+    words = [t for t in tokenize(cut) if t not in QUESTION_FRAME and t not in _DOC_NOUNS]
+    if searchable and sources.spread is not None:
+        words = [t for t in words if sources.rarity(t)]
+    return cut if words else ""
 
 
 # --- comparisons -----------------------------------------------------------------------------

@@ -448,6 +448,22 @@ def test_a_name_typed_in_lower_case_anchors_the_count_as_a_capitalised_one_does(
     assert not engine.ask("how many weavers does brightwater employ?").abstained
 
 
+def test_a_why_follow_up_in_words_the_documents_never_use_asks_the_previous_question_again(tmp_path, embedder):
+    """"Why did they bother?": "bother" is in no document, so a search for "Kestrel Mills bother" finds only the
+    name; the reason is asked of what the previous question asked about, and the one that follows its answer is
+    quoted."""
+    engine = _kestrel(tmp_path, embedder, "Kestrel Mills makes cotton thread for the weavers of the hill country.\n\n"
+                      "When the wool price crashed in 2009, every mill in the valley cut what it paid its weavers. "
+                      "Kestrel Mills did the opposite. It paid its weavers for the whole winter in advance. So they "
+                      "could keep their looms running and come back stronger in the spring. That was unusual in the "
+                      "valley.\n\nThe mill's shop sells thread by the spool and by the crate. Visitors can watch the "
+                      "spinning on Saturdays.\n")
+    first = engine.ask("What did Kestrel Mills do for its weavers when the wool price crashed?")
+    second = engine.ask("Why did they bother?", history=[Turn(first.question, first)])
+    assert second.resolved_question == f"Why did they bother: {first.question}"
+    assert any("So they could keep their looms running" in c.text for c in second.citations)
+
+
 def test_a_count_is_not_answered_with_a_label_that_opens_a_quotation(tmp_path, embedder):
     """"How many weavers …" is not answered by "“Week 2 is the hardest.”": a numbered week counts nothing."""
     engine = _kestrel(tmp_path, embedder, "Kestrel Mills trains its weavers on the old looms. The foreman tells "
