@@ -1961,8 +1961,10 @@ def _with_reporting_pair(text: str, spans: list[tuple[int, int]]) -> list[tuple[
 
     >>> _with_reporting_pair("the rules Ann and Bo said Cy kept", [(10, 13), (18, 20)])
     [(10, 25)]
-    >>> _with_reporting_pair("the report by Ann and Bo notes frost", [(14, 17), (22, 24)])
+    >>> _with_reporting_pair("the report by Ann and Bo noted frost", [(14, 17), (22, 24)])
     [(14, 17), (22, 24)]
+    >>> _with_reporting_pair("the report Ann and Bo noted frost", [(11, 14), (19, 21)])
+    [(11, 27)]
     """
     masked = list(text)
     for start, end in spans:
