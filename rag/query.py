@@ -1566,12 +1566,10 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
             own = f"{own.rstrip(' ?.!')}: {asked}"  # "How much of the rent …, versus what Bo says the mill pays
             # for?": pays for what the first part measures (one that refers back, "what its version boils down
             # to", has its topic; "… say about wages, and what is the mill known for?" asks its own question)
-        elif (i > 0 and own and _ELIDED_MEASURE.match(part) and _MEASURES.search(other)
+        elif (i > 0 and own and (pointed or (_ELIDED_MEASURE.match(part) and _MEASURES.search(other)))
               and (asked := topic(other, sources))):
-            own = f"{asked.rstrip(' ?.!')}; {own}"  # "…, and what share does Jassy say is still offline?": what
-            # the first part measures, with what this part adds
-        elif i > 0 and own and pointed and (asked := topic(other, sources)):
-            own = f"{asked.rstrip(' ?.!')}; {own}"  # what the first part asks about, with what this part asks of it
+            own = f"{asked.rstrip(' ?.!')}; {own}"  # "…, and what share does Jassy say is still offline?", "…, and
+            # how low had that threshold gone?": what the first part asks about, with what this part asks of it
         query = own or topic(other, sources) or part
         if (m := _VIEW_OF.match(query)) and _OWNED_VIEW.search(part if own else other):
             query = m.group("topic")  # "How does the 1997 letter's view of X" asks X of each letter; "the attitude
