@@ -1559,8 +1559,9 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
             of = asked_back and _OF_TOPIC.match(asked_part, asked_back.end())
             cut = _OF_TOPIC.match(rest)  # its object, names and years cut
             own = rest if of and cut and not set(tokenize(cut.group("object"))) <= _MEASURE_STEMS else ""
-        elif i > 0 and own and set(tokenize(own)) <= _MEASURE_STEMS:
-            own = ""  # "… set against the figure in 2001": the first part's question, asked of this part's source
+        elif i > 0 and own and set(tokenize(own)) <= _MEASURE_STEMS | _WHEN_STEMS:
+            own = ""  # "… set against the figure in 2001", "… with the 2015 letter a decade later": the first part's
+            # question, asked of this part's source
         elif (i > 0 and own and not referred and _ENDS_ON_WHAT.search(own) and _MEASURES.search(other)
               and (asked := topic(other, sources))):
             own = f"{own.rstrip(' ?.!')}: {asked}"  # "How much of the rent …, versus what Bo says the mill pays
@@ -1607,6 +1608,9 @@ _MEASURE_NOUNS = {"figure", "figures", "number", "numbers", "share", "amount", "
                   "percentage", "value", "sum", "tally", "tallies", "proportion", "proportions", "quantity",
                   "quantities", "one", "ones"}
 _MEASURE_STEMS = frozenset(tokenize(" ".join(_MEASURE_NOUNS)))  # as a question's terms are compared ("tallie")
+# ... or only when it stands, counted from the other part ("compared with the 2015 letter a decade later")
+_WHEN_STEMS = frozenset(tokenize(" ".join(_TIME_NOUNS | _TIME_WORDS | set(_NUMBER_WORDS)
+                                          | {"decades", "afterwards", "following", "subsequently", "eventually"})))
 # A part that asks what something is done to, its object left for the other part ("what the mill now pays for?").
 _ENDS_ON_WHAT = re.compile(rf"^\W*what\b.*\s(?:{'|'.join(sorted(_PREPOSITIONS))})\W*$", re.I)
 # A part that sets its source against the answer of the part before ("how does this stack up against …").

@@ -727,6 +727,7 @@ def test_a_part_asking_for_a_measure_after_a_part_that_measures_nothing_keeps_it
     ("How many mills did Ann Lee report in 1990, and what was the tally by the 2001 report?", ""),
     ("How many mills did Ann Lee report in 1990, and what were the tallies by the 2001 report?", ""),
     ("How many mills did Ann Lee report in 1990, and how many did Bo Sim say there were in 2001?", ""),
+    ("How many mills did Ann Lee report in 1990, compared with the 2001 report a decade later?", ""),
     ("How many mills did Ann Lee report in 1990, and what share does Bo Sim say still ran in 2001?", "still ran"),
 ])
 def test_a_part_asking_for_a_measure_it_does_not_name_measures_what_the_first_part_does(question, own, dated_authors):
