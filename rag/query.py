@@ -156,6 +156,10 @@ _PRESENTS = (r"says|said|argues|argued|claims|claimed|contends|insists|suggests|
              r"portrays|frames|depicts|credits|celebrates|praises|emphasi[sz]es|stresses|sees|calls")
 _FRONTED = re.compile(rf"^\W*(?:while|whereas)\s+(?P<a>[^?;,]+?\b(?:{_PRESENTS})\b[^?;,]*?),\s*"
                       rf"(?P<b>(?:{'|'.join(sorted(_WH | _AUX))})\b[^?;]*\?)\s*$", re.I)
+# "A insists X. Contrast that with what B says about Y": the statement, and what it is set against.
+_STATED_THEN = re.compile(rf"^(?P<a>[^?;]*?\b(?:{_REPORTED}|{_PRESENTS}|insist|insisted)\b[^?;]*?)[.!;]\s+"
+                          r"(?:compare|contrast)\s+(?:that|this|it|these|those)\s+(?:with|to|against)\s+"
+                          r"(?P<b>[^.?!;]+?)\W*$", re.I)
 # "the view that X": the part is the claim X.
 _VIEW = re.compile(r"^\s*(?:the\s+)?(?:view|idea|claim|notion|argument|belief|position|opinion|thesis)\s+that\s+", re.I)
 _RELATIVE_YEAR = re.compile(r"\b(?:(?P<n>a|one|two|three|four|five|six|seven|eight|nine|ten|\d+)\s+years?\s+(?P<dir>later|after|earlier|before)"
@@ -1306,6 +1310,8 @@ def comparison_sides(text: str, sources: Sources) -> list[Side]:
     return []
 
 
+_EACH_SUBJECT = re.compile(r"\b(does|did|do|would|will)\s+each(?:\s+of\s+(?:them|the\s+two))?\s+", re.I)
+_LEFT_CONJUNCTION = re.compile(r"^\W*(?:and|or)\s+", re.I)  # what the first name's cut leaves of "A and B …"
 # Statements before a question ("Ann and Ben both wrote about rain. What did Ann …"): up to its wh-word or verb;
 # not a question with an abbreviation in it ("How did Dr. Will Hart …").
 _ASKS = rf"(?:{'|'.join(sorted(_WH | _AUX))})\b"
@@ -1350,9 +1356,11 @@ def _shared_topic(text: str, sources: Sources) -> str:
     'How do they describe frost?'
     >>> _shared_topic("Compare what Ann Lee and Bo Sim say about how frost forms.", s)
     'how frost forms.'
+    >>> _shared_topic("Ann Lee and Bo Sim both write about frost. What does each of them say?", s)
+    'write about frost. What does it say?'
     """
-    framed = _COMPARISON.sub(" ", text)
-    shared = _without(framed, _name_spans(framed, sources))
+    framed = _COMPARISON.sub(" ", _EACH_SUBJECT.sub(r"\1 it ", text))  # "What does each (of them) say?"
+    shared = _LEFT_CONJUNCTION.sub("", _without(framed, _name_spans(framed, sources)))  # "A and B both …"
     for frame in (_DANGLING, _SAY_FRAME):
         cut = frame.sub("", shared)
         shared = cut if topic(cut, sources) else shared
@@ -1445,6 +1453,8 @@ def split(text: str) -> list[str]:
     []
     >>> split("The diary says the mill closed over debt. How does the ledger explain the closure?")
     ['The diary says the mill closed over debt', 'How does the ledger explain the closure?']
+    >>> split("Ann insists the mill paid well. Contrast that with what the ledger says about wages.")
+    ['Ann insists the mill paid well', 'what the ledger says about wages']
     """
     body = text.strip()
     if (m := _ONE_ANOTHER.match(body)) and _ABOUT_VIEWS.search(body[m.end():]):
@@ -1466,7 +1476,7 @@ def split(text: str) -> list[str]:
         rest = body[m.end():]
         pivot = re.search(r"\s+and\s+", rest, re.I)
         parts = [body[:m.start()] + rest[:pivot.start()], rest[pivot.end():]] if pivot else []
-    elif m := _STATED.match(body):
+    elif m := _STATED.match(body) or _STATED_THEN.match(body):
         parts = [m.group("a"), m.group("b")]
     elif m := _FRONTED.match(body):
         parts = [m.group("a"), m.group("b")]
@@ -1542,6 +1552,8 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
             if not _mentions(part, sources) and not _speaker(part):  # "… what Bezos said about them": his
                 shift = _TIME_SHIFT.search(part)  # words, outside the other part's sources
                 inherited = _shared([m for m in _mentions(other, sources) if not (shift and _YEAR.search(m[1]))])
+        # "…; what's the critic's counter-reading of the same idea?" points back as "that idea" does
+        pointed |= i > 0 and bool((same := _SAME.search(part)) and same.group(1).lower() not in _TIME_NOUNS)
         named = _mentions(part, sources)
         paths = _shared(named) or inherited or scope
         # "Jassy's first letter": the earliest of his; "his final letter": the last of all (as named, or not)
@@ -1608,6 +1620,8 @@ _MEASURE_NOUNS = {"figure", "figures", "number", "numbers", "share", "amount", "
                   "percentage", "value", "sum", "tally", "tallies", "proportion", "proportions", "quantity",
                   "quantities", "one", "ones"}
 _MEASURE_STEMS = frozenset(tokenize(" ".join(_MEASURE_NOUNS)))  # as a question's terms are compared ("tallie")
+# A part that points back at the other's thing by calling it the same ("the same idea"; not "the same way").
+_SAME = re.compile(r"\bthe\s+same\s+(?!way\b)([a-z]+)", re.I)
 # ... or only when it stands, counted from the other part ("compared with the 2015 letter a decade later")
 _WHEN_STEMS = frozenset(tokenize(" ".join(_TIME_NOUNS | _TIME_WORDS | set(_NUMBER_WORDS)
                                           | {"decades", "afterwards", "following", "subsequently", "eventually"})))

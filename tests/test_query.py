@@ -979,6 +979,12 @@ def test_a_part_that_points_back_with_that_and_a_noun_asks_it_of_the_first_parts
                   "2001 report?", [], dated_authors)
     assert [s.paths for s in q.sides] == [("ann1990.txt",), ("bo2001.txt",)]
     assert "weaving lesson" in q.sides[1].query and "how low had that fee gone" in q.sides[1].query
+    same = interpret("Ann Lee sees the mill's looms as the root of the town's wealth; what is Bo Sim's reading of the "
+                     "same idea?", [], dated_authors)
+    assert "root of the town's wealth" in same.sides[1].query and "reading" in same.sides[1].query
+    manner = interpret("Ann Lee sees the mill's looms as the root of the town's wealth; does Bo Sim see the harvest the "
+                       "same way?", [], dated_authors)
+    assert "wealth" not in manner.sides[1].query  # "the same way" is a manner, not the first part's thing
 
 
 def test_a_part_asking_what_is_done_to_a_thing_it_leaves_unnamed_asks_it_of_the_first_parts_thing(dated_authors):
