@@ -223,6 +223,10 @@ _ASKS_LIST = re.compile(rf"\b(?:what|which)\s+(?:{_MODIFIER}\s+){{0,2}}(?<![’'
                         rf"\bwhat\s+(?:are|were)\s+(?:the|his|her|its|their)\s+(?:{_MODIFIER}\s+){{0,2}}{_PLURAL}|"
                         r"\bwhat\s+else\b", re.I)
 _LAST_ITEM = re.compile(r"\s*(?:\S+\s+){0,5}?(?:and|or)\s+\w", re.I)  # "and C", "C or D"
+# "Besides water, what else do ferns need?": a list, of which water is one item (one of its words is in the list).
+_BESIDES = re.compile(r"\b(?:besides|apart\s+from|aside\s+from|other\s+than|in\s+addition\s+to)\s+(?P<item>[^,;:?]+)",
+                      re.I)
+_STEM = 5  # words sharing their first five letters are one word here ("obsessing", "obsession")
 
 
 def expected_type(question: str) -> str | None:
@@ -254,7 +258,7 @@ def expected_type(question: str) -> str | None:
     for pattern, kind in _ASKS_FOR:
         if pattern.search(question):
             return kind
-    return "list" if _ASKS_LIST.search(question) else None
+    return "list" if _ASKS_LIST.search(question) or _BESIDES.search(question) else None
 
 
 def has_type(text: str, kind: str, question: str = "") -> bool:
@@ -280,7 +284,8 @@ def has_type(text: str, kind: str, question: str = "") -> bool:
     (True, False)
     """
     if kind == "list":
-        return _has_list(text)
+        given = _given_item(question)
+        return _has_list(text) and (not given or bool(given & {w[:_STEM] for w in re.findall(r"\w+", text.lower())}))
     pattern = {"number": _NUMBER, "amount": _AMOUNT, "duration": _DURATION, "date": _DATE,
                "name": _NAME}[kind]
     if kind not in ("name", "date", "number"):
@@ -300,6 +305,19 @@ def _has_list(text: str) -> bool:
     """
     parts = text.split(",")
     return any(_LAST_ITEM.match(parts[k]) and 0 < len(parts[k - 1].split()) <= 6 for k in range(2, len(parts)))
+
+
+@functools.lru_cache(maxsize=256)
+def _given_item(question: str) -> frozenset[str]:
+    """The words (cut to `_STEM` letters) of the item a question sets aside as known ("Besides customer
+    obsession, what else …"): the list that answers it holds one of them.
+
+    >>> sorted(_given_item("Apart from sowing early, what else do farmers do?")), _given_item("What else?")
+    (['early', 'sowin'], frozenset())
+    """
+    m = _BESIDES.search(question)
+    return frozenset(w[:_STEM] for w in re.findall(r"\w+", m.group("item").lower()) if w not in STOPWORDS) if m \
+        else frozenset()
 
 
 @functools.lru_cache(maxsize=256)

@@ -164,6 +164,14 @@ def test_a_window_has_the_expected_answer_type(text, kind, expected):
     assert has_type(text, kind) is expected
 
 
+def test_a_list_answers_a_question_that_sets_one_item_aside_only_if_it_holds_that_item():
+    """"Besides rain, what else …" asks for the list that rain belongs to, not any list near the question's words."""
+    question = "What were the wells' sources apart from rainwater?"
+    assert expected_type(question) == "list"
+    assert has_type("Wells fill from rainwater, springs, and the river.", "list", question)
+    assert not has_type("There were deep wells, shallow wells, and dry ones.", "list", question)
+
+
 def window(path: str, start: int, end: int, score: float, text: str) -> Window:
     return Window(path, start, end, start, text, (), score)
 
