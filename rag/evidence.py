@@ -197,6 +197,9 @@ _ASKS_FOR = (  # (pattern on the question, type it expects); first match wins
                 r"price|proportion|fraction)|what percent)\b", re.I), "number"),
     (re.compile(rf"{_ASKING}when\b|\b(what year|which year|what date)\b", re.I), "date"),
     (re.compile(rf"{_ASKING}(who|whom|whose|where)\b", re.I), "name"),
+    # "Which company …", "what early-2000s startup …", "what was the name of …": a proper name answers
+    (re.compile(r"\b(?:what|which)\s+(?:[\w-]+\s+)?(?:company|companies|firm|firms|startup|startups|start-up|"
+                r"retailer|retailers|publisher|publishers|band|brand|brands)\b|\bthe\s+name\s+of\b", re.I), "name"),
 )
 _NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
                  r"seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|"

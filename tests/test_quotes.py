@@ -146,7 +146,8 @@ def test_sentences_repeated_across_many_documents_are_boilerplate():
     ("Which tools do well diggers carry?", "list"), ("What are the main causes of drought?", "list"),
     ("Besides rain, what else fills a well?", "list"), ("What does Maria's son do?", None),
     ("What did the farmers sow?", None), ("How much of their time do diggers spend on wells?", None),
-    ("How much did the new well cost?", "amount")])
+    ("How much did the new well cost?", "amount"), ("Which drilling company dug the deep wells?", "name"),
+    ("What was the name of the first digger?", "name")])
 def test_the_expected_answer_type_is_read_from_the_question(question, kind):
     assert expected_type(question) == kind
 
