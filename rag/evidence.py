@@ -285,6 +285,8 @@ def has_type(text: str, kind: str, question: str = "") -> bool:
     (False, True)
     >>> has_type("Ann Jassy followed Bezos.", "name", "Who followed Bezos?"), has_type("Of 1,200.", "number", "1,200?")
     (True, False)
+    >>> has_type("As Ann wrote in 1990, it pays.", "number"), has_type("In 1990, 2000 weavers worked.", "number")
+    (False, True)
     """
     if kind == "list":
         given = _given_item(question)
@@ -296,7 +298,10 @@ def has_type(text: str, kind: str, question: str = "") -> bool:
     echoed = _echoed(question, kind)
     # `_NAME` skips a sentence's first word ("The", "Warehouse"), so "Jassy succeeded Bezos." holds no name
     # for "Who succeeded Bezos?"; counting a sentence's first word as one gave back every echo it took away.
-    return any(m.group(0).lower() not in echoed for m in pattern.finditer(text))
+    # A year is no quantity ("As Bezos wrote in 2018" does not say how much better), unless it counts ("2000 staff").
+    return any(m.group(0).lower() not in echoed and not (kind == "number" and _A_YEAR.fullmatch(m.group(0))
+                                                         and not _COUNTED_NOUN.match(text[m.end():]))
+               for m in pattern.finditer(text))
 
 
 def _has_list(text: str) -> bool:
@@ -520,6 +525,7 @@ _NEAR = {"over", "nearly", "almost", "around", "roughly", "approximately", "exac
 # A label takes a singular verb ("Day 2 is …", "Part 3."); a count, a plural one ("Another 300 were hired").
 _LABEL_AFTER = re.compile(r"\s*(?:[^\w\s]|$|(?:is|was)\b)")
 _NOT_LABELS = STOPWORDS | _NEAR
+_A_YEAR = re.compile(r"1[5-9]\d\d|20\d\d")
 _COUNTED_NOUN = re.compile(r"\s+(?:[a-z]+s|people|staff|men|women|children)\b")  # "2000 engineers": no year
 
 

@@ -160,7 +160,9 @@ def test_the_expected_answer_type_is_read_from_the_question(question, kind):
     ("the first well was dug by a farmer.", "name", False),
     ("They sowed barley, beans, and a little rye.", "list", True), ("They sowed barley and beans.", "list", False),
     ("Diggers carry a spade, a rope, or a lamp.", "list", True), ("After the rain, the wells filled and the farmers sowed.", "list", False),
-    ("They dug wells, ponds, cisterns and ditches.", "list", True), ("Wet, cold, grey days.", "list", False)])
+    ("They dug wells, ponds, cisterns and ditches.", "list", True), ("Wet, cold, grey days.", "list", False),
+    ("As Maria wrote in 1923, deep wells pay.", "number", False), ("By 1923, 1500 wells were dug.", "number", True),
+    ("In 1923, 1500 diggers worked.", "number", True)])
 def test_a_window_has_the_expected_answer_type(text, kind, expected):
     assert has_type(text, kind) is expected
 
