@@ -197,9 +197,11 @@ _ASKS_FOR = (  # (pattern on the question, type it expects); first match wins
                 r"price|proportion|fraction)|what percent)\b", re.I), "number"),
     (re.compile(rf"{_ASKING}when\b|\b(what year|which year|what date)\b", re.I), "date"),
     (re.compile(rf"{_ASKING}(who|whom|whose|where)\b", re.I), "name"),
-    # "Which company …", "what early-2000s startup …", "what was the name of …": a proper name answers
-    (re.compile(r"\b(?:what|which)\s+(?:[\w-]+\s+)?(?:company|companies|firm|firms|startup|startups|start-up|"
-                r"retailer|retailers|publisher|publishers|band|brand|brands)\b|\bthe\s+name\s+of\b", re.I), "name"),
+    # "Which company does …", "what early-2000s startup did …", "what was the name of …": a proper name answers
+    # (not "what company culture …", nor "which companies …": a list)
+    (re.compile(r"\b(?:what|which)\s+(?:[\w-]+\s+){0,2}?(?:company|firm|startup|start-up|retailer|publisher|band|brand)"
+                r"\s+(?=(?:did|does|do|is|was|has|had|would|will|can|could)\b)|"
+                r"\bwhat(?:'s|’s|\s+(?:is|was|were|are))\s+the\s+names?\s+of\b", re.I), "name"),
 )
 _NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
                  r"seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|"
@@ -227,9 +229,13 @@ _ASKS_LIST = re.compile(rf"\b(?:what|which)\s+(?:{_MODIFIER}\s+){{0,2}}(?<![’'
                         r"\bwhat\s+else\b", re.I)
 _LAST_ITEM = re.compile(r"\s*(?:\S+\s+){0,5}?(?:and|or)\s+\w", re.I)  # "and C", "C or D"
 # "Besides water, what else do ferns need?": a list, of which water is one item (one of its words is in the list).
-_BESIDES = re.compile(r"\b(?:besides|apart\s+from|aside\s+from|other\s+than|in\s+addition\s+to)\s+(?P<item>[^,;:?]+)",
-                      re.I)
+# Where it opens the question or a clause, or follows what it asks about ("What were they besides X?"); not "what
+# sets Amazon apart from its rivals", "any reason other than cost".
+_BESIDES = re.compile(r"(?:^\W*|[,;]\s*|\b(?:they|them|these|those|else)\s+)(?:besides|apart\s+from|aside\s+from)\s+"
+                      r"(?P<item>(?:(?!(?:what|which|who|how|why|when|where)\b)[\w'’-]+\s*){1,4})(?=[,;:?]|$)", re.I)
 _STEM = 5  # words sharing their first five letters are one word here ("obsessing", "obsession")
+_DOCUMENT = re.compile(r"\b(?:letter|report|article|essay|post|piece|paper|interview|podcast|blog|book|document)s?\b",
+                       re.I)  # "Apart from the 2015 letter, …" sets a source aside, not an item
 
 
 def expected_type(question: str) -> str | None:
@@ -261,7 +267,7 @@ def expected_type(question: str) -> str | None:
     for pattern, kind in _ASKS_FOR:
         if pattern.search(question):
             return kind
-    return "list" if _ASKS_LIST.search(question) or _BESIDES.search(question) else None
+    return "list" if _ASKS_LIST.search(question) or _given_item(question) else None
 
 
 def has_type(text: str, kind: str, question: str = "") -> bool:
@@ -290,7 +296,8 @@ def has_type(text: str, kind: str, question: str = "") -> bool:
     """
     if kind == "list":
         given = _given_item(question)
-        return _has_list(text) and (not given or bool(given & {w[:_STEM] for w in re.findall(r"\w+", text.lower())}))
+        return _has_list(text) and (not given or any(w.startswith(g) for w in re.findall(r"\w+", text.lower())
+                                                      for g in given))
     pattern = {"number": _NUMBER, "amount": _AMOUNT, "duration": _DURATION, "date": _DATE,
                "name": _NAME}[kind]
     if kind not in ("name", "date", "number"):
@@ -298,9 +305,10 @@ def has_type(text: str, kind: str, question: str = "") -> bool:
     echoed = _echoed(question, kind)
     # `_NAME` skips a sentence's first word ("The", "Warehouse"), so "Jassy succeeded Bezos." holds no name
     # for "Who succeeded Bezos?"; counting a sentence's first word as one gave back every echo it took away.
-    # A year is no quantity ("As Bezos wrote in 2018" does not say how much better), unless it counts ("2000 staff").
-    return any(m.group(0).lower() not in echoed and not (kind == "number" and _A_YEAR.fullmatch(m.group(0))
-                                                         and not _COUNTED_NOUN.match(text[m.end():]))
+    # A year is no quantity ("As Bezos wrote in 2018" does not say how much better), unless it counts ("2000 staff";
+    # not "in 2018 customers …").
+    return any(m.group(0).lower() not in echoed and not (kind == "number" and _A_YEAR.fullmatch(m.group(0)) and (
+        _YEAR_AFTER.search(text[:m.start()]) or not _COUNTED_NOUN.match(text[m.end():])))
                for m in pattern.finditer(text))
 
 
@@ -322,10 +330,13 @@ def _given_item(question: str) -> frozenset[str]:
 
     >>> sorted(_given_item("Apart from sowing early, what else do farmers do?")), _given_item("What else?")
     (['early', 'sowin'], frozenset())
+    >>> _given_item("Apart from the 1990 report, what else tells of rain?")  # a source set aside, not an item
+    frozenset()
     """
     m = _BESIDES.search(question)
-    return frozenset(w[:_STEM] for w in re.findall(r"\w+", m.group("item").lower()) if w not in STOPWORDS) if m \
-        else frozenset()
+    if not m or _DATE.search(m.group("item")) or _DOCUMENT.search(m.group("item")):
+        return frozenset()
+    return frozenset(w[:_STEM] for w in re.findall(r"\w+", m.group("item").lower()) if w not in STOPWORDS)
 
 
 @functools.lru_cache(maxsize=256)
@@ -526,6 +537,7 @@ _NEAR = {"over", "nearly", "almost", "around", "roughly", "approximately", "exac
 _LABEL_AFTER = re.compile(r"\s*(?:[^\w\s]|$|(?:is|was)\b)")
 _NOT_LABELS = STOPWORDS | _NEAR
 _A_YEAR = re.compile(r"1[5-9]\d\d|20\d\d")
+_YEAR_AFTER = re.compile(r"\b(?:in|since|by|until|till|from|during|of)\s+$", re.I)  # "in 2018": a year
 _COUNTED_NOUN = re.compile(r"\s+(?:[a-z]+s|people|staff|men|women|children)\b")  # "2000 engineers": no year
 
 

@@ -1310,7 +1310,8 @@ def comparison_sides(text: str, sources: Sources) -> list[Side]:
     return []
 
 
-_EACH_SUBJECT = re.compile(r"\b(does|did|do|would|will)\s+each(?:\s+of\s+(?:them|the\s+two))?\s+", re.I)
+_EACH_SUBJECT = re.compile(r"\b(does|did|do|would|will)\s+each(?:\s+of\s+(?:them|the\s+two))?\s+(?=(?:say|think|"
+                           r"see|view|describe|explain|frame|put|give|mean|argue|claim|believe|suggest|want|make)\b)", re.I)
 _LEFT_CONJUNCTION = re.compile(r"^\W*(?:and|or)\s+", re.I)  # what the first name's cut leaves of "A and B …"
 # Statements before a question ("Ann and Ben both wrote about rain. What did Ann …"): up to its wh-word or verb;
 # not a question with an abbreviation in it ("How did Dr. Will Hart …").
@@ -1553,7 +1554,7 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
                 shift = _TIME_SHIFT.search(part)  # words, outside the other part's sources
                 inherited = _shared([m for m in _mentions(other, sources) if not (shift and _YEAR.search(m[1]))])
         # "…; what's the critic's counter-reading of the same idea?" points back as "that idea" does
-        pointed |= i > 0 and bool((same := _SAME.search(part)) and same.group(1).lower() not in _TIME_NOUNS)
+        pointed |= i > 0 and bool((same := _SAME.search(part)) and same.group(1).lower() not in _NOT_SAME)
         named = _mentions(part, sources)
         paths = _shared(named) or inherited or scope
         # "Jassy's first letter": the earliest of his; "his final letter": the last of all (as named, or not)
@@ -1621,8 +1622,9 @@ _MEASURE_NOUNS = {"figure", "figures", "number", "numbers", "share", "amount", "
                   "quantities", "one", "ones"}
 _MEASURE_STEMS = frozenset(tokenize(" ".join(_MEASURE_NOUNS)))  # as a question's terms are compared ("tallie")
 # A part that points back at the other's thing by calling it the same ("the same idea"; not "the same way").
-_SAME = re.compile(r"\bthe\s+same\s+(?!way\b)([a-z]+)", re.I)
-# ... or only when it stands, counted from the other part ("compared with the 2015 letter a decade later")
+_SAME = re.compile(r"\bthe\s+same\s+([a-z]+)", re.I)
+_NOT_SAME = STOPWORDS | _TIME_NOUNS | {"way", "manner", "extent", "degree", "kind", "sort"}  # idioms, not a thing
+# A part whose own words only say when, counted from the other part ("compared with the 2015 letter a decade later").
 _WHEN_STEMS = frozenset(tokenize(" ".join(_TIME_NOUNS | _TIME_WORDS | set(_NUMBER_WORDS)
                                           | {"decades", "afterwards", "following", "subsequently", "eventually"})))
 # A part that asks what something is done to, its object left for the other part ("what the mill now pays for?").
