@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .chunking import units
+from .chunking import split_sentences, units
 from .keyword import STOPWORDS, tokenize
 from .records import Hit
 
@@ -208,6 +208,7 @@ _NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelv
                  r"hundred|hundreds|thousand|thousands|million|millions|billion|billions|trillion|dozen|dozens|"
                  r"half|twice|double|triple")
 _NUMBER = re.compile(rf"\d(?:[\d,.]*\d)?|\b(?:{_NUMBER_WORDS})\b", re.I)  # "1,200", "2.5", "ten"
+_NUMBER_VALUES = {w: i for i, w in enumerate("two three four five six seven eight nine ten".split(), start=2)}
 _UNITS = r"seconds?|minutes?|hours?|days?|weeks?|months?|seasons?|years?|decades?|centur(y|ies)"
 # "three days", "a single day", "two full years", "for decades"
 _DURATION = re.compile(rf"(\d|\b({_NUMBER_WORDS}|a|an|few|several|many)\b)[\s-]+"
@@ -765,6 +766,47 @@ def windows(question: Question, vector: np.ndarray, hits: Sequence[Hit], rows, t
     scores = score(matrix) if score is not None else np.zeros(len(spans))
     return [Window(path, start, end, chunk_start, text, row, float(p))
             for (path, start, end, chunk_start, text), row, p in zip(spans, matrix, scores)]
+
+
+# --- announced lists --------------------------------------------------------------------------
+_BULLET = re.compile(r"(?m)^[ \t]*([•▪◦●‣∙*–-])[ \t]+(?=\S)")  # a list item's mark at the start of a line
+_ITEM_GAP = 1_500  # a list's next item starts within this many characters of the one before (what it says between)
+_COUNTED = re.compile(rf"\b(\d|{_NUMBER_WORDS})\s+(?:[\w-]+\s+)?[a-z]+s\b", re.I)  # "three questions"
+_ITEM_LIMIT = 6  # items taken after a lead that does not count them
+
+
+def announced_items(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The spans of the first sentences of the list items that follow the window `text[start:end]`, when the window
+    holds the list's lead, a line ending on ":", and its first item ("… three questions before making a decision:
+    • Will you admire this person? …"): a question for the list is not answered by its first item alone. As many
+    items as the lead counts ("three"), items marked as the first is and each within `_ITEM_GAP` of the last.
+
+    >>> t = "Ask three questions:\\n• Is it dry? It must be.\\n• Is it deep?\\n• Is it near? Then dig."
+    >>> [t[a:b] for a, b in announced_items(t, 0, t.index(" It must"))]
+    ['Is it deep?', 'Is it near?']
+    >>> announced_items(t, t.index("It must"), t.index("• Is it deep"))  # no lead in the window
+    []
+    """
+    window = text[start:end]
+    first = _BULLET.search(window)
+    if not first or not window[:first.start()].rstrip().endswith(":"):
+        return []
+    mark = first.group(1)
+    counted = _COUNTED.search(window[:first.start()])
+    word = counted.group(1).lower() if counted else ""
+    total = int(word) if word.isdigit() else _NUMBER_VALUES.get(word, _ITEM_LIMIT)
+    left = total - sum(m.group(1) == mark for m in _BULLET.finditer(window))
+    spans: list[tuple[int, int]] = []
+    last = start + first.start()
+    for m in _BULLET.finditer(text, end):
+        if len(spans) >= left or m.group(1) != mark or m.start() - last > _ITEM_GAP:
+            break
+        said = split_sentences(text[m.end():m.end() + MAX_WINDOW_CHARS])
+        if not said:
+            break
+        spans.append((m.end() + said[0].start, m.end() + said[0].end))
+        last = m.start()
+    return spans
 
 
 def _runs(flags: list[bool]) -> list[list[int]]:
