@@ -308,10 +308,12 @@ def show_catalog(settings: Settings, engine) -> None:
 
 
 def uploaded_documents(settings: Settings, engine) -> list:
-    """The documents this session just uploaded, once their index build has finished (then forgotten)."""
+    """The documents this session just uploaded, once their index build has finished and this run draws the
+    engine it opened (then forgotten): a run that started before the build ended still holds the old engine,
+    which does not list them, and the confirmation would be lost."""
     names = st.session_state.get("uploaded")
     build = shared().builds.get(settings)
-    if not names or (build is not None and not build.finished):
+    if not names or (build is not None and not build.finished) or shared().engines.get(settings) is not engine:
         return []
     del st.session_state["uploaded"]
     return [d for d in engine.documents() if any(d.path.endswith(f"{UPLOAD_FOLDER}/{n}") for n in names)]

@@ -27,8 +27,9 @@ from .embedding import Embedder
 from .check import SentenceCheck
 from .errors import ConfigError, IndexBusy, IndexCorrupt, IndexMismatch, IndexProblem, QuestionError, RagError
 from .evidence import (AMOUNT, DATE, FEATURES, NUMBER_OF, QUESTION_FRAME, SHARE, Question, Window,
-                       after_the_documents, announced_items, asks_amount, asks_count, asks_outcome, asks_place, asks_share, asks_year,
-                       expected_type, has_amount, has_count, has_place, has_share, has_type, last_dated, windows, years)
+                       after_the_documents, announced_items, asks_amount, asks_count, asks_outcome, asks_place,
+                       asks_share, asks_year, expected_type, has_amount, has_count, has_place, has_share, has_type,
+                       is_non_content, last_dated, windows, years)
 from .indexing import (IngestReport, Progress, Stamp, _load_keyword, check_identity, ingest, ingest_running,
                        ingest_stamp, load_repeated, version)
 from .keyword import KeywordIndex, tokenize
@@ -510,12 +511,13 @@ class Engine:
 
     def _items(self, window: Window) -> list[Window]:
         """The items after `window` of the list it announces and starts (`announced_items`), as windows of its
-        document (scored as it is), where the file still says what the window quotes."""
+        document (scored as it is), where the file still says what the window quotes; none that is non-content."""
         doc = self.texts.get(window.path)
         if doc[window.start:window.end] != window.text:
             return []
         return [replace(window, start=a, end=b, chunk_start=0, chunk_text=doc)
-                for a, b in announced_items(doc, window.start, window.end)]
+                for a, b in announced_items(doc, window.start, window.end)
+                if not is_non_content(doc[a:b], self.repeated)]  # a list of links is no evidence
 
     def _anchored(self, found: list[Window], text: str, follow_up: bool = False) -> list[str]:
         """What the candidates say about the rarest name the question asks about (capitalised words after its
