@@ -306,11 +306,15 @@ def has_type(text: str, kind: str, question: str = "") -> bool:
     echoed = _echoed(question, kind)
     # `_NAME` skips a sentence's first word ("The", "Warehouse"), so "Jassy succeeded Bezos." holds no name
     # for "Who succeeded Bezos?"; counting a sentence's first word as one gave back every echo it took away.
-    # A year is no quantity ("As Bezos wrote in 2018" does not say how much better), unless it counts ("2000 staff";
-    # not "in 2018 customers …").
-    return any(m.group(0).lower() not in echoed and not (kind == "number" and _A_YEAR.fullmatch(m.group(0)) and (
-        _YEAR_AFTER.search(text[:m.start()]) or not _COUNTED_NOUN.match(text[m.end():])))
-               for m in pattern.finditer(text))
+    for m in pattern.finditer(text):
+        if m.group(0).lower() in echoed:
+            continue
+        # A year is no quantity ("As Bezos wrote in 2018" does not say how much better; "in 2018 customers …" neither)
+        if kind == "number" and (_a_year(m.group(0), text[m.end():])
+                                 or (_A_YEAR.fullmatch(m.group(0)) and _YEAR_AFTER.search(text[:m.start()]))):
+            continue
+        return True
+    return False
 
 
 def _has_list(text: str) -> bool:
@@ -542,6 +546,12 @@ _YEAR_AFTER = re.compile(r"\b(?:in|since|by|until|till|from|during|of)\s+$", re.
 _COUNTED_NOUN = re.compile(r"\s+(?:[a-z]+s|people|staff|men|women|children)\b")  # "2000 engineers": no year
 
 
+def _a_year(number: str, after: str) -> bool:
+    """Whether `number`, followed by `after`, is a year: a year's digits that count nothing ("2000 engineers")."""
+    return bool(_A_YEAR.fullmatch(number)) and not _COUNTED_NOUN.match(after)
+
+
+
 def asks_count(question: str) -> str | None:
     """What a "how many" question counts, when it counts things: not units of time, shares or money
     (a span, a percentage or a sum answers those), and when it names them ("How many did they sell?" does not).
@@ -597,7 +607,7 @@ def has_count(text: str, question: str = "") -> bool:
             continue
         if (modifier := re.match(r"-([a-z]+)", text[m.end():])) and tuple(tokenize(modifier.group(1))) != counted[-1:]:
             continue  # "a 4-part series" counts parts; "a 40-store chain" answers "How many stores …?"
-        if re.fullmatch(r"1[5-9]\d\d|20\d\d", number) and not _COUNTED_NOUN.match(text[m.end():]):  # a year
+        if _a_year(number, text[m.end():]):
             continue
         if re.search(rf"\b(?:{_UNITS})\s+(?:or|to)$", before):  # "a year or two"
             continue
