@@ -26,10 +26,10 @@ from .config import Settings
 from .embedding import Embedder
 from .check import SentenceCheck
 from .errors import ConfigError, IndexBusy, IndexCorrupt, IndexMismatch, IndexProblem, QuestionError, RagError
-from .evidence import (AMOUNT, DATE, FEATURES, NUMBER_OF, QUESTION_FRAME, SHARE, Question, Window,
+from .evidence import (AMOUNT, DATE, FEATURES, NAME, NUMBER_OF, SHARE, Question, Window,
                        after_the_documents, announced_items, asks_amount, asks_count, asks_outcome, asks_place,
-                       asks_share, asks_year, expected_type, has_amount, has_count, has_place, has_share, has_type,
-                       is_non_content, last_dated, windows, years)
+                       asks_person, asks_share, asks_year, expected_type, has_amount, has_count, has_place, has_share, has_type,
+                       is_non_content, last_dated, question_terms, windows, years)
 from .indexing import (IngestReport, Progress, Stamp, _load_keyword, check_identity, ingest, ingest_running,
                        ingest_stamp, load_repeated, version)
 from .keyword import KeywordIndex, tokenize
@@ -408,7 +408,7 @@ class Engine:
 
     def question(self, text: str) -> Question:
         """What the evidence features need to know about a question (its terms' idf, the type it expects)."""
-        terms = list(dict.fromkeys(t for t in tokenize(text) if t not in QUESTION_FRAME))
+        terms = question_terms(text)
         idf, known = self.keyword.idf(terms)
         return Question(text, tuple(terms), tuple(idf), tuple(known), expected_type(text), frozenset(years(text)),
                         self.keyword.mean_length)
@@ -473,8 +473,8 @@ class Engine:
             return [], support, later
         own = asked or text
         money, counted, year, part = asks_amount(own), asks_count(own), asks_year(own), asks_share(own)
-        place = asks_place(own)
-        if found and (money or counted or year or part or place):
+        place, who = asks_place(own), asks_person(own)
+        if found and (money or counted or year or part or place or who):
             # Unscoped (a named source's fallback), the names of the whole question anchor the figure.
             about = self._anchored(found, text if paths is None else topic or text, follow_up=bool(shown))
             if money and not any(has_amount(t) for t in about):
@@ -485,6 +485,8 @@ class Engine:
                 return [], support, (SHARE,)
             if place and not any(has_place(t, own) for t in about):
                 return [], support, ("the " + place,)
+            if who and not any(has_type(t, "name", own) for t in about):
+                return [], support, (NAME,)
             if year and not (any(has_type(t, "date") for t in about) and _dated_where_answered(found, s.min_support)):
                 return [], support, (DATE,)
         if support < s.min_support:

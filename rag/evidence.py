@@ -51,6 +51,20 @@ _URL = re.compile(r"(https?://|www\.)\S+", re.I)
 QUESTION_FRAME = frozenset("""according describe described explain explained significance significant passage
 document text article given mention mentioned outline outlined discuss discussed state stated tell key main
 summarize summarise give example examples instance instances elaborate detail details else""".split())
+# "How long has she worked there?": the measure asked for is the question's frame, not its topic (the answer says
+# "26 years", and a passage on "a long period" is not about her).
+_HOW_MEASURE = re.compile(r"\bhow\s+(?:long|much|many|often|far|old|soon|quickly|fast|big|large)\b", re.I)
+
+
+def question_terms(question: str) -> list[str]:
+    """The question's content terms, in order, once each: its tokens less the question frame.
+
+    >>> question_terms("How long has Ann worked at the long mill? Describe it.")
+    ['ann', 'worked', 'long', 'mill']
+    """
+    return list(dict.fromkeys(t for t in tokenize(_HOW_MEASURE.sub("how", question)) if t not in QUESTION_FRAME))
+
+
 _MARKDOWN_HEADING = re.compile(r"^#{1,6}\s")
 _PAGE = re.compile(r"^\W*(page\s*)?\d{1,4}\W*(of\s+\d+\W*)?$", re.I)
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
@@ -379,6 +393,7 @@ _AMOUNT = re.compile(rf"[$€£¥]\s?\d|(\d|\b({_NUMBER_WORDS}|a|hundred|thousan
 AMOUNT = "a price or amount of money"  # what an abstention names when no candidate holds one
 NUMBER_OF = "the number of "  # ... when none gives a count of what a "how many" question counts (it follows)
 DATE = "a date or year"  # ... and when none gives a date
+NAME = "the name asked for"  # ... and when none about what it names names anyone (`asks_person`)
 # A question that opens on a "when" clause ("When Ann built the mill, which wood …?") asks what follows the comma.
 # Not "When and why did Bezos, who …, step down?": an inverted "did" before the comma makes "when" the question.
 _LEADING_WHEN = re.compile(rf"^\W*when\s+(?!(?:{_AUX}|exactly)\b)(?:(?!\b(?:did|does|do)\b)[^,?])+,\s*(?=(?:what|"
@@ -492,6 +507,27 @@ def asks_place(question: str) -> str | None:
     """
     m = _ASKS_PLACE.search(question)
     return m.group(1).lower() if m else None
+
+
+# "Who founded the mill?", "Who took over from Ann?", "Who was the first weaver to …?", "What was the name of the
+# clerk who …?": one person (or firm) did it, and only a passage that names one answers. Not "Who was against it?",
+# "Who pays for it?": "publishers", "warehouse workers" answer those.
+_ASKS_PERSON = re.compile(r"\bwho\s+(?:(?:first|later|then|originally)\s+)?(?:co-?founded|founded|started|created|"
+                          r"invented|coined|designed|built|succeeded|replaced|won|hired|took\s+over)\b|"
+                          r"\bwho\s+(?:was|is|were)\s+the\s+(?:first|last|next|original)\b|"
+                          r"\bthe\s+names?\s+of\s+the\s+(?:[\w-]+\s+){0,2}?(?:person|man|woman|employee|customer|"
+                          r"founder|engineer|manager|executive|clerk|author|client|leader)\b", re.I)
+
+
+def asks_person(question: str) -> bool:
+    """Whether the question asks who, one person or firm, did something: a name must answer it.
+
+    >>> [asks_person(q) for q in ("Who founded the mill?", "who took over when Ann left?", "Who was against it?",
+    ...                           "What was the name of the clerk who spoke?", "Who pays for it?",
+    ...                           "Who was the first weaver to join?", "Where was the mill built?")]
+    [True, True, False, True, False, True, False]
+    """
+    return bool(_ASKS_PERSON.search(question))
 
 
 _MONTHS = ("January|February|March|April|May|June|July|August|September|October|November|December|"

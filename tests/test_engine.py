@@ -10,7 +10,7 @@ import pytest
 from tiny_corpus import CRITIC, JASSY, make_settings, verifies, write_corpus
 from rag.chunking import chunk_document
 from rag.engine import VOUCHED_SUPPORT_SHARE, Engine
-from rag.evidence import AMOUNT, DATE, NUMBER_OF, SHARE
+from rag.evidence import AMOUNT, DATE, NAME, NUMBER_OF, SHARE
 from rag.errors import IndexMismatch, IndexMissing, QuestionError, RagError
 from rag.indexing import ingest
 from rag.keyword import KeywordIndex
@@ -413,6 +413,27 @@ def test_a_count_is_not_answered_with_a_span_of_time(tmp_path, embedder):
                                           "thread.\n\nKestrel Mills employed 40 weavers then.\n", "index2")
     assert not engine.ask("How many weavers did Kestrel Mills employ when Mara Quill joined?").uncovered
 
+
+def test_the_measure_a_how_question_asks_for_is_no_term_of_its_topic(tmp_path, embedder):
+    """"How long has Mara been at Kestrel Mills?" is about Mara and the mill: "long" frames the question (a span
+    answers it), so a passage on a long winter covers none of its topic. "The long winter" asked of is a term."""
+    engine = _kestrel(tmp_path, embedder, "The winter was long at Kestrel Mills.\n\nMara Quill first came to Kestrel "
+                                          "Mills 14 years ago.\n")
+    assert "long" not in engine.question("How long has Mara Quill been at Kestrel Mills?").terms
+    assert "many" not in engine.question("How many looms did the mill have?").terms
+    assert "long" in engine.question("What did the long winter do to Kestrel Mills?").terms
+
+def test_who_founded_a_firm_no_passage_names_anyone_for_is_told_so(tmp_path, embedder):
+    """"Who founded Kestrel Mills?" asks for one name: a passage on the mill that names no one is no answer (the
+    documents say nothing about the name asked for); a passage that names the founder answers."""
+    engine = _kestrel(tmp_path, embedder, "Kestrel Mills was founded in a river town and still dyes its own thread. "
+                                          "Its looms run day and night.\n")
+    answer = engine.ask("Who founded Kestrel Mills?")
+    assert answer.abstained and answer.uncovered == (NAME,)
+    engine = _kestrel(tmp_path, embedder, "Kestrel Mills was founded by Ada Brandt in a river town and still dyes "
+                                          "its own thread.\n", "index2")
+    answer = engine.ask("Who founded Kestrel Mills?")
+    assert not answer.abstained and "Ada Brandt" in answer.citations[0].text
 
 def test_a_follow_ups_count_is_anchored_on_what_it_asks_not_on_a_name_in_its_referent(tmp_path, embedder):
     """"How many mills had signed on by the time she wrote that?" is read with the quote "that" stands for in
