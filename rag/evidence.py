@@ -372,7 +372,9 @@ _ASKS_AMOUNT = re.compile(r"\bhow much\b(?!\s+(?:time|effort|energy|space|room|w
                           r"price[sd]?|costs?|cost(?:ed|ing)|pa(?:y|ys|id)|spen(?:d|ds|t)|charged?|"
                           r"salar(?:y|ies)|wages?|fees?|fares?|sav(?:e|es|ed|ings?))\b|"
                           r"\bwhat(?:'s|’s|\s+(?:is|was|are|were))(?:\s+(?!(?:to|that|which|who|for|of)\b)[\w’'-]+){0,5}?"
-                          r"\s+(price|cost|fee|fare|salary|wage)s?\b|"
+                          r"\s+(?<!hidden\s)(?<!human\s)(?<!social\s)(?<!environmental\s)(?<!emotional\s)"
+                          r"(?<!opportunity\s)(?<!moral\s)(?<!personal\s)(?<!psychological\s)"  # not a figurative cost
+                          r"(price|cost|fee|fare|salary|wage)s?\b|"
                           r"\bwhat\s+(?:did|does|do|will|would)\s+(?:[\w’'-]+\s+){1,5}?"  # "What did X cost?"
                           + "".join(rf"(?<!\b{w}\s)" for w in ("about", "of", "on", "to", "for", "the", "an", "a",
                                                                  "low", "lower", "its", "their"))  # "cost" the verb
@@ -447,6 +449,8 @@ def asks_amount(question: str) -> bool:
     [True, True, True, False, False, False, False, True, True, False, True, True, False, False, False, False, True, False]
     >>> asks_amount("What did a season ticket cost in 1990?"), asks_amount("What does the plan cost members?")
     (True, True)
+    >>> asks_amount("What's the hidden cost of all that speed?"), asks_amount("What was the human cost of the strike?")
+    (False, False)
     >>> asks_amount("How cheaply can the mill make a loom?"), asks_amount("How expensive was the new bridge?")
     (True, True)
     >>> asks_amount("How expensive is it in time to train a weaver?"), asks_amount("How cheap is wool than silk?")

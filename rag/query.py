@@ -1306,8 +1306,34 @@ def comparison_sides(text: str, sources: Sources) -> list[Side]:
     if not named and (m := _UNNAMED_VIEWS.search(text)) and topic(asked := text[:m.start()].strip(), sources):
         # "Why did the mill close? Compare the explanations given.": two views of one question, no source named;
         # each is searched for the question, the second outside the first's document (`Engine._compare`).
-        return [Side(label="One view", paths=(), query=asked), Side(label="Another view", paths=(), query=asked)]
+        one, another = _alternatives(asked) or (asked, asked)
+        return [Side(label="One view", paths=(), query=one), Side(label="Another view", paths=(), query=another)]
     return []
+
+
+# "Is the mill a ruin or a museum?": a yes-no question between two alternatives, each an article's noun phrase.
+_EITHER_OR = re.compile(r"^\W*(?:is|are|was|were)\s+(?P<left>.+)\s+or\s+(?P<article>a|an|the)\s+(?P<right>[^?]+)\?*\s*$",
+                        re.I)
+
+
+def _alternatives(question: str) -> tuple[str, str] | None:
+    """The two readings a question of two views weighs ("Is the mill a ruin or a museum?": "the mill a ruin", "the
+    mill a museum"), each searched for its own view; None when it offers no such choice.
+
+    >>> _alternatives("Is Ann's long game a promise to buyers or a weapon against rivals?")
+    ("Ann's long game a promise to buyers", "Ann's long game a weapon against rivals")
+    >>> _alternatives("Why did the mill close?") is None
+    True
+    """
+    m = _EITHER_OR.match(question)
+    if not m:
+        return None
+    left, article = m.group("left"), m.group("article")
+    cut = [a for a in re.finditer(rf"\s{article}\s", left, re.I)]
+    if not cut or not left[:cut[-1].start()].strip():
+        return None
+    subject = left[:cut[-1].start()].strip()
+    return left.strip(), f"{subject} {article} {m.group('right').strip()}"
 
 
 _EACH_SUBJECT = re.compile(r"\b(does|did|do|would|will)\s+each(?:\s+of\s+(?:them|the\s+two))?\s+(?=(?:say|think|"
@@ -1547,6 +1573,8 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
                             and not _OWNER.match(part, nxt.end()))  # not "by that time", "this year's harvest"
                 ref = "" if w in _DEMONSTRATIVE else (_parallel_subject(part[end:], other)
                                                       or _refer(other, sources, person=w in _PERSON))
+                if w in {"they", "them"} and ref and not _PLURAL.search(ref):  # "them" is no "Kestrel"
+                    ref = _plural_noun(other) or ref
                 if ref:
                     ref, cut = _owned(part, start, end, ref) if w in _POSSESSIVE else (ref, end)
                     part, referred = part[:start] + ref + part[cut:], True
@@ -1702,6 +1730,18 @@ def _bare(question: str) -> str:
     """
     question = _WH_PHRASE.sub("", question.strip())  # "In what ways does …", "To what extent is …"
     return _ARTICLE.sub("", _YES_NO_HEAD.sub("", _QUESTION_HEAD.sub("", question)))
+
+
+def _plural_noun(text: str) -> str:
+    """The last plural noun of `text` that names things, not people the sources know: what "they" or "them" in the
+    next part most likely stands for ("How does Ann say mills should treat rivals, and how did Bo treat them?").
+
+    >>> _plural_noun("How does Ann say mills should treat rivals"), _plural_noun("What does Ann say about Bo")
+    ('rivals', '')
+    """
+    words = [w for w in re.findall(r"\b[a-z]{3,}(?<![su])s\b", text)
+             if w not in STOPWORDS and w not in _AUX and w not in _REPORTING]
+    return words[-1] if words else ""
 
 
 def _parallel_subject(after: str, other: str) -> str:

@@ -537,6 +537,15 @@ def test_a_sum_asked_of_a_name_is_looked_for_in_the_sentence_that_names_it_and_t
     assert not engine.ask("How much did Brightwater pay to buy Kestrel Mills?").uncovered  # the sentence before
 
 
+def test_a_name_of_several_words_typed_in_lower_case_anchors_the_sum_as_the_capitalised_one_does(tmp_path, embedder):
+    """"how much did brightwater pay to buy blue heron?": the candidates write "Blue Heron" (and "blue", "heron" as
+    words of their own), so the sum is looked for where Blue Heron is named, not in the free-delivery threshold."""
+    engine = _kestrel(tmp_path, embedder, "Notes from the valley\n\nBrightwater bought Blue Heron in 2019. The blue "
+                      "dye vats grew that year, and a heron nests by the weir. Orders over $35 now ship free to every "
+                      "customer.\n")
+    answer = engine.ask("how much did brightwater pay to buy blue heron?")
+    assert answer.abstained and answer.uncovered == (AMOUNT,)
+
 def test_a_source_named_as_a_document_is_not_answered_from_another(engine):
     """The 1997 letter says nothing of warehouse workers; the critic's essay does. Asked of "the 1997 letter",
     the answer says that letter has no passage for it; asked of Bezos (who wrote other letters too), the

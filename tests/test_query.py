@@ -501,6 +501,14 @@ def test_it_after_a_participle_refers_back_and_a_clause_bound_it_stays_in_its_pa
     assert q.sides[1].query.endswith("when gardeners ignore it?")  # "it" is the frost, not the mulch
 
 
+def test_them_in_a_second_part_stands_for_the_first_parts_plural_noun_not_for_its_name(two_authors):
+    """"How does Ann Lee say Kestrel should treat rivals, and how does Bo Sim say it actually treated them?": "it"
+    is Kestrel, "them" the rivals (Kestrel twice had searched "how Kestrel treated Kestrel")."""
+    q = interpret("How does Ann Lee say Kestrel should treat rivals, and how does Bo Sim say it actually treated them?",
+                  [], two_authors)
+    assert q.kind == "comparison" and q.sides[1].paths == ("sim.txt",)
+    assert q.sides[1].query == "how Kestrel actually treated rivals?"
+
 def test_a_names_view_as_an_aside_is_cut_whole(two_authors):
     q = interpret("Who, in Bo Sim's view, waters too much?", [], two_authors)
     assert q.sides[0].paths == ("sim.txt",) and q.sides[0].query == "Who waters too much?"
@@ -945,6 +953,13 @@ def test_a_closing_request_for_unnamed_views_makes_two_sides_of_the_question_bef
     assert (q.kind == "comparison") == views
     assert not views or [s.query for s in q.sides] == [question.split("? ")[0] + "?"] * 2
 
+
+def test_two_unnamed_views_of_an_either_or_question_search_one_alternative_each():
+    """"Is the mill a ruin or a museum? Give both views.": each view is searched for its own reading, not both
+    for the whole question (which drew the same passages to both)."""
+    q = interpret("Is the old mill a ruin to clear or a museum to keep? Give both views.", [], Sources([]))
+    assert q.kind == "comparison"
+    assert [s.query for s in q.sides] == ["the old mill a ruin to clear", "the old mill a museum to keep"]
 
 def test_a_participle_before_a_name_goes_with_it_only_after_the_noun_it_describes():
     """"a reader commenting under the blog" is who speaks; in "Was Ann writing in the blog …" the verb is the
