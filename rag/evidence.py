@@ -839,7 +839,9 @@ def announced_items(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """
     window = text[start:end]
     first = _BULLET.search(window)
-    if not first or not window[:first.start()].rstrip().endswith(":"):
+    if not first:
+        return _prose_items(text, start, end)
+    if not window[:first.start()].rstrip().endswith(":"):
         return []
     mark = first.group(1)
     counted = _COUNTED.search(window[:first.start()])
@@ -856,6 +858,47 @@ def announced_items(text: str, start: int, end: int) -> list[tuple[int, int]]:
             break
         spans.append((m.end() + said[0].start, m.end() + said[0].end))
         last = m.start()
+    return spans
+
+
+_PARAGRAPH = re.compile(r"\n\s*(?=\S)")  # where a paragraph (a line of its own) starts
+
+
+def _prose_items(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """`announced_items` for a list told in paragraphs: the window holds a lead that counts its items ("there are
+    three distinct layers in the stack") and a paragraph that opens on the first ("The bottom layer is …"); the
+    items are the first sentences of the next paragraphs that open on the counted noun ("The middle layer …"),
+    looked for among as many paragraphs again as are left to find.
+
+    >>> t = ("There are three layers.\\nThe bottom layer is wet. It drains.\\nSome notes.\\nThe middle layer is dry.\\n"
+    ...      "A top layer is hard.")
+    >>> [t[a:b] for a, b in _prose_items(t, 0, t.index(" It drains"))]
+    ['The middle layer is dry.', 'A top layer is hard.']
+    >>> _prose_items(t, t.index("The bottom"), t.index("Some"))  # no lead in the window
+    []
+    """
+    window = text[start:end]
+    counted = _COUNTED.search(window)
+    word = counted.group(1).lower() if counted else ""
+    total = int(word) if word.isdigit() else _NUMBER_VALUES.get(word, 0)
+    if not 2 <= total <= _ITEM_LIMIT:
+        return []
+    noun = re.sub(r"(?:es|s)$", "", window[counted.start():counted.end()].split()[-1].lower())
+    opens = re.compile(rf"^(?:\W*\w+){{0,3}}?\W*\b{re.escape(noun)}", re.I)  # the noun among its first words
+
+    def first_sentence(at: int) -> tuple[int, int] | None:
+        said = split_sentences(text[at:at + MAX_WINDOW_CHARS])
+        return (at + said[0].start, at + said[0].end) if said else None
+
+    found = [m.end() for m in _PARAGRAPH.finditer(window, counted.end()) if opens.match(window[m.end():])]
+    if not found:
+        return []
+    left, spans = total - len(found), []
+    for n, m in enumerate(_PARAGRAPH.finditer(text, end)):
+        if len(spans) >= left or n >= 2 * left:
+            break
+        if (span := first_sentence(m.end())) and opens.match(text[span[0]:span[1]]):
+            spans.append(span)
     return spans
 
 

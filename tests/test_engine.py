@@ -51,6 +51,7 @@ def path_of(settings, name: str) -> str:
 
 # --- answers --------------------------------------------------------------------------------------
 
+
 def test_every_citation_verifies_against_its_file(answers):
     for question, answer in answers.items():
         assert not answer.abstained and answer.citations, question
@@ -170,6 +171,7 @@ def test_follow_up_is_answered_with_the_earlier_question_in_mind(engine):
 
 # --- incremental ingest ---------------------------------------------------------------------------
 
+
 def test_second_ingest_embeds_nothing(fresh, embedder):
     settings, first = fresh
     assert first.added == 4 and first.chunks_embedded == first.chunks > 0
@@ -236,6 +238,7 @@ def test_a_window_runs_on_into_the_next_chunk_only_while_the_file_holds_both(tmp
 
 # --- a quote is shown only while its file still says it ------------------------------------------
 
+
 @pytest.mark.parametrize("change", ["edited", "deleted"])
 def test_quote_from_a_file_changed_after_indexing_is_not_shown(fresh, embedder, change):
     settings, _ = fresh
@@ -295,6 +298,7 @@ def test_a_chunk_that_repeats_a_chosen_one_does_not_take_the_place_of_another():
 
 
 # --- the index belongs to one corpus and one model, and is read safely -----------------------------
+
 
 def test_index_built_for_another_corpus_is_refused(fresh, embedder, tmp_path):
     settings, _ = fresh
@@ -423,6 +427,7 @@ def test_the_measure_a_how_question_asks_for_is_no_term_of_its_topic(tmp_path, e
     assert "many" not in engine.question("How many looms did the mill have?").terms
     assert "long" in engine.question("What did the long winter do to Kestrel Mills?").terms
 
+
 def test_who_founded_a_firm_no_passage_names_anyone_for_is_told_so(tmp_path, embedder):
     """"Who founded Kestrel Mills?" asks for one name: a passage on the mill that names no one is no answer (the
     documents say nothing about the name asked for); a passage that names the founder answers."""
@@ -434,6 +439,25 @@ def test_who_founded_a_firm_no_passage_names_anyone_for_is_told_so(tmp_path, emb
                                           "its own thread.\n", "index2")
     answer = engine.ask("Who founded Kestrel Mills?")
     assert not answer.abstained and "Ada Brandt" in answer.citations[0].text
+
+
+def test_a_list_told_in_paragraphs_is_quoted_with_the_items_its_lead_counts(tmp_path, embedder):
+    """"What are the three layers …?": the best window holds the lead ("three distinct layers") and the first
+    item's paragraph; the next paragraphs that open on a layer are quoted too, by their first sentences."""
+    filler = " ".join(f"Shift {n} of the dye house logs its vats, its colours and its water." for n in range(1, 12))
+    engine = _kestrel(tmp_path, embedder,
+                      "Kestrel Mills thinks of its work in three distinct layers, each of which matters to every "
+                      "weaver at Kestrel Mills.\n"
+                      f"The bottom layer is the dye house, where raw cotton takes its colour. {filler}\n"
+                      f"{filler}\n"
+                      "The middle layer is the spinning floor, where the thread is made. It hums.\n"
+                      f"{filler}\n"
+                      "The top layer is the weaving hall, where the cloth is woven. It is loud.\n"
+                      "Weavers at Kestrel Mills say the three layers of the work at Kestrel Mills matter to them, and "
+                      "the mill's layers of paint are old.\n")
+    quoted = " ".join(c.text for c in engine.ask("What are the three layers at Kestrel Mills?").citations)
+    assert "dye house" in quoted and "spinning floor" in quoted and "weaving hall" in quoted
+
 
 def test_a_follow_ups_count_is_anchored_on_what_it_asks_not_on_a_name_in_its_referent(tmp_path, embedder):
     """"How many mills had signed on by the time she wrote that?" is read with the quote "that" stands for in
@@ -545,6 +569,7 @@ def test_a_name_of_several_words_typed_in_lower_case_anchors_the_sum_as_the_capi
                       "customer.\n")
     answer = engine.ask("how much did brightwater pay to buy blue heron?")
     assert answer.abstained and answer.uncovered == (AMOUNT,)
+
 
 def test_a_source_named_as_a_document_is_not_answered_from_another(engine):
     """The 1997 letter says nothing of warehouse workers; the critic's essay does. Asked of "the 1997 letter",

@@ -509,6 +509,7 @@ def test_them_in_a_second_part_stands_for_the_first_parts_plural_noun_not_for_it
     assert q.kind == "comparison" and q.sides[1].paths == ("sim.txt",)
     assert q.sides[1].query == "how Kestrel actually treated rivals?"
 
+
 def test_a_names_view_as_an_aside_is_cut_whole(two_authors):
     q = interpret("Who, in Bo Sim's view, waters too much?", [], two_authors)
     assert q.sides[0].paths == ("sim.txt",) and q.sides[0].query == "Who waters too much?"
@@ -960,6 +961,7 @@ def test_two_unnamed_views_of_an_either_or_question_search_one_alternative_each(
     q = interpret("Is the old mill a ruin to clear or a museum to keep? Give both views.", [], Sources([]))
     assert q.kind == "comparison"
     assert [s.query for s in q.sides] == ["the old mill a ruin to clear", "the old mill a museum to keep"]
+
 
 def test_a_participle_before_a_name_goes_with_it_only_after_the_noun_it_describes():
     """"a reader commenting under the blog" is who speaks; in "Was Ann writing in the blog …" the verb is the
