@@ -27,12 +27,12 @@ from .embedding import Embedder
 from .check import SentenceCheck
 from .errors import ConfigError, IndexBusy, IndexCorrupt, IndexMismatch, IndexProblem, QuestionError, RagError
 from .evidence import (AMOUNT, DATE, FEATURES, NAME, NUMBER_OF, SHARE, Question, Window,
-                       after_the_documents, announced_items, asks_amount, asks_count, asks_outcome, asks_place,
-                       asks_person, asks_share, asks_year, expected_type, has_amount, has_count, has_place, has_share, has_type,
-                       is_non_content, last_dated, question_terms, windows, years)
+                       after_the_documents, announced_items, asks_amount, asks_count, asks_outcome, asks_person,
+                       asks_place, asks_share, asks_year, expected_type, has_amount, has_count, has_place, has_share,
+                       has_type, is_non_content, last_dated, names_someone, question_terms, windows, years)
 from .indexing import (IngestReport, Progress, Stamp, _load_keyword, check_identity, ingest, ingest_running,
                        ingest_stamp, load_repeated, version)
-from .keyword import KeywordIndex, tokenize
+from .keyword import STOPWORDS, KeywordIndex, tokenize
 from .query import Query, SourceRef, Sources, interpret
 from .quotes import DocumentTexts, repeats, select, verified
 from .records import Answer, Chunk, Quote, Side, Turn, Written
@@ -485,7 +485,8 @@ class Engine:
                 return [], support, (SHARE,)
             if place and not any(has_place(t, own) for t in about):
                 return [], support, ("the " + place,)
-            if who and not any(has_type(t, "name", own) for t in about):
+            lower = set(re.findall(r"\b[a-z]+\b", "\n".join(w.text for w in found))) if who else set()
+            if who and not any(names_someone(t, own, lower) for t in about):
                 return [], support, (NAME,)
             if year and not (any(has_type(t, "date") for t in about) and _dated_where_answered(found, s.min_support)):
                 return [], support, (DATE,)
@@ -537,7 +538,13 @@ class Engine:
         written = "\n".join(w.text for w in found)
         capitalised = set(re.findall(r"(?<![\w’'-])[a-z]+ ([A-Z][a-z]+)\b", written)) - {
             w.capitalize() for w in re.findall(r"\b[a-z]+\b", written)}
-        phrases = set(re.findall(r"(?<![\w’'-])[A-Z][a-z]+(?: [A-Z][a-z]+)+\b", written))  # "One Medical"
+        phrases = set()  # runs of capitalised words ("One Medical"), less a sentence's first word ("The Blue Heron")
+        for run in re.findall(r"(?<![\w’'-])[A-Z][a-z]+(?: [A-Z][a-z]+)+\b", written):
+            words = run.split()
+            while words and words[0].lower() in STOPWORDS:
+                words = words[1:]
+            if len(words) > 1:
+                phrases.add(" ".join(words))
         rarity = []
         for asked in (re.sub(r"\([^()]*\)", "", text), text) if follow_up else (text,):
             names = [re.sub(r"[’']s$", "", n) for n in re.findall(r"(?<=\s)[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*", asked)]

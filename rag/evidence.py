@@ -53,11 +53,13 @@ document text article given mention mentioned outline outlined discuss discussed
 summarize summarise give example examples instance instances elaborate detail details else""".split())
 # "How long has she worked there?": the measure asked for is the question's frame, not its topic (the answer says
 # "26 years", and a passage on "a long period" is not about her).
-_HOW_MEASURE = re.compile(r"\bhow\s+(?:long|much|many|often|far|old|soon|quickly|fast|big|large)\b", re.I)
+_SPAN_MEASURES, _COUNT_MEASURES = "long|quickly|soon", "many|much|often|fast|large|big|far|old"  # "how long", …
+_HOW_MEASURE = re.compile(rf"\bhow\s+(?:{_SPAN_MEASURES}|{_COUNT_MEASURES})\b", re.I)
 
 
 def question_terms(question: str) -> list[str]:
-    """The question's content terms, in order, once each: its tokens less the question frame.
+    """The question's content terms, in order, once each: its tokens less the question frame and the measure a
+    "how" asks for (the first "long" here, not the second).
 
     >>> question_terms("How long has Ann worked at the long mill? Describe it.")
     ['ann', 'worked', 'long', 'mill']
@@ -206,8 +208,8 @@ _ASKING = (r"(?:^|[,;:(.!?\"“”'‘’\-–—]\s*|\b(?:and|or|but|so|me|know
            r"explain)\s+)(?:(?:and|or|but|so|then|also)\s+)?"  # "Can you tell me who …", "Hi! Who …"
            r"(?:(?:in|on|at|by|from|since|until|till|to|for|of|before|after|during|with|about|among)\s+)?\b")
 _ASKS_FOR = (  # (pattern on the question, type it expects); first match wins
-    (re.compile(r"\bhow (long|quickly|soon)\b", re.I), "duration"),
-    (re.compile(r"\b(how (many|much|often|fast|large|big|far|old)|what (percentage|share|number|amount|"
+    (re.compile(rf"\bhow ({_SPAN_MEASURES})\b", re.I), "duration"),
+    (re.compile(rf"\b(how ({_COUNT_MEASURES})|what (percentage|share|number|amount|"
                 r"price|proportion|fraction)|what percent)\b", re.I), "number"),
     (re.compile(rf"{_ASKING}when\b|\b(what year|which year|what date)\b", re.I), "date"),
     (re.compile(rf"{_ASKING}(who|whom|whose|where)\b", re.I), "name"),
@@ -372,9 +374,9 @@ _ASKS_AMOUNT = re.compile(r"\bhow much\b(?!\s+(?:time|effort|energy|space|room|w
                           r"price[sd]?|costs?|cost(?:ed|ing)|pa(?:y|ys|id)|spen(?:d|ds|t)|charged?|"
                           r"salar(?:y|ies)|wages?|fees?|fares?|sav(?:e|es|ed|ings?))\b|"
                           r"\bwhat(?:'s|’s|\s+(?:is|was|are|were))(?:\s+(?!(?:to|that|which|who|for|of)\b)[\w’'-]+){0,5}?"
-                          r"\s+(?<!hidden\s)(?<!human\s)(?<!social\s)(?<!environmental\s)(?<!emotional\s)"
-                          r"(?<!opportunity\s)(?<!moral\s)(?<!personal\s)(?<!psychological\s)"  # not a figurative cost
-                          r"(price|cost|fee|fare|salary|wage)s?\b|"
+                          r"\s+" + "".join(rf"(?<!\b{w}\s)" for w in ("hidden", "human", "social", "environmental",
+                                                                       "emotional", "moral", "personal", "psychological"))
+                          + r"(price|cost|fee|fare|salary|wage)s?\b|"  # not a figurative cost ("the hidden cost of …")
                           r"\bwhat\s+(?:did|does|do|will|would)\s+(?:[\w’'-]+\s+){1,5}?"  # "What did X cost?"
                           + "".join(rf"(?<!\b{w}\s)" for w in ("about", "of", "on", "to", "for", "the", "an", "a",
                                                                  "low", "lower", "its", "their"))  # "cost" the verb
@@ -516,10 +518,10 @@ def asks_place(question: str) -> str | None:
 # "Who founded the mill?", "Who took over from Ann?", "Who was the first weaver to …?", "What was the name of the
 # clerk who …?": one person (or firm) did it, and only a passage that names one answers. Not "Who was against it?",
 # "Who pays for it?": "publishers", "warehouse workers" answer those.
-_ASKS_PERSON = re.compile(r"\bwho\s+(?:(?:first|later|then|originally)\s+)?(?:co-?founded|founded|started|created|"
-                          r"invented|coined|designed|built|succeeded|replaced|won|hired|took\s+over)\b|"
-                          r"\bwho\s+(?:was|is|were)\s+the\s+(?:first|last|next|original)\b|"
-                          r"\bthe\s+names?\s+of\s+the\s+(?:[\w-]+\s+){0,2}?(?:person|man|woman|employee|customer|"
+_ASKS_PERSON = re.compile(rf"{_ASKING}who\s+(?:(?:first|later|then|originally)\s+)?(?:co-?founded|founded|started|"
+                          r"created|invented|coined|designed|built|succeeded|replaced|won|hired|took\s+over)\b|"
+                          rf"{_ASKING}who\s+(?:was|is)\s+the\s+(?:first|last|next|original)\b|"
+                          r"\bthe\s+name\s+of\s+the\s+(?:[\w-]+\s+){0,2}?(?:person|man|woman|employee|customer|"
                           r"founder|engineer|manager|executive|clerk|author|client|leader)\b", re.I)
 
 
@@ -530,8 +532,26 @@ def asks_person(question: str) -> bool:
     ...                           "What was the name of the clerk who spoke?", "Who pays for it?",
     ...                           "Who was the first weaver to join?", "Where was the mill built?")]
     [True, True, False, True, False, True, False]
+    >>> [asks_person(q) for q in ("How many weavers who started in 1990 stayed?", "What did the man who founded it say?",
+    ...                           "Who were the first buyers?", "What are the names of the mill's products?")]
+    [False, False, False, False]
     """
     return bool(_ASKS_PERSON.search(question))
+
+
+def names_someone(text: str, question: str, lower: set[str]) -> bool:
+    """Whether `text` names someone (or some firm) the `question` does not: a name within a sentence (`has_type`), or
+    a capitalised word that opens one and that the candidates never write in lower case (`lower`: the words they do).
+
+    >>> names_someone("Ada Brandt founded it. It grew.", "Who founded the mill?", {"it", "grew"})
+    True
+    >>> names_someone("The mill was founded long ago. Its looms ran.", "Who founded the mill?", {"the", "mill", "its"})
+    False
+    """
+    if has_type(text, "name", question):
+        return True
+    echoed = _echoed(question, "name")
+    return any(w.lower() not in lower | echoed | STOPWORDS for w in re.findall(r"(?:^|[.!?]\s+)([A-Z][a-z]+)", text))
 
 
 _MONTHS = ("January|February|March|April|May|June|July|August|September|October|November|December|"
@@ -829,7 +849,8 @@ def announced_items(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """The spans of the first sentences of the list items that follow the window `text[start:end]`, when the window
     holds the list's lead, a line ending on ":", and its first item ("… three questions before making a decision:
     • Will you admire this person? …"): a question for the list is not answered by its first item alone. As many
-    items as the lead counts ("three"), items marked as the first is and each within `_ITEM_GAP` of the last.
+    items as the lead counts ("three"), items marked as the first is and each within `_ITEM_GAP` of the last. A window
+    with no list mark may hold a list told in paragraphs (`_prose_items`).
 
     >>> t = "Ask three questions:\\n• Is it dry? It must be.\\n• Is it deep?\\n• Is it near? Then dig."
     >>> [t[a:b] for a, b in announced_items(t, 0, t.index(" It must"))]
@@ -865,10 +886,11 @@ _PARAGRAPH = re.compile(r"\n\s*(?=\S)")  # where a paragraph (a line of its own)
 
 
 def _prose_items(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """`announced_items` for a list told in paragraphs: the window holds a lead that counts its items ("there are
-    three distinct layers in the stack") and a paragraph that opens on the first ("The bottom layer is …"); the
-    items are the first sentences of the next paragraphs that open on the counted noun ("The middle layer …"),
-    looked for among as many paragraphs again as are left to find.
+    """`announced_items` for a list told in paragraphs: the window holds a lead that counts two to six items ("there
+    are three distinct layers in the stack") and, after it, paragraphs that open on the counted noun ("The bottom
+    layer is …"), its first items; the rest are the first sentences of the next paragraphs that open on it ("The
+    middle layer …"), looked for among twice as many paragraphs as are left to find. The noun is matched as the start
+    of a word ("layers": "layer", and a text extracted from PDF that writes "layeris").
 
     >>> t = ("There are three layers.\\nThe bottom layer is wet. It drains.\\nSome notes.\\nThe middle layer is dry.\\n"
     ...      "A top layer is hard.")
@@ -876,14 +898,19 @@ def _prose_items(text: str, start: int, end: int) -> list[tuple[int, int]]:
     ['The middle layer is dry.', 'A top layer is hard.']
     >>> _prose_items(t, t.index("The bottom"), t.index("Some"))  # no lead in the window
     []
+    >>> t = "One of its stores opened. It has two stores now.\\nThe story began in 1990.\\nThe stores sell wool."
+    >>> _prose_items(t, 0, t.index("The stores"))  # no paragraph in the window opens on a store
+    []
     """
     window = text[start:end]
-    counted = _COUNTED.search(window)
-    word = counted.group(1).lower() if counted else ""
-    total = int(word) if word.isdigit() else _NUMBER_VALUES.get(word, 0)
-    if not 2 <= total <= _ITEM_LIMIT:
+    counts = ((m, m.group(1).lower()) for m in _COUNTED.finditer(window))
+    counted = next((m for m, w in counts if 2 <= (int(w) if w.isdigit() else _NUMBER_VALUES.get(w, 0)) <= _ITEM_LIMIT),
+                   None)
+    if counted is None:
         return []
-    noun = re.sub(r"(?:es|s)$", "", window[counted.start():counted.end()].split()[-1].lower())
+    word = counted.group(1).lower()
+    total = int(word) if word.isdigit() else _NUMBER_VALUES[word]
+    noun = re.sub(r"s$", "", counted.group(0).split()[-1].lower())
     opens = re.compile(rf"^(?:\W*\w+){{0,3}}?\W*\b{re.escape(noun)}", re.I)  # the noun among its first words
 
     def first_sentence(at: int) -> tuple[int, int] | None:

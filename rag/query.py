@@ -1312,13 +1312,15 @@ def comparison_sides(text: str, sources: Sources) -> list[Side]:
 
 
 # "Is the mill a ruin or a museum?": a yes-no question between two alternatives, each an article's noun phrase.
-_EITHER_OR = re.compile(r"^\W*(?:is|are|was|were)\s+(?P<left>.+)\s+or\s+(?P<article>a|an|the)\s+(?P<right>[^?]+)\?*\s*$",
-                        re.I)
+_EITHER_OR = re.compile(r"^\W*(?:is|are|was|were)\s+(?P<left>[^?]+)\s+or\s+(?P<article>a|an|the)\s+(?P<right>[^?]+)"
+                        r"\?*\s*$", re.I)
 
 
 def _alternatives(question: str) -> tuple[str, str] | None:
     """The two readings a question of two views weighs ("Is the mill a ruin or a museum?": "the mill a ruin", "the
-    mill a museum"), each searched for its own view; None when it offers no such choice.
+    mill a museum"), each searched for its own view; None when it offers no such choice. The subject is read as what
+    comes before the last article like the second alternative's, a guess ("a place of work for a town or a museum"
+    gives "the mill a place of work for a museum").
 
     >>> _alternatives("Is Ann's long game a promise to buyers or a weapon against rivals?")
     ("Ann's long game a promise to buyers", "Ann's long game a weapon against rivals")
@@ -1329,11 +1331,9 @@ def _alternatives(question: str) -> tuple[str, str] | None:
     if not m:
         return None
     left, article = m.group("left"), m.group("article")
-    cut = [a for a in re.finditer(rf"\s{article}\s", left, re.I)]
-    if not cut or not left[:cut[-1].start()].strip():
-        return None
-    subject = left[:cut[-1].start()].strip()
-    return left.strip(), f"{subject} {article} {m.group('right').strip()}"
+    cut = list(re.finditer(rf"\s{article}\s", left, re.I))
+    subject = left[:cut[-1].start()].strip() if cut else ""
+    return (left.strip(), f"{subject} {article} {m.group('right').strip()}") if subject else None
 
 
 _EACH_SUBJECT = re.compile(r"\b(does|did|do|would|will)\s+each(?:\s+of\s+(?:them|the\s+two))?\s+(?=(?:say|think|"
@@ -1573,7 +1573,7 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
                             and not _OWNER.match(part, nxt.end()))  # not "by that time", "this year's harvest"
                 ref = "" if w in _DEMONSTRATIVE else (_parallel_subject(part[end:], other)
                                                       or _refer(other, sources, person=w in _PERSON))
-                if w in {"they", "them"} and ref and not _PLURAL.search(ref):  # "them" is no "Kestrel"
+                if w == "them" and ref and not _PLURAL.search(ref):  # "them" is no "Kestrel"
                     ref = _plural_noun(other) or ref
                 if ref:
                     ref, cut = _owned(part, start, end, ref) if w in _POSSESSIVE else (ref, end)
@@ -1733,15 +1733,18 @@ def _bare(question: str) -> str:
 
 
 def _plural_noun(text: str) -> str:
-    """The last plural noun of `text` that names things, not people the sources know: what "they" or "them" in the
-    next part most likely stands for ("How does Ann say mills should treat rivals, and how did Bo treat them?").
+    """The plural noun that ends `text`, its verb's object: what "them" in the next part most likely stands for
+    ("How does Ann say mills should treat rivals, and how did Bo treat them?"); '' when it ends on none.
 
     >>> _plural_noun("How does Ann say mills should treat rivals"), _plural_noun("What does Ann say about Bo")
     ('rivals', '')
+    >>> _plural_noun("What did Ann say of the crisis"), _plural_noun("What does Ann say the mill does")
+    ('', '')
     """
-    words = [w for w in re.findall(r"\b[a-z]{3,}(?<![su])s\b", text)
-             if w not in STOPWORDS and w not in _AUX and w not in _REPORTING]
-    return words[-1] if words else ""
+    words = re.findall(r"[\w’'-]+", text)
+    last = words[-1] if words else ""
+    return last if (last.islower() and len(last) > 3 and re.search(r"(?<![sui])s$", last)
+                    and last not in STOPWORDS | _AUX | _REPORTING) else ""
 
 
 def _parallel_subject(after: str, other: str) -> str:

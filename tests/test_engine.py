@@ -418,14 +418,12 @@ def test_a_count_is_not_answered_with_a_span_of_time(tmp_path, embedder):
     assert not engine.ask("How many weavers did Kestrel Mills employ when Mara Quill joined?").uncovered
 
 
-def test_the_measure_a_how_question_asks_for_is_no_term_of_its_topic(tmp_path, embedder):
-    """"How long has Mara been at Kestrel Mills?" is about Mara and the mill: "long" frames the question (a span
-    answers it), so a passage on a long winter covers none of its topic. "The long winter" asked of is a term."""
-    engine = _kestrel(tmp_path, embedder, "The winter was long at Kestrel Mills.\n\nMara Quill first came to Kestrel "
-                                          "Mills 14 years ago.\n")
-    assert "long" not in engine.question("How long has Mara Quill been at Kestrel Mills?").terms
-    assert "many" not in engine.question("How many looms did the mill have?").terms
-    assert "long" in engine.question("What did the long winter do to Kestrel Mills?").terms
+def test_the_measure_a_how_question_asks_for_is_no_term_of_its_topic(engine):
+    """"How long has Jassy been at Amazon?" is about Jassy and Amazon: "long" frames the question (a span answers
+    it), so a passage on "a long period of time" covers none of its topic. "The long term" asked of is a term."""
+    assert "long" not in engine.question("How long has Jassy been at Amazon?").terms
+    assert "many" not in engine.question("How many letters did Bezos write?").terms
+    assert "long" in engine.question("What does the 1997 letter say about the long term?").terms
 
 
 def test_who_founded_a_firm_no_passage_names_anyone_for_is_told_so(tmp_path, embedder):
@@ -439,6 +437,9 @@ def test_who_founded_a_firm_no_passage_names_anyone_for_is_told_so(tmp_path, emb
                                           "its own thread.\n", "index2")
     answer = engine.ask("Who founded Kestrel Mills?")
     assert not answer.abstained and "Ada Brandt" in answer.citations[0].text
+    engine = _kestrel(tmp_path, embedder, "Brandt founded Kestrel Mills in a river town. The mill still dyes its own "
+                                          "thread.\n", "index3")  # a name that opens its sentence names someone too
+    assert not engine.ask("Who founded Kestrel Mills?").abstained
 
 
 def test_a_list_told_in_paragraphs_is_quoted_with_the_items_its_lead_counts(tmp_path, embedder):
