@@ -168,6 +168,7 @@ def test_fact_answer_quote_is_highlighted_in_its_document(page: Page):
     expect(passage_mark).to_be_visible()
     expect(passage_mark).to_contain_text("Day 2 is stasis")
 
+    _wait_idle(page)  # a run still drawing the answer (the conversation's save) can swallow the toggle's click
     citation.get_by_text(f"View [{n}] in the whole document").click()
     _wait_idle(page)
     document = citation.locator(".rag-document")  # the one opened: the only one
