@@ -532,7 +532,8 @@ class Engine:
         A `follow_up`'s referent in parentheses ("… by the time he wrote that (We launched the Pledge with Ann …)?")
         is context: a name the question itself asks about comes first. A name typed in lower case ("how many prime
         members …") is one the candidates write only capitalised, after a word in lower case ("the Prime
-        membership"; not in a heading's "Revenue Grew"), and so is a run of capitalised words they write ("one medical")."""
+        membership"; not in a heading's "Revenue Grew"), and so is a run of capitalised words they write
+        ("one medical")."""
         q = self.question(text)
         weight = {t: w for t, w, k in zip(q.terms, q.idf, q.known) if k}
         written = "\n".join(w.text for w in found)
@@ -549,7 +550,7 @@ class Engine:
         for asked in (re.sub(r"\([^()]*\)", "", text), text) if follow_up else (text,):
             names = [re.sub(r"[’']s$", "", n) for n in re.findall(r"(?<=\s)[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*", asked)]
             names += [w.capitalize() for w in re.findall(r"\b[a-z]+\b", asked) if w.capitalize() in capitalised]
-            names += [p for p in phrases if re.search(rf"(?<![\w-]){p.lower()}(?![\w-])", asked)]
+            names += [p for p in phrases if re.search(rf"(?<![\w-]){re.escape(p.lower())}(?![\w-])", asked)]
             rarity = [(max((weight.get(t, 0.0) for t in tokenize(n)), default=0.0), n) for n in names]
             if rarity := [(r, n) for r, n in rarity if r > 0]:
                 break
