@@ -845,6 +845,11 @@ _COUNTED = re.compile(rf"\b(\d|{_NUMBER_WORDS})\s+(?:[\w-]+\s+)?[a-z]+s\b", re.I
 _ITEM_LIMIT = 6  # items taken after a lead that does not count them
 
 
+def _count_value(word: str, default: int) -> int:
+    """The number a lead's count word stands for ("3", "three"); `default` for a word it does not know ("one")."""
+    return int(word) if word.isdigit() else _NUMBER_VALUES.get(word, default)
+
+
 def announced_items(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """The spans of the first sentences of the list items that follow the window `text[start:end]`, when the window
     holds the list's lead, a line ending on ":", and its first item ("… three questions before making a decision:
@@ -866,8 +871,7 @@ def announced_items(text: str, start: int, end: int) -> list[tuple[int, int]]:
         return []
     mark = first.group(1)
     counted = _COUNTED.search(window[:first.start()])
-    word = counted.group(1).lower() if counted else ""
-    total = int(word) if word.isdigit() else _NUMBER_VALUES.get(word, _ITEM_LIMIT)
+    total = _count_value(counted.group(1).lower() if counted else "", _ITEM_LIMIT)
     left = total - sum(m.group(1) == mark for m in _BULLET.finditer(window))
     spans: list[tuple[int, int]] = []
     last = start + first.start()
@@ -903,13 +907,11 @@ def _prose_items(text: str, start: int, end: int) -> list[tuple[int, int]]:
     []
     """
     window = text[start:end]
-    counts = ((m, m.group(1).lower()) for m in _COUNTED.finditer(window))
-    counted = next((m for m, w in counts if 2 <= (int(w) if w.isdigit() else _NUMBER_VALUES.get(w, 0)) <= _ITEM_LIMIT),
+    counted = next((m for m in _COUNTED.finditer(window) if 2 <= _count_value(m.group(1).lower(), 0) <= _ITEM_LIMIT),
                    None)
     if counted is None:
         return []
-    word = counted.group(1).lower()
-    total = int(word) if word.isdigit() else _NUMBER_VALUES[word]
+    total = _count_value(counted.group(1).lower(), 0)
     noun = re.sub(r"s$", "", counted.group(0).split()[-1].lower())
     opens = re.compile(rf"^(?:\W*\w+){{0,3}}?\W*\b{re.escape(noun)}", re.I)  # the noun among its first words
 
