@@ -533,7 +533,7 @@ class Engine:
         is context: a name the question itself asks about comes first. A name typed in lower case ("how many prime
         members …") is one the candidates write only capitalised, after a word in lower case ("the Prime
         membership"; not in a heading's "Revenue Grew"), and so is a run of capitalised words they write
-        ("one medical")."""
+        ("one medical"), unless they also write it in lower case (a table's "Free Cash Flow")."""
         q = self.question(text)
         weight = {t: w for t, w, k in zip(q.terms, q.idf, q.known) if k}
         written = "\n".join(w.text for w in found)
@@ -544,7 +544,8 @@ class Engine:
             words = run.split()
             while words and words[0].lower() in STOPWORDS:
                 words = words[1:]
-            if len(words) > 1:
+            # a run they also write in lower case is a heading's common noun ("Free Cash Flow"), no name
+            if len(words) > 1 and not re.search(rf"(?<![\w-]){re.escape(' '.join(words).lower())}(?![\w-])", written):
                 phrases.add(" ".join(words))
         rarity = []
         for asked in (re.sub(r"\([^()]*\)", "", text), text) if follow_up else (text,):

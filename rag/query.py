@@ -39,7 +39,7 @@ from .records import Side, Turn
 _COMPARISON = re.compile(
     r"\b(compare[sd]?|comparison|comparing|differ(s|ent|ence|ences)?|versus|vs\.?|contrast|"
     r"in common|similar(ly|ity|ities)?|differently|agree[sd]?|disagree[sd]?|alike|each|both|(?:in)?consistent|"
-    r"contradict(s|ed|ion)?)\b", re.I)
+    r"contradict(s|ed|ion)?|(?:holds?|stacks?|measures?)\s+up|squares?\s+with)\b", re.I)
 _LEADS_ON = re.compile(r"^\s*(and|but|also|so|what about|how about|then)\b", re.I)
 _YEAR = re.compile(r"\b(19|20)\d{2}\b")
 _WORDS = re.compile(r"\w+")
@@ -122,7 +122,8 @@ _CLAUSE = re.compile(rf"{_MARKED_CLAUSE}|\s+(?:and|but)\s+(?=(?:{'|'.join(sorted
 # A pivot between the two things compared.
 _PIVOT = re.compile(r",?\s+(?:differs?\s+from|different\s+from|compared?\s+(?:with|to)|in\s+comparison\s+(?:with|to)|"
                     r"versus|vs\.?|as\s+opposed\s+to|whereas|(?:in)?consistent\s+with|in\s+line\s+with|"
-                    r"at\s+odds\s+with|contradicts?|contradicted)\s+|,\s*while\s+", re.I)
+                    r"at\s+odds\s+with|contradicts?|contradicted|(?:holds?|stacks?|measures?)\s+up\s+(?:against|to)|"
+                    r"squares?\s+with)\s+|,\s*while\s+", re.I)
 _COMPARE_VERB = re.compile(r"^\s*(?:please\s+)?(?:compare|contrast)\s+", re.I)
 # "One account says A; another says B. …", "Some argue A, while others claim B": two views set side by side.
 # What may follow the two views: nothing, or a question about them ("What does each side say?", "Who is right?").

@@ -572,6 +572,17 @@ def test_a_name_of_several_words_typed_in_lower_case_anchors_the_sum_as_the_capi
     assert answer.abstained and answer.uncovered == (AMOUNT,)
 
 
+def test_a_common_noun_capitalised_in_a_table_heading_does_not_anchor_the_sum(tmp_path, embedder):
+    """The prose writes "free cash flow" in lower case and a table writes "Free Cash Flow" as a row's heading: the
+    words are no name, so the sum stated in the prose answers "how much free cash flow …?" (anchored on the
+    heading, the row's bare figures gave no sum and the answer abstained)."""
+    engine = _kestrel(tmp_path, embedder, "Notes from the valley\n\nOver three years the mill lost $2 million of "
+                      "free cash flow. The looms got faster. The weavers were proud. The sheds stayed busy.\n\n"
+                      "Year 1 Year 2 Year 3\n\nFree Cash Flow . . . . 400 600 1,000\n\nThe river froze twice.\n")
+    answer = engine.ask("how much free cash flow did the mill lose over three years?")
+    assert not answer.abstained and "$2 million" in " ".join(q.text for q in answer.citations)
+
+
 def test_a_source_named_as_a_document_is_not_answered_from_another(engine):
     """The 1997 letter says nothing of warehouse workers; the critic's essay does. Asked of "the 1997 letter",
     the answer says that letter has no passage for it; asked of Bezos (who wrote other letters too), the

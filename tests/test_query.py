@@ -1022,3 +1022,15 @@ def test_two_names_each_with_its_year_in_parentheses_cut_leave_they_not_a_strand
                   dated_authors)
     assert [s.paths for s in q.sides] == [("ann1990.txt",), ("bo2001.txt",)]
     assert [s.query for s in q.sides] == ["What rules do they say the mill follows before hiring?"] * 2
+
+
+@pytest.mark.parametrize("pivot", ["hold up against", "stack up against", "square with", "measure up to"])
+def test_a_comparison_may_set_one_view_against_another_with_an_idiom(pivot):
+    """"Does A's account of X hold up against B's view of it?" compares two sources as "differ from" does: one side
+    each, both searched for X."""
+    sources = Sources([SourceRef("a.txt", "Mill diary", "Ann Lee", "", ()),
+                       SourceRef("b.txt", "Ledger notes", "Bo Sim", "", ())])
+    q = interpret(f"Does Ann Lee's account of the mill's closing {pivot} Bo Sim's view of it?", [], sources)
+    assert q.kind == "comparison"
+    assert [(s.paths, s.query) for s in q.sides] == [(("a.txt",), "the mill's closing"),
+                                                     (("b.txt",), "the mill's closing")]
