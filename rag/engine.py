@@ -57,6 +57,8 @@ VOUCHED_SUPPORT_SHARE = 0.35
 # A comparison has more room than a fact (`_side_quotes`), but does not fill it with windows the scorer
 # gives under this chance of answering: they would not inform. A round figure, not fitted.
 FILLER = 0.01
+# A sentence that opens on a pronoun goes on about what the one before named ("It paid $4 million for it.")
+_REFERS_BACK = re.compile(r"^\W*(?:it|its|they|their|this|that|these|those|he|she|his|her)\b", re.I)
 
 
 def _overlaps(window: Window, spans: Sequence[tuple[str, int, int]]) -> bool:
@@ -525,7 +527,8 @@ class Engine:
     def _anchored(self, found: list[Window], text: str, follow_up: bool = False) -> list[str]:
         """What the candidates say about the rarest name the question asks about (capitalised words after its
         first word, the corpus using at least one of them): the windows of documents whose title or author
-        holds it, and in windows that hold it the sentence that names it with the one before and the one after.
+        holds it, and in windows that hold it the sentence that names it, with the one before and the one after where
+        they share another word of the question.
         A figure or date must be stated there ("How much did Amazon pay for One Medical?" is not answered by a
         passage on tuition that gives a sum, nor by "orders over $35" in a passage that names One Medical two
         sentences earlier). Every window's text when the question names nothing, or no window holds the name.
@@ -560,10 +563,17 @@ class Engine:
         name = " ".join(max(rarity)[1].split())
         about = {d.path for d in self.catalog if name in d.title or name in d.author}
         held = [w.text for w in found if w.path in about]
+        # A sentence beside the one that names it tells of the same thing when it shares another of the
+        # question's words, or (the one after) refers back to it ("It paid $4 million for the mill"); not when it
+        # moves on ("Orders over $35 ship free")
+        others = set(weight) - set(tokenize(name))
         for w in found:
             if w.path not in about:
                 said = [" ".join(w.text[span.start:span.end].split()) for span in split_sentences(w.text)]
-                held += [" ".join(said[max(i - 1, 0):i + 2]) for i, one in enumerate(said) if name in one]
+                near = [i for i, one in enumerate(said) if name in one]
+                near += [j for i in near for j in (i - 1, i + 1) if 0 <= j < len(said)
+                         and (others & set(tokenize(said[j])) or (j > i and _REFERS_BACK.match(said[j])))]
+                held += [said[i] for i in sorted(set(near))]
         return held or [w.text for w in found]
 
     def _continuation(self, found: list[Window], shown: Sequence[tuple[str, int, int]], best: Window | None

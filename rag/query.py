@@ -1585,7 +1585,10 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
         # "…; what's the critic's counter-reading of the same idea?" points back as "that idea" does
         pointed |= i > 0 and bool((same := _SAME.search(part)) and same.group(1).lower() not in _NOT_SAME)
         named = _mentions(part, sources)
-        paths = _shared(named) or inherited or scope
+        # "Bezos vs Jassy on pay: what did the 2018 letter announce": names that share no document, one of which
+        # names the document itself, ask that document
+        documents = [m for m in named if _AS_DOCUMENT.match(part[m[0] + len(m[1]):])]
+        paths = _shared(named) or _shared(documents) or inherited or scope
         # "Jassy's first letter": the earliest of his; "his final letter": the last of all (as named, or not)
         among = paths or (frozenset() if named else sources.paths)  # names that share no document: none
         paths = _ordinal(part, _described(part, named, among, sources), sources.refs) or paths

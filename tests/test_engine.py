@@ -562,6 +562,21 @@ def test_a_sum_asked_of_a_name_is_looked_for_in_the_sentence_that_names_it_and_t
     assert not engine.ask("How much did Brightwater pay to buy Kestrel Mills?").uncovered  # the sentence before
 
 
+def test_a_sum_in_the_next_sentence_answers_only_where_that_sentence_tells_of_the_same_thing(tmp_path, embedder):
+    """Right after the sentence that names Kestrel Mills, "Orders over $35 now ship free" moves on: it shares no
+    other word of "How much did Brightwater pay to buy Kestrel Mills?", so no sum is stated for it. "Brightwater
+    paid $4 million for it." right after does tell of the purchase."""
+    engine = _kestrel(tmp_path, embedder, "Notes from the valley\n\nBrightwater bought Kestrel Mills in 2019, and "
+                      "its weavers set a record for bolts sold that winter. Orders over $35 now ship free to every "
+                      "customer.\n")
+    answer = engine.ask("How much did Brightwater pay to buy Kestrel Mills?")
+    assert answer.abstained and answer.uncovered == (AMOUNT,)
+    engine = _kestrel(tmp_path, embedder, "Notes from the valley\n\nBrightwater bought Kestrel Mills in 2019, and "
+                      "its weavers set a record for bolts sold that winter. Brightwater paid $4 million for it.\n",
+                      "index2")
+    assert not engine.ask("How much did Brightwater pay to buy Kestrel Mills?").uncovered
+
+
 def test_a_name_of_several_words_typed_in_lower_case_anchors_the_sum_as_the_capitalised_one_does(tmp_path, embedder):
     """"how much did brightwater pay to buy blue heron?": the candidates write "Blue Heron" (and "blue", "heron" as
     words of their own), so the sum is looked for where Blue Heron is named, not in the free-delivery threshold."""

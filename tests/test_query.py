@@ -1034,3 +1034,11 @@ def test_a_comparison_may_set_one_view_against_another_with_an_idiom(pivot):
     assert q.kind == "comparison"
     assert [(s.paths, s.query) for s in q.sides] == [(("a.txt",), "the mill's closing"),
                                                      (("b.txt",), "the mill's closing")]
+
+
+def test_a_part_whose_names_share_no_document_asks_the_one_it_names_as_a_document(dated_authors):
+    """"Ann Lee vs Bo Sim on wages: what did the 1990 report announce …": the first part names both authors and a
+    year no document of both holds; "the 1990 report" is the document it asks."""
+    q = interpret("Ann Lee vs Bo Sim on wages: what did the 1990 report announce, and what did the 2001 report say "
+                  "wages had reached?", [], dated_authors)
+    assert [s.paths for s in q.sides] == [("ann1990.txt",), ("bo2001.txt",)]
