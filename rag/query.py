@@ -477,6 +477,12 @@ def interpret(question: str, history: Sequence[Turn], sources: Sources) -> Query
     # 2022"), the source is attributed, unless the year names the document ("Jassy's 2023 letter").
     attributed = bool(named) and not (titled and (as_document or len(titled) == len(mentions)
                                                   or not all(_YEAR.fullmatch(name) for name in titled)))
+    years_only = [name for _, name, _ in mentions if _YEAR.fullmatch(name)]
+    if attributed and not as_document and len(named) == 1 and len(years_only) == len(mentions) == 1:
+        # "the warehouse they announced in early 1999": a year's report is written early the next year, and
+        # tells what happened by then
+        before = _shared(_mentions(str(int(years_only[0]) - 1), sources))
+        named = [replace(named[0], paths=tuple(sorted(set(named[0].paths) | before)))]
     asked = text.split(": ", 1)[0] if follow_up and ": " in text and ": " not in question else ""
     return Query(text, "fact", tuple(named), follow_up, prefer, shown, held, attributed, as_document, asked)
 

@@ -1042,3 +1042,12 @@ def test_a_part_whose_names_share_no_document_asks_the_one_it_names_as_a_documen
     q = interpret("Ann Lee vs Bo Sim on wages: what did the 1990 report announce, and what did the 2001 report say "
                   "wages had reached?", [], dated_authors)
     assert [s.paths for s in q.sides] == [("ann1990.txt",), ("bo2001.txt",)]
+
+
+def test_a_year_named_as_a_time_also_asks_the_report_of_the_year_before():
+    """Reports titled by year are written early the next year: "the shed they opened in early 1991" may be told in
+    the 1990 report. "The 1991 report" names its document, and only that one is asked."""
+    sources = Sources([SourceRef(f"{year}.txt", f"{year} mill report", "Ann Lee", "", ()) for year in (1990, 1991, 1992)])
+    assert interpret("How big was the new shed they opened in early 1991?", [], sources).sides[0].paths == \
+        ("1990.txt", "1991.txt")
+    assert interpret("How big was the new shed in the 1991 report?", [], sources).sides[0].paths == ("1991.txt",)
