@@ -546,6 +546,8 @@ def is_follow_up(question: str, sources: Sources) -> bool:
 
 
 _MORE = frozenset("example examples instance instances elaborate detail details else more".split())
+_MORE_STEMS = frozenset(tokenize(" ".join(_MORE)))
+_EXAMPLE = re.compile(r"\b(?:examples?|instances?)\b", re.I)  # more of the same ("what else" asks for other things)
 
 
 def _asks_more(question: str) -> bool:
@@ -753,6 +755,11 @@ def resolve(question: str, previous: Turn, sources: Sources) -> str:
             return f"{question.rstrip('?. ')}: {kept}"
         return f"{cut.rstrip('?. ')} ({' and '.join(names)})?"
     replaced = _replace_pronouns(question, earlier, previous, sources)
+    own = {t for t in tokenize(topic(question, sources)) if t not in QUESTION_FRAME and t not in _MORE_STEMS}
+    if _EXAMPLE.search(question) and len(own) <= 2 and not own & set(tokenize(earlier)):
+        # "What company did he use as an example?": a word or two of its own, an example of what the previous
+        # question asked about
+        return f"{replaced.rstrip('?. ')}: {earlier}"
     if _LEADS_ON.match(question) and replaced == question and _mentions(question, sources):
         # "And what was the threshold by the next year's letter?": a source named, and a word or two that point
         # back to what the conversation was about, not a new topic ("And what about the price?" has one):

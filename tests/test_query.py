@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from tiny_corpus import REPO
-from rag.query import SourceRef, Sources, _without, interpret, named_sides
+from rag.query import SourceRef, Sources, _without, interpret, named_sides, resolve
 from rag.records import Answer, Quote, Side, Turn
 
 JASSY, CRITIC = "003_0a520789b9504a2d.txt", "004_2c06855ad959a8de.txt"
@@ -1051,3 +1051,12 @@ def test_a_year_named_as_a_time_also_asks_the_report_of_the_year_before():
     assert interpret("How big was the new shed they opened in early 1991?", [], sources).sides[0].paths == \
         ("1990.txt", "1991.txt")
     assert interpret("How big was the new shed in the 1991 report?", [], sources).sides[0].paths == ("1991.txt",)
+
+
+def test_a_follow_up_asking_for_an_example_with_a_word_or_two_of_its_own_keeps_the_earlier_question():
+    """"What mill did she use as an example?" after "Does Ann Lee think frost harms trade?": an example of that,
+    asked with the earlier question; one with a topic the earlier question shares is read as its own question."""
+    earlier = Turn("Does Ann Lee think frost harms trade?")
+    assert resolve("What mill did she use as an example?", earlier, Sources([])) == \
+        "What mill did Ann Lee use as an example: Does Ann Lee think frost harms trade?"
+    assert ":" not in resolve("What example of frost harming trade did she give?", earlier, Sources([]))
