@@ -57,8 +57,9 @@ VOUCHED_SUPPORT_SHARE = 0.35
 # A comparison has more room than a fact (`_side_quotes`), but does not fill it with windows the scorer
 # gives under this chance of answering: they would not inform. A round figure, not fitted.
 FILLER = 0.01
-# A sentence that opens on a pronoun goes on about what the one before named ("It paid $4 million for it.")
-_REFERS_BACK = re.compile(r"^\W*(?:it|its|they|their|this|that|these|those|he|she|his|her)\b", re.I)
+# A sentence that opens on a pronoun or a definite noun goes on about what the one before named ("It paid $4
+# million for it.", "We paid …", "The price was …"); "Orders over $35 …", "In February, …" move on
+_REFERS_BACK = re.compile(r"^\W*(?:it|its|they|their|this|these|those|he|she|his|her|we|our|the)\b", re.I)
 
 
 def _overlaps(window: Window, spans: Sequence[tuple[str, int, int]]) -> bool:
@@ -527,8 +528,9 @@ class Engine:
     def _anchored(self, found: list[Window], text: str, follow_up: bool = False) -> list[str]:
         """What the candidates say about the rarest name the question asks about (capitalised words after its
         first word, the corpus using at least one of them): the windows of documents whose title or author
-        holds it, and in windows that hold it the sentence that names it, with the one before and the one after where
-        they share another word of the question.
+        holds it, and in windows that hold it the sentence that names it, each on its own, with the one before and the
+        one after where they share another word of the question, and the one after where it goes on about the same
+        thing (`_REFERS_BACK`).
         A figure or date must be stated there ("How much did Amazon pay for One Medical?" is not answered by a
         passage on tuition that gives a sum, nor by "orders over $35" in a passage that names One Medical two
         sentences earlier). Every window's text when the question names nothing, or no window holds the name.

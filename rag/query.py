@@ -36,10 +36,13 @@ from .evidence import QUESTION_FRAME, expected_type
 from .keyword import STOPWORDS, tokenize
 from .records import Side, Turn
 
+# "How does A's account hold up against B's?": idioms that set one thing against another (not "measures up to 2005")
+_MEASURED_UP = (r"(?:holds?|held|holding|stacks?|stacked|stacking|measures?|measured|measuring|stands?|stood|standing)"
+                r"\s+up\s+(?:against|to|with)(?!\s+\d)")
 _COMPARISON = re.compile(
     r"\b(compare[sd]?|comparison|comparing|differ(s|ent|ence|ences)?|versus|vs\.?|contrast|"
     r"in common|similar(ly|ity|ities)?|differently|agree[sd]?|disagree[sd]?|alike|each|both|(?:in)?consistent|"
-    r"contradict(s|ed|ion)?|(?:holds?|stacks?|measures?)\s+up|squares?\s+with)\b", re.I)
+    rf"contradict(s|ed|ion)?|{_MEASURED_UP})\b", re.I)
 _LEADS_ON = re.compile(r"^\s*(and|but|also|so|what about|how about|then)\b", re.I)
 _YEAR = re.compile(r"\b(19|20)\d{2}\b")
 _WORDS = re.compile(r"\w+")
@@ -122,8 +125,7 @@ _CLAUSE = re.compile(rf"{_MARKED_CLAUSE}|\s+(?:and|but)\s+(?=(?:{'|'.join(sorted
 # A pivot between the two things compared.
 _PIVOT = re.compile(r",?\s+(?:differs?\s+from|different\s+from|compared?\s+(?:with|to)|in\s+comparison\s+(?:with|to)|"
                     r"versus|vs\.?|as\s+opposed\s+to|whereas|(?:in)?consistent\s+with|in\s+line\s+with|"
-                    r"at\s+odds\s+with|contradicts?|contradicted|(?:holds?|stacks?|measures?)\s+up\s+(?:against|to)|"
-                    r"squares?\s+with)\s+|,\s*while\s+", re.I)
+                    rf"at\s+odds\s+with|contradicts?|contradicted|{_MEASURED_UP})\s+|,\s*while\s+", re.I)
 _COMPARE_VERB = re.compile(r"^\s*(?:please\s+)?(?:compare|contrast)\s+", re.I)
 # "One account says A; another says B. …", "Some argue A, while others claim B": two views set side by side.
 # What may follow the two views: nothing, or a question about them ("What does each side say?", "Who is right?").
@@ -387,6 +389,9 @@ _TARGET_YEAR = re.compile(r"\b(?:set|sets|setting|aim|aims|aimed|plan|plans|plan
                           r"objectives?|expect|expects|expected|forecasts?|budget(?:s|ed)?)\b[^.?!,;]{0,30}?"
                           r"\b(?:for|by|until)\s+$", re.I)
 # A name followed by a document noun, with a possessive or one more word between ("2012 shareholder letter").
+# The first months of a year, said just before it ("in early 1999", "at the start of 2002", "in January 2010")
+_EARLY = re.compile(r"\b(?:early(?:\s+in)?|(?:the\s+)?(?:start|beginning|first\s+months?|first\s+quarter)\s+of|"
+                    r"january|february|march)\s+$", re.I)
 _AS_DOCUMENT = re.compile(rf"^(?:'s|’s)?\s+(?:[\w-]+\s+)?(?:{'|'.join(_DOC_NOUNS)})s?\b", re.I)
 
 
@@ -477,11 +482,11 @@ def interpret(question: str, history: Sequence[Turn], sources: Sources) -> Query
     # 2022"), the source is attributed, unless the year names the document ("Jassy's 2023 letter").
     attributed = bool(named) and not (titled and (as_document or len(titled) == len(mentions)
                                                   or not all(_YEAR.fullmatch(name) for name in titled)))
-    years_only = [name for _, name, _ in mentions if _YEAR.fullmatch(name)]
-    if attributed and not as_document and len(named) == 1 and len(years_only) == len(mentions) == 1:
+    early = [name for start, name, _ in mentions if _YEAR.fullmatch(name) and _EARLY.search(text[:start])]
+    if attributed and not as_document and len(named) == 1 and len(early) == len(mentions) == 1:
         # "the warehouse they announced in early 1999": a year's report is written early the next year, and
         # tells what happened by then
-        before = _shared(_mentions(str(int(years_only[0]) - 1), sources))
+        before = _shared(_mentions(str(int(early[0]) - 1), sources))
         named = [replace(named[0], paths=tuple(sorted(set(named[0].paths) | before)))]
     asked = text.split(": ", 1)[0] if follow_up and ": " in text and ": " not in question else ""
     return Query(text, "fact", tuple(named), follow_up, prefer, shown, held, attributed, as_document, asked)
@@ -756,9 +761,10 @@ def resolve(question: str, previous: Turn, sources: Sources) -> str:
         return f"{cut.rstrip('?. ')} ({' and '.join(names)})?"
     replaced = _replace_pronouns(question, earlier, previous, sources)
     own = {t for t in tokenize(topic(question, sources)) if t not in QUESTION_FRAME and t not in _MORE_STEMS}
-    if _EXAMPLE.search(question) and len(own) <= 2 and not own & set(tokenize(earlier)):
+    if _EXAMPLE.search(question) and len(own) <= 2 and not own & set(tokenize(earlier)) \
+            and not _mentions(question, sources):
         # "What company did he use as an example?": a word or two of its own, an example of what the previous
-        # question asked about
+        # question asked about ("What example did Bo Sim cite?" names its own source, and is searched there)
         return f"{replaced.rstrip('?. ')}: {earlier}"
     if _LEADS_ON.match(question) and replaced == question and _mentions(question, sources):
         # "And what was the threshold by the next year's letter?": a source named, and a word or two that point
@@ -1599,9 +1605,11 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
         pointed |= i > 0 and bool((same := _SAME.search(part)) and same.group(1).lower() not in _NOT_SAME)
         named = _mentions(part, sources)
         # "Bezos vs Jassy on pay: what did the 2018 letter announce": names that share no document, one of which
-        # names the document itself, ask that document
+        # names the document itself, ask that document where another name (its author) holds it ("Ann Lee vs Bo Sim:
+        # what did the 2001 report say", not where neither wrote one)
         documents = [m for m in named if _AS_DOCUMENT.match(part[m[0] + len(m[1]):])]
-        paths = _shared(named) or _shared(documents) or inherited or scope
+        others = [held for m in named if m not in documents for held in [m[2]]]
+        paths = _shared(named) or (_shared(documents) & frozenset().union(*others)) or inherited or scope
         # "Jassy's first letter": the earliest of his; "his final letter": the last of all (as named, or not)
         among = paths or (frozenset() if named else sources.paths)  # names that share no document: none
         paths = _ordinal(part, _described(part, named, among, sources), sources.refs) or paths

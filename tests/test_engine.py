@@ -575,6 +575,9 @@ def test_a_sum_in_the_next_sentence_answers_only_where_that_sentence_tells_of_th
                       "its weavers set a record for bolts sold that winter. Brightwater paid $4 million for it.\n",
                       "index2")
     assert not engine.ask("How much did Brightwater pay to buy Kestrel Mills?").uncovered
+    engine = _kestrel(tmp_path, embedder, "Notes from the valley\n\nIn 2019 the firm acquired Kestrel Mills, and "
+                      "its weavers set a record for bolts sold that winter. We paid $4 million.\n", "index3")
+    assert not engine.ask("How much did Brightwater pay to buy Kestrel Mills?").uncovered  # "We" goes on
 
 
 def test_a_name_of_several_words_typed_in_lower_case_anchors_the_sum_as_the_capitalised_one_does(tmp_path, embedder):

@@ -1024,7 +1024,8 @@ def test_two_names_each_with_its_year_in_parentheses_cut_leave_they_not_a_strand
     assert [s.query for s in q.sides] == ["What rules do they say the mill follows before hiring?"] * 2
 
 
-@pytest.mark.parametrize("pivot", ["hold up against", "stack up against", "square with", "measure up to"])
+@pytest.mark.parametrize("pivot", ["hold up against", "stack up against", "measure up to", "stand up to",
+                                   "stack up with"])
 def test_a_comparison_may_set_one_view_against_another_with_an_idiom(pivot):
     """"Does A's account of X hold up against B's view of it?" compares two sources as "differ from" does: one side
     each, both searched for X."""
@@ -1036,21 +1037,35 @@ def test_a_comparison_may_set_one_view_against_another_with_an_idiom(pivot):
                                                      (("b.txt",), "the mill's closing")]
 
 
+def test_an_idiom_of_comparison_needs_its_preposition(dated_authors):
+    """"held up against" compares in the past tense too; "measures up to 2005" and "did wages hold up" compare
+    nothing, and keep their words."""
+    q = interpret("How has Ann Lee's account of the closing held up against Bo Sim's view of it?", [], dated_authors)
+    assert q.kind == "comparison" and len(q.sides) == 2
+    q = interpret("How many measures up to 2005 did Bo Sim propose?", [], dated_authors)
+    assert q.kind == "fact" and "measures up to" in q.sides[0].query
+
+
 def test_a_part_whose_names_share_no_document_asks_the_one_it_names_as_a_document(dated_authors):
     """"Ann Lee vs Bo Sim on wages: what did the 1990 report announce …": the first part names both authors and a
     year no document of both holds; "the 1990 report" is the document it asks."""
     q = interpret("Ann Lee vs Bo Sim on wages: what did the 1990 report announce, and what did the 2001 report say "
                   "wages had reached?", [], dated_authors)
     assert [s.paths for s in q.sides] == [("ann1990.txt",), ("bo2001.txt",)]
+    q = interpret("Ann Lee on wages: what did the 2001 report announce, and what did the 1995 report say?", [],
+                  dated_authors)  # a report Ann Lee did not write: no document of the first part is presumed
+    assert [s.paths for s in q.sides] == [(), ("ann1995.txt",)]
 
 
 def test_a_year_named_as_a_time_also_asks_the_report_of_the_year_before():
     """Reports titled by year are written early the next year: "the shed they opened in early 1991" may be told in
-    the 1990 report. "The 1991 report" names its document, and only that one is asked."""
+    the 1990 report. "The 1991 report" names its document, and only that one is asked; "sales in 1991" are the
+    1991 report's."""
     sources = Sources([SourceRef(f"{year}.txt", f"{year} mill report", "Ann Lee", "", ()) for year in (1990, 1991, 1992)])
     assert interpret("How big was the new shed they opened in early 1991?", [], sources).sides[0].paths == \
         ("1990.txt", "1991.txt")
     assert interpret("How big was the new shed in the 1991 report?", [], sources).sides[0].paths == ("1991.txt",)
+    assert interpret("What were the mill's sales in 1991?", [], sources).sides[0].paths == ("1991.txt",)
 
 
 def test_a_follow_up_asking_for_an_example_with_a_word_or_two_of_its_own_keeps_the_earlier_question():
@@ -1060,3 +1075,5 @@ def test_a_follow_up_asking_for_an_example_with_a_word_or_two_of_its_own_keeps_t
     assert resolve("What mill did she use as an example?", earlier, Sources([])) == \
         "What mill did Ann Lee use as an example: Does Ann Lee think frost harms trade?"
     assert ":" not in resolve("What example of frost harming trade did she give?", earlier, Sources([]))
+    sources = Sources([SourceRef("bo.txt", "Ledger notes", "Bo Sim", "", ())])
+    assert resolve("What example did Bo Sim cite?", earlier, sources) == "What example did Bo Sim cite?"
