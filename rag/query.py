@@ -388,10 +388,10 @@ class Query:
 _TARGET_YEAR = re.compile(r"\b(?:set|sets|setting|aim|aims|aimed|plan|plans|planned|target|targets|targeted|goals?|"
                           r"objectives?|expect|expects|expected|forecasts?|budget(?:s|ed)?)\b[^.?!,;]{0,30}?"
                           r"\b(?:for|by|until)\s+$", re.I)
-# A name followed by a document noun, with a possessive or one more word between ("2012 shareholder letter").
 # The first months of a year, said just before it ("in early 1999", "at the start of 2002", "in January 2010")
 _EARLY = re.compile(r"\b(?:early(?:\s+in)?|(?:the\s+)?(?:start|beginning|first\s+months?|first\s+quarter)\s+of|"
                     r"january|february|march)\s+$", re.I)
+# A name followed by a document noun, with a possessive or one more word between ("2012 shareholder letter").
 _AS_DOCUMENT = re.compile(rf"^(?:'s|’s)?\s+(?:[\w-]+\s+)?(?:{'|'.join(_DOC_NOUNS)})s?\b", re.I)
 
 
@@ -1608,8 +1608,8 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
         # names the document itself, ask that document where another name (its author) holds it ("Ann Lee vs Bo Sim:
         # what did the 2001 report say", not where neither wrote one)
         documents = [m for m in named if _AS_DOCUMENT.match(part[m[0] + len(m[1]):])]
-        others = [held for m in named if m not in documents for held in [m[2]]]
-        paths = _shared(named) or (_shared(documents) & frozenset().union(*others)) or inherited or scope
+        others = frozenset().union(*(m[2] for m in named if m not in documents))  # what the other names hold
+        paths = _shared(named) or (_shared(documents) & others) or inherited or scope
         # "Jassy's first letter": the earliest of his; "his final letter": the last of all (as named, or not)
         among = paths or (frozenset() if named else sources.paths)  # names that share no document: none
         paths = _ordinal(part, _described(part, named, among, sources), sources.refs) or paths
