@@ -1038,8 +1038,8 @@ def test_a_comparison_may_set_one_view_against_another_with_an_idiom(pivot):
 
 
 def test_an_idiom_of_comparison_needs_its_preposition(dated_authors):
-    """"held up against" compares in the past tense too; "measures up to 2005" and "did wages hold up" compare
-    nothing, and keep their words."""
+    """"held up against" compares in the past tense too; "measures up to 2005" compares nothing, and keeps its
+    words."""
     q = interpret("How has Ann Lee's account of the closing held up against Bo Sim's view of it?", [], dated_authors)
     assert q.kind == "comparison" and len(q.sides) == 2
     q = interpret("How many measures up to 2005 did Bo Sim propose?", [], dated_authors)
