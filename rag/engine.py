@@ -62,6 +62,11 @@ FILLER = 0.01
 _REFERS_BACK = re.compile(r"^\W*(?:it|its|they|their|this|these|those|he|she|his|her|we|our|the)\b", re.I)
 
 
+def _written(phrase: str, text: str) -> bool:
+    """Whether `text` writes `phrase` as whole words, in the same case."""
+    return re.search(rf"(?<![\w-]){re.escape(phrase)}(?![\w-])", text) is not None
+
+
 def _overlaps(window: Window, spans: Sequence[tuple[str, int, int]]) -> bool:
     return any(path == window.path and start < window.end and window.start < end for path, start, end in spans)
 
@@ -550,13 +555,13 @@ class Engine:
             while words and words[0].lower() in STOPWORDS:
                 words = words[1:]
             # a run they also write in lower case is a heading's common noun ("Free Cash Flow"), no name
-            if len(words) > 1 and not re.search(rf"(?<![\w-]){re.escape(' '.join(words).lower())}(?![\w-])", written):
+            if len(words) > 1 and not _written(" ".join(words).lower(), written):
                 phrases.add(" ".join(words))
         rarity = []
         for asked in (re.sub(r"\([^()]*\)", "", text), text) if follow_up else (text,):
             names = [re.sub(r"[’']s$", "", n) for n in re.findall(r"(?<=\s)[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*", asked)]
             names += [w.capitalize() for w in re.findall(r"\b[a-z]+\b", asked) if w.capitalize() in capitalised]
-            names += [p for p in phrases if re.search(rf"(?<![\w-]){re.escape(p.lower())}(?![\w-])", asked)]
+            names += [p for p in phrases if _written(p.lower(), asked)]
             rarity = [(max((weight.get(t, 0.0) for t in tokenize(n)), default=0.0), n) for n in names]
             if rarity := [(r, n) for r, n in rarity if r > 0]:
                 break

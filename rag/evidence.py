@@ -369,17 +369,22 @@ def _echoed(question: str, kind: str) -> frozenset[str]:
                                                                         for m in pattern.finditer(question)}
 
 
+def _not_after(*words: str) -> str:
+    """A pattern that matches where none of `words` comes just before (a run of look-behinds)."""
+    return "".join(rf"(?<!\b{w}\s)" for w in words)
+
+
 # "How much time (effort, space) did it save?" asks for something else than money.
 _ASKS_AMOUNT = re.compile(r"\bhow much\b(?!\s+(?:time|effort|energy|space|room|work)\b).*\b("
                           r"price[sd]?|costs?|cost(?:ed|ing)|pa(?:y|ys|id)|spen(?:d|ds|t)|charged?|"
                           r"salar(?:y|ies)|wages?|fees?|fares?|sav(?:e|es|ed|ings?))\b|"
                           r"\bwhat(?:'s|’s|\s+(?:is|was|are|were))(?:\s+(?!(?:to|that|which|who|for|of)\b)[\w’'-]+){0,5}?"
-                          r"\s+" + "".join(rf"(?<!\b{w}\s)" for w in ("hidden", "human", "social", "environmental",
-                                                                       "emotional", "moral", "personal", "psychological"))
+                          r"\s+" + _not_after("hidden", "human", "social", "environmental", "emotional", "moral",
+                                               "personal", "psychological")
                           + r"(price|cost|fee|fare|salary|wage)s?\b|"  # not a figurative cost ("the hidden cost of …")
                           r"\bwhat\s+(?:did|does|do|will|would)\s+(?:[\w’'-]+\s+){1,5}?"  # "What did X cost?"
-                          + "".join(rf"(?<!\b{w}\s)" for w in ("about", "of", "on", "to", "for", "the", "an", "a",
-                                                                 "low", "lower", "its", "their"))  # "cost" the verb
+                          + _not_after("about", "of", "on", "to", "for", "the", "an", "a", "low", "lower", "its",
+                                       "their")  # "cost" the verb
                           + r"cost\b(?!\s+(?:cutting|cuts?|savings?|of|structure|advantage|base|control|down|up)\b)",
                           re.I)
 # "How much funding …", "How much did it raise/earn?", "How much is it worth?": money too, but not "How much
@@ -907,11 +912,10 @@ def _prose_items(text: str, start: int, end: int) -> list[tuple[int, int]]:
     []
     """
     window = text[start:end]
-    counted = next((m for m in _COUNTED.finditer(window) if 2 <= _count_value(m.group(1).lower(), 0) <= _ITEM_LIMIT),
-                   None)
+    counted, total = next(((m, n) for m in _COUNTED.finditer(window)
+                           if 2 <= (n := _count_value(m.group(1).lower(), 0)) <= _ITEM_LIMIT), (None, 0))
     if counted is None:
         return []
-    total = _count_value(counted.group(1).lower(), 0)
     noun = re.sub(r"s$", "", counted.group(0).split()[-1].lower())
     opens = re.compile(rf"^(?:\W*\w+){{0,3}}?\W*\b{re.escape(noun)}", re.I)  # the noun among its first words
 
