@@ -29,7 +29,8 @@ from .errors import ConfigError, IndexBusy, IndexCorrupt, IndexMismatch, IndexPr
 from .evidence import (AMOUNT, DATE, FEATURES, NAME, NUMBER_OF, SHARE, Question, Window,
                        after_the_documents, announced_items, asks_amount, asks_count, asks_outcome, asks_person,
                        asks_place, asks_share, asks_year, expected_type, has_amount, has_count, has_place, has_share,
-                       has_type, is_non_content, last_dated, names_someone, question_terms, windows, years)
+                       has_type, is_non_content, last_dated, names_someone, question_terms, section_headings, windows,
+                       years)
 from .indexing import (IngestReport, Progress, Stamp, _load_keyword, check_identity, ingest, ingest_running,
                        ingest_stamp, load_repeated, version)
 from .keyword import STOPWORDS, KeywordIndex, tokenize
@@ -435,7 +436,8 @@ class Engine:
         rows = self.store.sentence_rows(list(chunks.values()) + more)
         return windows(self.question(topic or text), vector, hits, rows, self._titles, self._lengths,
                        self.repeated, self.scorer.probabilities,
-                       {cid: (joined, n.id) for cid, (joined, n) in following.items()})
+                       {cid: (joined, n.id) for cid, (joined, n) in following.items()},
+                       lambda path: section_headings(self.texts.get(path)))
 
     def _following(self, chunks: list[Chunk]) -> dict[str, tuple[str, Chunk]]:
         """For each chunk, the document's text from its start through the chunk after it, and that chunk:
@@ -647,6 +649,15 @@ class Engine:
                                   s.max_quote_chars, shown=query.shown, asked=query.asked, held=query.held)
             if near[0] and (not found or near[1] >= support):
                 return self._number(near[0], None), near[1], near[2], replace(query, sides=())
+        if (paths is not None and kept and found and support < s.min_support and not query.as_document
+                and (named := years(query.text))):
+            # A year that dates what is asked ("what did EC2 lack when it went live in 2006?"), that year's
+            # report answering only as presumed: a passage elsewhere that states the year and answers outright
+            # (a later report looking back).
+            wide = self._evidence(query.text, whole, s, None, s.k_chunks, s.max_quotes, s.max_quote_chars,
+                                  shown=query.shown, asked=query.asked, held=query.held)
+            if wide[1] >= s.min_support and any(years(said) & named for _, said in wide[0]):
+                (found, support, uncovered), query = wide, replace(query, sides=())
         if paths is not None and not found and (support == 0.0 or kept) and not query.as_document:
             # No candidate at all in the named source (a probability is never 0), or none in the source
             # presumed to answer: the whole corpus. Not for a source named as a document ("the 2012 letter"):

@@ -22,6 +22,7 @@ probability that the window answers the question. Pure functions, no model, no s
 """
 from __future__ import annotations
 
+import bisect
 import functools
 import hashlib
 import itertools
@@ -90,7 +91,7 @@ FEATURES = (
     "chunk_sim",  # cosine of the enclosing chunk
     "chunk_rank",  # 1 / (1 + rank of the chunk among the retrieved ones)
     "idf_cover",  # idf-weighted share of the question's terms in the window
-    "idf_cover_title",  # ... in the window or its document's title
+    "idf_cover_title",  # ... in the window, its document's title or the heading of its section
     "sent_cover",  # the best idf-weighted share of the question's terms in one sentence of the window
     "rest_cover",  # idf-weighted share of the question's terms that the window adds after its first sentence
     "bm25",  # BM25 of the window against the question, saturated: s / (1 + s)
@@ -157,6 +158,27 @@ def is_heading(text: str) -> bool:
     """
     text = text.strip()
     return len(text) < _HEADING_MAX and not text.rstrip("\"'”’)] ").endswith(_CLOSES)
+
+
+@functools.lru_cache(maxsize=512)
+def section_headings(text: str) -> tuple[tuple[int, str], ...]:
+    """(where it stands, its words) of each heading that opens a section of `text`: a line of its own that is a
+    heading (`is_heading`), not the document's first line, a label ("Author: …"), a page marker or a list item,
+    whose next line (page markers and blank lines aside) is a statement. A question that names a section ("what is
+    the ego protection part about?") asks about the sentences under its heading, which need not repeat its words.
+
+    >>> section_headings("My Notes\\nFrost Dates\\n[Page 2]\\nThe last frost comes in May.\\nSigned\\n")
+    ((9, 'Frost Dates'),)
+    """
+    lines = [(m.start(), m.group().strip()) for m in re.finditer(r"[^\n]+", text) if m.group().strip()]
+    out = []
+    for i, (at, line) in enumerate(lines[1:], 1):
+        if not is_heading(line) or ":" in line or _PAGE.match(line) or _LIST_ITEM.match(line):
+            continue
+        after = next((nxt for _, nxt in lines[i + 1:] if not _PAGE.match(nxt)), "")
+        if after and not is_non_content(after):
+            out.append((at, line))
+    return tuple(out)
 
 
 def is_title(text: str) -> bool:
@@ -772,7 +794,8 @@ class Window:
 def windows(question: Question, vector: np.ndarray, hits: Sequence[Hit], rows, titles: dict[str, str],
             doc_lengths: dict[str, int], repeated: set[str] = frozenset(),
             score: Callable[[np.ndarray], np.ndarray] | None = None,
-            following: dict[str, tuple[str, str]] | None = None) -> list[Window]:
+            following: dict[str, tuple[str, str]] | None = None,
+            sections: Callable[[str], Sequence[tuple[int, str]]] | None = None) -> list[Window]:
     """Every window that starts in one of the hits' chunks, with its features (and its score, given `score`).
 
     Args:
@@ -784,6 +807,7 @@ def windows(question: Question, vector: np.ndarray, hits: Sequence[Hit], rows, t
         following: for a hit's chunk id, the document's text from that chunk's start to the end
             of the chunk after it, and that chunk's id: a window may then run on into the next
             chunk (the answer often opens the chunk after the one that matches the question).
+        sections: a document's `section_headings`, by path: a window's heading counts with its document's title.
     """
     by_chunk: dict[str, list] = defaultdict(list)
     for r in rows:
@@ -795,6 +819,8 @@ def windows(question: Question, vector: np.ndarray, hits: Sequence[Hit], rows, t
     scalars: list[tuple[int, float, float, float, float, float]] = []  # chunk #, rank, chunk sim, position...
     title_rows: list[np.ndarray] = []  # per chunk: which question terms its document's title holds
     title_year = []  # ... and whether the title names a year the question asks about
+    heading_rows: list[np.ndarray] = []  # per window: which question terms the heading of its section holds
+    heading_terms: dict[str, np.ndarray] = {}
     vectors = []
     for rank, hit in enumerate(hits):
         chunk = hit.chunk
@@ -819,6 +845,8 @@ def windows(question: Question, vector: np.ndarray, hits: Sequence[Hit], rows, t
         title_year.append(bool(question.years & years(title)))
         length = max(doc_lengths.get(chunk.path, 1), 1)
         local = [(r.start - chunk.start, r.end - chunk.start) for r in mine]
+        headings = sections(chunk.path) if sections else ()
+        starts = [at for at, _ in headings]
         for run in _runs(content):
             groups = units(text_of, [local[i] for i in run])
             for a in range(len(groups)):
@@ -830,6 +858,11 @@ def windows(question: Question, vector: np.ndarray, hits: Sequence[Hit], rows, t
                     if end - start > MAX_WINDOW_CHARS and b > a:
                         break
                     spans.append((chunk.path, start, end, chunk.start, text_of))
+                    heading = headings[k - 1][1] if (k := bisect.bisect_right(starts, start)) else ""
+                    if heading not in heading_terms:
+                        words = set(tokenize(heading))
+                        heading_terms[heading] = np.array([t in words for t in question.terms], dtype=bool)
+                    heading_rows.append(heading_terms[heading])
                     bounds.append((first + i, first + j + 1))
                     scalars.append((len(title_rows) - 1, rank, hit.similarity, min(start / length, 1.0),
                                     float(i == 0 and chunk.start == 0), b - a + 1, end - start))
@@ -837,7 +870,7 @@ def windows(question: Question, vector: np.ndarray, hits: Sequence[Hit], rows, t
         return []
     sims = np.stack(vectors) @ vector
     matrix = _matrix(question, sentences, sims, np.array(bounds), np.array(scalars, dtype=np.float64),
-                     np.array(title_rows), np.array(title_year))
+                     np.array(title_rows), np.array(title_year), np.array(heading_rows))
     scores = score(matrix) if score is not None else np.zeros(len(spans))
     return [Window(path, start, end, chunk_start, text, row, float(p))
             for (path, start, end, chunk_start, text), row, p in zip(spans, matrix, scores)]
@@ -979,7 +1012,7 @@ class _Sentences:
 
 
 def _matrix(q: Question, s: _Sentences, sims: np.ndarray, bounds: np.ndarray, scalars: np.ndarray,
-            title_terms: np.ndarray, title_year: np.ndarray) -> np.ndarray:
+            title_terms: np.ndarray, title_year: np.ndarray, heading_terms: np.ndarray) -> np.ndarray:
     """The FEATURES of every window at once, from per-sentence arrays and each window's sentence range."""
     lo, hi = bounds[:, 0], bounds[:, 1]
     n = (hi - lo).astype(np.float64)
@@ -1013,7 +1046,7 @@ def _matrix(q: Question, s: _Sentences, sims: np.ndarray, bounds: np.ndarray, sc
         "sent_max": best, "sent_mean": summed(sims) / n, "sent_first": sims[lo], "sent_last": sims[hi - 1],
         "match_first": ((sims[lo] == best) & (n > 1)).astype(float),
         "chunk_sim": scalars[:, 2], "chunk_rank": 1.0 / (1 + scalars[:, 1]),
-        "idf_cover": cover, "idf_cover_title": (present | title_terms[chunk]) @ weights,
+        "idf_cover": cover, "idf_cover_title": (present | title_terms[chunk] | heading_terms) @ weights,
         "sent_cover": peak(sentence_cover), "rest_cover": np.where(n > 1, cover - first_cover, 0.0),
         "bm25": bm25 / (1 + bm25), "unknown_terms": np.full(len(n), q.unknown_share),
         "pool_cover": np.full(len(n), float(pool @ weights)),

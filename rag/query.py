@@ -152,6 +152,9 @@ _ONE_ABOUT = re.compile(r"^(?P<topic>[^?]*?)\W+one\s+(?:about|on|that|focused\s+
 # "A says X. How does B see Y?": a view stated, then a question about another: the statement is a part.
 _STATED = re.compile(rf"^(?P<a>[^?;]*?\b(?:{_REPORTED})\b[^?;]*?)[.!]\s+"
                      rf"(?P<b>(?:{'|'.join(sorted(_WH | _AUX))})\b[^.?!;]*\?)\s*$", re.I)
+# "… What else do they need to do?": a question whose subject is a pronoun goes on about the statement before it.
+_GOES_ON = re.compile(rf"^\W*(?:(?:{'|'.join(sorted(_WH))})\s+(?:else\s+)?)?(?:{'|'.join(sorted(_AUX))})\s+"
+                      r"(?:he|she|they|it|we)\b", re.I)
 # "While A presents X, what does B say about it?": a fronted clause that sets one side's view against the
 # question's, by a verb that states or presents a view ("While at AWS, what did Jassy build?", "While the mill was
 # called Cadabra, …" only date or describe the question).
@@ -590,6 +593,22 @@ def _speaker(text: str) -> str:
     return ""
 
 
+def _cased_as_quoted(text: str, quotes: Sequence[str]) -> str:
+    """`text` with each word that the quotes write capitalised inside a sentence (a name: "As Jeff Bezos wrote")
+    capitalised as they write it, where `text` writes it in lower case.
+
+    >>> _cased_as_quoted("what did bezos say about aws?", ["As Jeff Bezos put it. Much of AWS grew."])
+    'what did Bezos say about AWS?'
+    """
+    cased = {}
+    for quote in quotes:
+        for m in re.finditer(r"\b[A-Z]\w*", quote):
+            before = quote[:m.start()].rstrip()
+            if before and before[-1] not in ".!?:;\"“(\n" and m.group().lower() not in STOPWORDS:
+                cased.setdefault(m.group().lower(), m.group())
+    return re.sub(r"\b[a-z]\w*", lambda m: cased.get(m.group(), m.group()), text)
+
+
 def _reports(text: str, name: str) -> bool:
     """Whether `name` is followed by a verb that reports what it said ("Bezos said", "does Ann say"), or
     follows "according to": a speaker, not a thing ("did the Kindle sell")."""
@@ -1009,6 +1028,8 @@ def referent(earlier: str, previous: Turn, sources: Sources, person: bool) -> st
         return f"{found} ({name})"  # "Which superpower …?" then "Is it efficient?": what the quote named, "wandering"
     if person and not found:
         found = _speaker(earlier)  # "What does Ann expect?" then "What does he say …": Ann
+    if person and not found and previous.answer:  # "according to bezos's letter …", typed in lower case
+        found = _speaker(_cased_as_quoted(earlier, [c.text for c in previous.answer.citations]))
     if person and not found and previous.answer and previous.answer.citations:
         return previous.answer.citations[0].author
     return found
@@ -1523,7 +1544,8 @@ def split(text: str) -> list[str]:
         rest = body[m.end():]
         pivot = re.search(r"\s+and\s+", rest, re.I)
         parts = [body[:m.start()] + rest[:pivot.start()], rest[pivot.end():]] if pivot else []
-    elif m := _STATED.match(body) or _STATED_THEN.match(body):
+    elif (m := _STATED.match(body) or _STATED_THEN.match(body)) and not (m.re is _STATED
+                                                                         and _GOES_ON.match(m.group("b"))):
         parts = [m.group("a"), m.group("b")]
     elif m := _FRONTED.match(body):
         parts = [m.group("a"), m.group("b")]

@@ -1,6 +1,7 @@
 """The engine end to end: real model, real embedded Chroma in tmp_path, the tiny corpus of conftest."""
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -645,3 +646,38 @@ def test_a_year_counts_where_the_answer_stands_or_right_after_it():
     assert _dated_where_answered([best, after], 0.5)
     assert not _dated_where_answered([best, elsewhere], 0.5)
     assert _dated_where_answered([window("a.txt", 0, 0.2, "The mill opened its doors.")], 0.5)  # none answers
+
+
+def test_a_question_that_names_a_section_is_answered_from_under_its_heading(tmp_path, embedder):
+    """"What is the night shift ledger part about?": the sentences under the heading "The Night Shift Ledger" do not
+    repeat its words, and another section speaks of the night; the heading counts as the document's title does, so
+    the best window is the section's own."""
+    engine = _kestrel(tmp_path, embedder, (
+        "Kestrel Mills, a history\n\nThe Dye House\nThe night watchman lit the lamps at the gate of the dye house. "
+        "The vats were filled with indigo every morning.\n\nThe Night Shift Ledger\nEvery bolt woven after dark was "
+        "counted twice before dawn. The foreman signed each page so that no weaver was paid for cloth she had not "
+        "made.\n\nThe Flood Year\nIn 1903 the river rose over the sheds. The crews carried the looms to the hill.\n"))
+    question = "what is the night shift ledger part about?"
+    s = engine.settings
+    found = engine.candidates(question, embedder.embed_one(question), s, None, s.k_chunks)
+    assert max(found, key=lambda w: w.score).text.startswith("Every bolt woven after dark was counted twice")
+
+
+def test_a_year_that_dates_an_event_is_answered_by_a_later_report_that_tells_it(tmp_path, embedder):
+    """"What was missing from the loom when it first ran in 1902?": the 1902 report speaks of a loom only in passing; the
+    1910 report looks back and says what the first loom lacked, naming 1902. The year named the report to search
+    first, not the only one that may answer."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "1902.txt").write_text(
+        "The river was high in spring and the dye house flooded twice. We hired four weavers from the valley, and a "
+        "loom came by rail in June. We paid the bank on time.\n", encoding="utf-8")
+    (corpus / "1910.txt").write_text(
+        "We first ran the steam loom in 1902 with one shuttle, no guard and no brake, and it could weave only plain "
+        "cotton. Today the looms weave twill and satin. The mill sells cloth in four towns.\n", encoding="utf-8")
+    (corpus / "metadata.json").write_text(json.dumps({"files": {
+        f"{y}.txt": {"title": f"{y} Kestrel Mills Report", "author": "Mara Quill"} for y in (1902, 1910)}}),
+        encoding="utf-8")
+    engine, _ = Engine.build(make_settings(corpus, tmp_path / "index"), embedder)
+    answer = engine.ask("what was missing from the steam loom when it first ran in 1902?")
+    assert "one shuttle, no guard and no brake" in " ".join(q.text for q in answer.citations)

@@ -1077,3 +1077,25 @@ def test_a_follow_up_asking_for_an_example_with_a_word_or_two_of_its_own_keeps_t
     assert ":" not in resolve("What example of frost harming trade did she give?", earlier, Sources([]))
     sources = Sources([SourceRef("bo.txt", "Ledger notes", "Bo Sim", "", ())])
     assert resolve("What example did Bo Sim cite?", earlier, sources) == "What example did Bo Sim cite?"
+
+
+def test_a_person_typed_in_lower_case_is_cased_as_the_previous_quote_writes_the_name(dated_authors):
+    """"according to quill's report …" names Mara Quill in lower case; the previous answer quoted Bo Sim's report,
+    which writes "Mara Quill". "she" in the follow-up is Quill, whom the quote names, not the quote's author."""
+    text = "As Mara Quill wrote in her report, the mill made cotton thread for weavers."
+    earlier = "according to quill's report, what did the mill make?"
+    quote = Quote(n=1, path="bo2001.txt", title="2001 mill report", author="Bo Sim", text=text, start=0,
+                  end=len(text), score=0.9)
+    history = [Turn(earlier, Answer(question=earlier, answer="...", abstained=False, kind="fact",
+                                    citations=(quote,), support=0.9, resolved_question=earlier))]
+    q = interpret("what did she say it should make next?", history, dated_authors)
+    assert "Quill" in q.text and "Bo Sim" not in q.text
+
+
+def test_a_question_about_what_a_statement_said_goes_on_from_it_and_compares_nothing(dated_authors):
+    """"Ann Lee says X. What else do they need to do?" asks more of the statement: its second question's subject
+    is a pronoun, so it is no second view ("… How does Bo Sim explain it?" is one)."""
+    q = interpret("Ann Lee says the mill needs new looms. What else do they need to do?", [], dated_authors)
+    assert q.kind == "fact"
+    assert interpret("Ann Lee says the mill needs new looms. How does Bo Sim explain it?", [],
+                     dated_authors).kind == "comparison"
