@@ -437,6 +437,7 @@ class Engine:
         return windows(self.question(topic or text), vector, hits, rows, self._titles, self._lengths,
                        self.repeated, self.scorer.probabilities,
                        {cid: (joined, n.id) for cid, (joined, n) in following.items()},
+                       # headings as the file reads now: a file changed since indexing fails verification anyway
                        lambda path: section_headings(self.texts.get(path)))
 
     def _following(self, chunks: list[Chunk]) -> dict[str, tuple[str, Chunk]]:
@@ -616,7 +617,9 @@ class Engine:
         source that the conversation named, or a question that names its source by author, role, year
         or description (`Query.attributed`), searches that source at the vouched threshold, then the
         whole corpus ("the goals for 2010" are in the 2009 letter), for the same topic: the question less
-        the source's name, which the rest of the corpus need not hold.
+        the source's name, which the rest of the corpus need not hold. A source named by a year that only dates
+        what is asked, answering below the full threshold, gives way to a passage elsewhere that states the year
+        and answers outright.
         """
         paths = query.sides[0].paths if query.sides else None
         topic = query.sides[0].query if query.sides else None
@@ -649,14 +652,13 @@ class Engine:
                                   s.max_quote_chars, shown=query.shown, asked=query.asked, held=query.held)
             if near[0] and (not found or near[1] >= support):
                 return self._number(near[0], None), near[1], near[2], replace(query, sides=())
-        if (paths is not None and kept and found and support < s.min_support and not query.as_document
-                and (named := years(query.text))):
+        if kept and found and support < s.min_support and not query.as_document and (named_years := years(query.text)):
             # A year that dates what is asked ("what did EC2 lack when it went live in 2006?"), that year's
             # report answering only as presumed: a passage elsewhere that states the year and answers outright
             # (a later report looking back).
             wide = self._evidence(query.text, whole, s, None, s.k_chunks, s.max_quotes, s.max_quote_chars,
                                   shown=query.shown, asked=query.asked, held=query.held)
-            if wide[1] >= s.min_support and any(years(said) & named for _, said in wide[0]):
+            if any(years(said) & named_years for w, said in wide[0] if w.score >= s.min_support):
                 (found, support, uncovered), query = wide, replace(query, sides=())
         if paths is not None and not found and (support == 0.0 or kept) and not query.as_document:
             # No candidate at all in the named source (a probability is never 0), or none in the source

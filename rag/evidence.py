@@ -160,7 +160,10 @@ def is_heading(text: str) -> bool:
     return len(text) < _HEADING_MAX and not text.rstrip("\"'”’)] ").endswith(_CLOSES)
 
 
-@functools.lru_cache(maxsize=512)
+_LABEL = re.compile(r"^[^\W\d_]+:\s")  # "Author: …", "Source: …"
+
+
+@functools.lru_cache(maxsize=64)  # the documents of a question's candidates, read again by the next questions
 def section_headings(text: str) -> tuple[tuple[int, str], ...]:
     """(where it stands, its words) of each heading that opens a section of `text`: a line of its own that is a
     heading (`is_heading`), not the document's first line, a label ("Author: …"), a page marker or a list item,
@@ -169,14 +172,16 @@ def section_headings(text: str) -> tuple[tuple[int, str], ...]:
 
     >>> section_headings("My Notes\\nFrost Dates\\n[Page 2]\\nThe last frost comes in May.\\nSigned\\n")
     ((9, 'Frost Dates'),)
+    >>> section_headings("My Notes\\nAuthor: Ann Lee\\nPart 2: Frost\\nIt comes in May.\\n")
+    ((25, 'Part 2: Frost'),)
     """
     lines = [(m.start(), m.group().strip()) for m in re.finditer(r"[^\n]+", text) if m.group().strip()]
+    statements = [i for i, (_, line) in enumerate(lines) if not _PAGE.match(line)]  # what a line may lead to
     out = []
-    for i, (at, line) in enumerate(lines[1:], 1):
-        if not is_heading(line) or ":" in line or _PAGE.match(line) or _LIST_ITEM.match(line):
-            continue
-        after = next((nxt for _, nxt in lines[i + 1:] if not _PAGE.match(nxt)), "")
-        if after and not is_non_content(after):
+    for k, i in enumerate(statements[:-1]):
+        at, line = lines[i]
+        if (i > 0 and is_heading(line) and not _LABEL.match(line) and not _LIST_ITEM.match(line)
+                and not is_non_content(lines[statements[k + 1]][1])):
             out.append((at, line))
     return tuple(out)
 

@@ -152,9 +152,9 @@ _ONE_ABOUT = re.compile(r"^(?P<topic>[^?]*?)\W+one\s+(?:about|on|that|focused\s+
 # "A says X. How does B see Y?": a view stated, then a question about another: the statement is a part.
 _STATED = re.compile(rf"^(?P<a>[^?;]*?\b(?:{_REPORTED})\b[^?;]*?)[.!]\s+"
                      rf"(?P<b>(?:{'|'.join(sorted(_WH | _AUX))})\b[^.?!;]*\?)\s*$", re.I)
-# "… What else do they need to do?": a question whose subject is a pronoun goes on about the statement before it.
-_GOES_ON = re.compile(rf"^\W*(?:(?:{'|'.join(sorted(_WH))})\s+(?:else\s+)?)?(?:{'|'.join(sorted(_AUX))})\s+"
-                      r"(?:he|she|they|it|we)\b", re.I)
+# A question whose subject is a pronoun ("What else do they need to do?", "Is he right?").
+_PRONOUN_SUBJECT = re.compile(rf"^\W*(?:(?:{'|'.join(sorted(_WH))})\s+(?:else\s+)?)?(?:{'|'.join(sorted(_AUX))})\s+"
+                              r"(?:he|she|they|it|we)\b", re.I)
 # "While A presents X, what does B say about it?": a fronted clause that sets one side's view against the
 # question's, by a verb that states or presents a view ("While at AWS, what did Jassy build?", "While the mill was
 # called Cadabra, …" only date or describe the question).
@@ -593,18 +593,25 @@ def _speaker(text: str) -> str:
     return ""
 
 
+_HONORIFIC = re.compile(r"(?:Mr|Mrs|Ms|Dr|St)\.$")  # "Mr." ends no sentence
+
+
 def _cased_as_quoted(text: str, quotes: Sequence[str]) -> str:
-    """`text` with each word that the quotes write capitalised inside a sentence (a name: "As Jeff Bezos wrote")
-    capitalised as they write it, where `text` writes it in lower case.
+    """`text` with each word that the quotes write capitalised inside a sentence, and not after an article or other
+    determiner ("the Board"), capitalised as they write it, where `text` writes it in lower case: what a question
+    typed in lower case names as the quotes do ("As Jeff Bezos wrote": "bezos" is Bezos).
 
     >>> _cased_as_quoted("what did bezos say about aws?", ["As Jeff Bezos put it. Much of AWS grew."])
     'what did Bezos say about AWS?'
+    >>> _cased_as_quoted("did the board say so, or bezos?", ["Then the Board said, as Mr. Bezos had."])
+    'did the board say so, or Bezos?'
     """
     cased = {}
     for quote in quotes:
         for m in re.finditer(r"\b[A-Z]\w*", quote):
-            before = quote[:m.start()].rstrip()
-            if before and before[-1] not in ".!?:;\"“(\n" and m.group().lower() not in STOPWORDS:
+            before, space = re.search(r"(\S*)(\s*)$", quote[:m.start()]).groups()
+            starts = not before or "\n" in space or (before[-1] in ".!?:;\"“(" and not _HONORIFIC.search(before))
+            if not starts and before.lower() not in _DETERMINERS and m.group().lower() not in STOPWORDS:
                 cased.setdefault(m.group().lower(), m.group())
     return re.sub(r"\b[a-z]\w*", lambda m: cased.get(m.group(), m.group()), text)
 
@@ -1016,7 +1023,9 @@ def referent(earlier: str, previous: Turn, sources: Sources, person: bool) -> st
     """What a pronoun of the next question refers to in `earlier` (the previous question as resolved).
 
     A person: the first name in it of an author or of no common word, else the name that speaks in it
-    ("What does Ann expect …?"), else the author of the previous answer's first quote. A thing:
+    ("What does Ann expect …?"), else the one that speaks in it once cased as the previous answer's
+    quotes write its words ("according to bezos's letter": Bezos), else the author of the previous
+    answer's first quote. A thing:
     the last capitalised phrase that tells documents apart ("Kindle", "Buy with Prime"), else the
     noun phrase the question asks about ("Which two e-commerce companies …"), else its rarest words.
     """
@@ -1545,7 +1554,7 @@ def split(text: str) -> list[str]:
         pivot = re.search(r"\s+and\s+", rest, re.I)
         parts = [body[:m.start()] + rest[:pivot.start()], rest[pivot.end():]] if pivot else []
     elif (m := _STATED.match(body) or _STATED_THEN.match(body)) and not (m.re is _STATED
-                                                                         and _GOES_ON.match(m.group("b"))):
+                                                                         and _goes_on(m.group("b"))):
         parts = [m.group("a"), m.group("b")]
     elif m := _FRONTED.match(body):
         parts = [m.group("a"), m.group("b")]
@@ -1555,6 +1564,17 @@ def split(text: str) -> list[str]:
         parts = []
     parts = [_VIEW.sub("", p).strip(" ,;") for p in parts]
     return parts if len(parts) == 2 and all(_WORDS.search(p) for p in parts) else []
+
+
+def _goes_on(question: str) -> bool:
+    """Whether a question after a statement ("A says X. What else do they need to do?") goes on about it rather than
+    asking about another view: its subject is a pronoun, and it names no one and compares nothing ("How does it
+    compare with what Bo says?" sets the statement against Bo's).
+
+    >>> _goes_on("What else do they need to do?"), _goes_on("Does it differ from Bo Sim's report?")
+    (True, False)
+    """
+    return bool(_PRONOUN_SUBJECT.match(question)) and not _proper_spans(question) and not _COMPARISON.search(question)
 
 
 def _two_things(parts: list[str], sources: Sources) -> bool:

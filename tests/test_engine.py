@@ -11,7 +11,7 @@ import pytest
 from tiny_corpus import CRITIC, JASSY, make_settings, verifies, write_corpus
 from rag.chunking import chunk_document
 from rag.engine import VOUCHED_SUPPORT_SHARE, Engine
-from rag.evidence import AMOUNT, DATE, NAME, NUMBER_OF, SHARE
+from rag.evidence import AMOUNT, DATE, FEATURES, NAME, NUMBER_OF, SHARE
 from rag.errors import IndexMismatch, IndexMissing, QuestionError, RagError
 from rag.indexing import ingest
 from rag.keyword import KeywordIndex
@@ -661,6 +661,11 @@ def test_a_question_that_names_a_section_is_answered_from_under_its_heading(tmp_
     s = engine.settings
     found = engine.candidates(question, embedder.embed_one(question), s, None, s.k_chunks)
     assert max(found, key=lambda w: w.score).text.startswith("Every bolt woven after dark was counted twice")
+    cover, titled = FEATURES.index("idf_cover"), FEATURES.index("idf_cover_title")
+    text = engine.texts.get(found[0].path)
+    ledger, flood = text.index("The Night Shift Ledger"), text.index("The Flood Year")
+    for w in found:  # the heading's words count for the windows of its section, and only for them
+        assert (w.features[titled] > w.features[cover]) == (ledger < w.start < flood), w.text
 
 
 def test_a_year_that_dates_an_event_is_answered_by_a_later_report_that_tells_it(tmp_path, embedder):
@@ -681,3 +686,10 @@ def test_a_year_that_dates_an_event_is_answered_by_a_later_report_that_tells_it(
     engine, _ = Engine.build(make_settings(corpus, tmp_path / "index"), embedder)
     answer = engine.ask("what was missing from the steam loom when it first ran in 1902?")
     assert "one shuttle, no guard and no brake" in " ".join(q.text for q in answer.citations)
+    # A later report that does not state the year does not tell of that year: the 1902 report answers.
+    (corpus / "1910.txt").write_text(
+        "The steam loom had one shuttle, no guard and no brake, and it could weave only plain cotton. Today the "
+        "looms weave twill and satin. The mill sells cloth in four towns.\n", encoding="utf-8")
+    engine, _ = Engine.build(make_settings(corpus, tmp_path / "index2"), embedder)
+    answer = engine.ask("what was missing from the steam loom when it first ran in 1902?")
+    assert [q.path for q in answer.citations][:1] == [str(corpus / "1902.txt")]

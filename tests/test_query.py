@@ -1097,5 +1097,6 @@ def test_a_question_about_what_a_statement_said_goes_on_from_it_and_compares_not
     is a pronoun, so it is no second view ("… How does Bo Sim explain it?" is one)."""
     q = interpret("Ann Lee says the mill needs new looms. What else do they need to do?", [], dated_authors)
     assert q.kind == "fact"
-    assert interpret("Ann Lee says the mill needs new looms. How does Bo Sim explain it?", [],
-                     dated_authors).kind == "comparison"
+    for other in ("How does Bo Sim explain it?", "How does it compare with what Bo Sim says?"):
+        q = interpret(f"Ann Lee says the mill needs new looms. {other}", [], dated_authors)
+        assert q.kind == "comparison" and [s.label for s in q.sides] == ["Ann Lee", "Bo Sim"], other
