@@ -1415,6 +1415,11 @@ _SAY_FRAME = re.compile(rf"^\W*(?:(?:{'|'.join(_WH)})\s+)?(?:(?:do|does|did)\s+)
                         rf"(?:{_REPORTED})\s+(?:about\s+|of\s+|on\s+)?", re.I)
 
 
+# "…: what does each say?", "… - how does each put it?": a closing question that only asks for the views.
+_SAY_TAIL = re.compile(rf"\s*[.;:,–—-]\s*(?:(?:what|how)\s+)?(?:do|does|did)\s+(?:they|it)\s+(?:each\s+|both\s+)?"
+                       rf"(?:{_REPORTED}|put\s+it|see\s+it|view\s+it|describe\s+it|explain\s+it)\W*$", re.I)
+# "… disagree on why X": the preposition left before the topic it introduced.
+_ON_WHAT = re.compile(rf"^\W*(?:on|about|over|regarding|as\s+to)\s+(?=(?:{'|'.join(sorted(_WH))}|whether)\b)", re.I)
 # A part that says what a person said something about ("what Tolstoy says about it") has its own topic.
 _SAYS_ABOUT = re.compile(rf"\b(?:{_REPORTED})\s+(?:about|on|of|regarding)\s+\w", re.I)
 # What is left of "what Bezos wrote about X" once the name is cut.
@@ -1434,11 +1439,13 @@ def _shared_topic(text: str, sources: Sources) -> str:
     >>> _shared_topic("Compare what Ann Lee and Bo Sim say about how frost forms.", s)
     'how frost forms.'
     >>> _shared_topic("Ann Lee and Bo Sim both write about frost. What does each of them say?", s)
-    'write about frost. What does it say?'
+    'write about frost'
+    >>> _shared_topic("Ann Lee and Bo Sim disagree on why frost comes early - what does each say?", s)
+    'why frost comes early'
     """
     framed = _COMPARISON.sub(" ", _EACH_SUBJECT.sub(r"\1 it ", text))  # "What does each (of them) say?"
     shared = _LEFT_CONJUNCTION.sub("", _without(framed, _name_spans(framed, sources)))  # "A and B both …"
-    for frame in (_DANGLING, _SAY_FRAME):
+    for frame in (_DANGLING, _SAY_FRAME, _SAY_TAIL, _ON_WHAT):
         cut = frame.sub("", shared)
         shared = cut if topic(cut, sources) else shared
     return shared if topic(shared, sources) else text
