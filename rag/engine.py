@@ -36,7 +36,7 @@ from .indexing import (IngestReport, Progress, Stamp, _load_keyword, check_ident
 from .keyword import STOPWORDS, KeywordIndex, tokenize
 from .query import Query, SourceRef, Sources, interpret
 from .quotes import DocumentTexts, repeats, select, verified
-from .records import Answer, Chunk, Quote, Side, Turn, Written
+from .records import Answer, Chunk, Hit, Quote, Side, Turn, Written
 from .retrieval import EXACT_CHUNKS, Vectors, retrieve
 from .scoring import LogisticScorer, Scorer
 from .store import DocInfo, Store
@@ -423,13 +423,19 @@ class Engine:
                         self.keyword.mean_length)
 
     def candidates(self, text: str, vector, s: Settings, paths: tuple[str, ...] | None, k: int,
-                   topic: str | None = None) -> list[Window]:
+                   topic: str | None = None, after: tuple[str, int] | None = None) -> list[Window]:
         """Retrieve, cut into windows and score them: the evidence a question may be answered with.
 
         `topic`: the question without the names of the sources it is scoped to. Retrieval keeps
         the names (they often are the subject), but the evidence need not repeat them.
+        `after`: (path, offset) where the previous answer's quote ended: the chunk that holds it is a candidate
+        too (a follow-up often asks what the text says next, in words the search does not find).
         """
         hits = retrieve(text, vector, self.store, self.keyword, s, paths, k, self._exact)
+        if (after and (paths is None or after[0] in paths) and (cid := self.keyword.chunk_at(*after))
+                and cid not in {h.chunk.id for h in hits}):
+            vectors = self.store.vectors([cid])
+            hits += [Hit(c, 0.0, float(vectors[cid] @ vector)) for c in self.store.get([cid]) if cid in vectors]
         chunks = {h.chunk.id: h.chunk for h in hits}
         following = self._following(list(chunks.values()))
         more = [n for _, n in following.values() if n.id not in chunks]  # a chunk follows only one other
@@ -474,7 +480,7 @@ class Engine:
         them quoted again only where they answer best (`_unshown`).
         `asked`: the follow-up's own question (`Query.asked`), where what it asks for is read.
         """
-        found = self.candidates(text, vector, s, paths, k, topic)
+        found = self.candidates(text, vector, s, paths, k, topic, (shown[0][0], shown[0][2]) if shown else None)
         found = _unshown(found, held, s.min_support)
         support = max((w.score for w in found), default=0.0)
         named_years = years(text)

@@ -158,6 +158,11 @@ class KeywordIndex:
         """Ids of the chunks of the given documents."""
         return {self.ids[i] for path in paths for i in self._rows_of.get(path, ())}
 
+    def chunk_at(self, path: str, offset: int) -> str | None:
+        """The id of the last chunk of `path` that starts at or before `offset` (None when it has none)."""
+        rows = [i for i in self._rows_of.get(path, ()) if self.starts[i] <= offset]
+        return self.ids[max(rows, key=self.starts.__getitem__)] if rows else None
+
     def following(self, chunk_id: str) -> str | None:
         """The id of the chunk that comes after this one in its document (None for the last one)."""
         return self._next.get(chunk_id)

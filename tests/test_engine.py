@@ -693,3 +693,24 @@ def test_a_year_that_dates_an_event_is_answered_by_a_later_report_that_tells_it(
     engine, _ = Engine.build(make_settings(corpus, tmp_path / "index2"), embedder)
     answer = engine.ask("what was missing from the steam loom when it first ran in 1902?")
     assert [q.path for q in answer.citations][:1] == [str(corpus / "1902.txt")]
+
+
+def test_the_chunk_where_the_previous_quote_ended_is_a_candidate_of_the_follow_up(tmp_path, embedder):
+    """A follow-up may ask what the text says right after the previous quote in words that match other passages.
+    The chunk where that quote ended is a candidate even when the search does not return it, so the window after
+    the quote can be answered (`_continuation`)."""
+    dye = " ".join(f"The dye house used {c} in batch {i} of the spring." for i, c in enumerate(["indigo", "madder",
+                                                                                                "weld", "woad"] * 6))
+    text = (f"Kestrel Mills, a history\n\n{dye}\n\nListening to the weavers is critical, Mara Quill wrote. But it is not "
+            "sufficient. The biggest gains come from looms the weavers never thought to request.\n\n"
+            f"{dye.replace('spring', 'autumn')}\n")
+    engine = _kestrel(tmp_path, embedder, text)
+    end = text.index(" The biggest gains")  # the previous quote ended at "But it is not sufficient."
+    question = "what else did they need in the autumn batches?"  # its words are the other passages'
+    s = engine.settings
+    vector = embedder.embed_one(question)
+    path = str(tmp_path / "corpus" / "kestrel.txt")
+    plain = engine.candidates(question, vector, s, None, 1)
+    assert not any("never thought to request" in w.text for w in plain)
+    found = engine.candidates(question, vector, s, None, 1, after=(path, end))
+    assert any(w.text.startswith("The biggest gains come from looms") for w in found)
