@@ -658,7 +658,8 @@ class Engine:
                                   s.max_quote_chars, shown=query.shown, asked=query.asked, held=query.held)
             if near[0] and (not found or near[1] >= support):
                 return self._number(near[0], None), near[1], near[2], replace(query, sides=())
-        if kept and found and support < s.min_support and not query.as_document and (named_years := years(query.text)):
+        named_years = years(query.text)
+        if kept and found and support < s.min_support and not query.as_document and named_years:
             # A year that dates what is asked ("what did EC2 lack when it went live in 2006?"), that year's
             # report answering only as presumed: a passage elsewhere that states the year and answers outright
             # (a later report looking back).

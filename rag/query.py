@@ -1025,9 +1025,9 @@ def referent(earlier: str, previous: Turn, sources: Sources, person: bool) -> st
     A person: the first name in it of an author or of no common word, else the name that speaks in it
     ("What does Ann expect …?"), else the one that speaks in it once cased as the previous answer's
     quotes write its words ("according to bezos's letter": Bezos), else the author of the previous
-    answer's first quote. A thing:
-    the last capitalised phrase that tells documents apart ("Kindle", "Buy with Prime"), else the
-    noun phrase the question asks about ("Which two e-commerce companies …"), else its rarest words.
+    answer's first quote. A thing: the last capitalised phrase that tells documents apart ("Kindle",
+    "Buy with Prime"), else the noun phrase the question asks about ("Which two e-commerce companies
+    …"), else its rarest words.
     """
     found = _refer(earlier, sources, person)
     asked = _WH_NOUN.search(earlier)
