@@ -428,14 +428,12 @@ class Engine:
 
         `topic`: the question without the names of the sources it is scoped to. Retrieval keeps
         the names (they often are the subject), but the evidence need not repeat them.
-        `after`: (path, offset) where the previous answer's quote ended: the chunk that holds it is a candidate
-        too (a follow-up often asks what the text says next, in words the search does not find).
+        `after`: (path, offset) where the previous answer's quote ended: the chunk that holds what follows is a
+        candidate too (a follow-up often asks what the text says next, in words the search does not find).
         """
         hits = retrieve(text, vector, self.store, self.keyword, s, paths, k, self._exact)
-        if (after and (paths is None or after[0] in paths) and (cid := self.keyword.chunk_at(*after))
-                and cid not in {h.chunk.id for h in hits}):
-            vectors = self.store.vectors([cid])
-            hits += [Hit(c, 0.0, float(vectors[cid] @ vector)) for c in self.store.get([cid]) if cid in vectors]
+        if after and hits and (paths is None or after[0] in paths):
+            hits += self._next_chunk(*after, vector, {h.chunk.id for h in hits}, max(h.similarity for h in hits))
         chunks = {h.chunk.id: h.chunk for h in hits}
         following = self._following(list(chunks.values()))
         more = [n for _, n in following.values() if n.id not in chunks]  # a chunk follows only one other
@@ -445,6 +443,20 @@ class Engine:
                        {cid: (joined, n.id) for cid, (joined, n) in following.items()},
                        # headings as the file reads now: a file changed since indexing fails verification anyway
                        lambda path: section_headings(self.texts.get(path)))
+
+    def _next_chunk(self, path: str, offset: int, vector, retrieved: set[str], best: float) -> list[Hit]:
+        """The chunk of `path` that holds what the text says from `offset` on (the next one when `offset` ends its
+        chunk), as a hit after the retrieved ones, unless it is one of them. Its similarity counts at most as the
+        best retrieved one's: the gaps to the best (`chunk_gap`) of the other windows stay as retrieval left them."""
+        cid = self.keyword.chunk_at(path, offset)
+        chunk = next(iter(self.store.get([cid])), None) if cid else None
+        if chunk is not None and offset >= chunk.end:
+            cid = self.keyword.following(cid)
+            chunk = next(iter(self.store.get([cid])), None) if cid else None
+        if chunk is None or cid in retrieved:
+            return []
+        vectors = self.store.vectors([cid])
+        return [Hit(chunk, 0.0, min(float(vectors[cid] @ vector), best))] if cid in vectors else []
 
     def _following(self, chunks: list[Chunk]) -> dict[str, tuple[str, Chunk]]:
         """For each chunk, the document's text from its start through the chunk after it, and that chunk:
@@ -480,7 +492,7 @@ class Engine:
         them quoted again only where they answer best (`_unshown`).
         `asked`: the follow-up's own question (`Query.asked`), where what it asks for is read.
         """
-        found = self.candidates(text, vector, s, paths, k, topic, (shown[0][0], shown[0][2]) if shown else None)
+        found = self.candidates(text, vector, s, paths, k, topic, self._shown_end(shown) if shown else None)
         found = _unshown(found, held, s.min_support)
         support = max((w.score for w in found), default=0.0)
         named_years = years(text)
@@ -592,16 +604,23 @@ class Engine:
                 held += [said[i] for i in sorted(set(near))]
         return held or [w.text for w in found]
 
+    def _shown_end(self, shown: Sequence[tuple[str, int, int]]) -> tuple[str, int]:
+        """(path, offset) where the previous answer's best quote (`shown[0]`) ends, run on through any other quote
+        of it that follows without a gap: what the text says next starts there."""
+        path, _, end = shown[0]
+        text = self.texts.get(path)
+        while more := next((e for p, b, e in shown if p == path and end <= b < e and not text[end:b].strip()), None):
+            end = more  # the previous answer went on there
+        return path, end
+
     def _continuation(self, found: list[Window], shown: Sequence[tuple[str, int, int]], best: Window | None
                       ) -> Window | None:
         """The best window that starts with the sentence right after the previous answer's best quote
         (`shown[0]`, run on through any other quote of it that follows without a gap) and does not overlap
         `best`: a follow-up often asks what the text says next ("So what kind of company did he say they
         wanted to be?", "How did it end?")."""
-        path, _, end = shown[0]
+        path, end = self._shown_end(shown)
         text = self.texts.get(path)
-        while more := next((e for p, b, e in shown if p == path and end <= b < e and not text[end:b].strip()), None):
-            end = more  # the previous answer went on there: what follows it is next
         nxt = min((w.start for w in found if w.path == path and w.start >= end), default=None)
         if nxt is None or text[end:nxt].strip():
             return None
@@ -624,8 +643,8 @@ class Engine:
         or description (`Query.attributed`), searches that source at the vouched threshold, then the
         whole corpus ("the goals for 2010" are in the 2009 letter), for the same topic: the question less
         the source's name, which the rest of the corpus need not hold. A source named by a year that only dates
-        what is asked, answering below the full threshold, gives way to a passage elsewhere that states the year
-        and answers outright.
+        what is asked, answering below the full threshold, gives way to the whole corpus's answer when it answers
+        outright and a quote of it at the full threshold states the year.
         """
         paths = query.sides[0].paths if query.sides else None
         topic = query.sides[0].query if query.sides else None

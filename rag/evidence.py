@@ -166,8 +166,8 @@ _LABEL = re.compile(r"^[^\W\d_]+:\s")  # "Author: …", "Source: …"
 @functools.lru_cache(maxsize=64)  # the documents of a question's candidates, read again by the next questions
 def section_headings(text: str) -> tuple[tuple[int, str], ...]:
     """(where it stands, its words) of each heading that opens a section of `text`: a line of its own that is a
-    heading (`is_heading`), not the document's first line, a label ("Author: …"), a page marker or a list item,
-    whose next line (page markers and blank lines aside) is a statement. A question that names a section ("what is
+    heading (`is_heading`), not the document's first line, a one-word label ("Author: …"), a page marker or a list
+    item, whose next line (page markers and blank lines aside) is a statement. A question that names a section ("what is
     the ego protection part about?") asks about the sentences under its heading, which need not repeat its words.
 
     >>> section_headings("My Notes\\nFrost Dates\\n[Page 2]\\nThe last frost comes in May.\\nSigned\\n")

@@ -1575,13 +1575,17 @@ def split(text: str) -> list[str]:
 
 def _goes_on(question: str) -> bool:
     """Whether a question after a statement ("A says X. What else do they need to do?") goes on about it rather than
-    asking about another view: its subject is a pronoun, and it names no one and compares nothing ("How does it
-    compare with what Bo says?" sets the statement against Bo's).
+    asking about another view: its subject is a pronoun, and it compares nothing and names no one who says or owns
+    something ("How does it compare with what Bo says?", "What does she say Bo thinks?" set the statement against
+    Bo's view; "the Board" or "Seattle" are no view).
 
-    >>> _goes_on("What else do they need to do?"), _goes_on("Does it differ from Bo Sim's report?")
-    (True, False)
+    >>> _goes_on("What else do they need to do in Seattle?"), _goes_on("Why does she think the Board refused?")
+    (True, True)
+    >>> _goes_on("Does it differ from Bo Sim's report?"), _goes_on("What does she say Bo Sim thinks?")
+    (False, False)
     """
-    return bool(_PRONOUN_SUBJECT.match(question)) and not _proper_spans(question) and not _COMPARISON.search(question)
+    return (bool(_PRONOUN_SUBJECT.match(question)) and not _COMPARISON.search(question) and not _speaker(question)
+            and not re.search(r"\b[A-Z]\w*(?:'s|’s)\s", question))
 
 
 def _two_things(parts: list[str], sources: Sources) -> bool:

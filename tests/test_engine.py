@@ -16,7 +16,8 @@ from rag.errors import IndexMismatch, IndexMissing, QuestionError, RagError
 from rag.indexing import ingest
 from rag.keyword import KeywordIndex
 from rag.loading import load_corpus
-from rag.records import Turn
+from rag.records import Answer, Quote, Turn
+from rag.retrieval import retrieve
 from rag.store import Store
 
 QUESTIONS = [
@@ -693,6 +694,34 @@ def test_a_year_that_dates_an_event_is_answered_by_a_later_report_that_tells_it(
     engine, _ = Engine.build(make_settings(corpus, tmp_path / "index2"), embedder)
     answer = engine.ask("what was missing from the steam loom when it first ran in 1902?")
     assert [q.path for q in answer.citations][:1] == [str(corpus / "1902.txt")]
+
+
+def test_a_follow_up_quotes_what_the_text_says_after_the_previous_quote_though_its_words_find_other_passages(
+        tmp_path, embedder):
+    """The previous answer quoted "Listening to the weavers is critical, Mara Quill wrote.", the last sentence of its
+    chunk; the follow-up's words match the dye passages, not the next chunk, which opens with what the text says
+    next. That chunk is a candidate of the follow-up, so the answer goes on from the quote (`_continuation`)."""
+    river = " ".join(f"The river ran high in month {i} of that wet year." for i in range(12))
+    dye = " ".join(f"The dye house used {c} in batch {i} of the year." for i, c in enumerate(["indigo", "madder",
+                                                                                              "weld", "woad"] * 120))
+    carder = " ".join(f"The carder combed wool for loom {i} at dawn." for i in range(15))
+    said = "Listening to the weavers is critical, Mara Quill wrote."
+    text = (f"Kestrel Mills, a history\n\n{carder} {said} The biggest gains come from looms the weavers never thought "
+            f"to request. {river} {dye}\n")
+    engine = _kestrel(tmp_path, embedder, text)
+    path = str(tmp_path / "corpus" / "kestrel.txt")
+    end = text.index(said) + len(said)
+    assert engine.keyword.chunk_at(path, end) != engine.keyword.chunk_at(path, end + 1)  # the quote ends its chunk
+    s, question = engine.settings, "and what else, in the woad batches?"
+    hits = retrieve(question, embedder.embed_one(question), engine.store, engine.keyword, s, None, s.k_chunks)
+    assert not any("The biggest gains" in h.chunk.text for h in hits)  # the search alone does not find it
+    earlier = "what does Mara Quill say about listening to the weavers?"
+    quote = Quote(n=1, path=path, title="Kestrel Mills, a history", author="", text=said, start=end - len(said),
+                  end=end, score=0.9)
+    history = [Turn(earlier, Answer(question=earlier, answer="...", abstained=False, kind="fact", citations=(quote,),
+                                    support=0.9, resolved_question=earlier))]
+    answer = engine.ask(question, history)
+    assert "The biggest gains come from looms" in " ".join(q.text for q in answer.citations)
 
 
 def test_the_chunk_where_the_previous_quote_ended_is_a_candidate_of_the_follow_up(tmp_path, embedder):

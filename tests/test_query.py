@@ -1095,8 +1095,8 @@ def test_a_person_typed_in_lower_case_is_cased_as_the_previous_quote_writes_the_
 def test_a_question_about_what_a_statement_said_goes_on_from_it_and_compares_nothing(dated_authors):
     """"Ann Lee says X. What else do they need to do?" asks more of the statement: its second question's subject
     is a pronoun, so it is no second view ("… How does Bo Sim explain it?" is one)."""
-    q = interpret("Ann Lee says the mill needs new looms. What else do they need to do?", [], dated_authors)
-    assert q.kind == "fact"
+    for more in ("What else do they need to do?", "What else do they need to do in Seattle?"):
+        assert interpret(f"Ann Lee says the mill needs new looms. {more}", [], dated_authors).kind == "fact", more
     for other in ("How does Bo Sim explain it?", "How does it compare with what Bo Sim says?"):
         q = interpret(f"Ann Lee says the mill needs new looms. {other}", [], dated_authors)
         assert q.kind == "comparison" and [s.label for s in q.sides] == ["Ann Lee", "Bo Sim"], other
