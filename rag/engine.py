@@ -445,18 +445,17 @@ class Engine:
                        lambda path: section_headings(self.texts.get(path)))
 
     def _next_chunk(self, path: str, offset: int, vector, retrieved: set[str], best: float) -> list[Hit]:
-        """The chunk of `path` that holds what the text says from `offset` on (the next one when `offset` ends its
-        chunk), as a hit after the retrieved ones, unless it is one of them. Its similarity counts at most as the
-        best retrieved one's: the gaps to the best (`chunk_gap`) of the other windows stay as retrieval left them."""
-        cid = self.keyword.chunk_at(path, offset)
-        chunk = next(iter(self.store.get([cid])), None) if cid else None
-        if chunk is not None and offset >= chunk.end:
-            cid = self.keyword.following(cid)
-            chunk = next(iter(self.store.get([cid])), None) if cid else None
-        if chunk is None or cid in retrieved:
+        """The chunk of `path` that holds what the text says from `offset` on (its first character that is not
+        space: the next chunk when `offset` ends one), as a hit after the retrieved ones, unless it is one of them.
+        Its similarity counts at most as the best retrieved one's: the gaps to the best (`chunk_gap`) of the other
+        windows stay as retrieval left them."""
+        rest = self.texts.get(path)[offset:]
+        cid = self.keyword.chunk_at(path, offset + len(rest) - len(rest.lstrip()))
+        if cid is None or cid in retrieved:
             return []
         vectors = self.store.vectors([cid])
-        return [Hit(chunk, 0.0, min(float(vectors[cid] @ vector), best))] if cid in vectors else []
+        return [Hit(chunk, 0.0, min(float(vectors[cid] @ vector), best)) for chunk in self.store.get([cid])
+                if cid in vectors]
 
     def _following(self, chunks: list[Chunk]) -> dict[str, tuple[str, Chunk]]:
         """For each chunk, the document's text from its start through the chunk after it, and that chunk:

@@ -167,8 +167,9 @@ _LABEL = re.compile(r"^[^\W\d_]+:\s")  # "Author: …", "Source: …"
 def section_headings(text: str) -> tuple[tuple[int, str], ...]:
     """(where it stands, its words) of each heading that opens a section of `text`: a line of its own that is a
     heading (`is_heading`), not the document's first line, a one-word label ("Author: …"), a page marker or a list
-    item, whose next line (page markers and blank lines aside) is a statement. A question that names a section ("what is
-    the ego protection part about?") asks about the sentences under its heading, which need not repeat its words.
+    item, whose next line (page markers and blank lines aside) is a statement. A question that names a section
+    ("what is the ego protection part about?") asks about the sentences under its heading, which need not repeat
+    its words.
 
     >>> section_headings("My Notes\\nFrost Dates\\n[Page 2]\\nThe last frost comes in May.\\nSigned\\n")
     ((9, 'Frost Dates'),)
@@ -826,6 +827,7 @@ def windows(question: Question, vector: np.ndarray, hits: Sequence[Hit], rows, t
     title_year = []  # ... and whether the title names a year the question asks about
     heading_rows: list[np.ndarray] = []  # per window: which question terms the heading of its section holds
     heading_terms: dict[str, np.ndarray] = {}
+    headings_of: dict[str, Sequence[tuple[int, str]]] = {}  # per document: its section headings
     vectors = []
     for rank, hit in enumerate(hits):
         chunk = hit.chunk
@@ -850,7 +852,9 @@ def windows(question: Question, vector: np.ndarray, hits: Sequence[Hit], rows, t
         title_year.append(bool(question.years & years(title)))
         length = max(doc_lengths.get(chunk.path, 1), 1)
         local = [(r.start - chunk.start, r.end - chunk.start) for r in mine]
-        headings = sections(chunk.path) if sections else ()
+        if chunk.path not in headings_of:  # once per document, however many of its chunks are hits
+            headings_of[chunk.path] = sections(chunk.path) if sections else ()
+        headings = headings_of[chunk.path]
         starts = [at for at, _ in headings]
         for run in _runs(content):
             groups = units(text_of, [local[i] for i in run])
