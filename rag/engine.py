@@ -415,11 +415,13 @@ class Engine:
         """`settings` with the scorer's calibrated threshold where no abstention threshold was set."""
         return settings if settings.min_support is not None else settings.with_(min_support=self.scorer.threshold)
 
-    def question(self, text: str) -> Question:
-        """What the evidence features need to know about a question (its terms' idf, the type it expects)."""
+    def question(self, text: str, asked: str | None = None) -> Question:
+        """What the evidence features need to know about a question (its terms' idf, the type it expects: that of
+        `asked`, the whole question, where `text` is its topic)."""
         terms = question_terms(text)
         idf, known = self.keyword.idf(terms)
-        return Question(text, tuple(terms), tuple(idf), tuple(known), expected_type(text), frozenset(years(text)),
+        return Question(text, tuple(terms), tuple(idf), tuple(known), expected_type(asked or text),
+                        frozenset(years(text)),
                         self.keyword.mean_length)
 
     def candidates(self, text: str, vector, s: Settings, paths: tuple[str, ...] | None, k: int,
@@ -438,7 +440,7 @@ class Engine:
         following = self._following(list(chunks.values()))
         more = [n for _, n in following.values() if n.id not in chunks]  # a chunk follows only one other
         rows = self.store.sentence_rows(list(chunks.values()) + more)
-        return windows(self.question(topic or text), vector, hits, rows, self._titles, self._lengths,
+        return windows(self.question(topic or text, text), vector, hits, rows, self._titles, self._lengths,
                        self.repeated, self.scorer.probabilities,
                        {cid: (joined, n.id) for cid, (joined, n) in following.items()},
                        # headings as the file reads now: a file changed since indexing fails verification anyway

@@ -743,3 +743,24 @@ def test_the_chunk_where_the_previous_quote_ended_is_a_candidate_of_the_follow_u
     assert not any("never thought to request" in w.text for w in plain)
     found = engine.candidates(question, vector, s, None, 1, after=(path, end))
     assert any(w.text.startswith("The biggest gains come from looms") for w in found)
+
+
+def test_a_question_that_names_its_source_expects_what_its_whole_wording_asks_for(tmp_path, embedder):
+    """"What tools did Mara Quill say every weaver carries?" asks for a list. Its topic, the question less the
+    author's name, reads "what tools every weaver carries": no verb after "tools", so the topic alone would not ask
+    for one. The windows are typed by the whole question: the one that lists the tools has what it asks for."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "notes.txt").write_text(
+        "Notes from the weaving hall.\n\nEvery weaver at Kestrel Mills carries shears, a bobbin hook, and a tally "
+        "card. The hall opens at six.\n\nThe weavers say the river sets the pace of the work.\n", encoding="utf-8")
+    (corpus / "metadata.json").write_text(json.dumps({"files": {
+        "notes.txt": {"title": "Notes from the weaving hall", "author": "Mara Quill"}}}), encoding="utf-8")
+    engine, _ = Engine.build(make_settings(corpus, tmp_path / "index"), embedder)
+    question = "what tools did mara quill say every weaver carries?"
+    topic = "what tools every weaver carries?"
+    found = engine.candidates(question, engine.embedder.embed_one(topic), engine.resolved(engine.settings),
+                              None, engine.settings.k_chunks, topic)
+    hit = FEATURES.index("type_hit")
+    assert {w.features[hit] for w in found if "bobbin hook" in w.text} == {1.0}
+    assert all(not w.features[hit] for w in found if "bobbin hook" not in w.text)
