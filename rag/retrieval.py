@@ -83,7 +83,7 @@ class Candidate:
 def retrieve(text: str, vector: np.ndarray, store: Store, keyword: KeywordIndex, settings: Settings,
              paths: tuple[str, ...] | None = None, k: int | None = None, exact: Vectors | None = None) -> list[Hit]:
     """The best `k` chunks for `text` (whose embedding is `vector`), fused and diversified, with the near
-    copies of them met on the way (`mmr`: up to `k` more).
+    copies of them met on the way (`mmr`: up to `k` more) and, scoped to `paths`, the keyword search's best.
 
     The searches return ids; vectors are read for the fused candidates (MMR needs them) and
     texts only for the chunks chosen, so a question costs few by-id reads at any scale.
@@ -118,6 +118,10 @@ def retrieve(text: str, vector: np.ndarray, store: Store, keyword: KeywordIndex,
     vectors.update(store.vectors([cid for cid in fused if cid not in vectors]))
     candidates = [Candidate(cid, vectors[cid], score) for cid, score in fused.items() if cid in vectors]
     chosen = mmr(candidates, k, settings.mmr_lambda)
+    # In a search scoped to some documents, the keyword search's best chunk is a candidate whatever fusion made
+    # of it: the one place there that uses the question's words, which the dense searches may rank low.
+    if allowed is not None and lexical and lexical[0][0] not in {c.id for c in chosen}:
+        chosen += [c for c in candidates if c.id == lexical[0][0]]
     chunks.update((c.id, c) for c in store.get([c.id for c in chosen if c.id not in chunks]))
     return [Hit(chunks[c.id], c.fused, float(c.vector @ vector)) for c in chosen if c.id in chunks]
 

@@ -764,3 +764,27 @@ def test_a_question_that_names_its_source_expects_what_its_whole_wording_asks_fo
     hit = FEATURES.index("type_hit")
     assert {w.features[hit] for w in found if "bobbin hook" in w.text} == {1.0}
     assert all(not w.features[hit] for w in found if "bobbin hook" not in w.text)
+
+
+def test_a_scoped_search_keeps_the_chunk_that_only_the_keyword_search_ranks_first(tmp_path, embedder):
+    """Fused by rank, a chunk that BM25 ranks first and the dense searches rank low can fall out of the chunks
+    kept. Scoped to a document, that chunk (the one place there that uses the question's rare words) is kept."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    bridges = " ".join(f"Bridges of stone {n} carry carts over rivers, and masons cut the stone for every bridge "
+                       f"they build in the valley." for n in range(7))  # a chunk of its own (800 characters)
+    looms = " ".join(f"Looms {n} weave cotton thread into cloth, and the weavers sell the cloth at the market in "
+                     f"town." for n in range(6))
+    (corpus / "mill.txt").write_text(
+        f"{bridges}\n\nThe Halvard ledger lists one cart a week from Orrin, paid in wool, for the Kestrel span. "
+        f"{looms}\n\n{bridges.replace('valley', 'hills')}\n", encoding="utf-8")
+    (corpus / "other.txt").write_text("Looms weave cotton thread into cloth for the market.\n", encoding="utf-8")
+    engine, _ = Engine.build(make_settings(corpus, tmp_path / "index"), embedder)
+    question = "What stone bridges over rivers do masons build for carts, says the Halvard ledger?"
+    paths = (str(corpus / "mill.txt"),)
+    top = engine.keyword.search(question, 1, engine.keyword.chunk_ids(paths))[0][0]
+    assert "Halvard" in engine.store.get([top])[0].text
+    hits = retrieve(question, embedder.embed_one(question), engine.store, engine.keyword, engine.settings, paths,
+                    1, engine._exact)
+    assert hits[0].chunk.id != top  # fusion ranks a chunk on bridges first ...
+    assert top in [h.chunk.id for h in hits]  # ... and the keyword search's best is kept too
