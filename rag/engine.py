@@ -417,7 +417,7 @@ class Engine:
 
     def question(self, text: str, asked: str | None = None) -> Question:
         """What the evidence features need to know about a question (its terms' idf, the type it expects: that of
-        `asked`, the whole question, where `text` is its topic)."""
+        `asked`, what the question asks, where `text` is only its topic or a follow-up's resolved reading)."""
         terms = question_terms(text)
         idf, known = self.keyword.idf(terms)
         return Question(text, tuple(terms), tuple(idf), tuple(known), expected_type(asked or text),
@@ -425,13 +425,16 @@ class Engine:
                         self.keyword.mean_length)
 
     def candidates(self, text: str, vector, s: Settings, paths: tuple[str, ...] | None, k: int,
-                   topic: str | None = None, after: tuple[str, int] | None = None) -> list[Window]:
+                   topic: str | None = None, after: tuple[str, int] | None = None,
+                   asked: str | None = None) -> list[Window]:
         """Retrieve, cut into windows and score them: the evidence a question may be answered with.
 
         `topic`: the question without the names of the sources it is scoped to. Retrieval keeps
         the names (they often are the subject), but the evidence need not repeat them.
         `after`: (path, offset) where the previous answer's quote ended: the chunk that holds what follows is a
         candidate too (a follow-up often asks what the text says next, in words the search does not find).
+        `asked`: what the question asks, where `text` is a follow-up's resolved reading (the type it expects is
+        read there); by default `text`, the whole question, not the topic (which may lose the verb that asks).
         """
         hits = retrieve(text, vector, self.store, self.keyword, s, paths, k, self._exact)
         if after and hits and (paths is None or after[0] in paths):
@@ -440,7 +443,7 @@ class Engine:
         following = self._following(list(chunks.values()))
         more = [n for _, n in following.values() if n.id not in chunks]  # a chunk follows only one other
         rows = self.store.sentence_rows(list(chunks.values()) + more)
-        return windows(self.question(topic or text, text), vector, hits, rows, self._titles, self._lengths,
+        return windows(self.question(topic or text, asked or text), vector, hits, rows, self._titles, self._lengths,
                        self.repeated, self.scorer.probabilities,
                        {cid: (joined, n.id) for cid, (joined, n) in following.items()},
                        # headings as the file reads now: a file changed since indexing fails verification anyway
@@ -493,7 +496,8 @@ class Engine:
         them quoted again only where they answer best (`_unshown`).
         `asked`: the follow-up's own question (`Query.asked`), where what it asks for is read.
         """
-        found = self.candidates(text, vector, s, paths, k, topic, self._shown_end(shown) if shown else None)
+        own = asked or text
+        found = self.candidates(text, vector, s, paths, k, topic, self._shown_end(shown) if shown else None, own)
         found = _unshown(found, held, s.min_support)
         support = max((w.score for w in found), default=0.0)
         named_years = years(text)
@@ -501,7 +505,6 @@ class Engine:
             return [], support, tuple(sorted(named_years))
         if later := after_the_documents(text, self._last_dated):
             return [], support, later
-        own = asked or text
         money, counted, year, part = asks_amount(own), asks_count(own), asks_year(own), asks_share(own)
         place, who = asks_place(own), asks_person(own)
         if found and (money or counted or year or part or place or who):

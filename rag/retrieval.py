@@ -119,7 +119,7 @@ def retrieve(text: str, vector: np.ndarray, store: Store, keyword: KeywordIndex,
     candidates = [Candidate(cid, vectors[cid], score) for cid, score in fused.items() if cid in vectors]
     chosen = mmr(candidates, k, settings.mmr_lambda)
     # In a search scoped to some documents, the keyword search's best chunk is a candidate whatever fusion made
-    # of it: the one place there that uses the question's words, which the dense searches may rank low.
+    # of it: the chunk there that best matches the question's words, which the dense searches may rank low.
     if allowed is not None and lexical and lexical[0][0] not in {c.id for c in chosen}:
         chosen += [c for c in candidates if c.id == lexical[0][0]]
     chunks.update((c.id, c) for c in store.get([c.id for c in chosen if c.id not in chunks]))
