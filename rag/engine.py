@@ -417,7 +417,7 @@ class Engine:
 
     def question(self, text: str, asked: str | None = None) -> Question:
         """What the evidence features need to know about a question (its terms' idf, the type it expects: that of
-        `asked`, what the question asks, where `text` is only its topic or a follow-up's resolved reading)."""
+        `asked`, the whole question, where `text` is its topic)."""
         terms = question_terms(text)
         idf, known = self.keyword.idf(terms)
         return Question(text, tuple(terms), tuple(idf), tuple(known), expected_type(asked or text),
@@ -433,8 +433,10 @@ class Engine:
         the names (they often are the subject), but the evidence need not repeat them.
         `after`: (path, offset) where the previous answer's quote ended: the chunk that holds what follows is a
         candidate too (a follow-up often asks what the text says next, in words the search does not find).
-        `asked`: what the question asks, where `text` is a follow-up's resolved reading (the type it expects is
-        read there); by default `text`, the whole question, not the topic (which may lose the verb that asks).
+        `asked`: the whole question, where `topic` may have lost the verb that says what it asks for ("what features
+        did the post say he promised" → "what features he promised"): the type it expects is read there. A
+        follow-up gives none: its reading joins the earlier question ("Why did she think so?: When did Ann …"), and
+        its topic says what it asks as before.
         """
         hits = retrieve(text, vector, self.store, self.keyword, s, paths, k, self._exact)
         if after and hits and (paths is None or after[0] in paths):
@@ -443,7 +445,7 @@ class Engine:
         following = self._following(list(chunks.values()))
         more = [n for _, n in following.values() if n.id not in chunks]  # a chunk follows only one other
         rows = self.store.sentence_rows(list(chunks.values()) + more)
-        return windows(self.question(topic or text, asked or text), vector, hits, rows, self._titles, self._lengths,
+        return windows(self.question(topic or text, asked), vector, hits, rows, self._titles, self._lengths,
                        self.repeated, self.scorer.probabilities,
                        {cid: (joined, n.id) for cid, (joined, n) in following.items()},
                        # headings as the file reads now: a file changed since indexing fails verification anyway
@@ -497,7 +499,8 @@ class Engine:
         `asked`: the follow-up's own question (`Query.asked`), where what it asks for is read.
         """
         own = asked or text
-        found = self.candidates(text, vector, s, paths, k, topic, self._shown_end(shown) if shown else None, own)
+        found = self.candidates(text, vector, s, paths, k, topic, self._shown_end(shown) if shown else None,
+                                None if asked or shown else text)
         found = _unshown(found, held, s.min_support)
         support = max((w.score for w in found), default=0.0)
         named_years = years(text)

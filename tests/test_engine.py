@@ -760,7 +760,7 @@ def test_a_question_that_names_its_source_expects_what_its_whole_wording_asks_fo
     question = "what tools did mara quill say every weaver carries?"
     topic = "what tools every weaver carries?"
     found = engine.candidates(question, engine.embedder.embed_one(topic), engine.resolved(engine.settings),
-                              None, engine.settings.k_chunks, topic)
+                              None, engine.settings.k_chunks, topic, asked=question)
     hit = FEATURES.index("type_hit")
     assert {w.features[hit] for w in found if "bobbin hook" in w.text} == {1.0}
     assert all(not w.features[hit] for w in found if "bobbin hook" not in w.text)
@@ -789,23 +789,3 @@ def test_a_scoped_search_keeps_the_chunk_that_only_the_keyword_search_ranks_firs
     assert hits[0].chunk.id != top  # fusion ranks a chunk on bridges first ...
     assert top in [h.chunk.id for h in hits]  # ... and the keyword search's best is kept too
 
-
-def test_a_follow_up_in_a_named_source_expects_what_it_asks_not_what_the_earlier_question_asked(tmp_path, embedder,
-                                                                                                monkeypatch):
-    """"Why did she think so?" after "When did Mara Quill say the frost came?" is read with its referent ("…: when
-    did Mara Quill say the frost came?"), but asks for a reason: no window is typed as answering a date."""
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "notes.txt").write_text(
-        "Notes from the weaving hall.\n\nThe frost came early in 1902, in the first week of October. The river "
-        "froze because the summer had been dry and the water ran low.\n", encoding="utf-8")
-    (corpus / "metadata.json").write_text(json.dumps({"files": {
-        "notes.txt": {"title": "Notes from the weaving hall", "author": "Mara Quill"}}}), encoding="utf-8")
-    engine, _ = Engine.build(make_settings(corpus, tmp_path / "index"), embedder)
-    first = engine.ask("When did Mara Quill say the frost came?")
-    expected = []
-    question = engine.question
-    monkeypatch.setattr(engine, "question", lambda text, asked=None: expected.append(
-        (made := question(text, asked)).expects) or made)
-    engine.ask("Why did she think so?", [Turn(first.question, first)])
-    assert expected and set(expected) == {None}
