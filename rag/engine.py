@@ -421,8 +421,7 @@ class Engine:
         terms = question_terms(text)
         idf, known = self.keyword.idf(terms)
         return Question(text, tuple(terms), tuple(idf), tuple(known), expected_type(asked or text),
-                        frozenset(years(text)),
-                        self.keyword.mean_length)
+                        frozenset(years(text)), self.keyword.mean_length)
 
     def candidates(self, text: str, vector, s: Settings, paths: tuple[str, ...] | None, k: int,
                    topic: str | None = None, after: tuple[str, int] | None = None,
@@ -435,8 +434,8 @@ class Engine:
         candidate too (a follow-up often asks what the text says next, in words the search does not find).
         `asked`: the whole question, where `topic` may have lost the verb that says what it asks for ("what features
         did the post say he promised" → "what features he promised"): the type it expects is read there. A
-        follow-up gives none: its reading joins the earlier question ("Why did she think so?: When did Ann …"), and
-        its topic says what it asks as before.
+        follow-up gives none: its reading, joined with the earlier question, says what it asks ("And the figure
+        four years later?: how long did parcels take?").
         """
         hits = retrieve(text, vector, self.store, self.keyword, s, paths, k, self._exact)
         if after and hits and (paths is None or after[0] in paths):

@@ -768,7 +768,7 @@ def test_a_question_that_names_its_source_expects_what_its_whole_wording_asks_fo
 
 def test_a_scoped_search_keeps_the_chunk_that_only_the_keyword_search_ranks_first(tmp_path, embedder):
     """Fused by rank, a chunk that BM25 ranks first and the dense searches rank low can fall out of the chunks
-    kept. Scoped to a document, that chunk (the one place there that uses the question's rare words) is kept."""
+    kept. Scoped to a document, that chunk (the one there that best matches the question's rare words) is kept."""
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     bridges = " ".join(f"Bridges of stone {n} carry carts over rivers, and masons cut the stone for every bridge "
@@ -788,4 +788,3 @@ def test_a_scoped_search_keeps_the_chunk_that_only_the_keyword_search_ranks_firs
                     1, engine._exact)
     assert hits[0].chunk.id != top  # fusion ranks a chunk on bridges first ...
     assert top in [h.chunk.id for h in hits]  # ... and the keyword search's best is kept too
-
