@@ -842,6 +842,8 @@ def _replace_pronouns(question: str, earlier: str, previous: Turn, sources: Sour
             if w == "it" and before and _WRITTEN.fullmatch(before[-1]) and (docs := _DOCUMENT_PHRASE.findall(earlier)):
                 acted_on = docs[-1]
             ref = acted_on or referent(earlier, previous, sources, person=w in _PERSON)
+            if w in _PERSON and ref and (other := _other_person(question, earlier, previous, sources, ref)):
+                ref = other
             if w in _PERSON and ref in things and previous.answer and previous.answer.citations:
                 ref = previous.answer.citations[0].author  # the thing is asked about; its author speaks
             if ref and (w in _POSSESSIVE or (w == "her" and re.match(r"\s+\w", question[end:])
@@ -862,6 +864,23 @@ def _replace_pronouns(question: str, earlier: str, previous: Turn, sources: Sour
         out += [question[last:start], ref or word]
         last = end
     return "".join(out + [question[last:]])
+
+
+def _other_person(question: str, earlier: str, previous: Turn, sources: Sources, ref: str) -> str:
+    """The person `earlier` names, when `ref` is the author of a document `question` itself names: a pronoun in
+    "What does the essay compare him to?" is not the essay's own author, but the one the previous question
+    asked about ("how does the critic describe the way bezos talks …": Bezos). '' when that does not apply.
+
+    The name is read as the previous answer's quotes write it, and must not be that author's.
+    """
+    named = {r.author.lower() for _, _, paths in _mentions(question, sources) for r in sources.refs
+             if r.path in paths and r.author}
+    if ref.lower() not in named or not previous.answer:
+        return ""
+    cased = _cased_as_quoted(earlier, [c.text for c in previous.answer.citations])
+    own = set(_WORDS.findall(ref.lower()))
+    return next((p for p in _proper_spans(cased) if not own & set(_WORDS.findall(p.lower()))
+                 and not _mentions(p, sources)), "")
 
 
 _TIME_NOUNS = frozenset({"time", "times", "year", "years", "point", "day", "days", "week", "month", "period", "moment",
@@ -1985,6 +2004,8 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
     'Why did Ann say that frost came early?'
     >>> _without("How many frosts did Ann report in 2004?", [(20, 23), (34, 38)])
     'How many frosts did it report?'
+    >>> _without("What do the gardening blogs say of frost?", [(12, 26)])  # a name written as a plural goes whole
+    'What do they say of frost?'
 
     A cut subject of a verb that reports a clause leaves the clause (the evidence will not say "it
     says"), and a person named by their work goes with the work's name:
@@ -2035,6 +2056,8 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
         else:
             merged.append((start, end))
     for start, end in reversed(merged):
+        plural = text[end - 1:end].isalpha() and bool(re.match(r"s\b", text[end:]))  # "the gardening blogs"
+        end += plural
         owner = _OWNER.match(text, end)
         end += len(owner.group(0)) if owner else 0
         if (owner and (nth := _OWNED_ORDINAL.match(text, owner.start()))
@@ -2078,7 +2101,8 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
                 start, end = relative.start(), says.end()  # "the mill that Ann described in 1990": the mill
             else:
                 end = says.end()  # "the mill that Ann says closed": the mill that closed
-        text = text[:start] + (" the " if owned else " it " if subject else "") + text[end:]
+        left = " the " if owned else (" they " if plural else " it ") if subject else ""
+        text = text[:start] + left + text[end:]
         if not owned and not subject:
             text = _mend(text, start)
     text = re.sub(r"\(\W*\)", "", text)  # "(2010)" cut to "()"

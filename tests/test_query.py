@@ -150,6 +150,23 @@ def test_a_person_pronoun_refers_to_the_earlier_questions_speaker_when_its_name_
     assert q.text == "What does Tolstoy say the town should do?"  # not the quote's author, Ann Lee
 
 
+def test_a_person_pronoun_is_not_the_author_of_the_document_the_same_question_names():
+    everywhere = Sources([SourceRef("a.txt", "Mill Notes", "Ann Lee", "", ("the diary",)),
+                          SourceRef("b.txt", "Town Paper", "Bo Sim", "", ())],
+                         spread=lambda terms: {"a.txt": 1, "b.txt": 1})
+    earlier = _answered("how does the diary describe the way tolstoy talks about harvests?",
+                        "Watch Tolstoy: he talks about harvests the way a miller talks about rain.")
+    q = interpret("and what does the diary compare him to?", [earlier], everywhere)
+    assert q.text == "and what does the diary compare Tolstoy to?"  # not the diary's author, Ann Lee
+
+
+def test_a_name_written_as_a_plural_is_cut_whole_from_the_search():
+    sources = Sources([SourceRef("a.txt", "Harvest Log", "Ann Lee", "", ("mill note",)),
+                       SourceRef("b.txt", "Town Paper", "Bo Sim", "", ())])
+    q = interpret("What do the mill notes say about frost?", [], sources)
+    assert [s.query for s in q.sides] == ["What do they say about frost?"]  # not "What do the s say …"
+
+
 @pytest.mark.parametrize("question", ["Why did the mill buy those looms from Leeds?",
                                       "Then what did the mill sell?"])
 def test_a_demonstrative_or_then_inside_a_question_with_its_own_subject_is_no_follow_up(question):
