@@ -589,8 +589,16 @@ def names_someone(text: str, question: str, lower: set[str]) -> bool:
 
 _MONTHS = ("January|February|March|April|May|June|July|August|September|October|November|December|"
            "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday")
-_PLACE = re.compile(rf"\b(?:in|at|from|near|outside|to)\s+(?:the\s+)?(?!(?:{_MONTHS})\b)"
-                    r"((?:[A-Z][^\W\d_]+|[A-Z]{2,4}\b)(?:\s+[A-Z][^\W\d_]+)*)")
+# An acronym is a place only after "the" and as a noun of its own ("in the US"; not "in AWS", "in the AWS console").
+_PLACE = re.compile(rf"\b(?:in|at|from|near|outside|to)\s+(?!(?:{_MONTHS})\b)"
+                    r"((?:(?:the\s+)?[A-Z][^\W\d_A-Z]+|the\s+[A-Z]{2,4}\b(?!\s+[a-z]))(?:\s+[A-Z][^\W\d_]+)*)")
+_SMALL_WORDS = {"a", "an", "the", "of", "to", "in", "on", "for", "and", "or", "with", "from", "by"}
+
+
+def _title_cased(line: str) -> bool:
+    """Whether every word of `line` but the small ones is capitalised: a heading ("Why Move from Product to Sales")."""
+    words = re.findall(r"\w[\w’'-]*", line)
+    return len(words) > 1 and all(w[0].isupper() or w[0].isdigit() or w in _SMALL_WORDS for w in words)
 
 
 def has_place(text: str, question: str = "") -> bool:
@@ -601,9 +609,16 @@ def has_place(text: str, question: str = "") -> bool:
     ...     "It is in the Kestrel building.", "It moved to a new building.", "We met at Stanford University.",
     ...     "It opened in January.", "It moved to the US.", "It stands in Zürich.")]
     [True, False, False, True, False, True, True]
+
+    Not a product's acronym, nor a heading's capitals:
+    >>> [has_place(t, "In which city is the mill?") for t in ("It grew in AWS.",
+    ...     "It ran in the AWS console.", "Why Move from Product to Subscription", "We sold to Subscription Box Inc.")]
+    [False, False, False, True]
     """
     named = _echoed(question, "name")
-    return any(m.group(1).split()[0].lower() not in named for m in _PLACE.finditer(text))
+    return any(m.group(1).removeprefix("the ").split()[0].lower() not in named
+               and not _title_cased(line)
+               for line in text.splitlines() for m in _PLACE.finditer(line))
 
 
 def has_share(text: str) -> bool:
