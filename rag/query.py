@@ -2006,6 +2006,8 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
     'How many frosts did it report?'
     >>> _without("What do the gardening blogs say of frost?", [(12, 26)])  # a name written as a plural goes whole
     'What do they say of frost?'
+    >>> _without("What did Ann say in her 2004 report about frost?", [(24, 28)])
+    'What did Ann say about frost?'
 
     A cut subject of a verb that reports a clause leaves the clause (the evidence will not say "it
     says"), and a person named by their work goes with the work's name:
@@ -2056,6 +2058,7 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
         else:
             merged.append((start, end))
     for start, end in reversed(merged):
+        year = bool(_YEAR.fullmatch(text[start:end]))  # "in his 2021 letter about X": the phrase goes whole
         plural = text[end - 1:end].isalpha() and bool(re.match(r"s\b", text[end:]))  # "the gardening blogs"
         end += plural
         owner = _OWNER.match(text, end)
@@ -2081,7 +2084,7 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
         # "According to the blog, …", "say in 2006 that …": the phrase goes with its name, as "commenting on" does
         # after the reader it describes ("a reader commenting under the blog say …"; not "Was Ann writing in …")
         if ((m := _BEFORE_NAME.search(text[:start])) and (re.match(r"\s*(?:[,.;:?!]|$)", text[end:])
-                                                          or _YEAR.fullmatch(text[start:end]) or (
+                                                          or year or (
                 m.group("participle") and re.search(r"\b(?:a|an|the|one|some)\s+[\w-]+\s+$", text[:m.start()])))):
             start = m.start()
             if m.group(0).startswith(",") and (comma := re.match(r"\s*,", text[end:])):
