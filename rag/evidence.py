@@ -469,6 +469,30 @@ def asks_outcome(question: str) -> bool:
     return bool(_ASKS_OUTCOME.search(question))
 
 
+_ASKS_REASON = re.compile(rf"{_ASKING}why\b", re.I)
+# A sentence that draws a conclusion from the one before it: the reason a "why" question asks for is there.
+_CONCLUDES = re.compile(r"^\W*(?:and\s+)?(?:so|therefore|thus|hence|(?:that|this|which)(?:'s|’s|\s+is)\s+why)\b,?",
+                        re.I)
+
+
+def asks_reason(question: str) -> bool:
+    """Whether the question asks why.
+
+    >>> [asks_reason(q) for q in ("Why did the mill close?", "So, why?", "Who knows why it closed?", "Whyte Mill?")]
+    [True, True, False, False]
+    """
+    return bool(_ASKS_REASON.search(question))
+
+
+def concludes(text: str) -> bool:
+    """Whether `text` opens with a conclusion drawn from what precedes it ("So, …", "That's why …").
+
+    >>> [concludes(t) for t in ("So, of course, you have to.", "That's why it closed.", "Sometimes it rains.")]
+    [True, True, False]
+    """
+    return bool(_CONCLUDES.match(text))
+
+
 def asks_amount(question: str) -> bool:
     """Whether the question asks for a sum of money (a price, a cost, what was paid, spent, raised or earned).
 

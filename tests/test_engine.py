@@ -788,3 +788,24 @@ def test_a_scoped_search_keeps_the_chunk_that_only_the_keyword_search_ranks_firs
                     1, engine._exact)
     assert hits[0].chunk.id != top  # fusion ranks a chunk on bridges first ...
     assert top in [h.chunk.id for h in hits]  # ... and the keyword search's best is kept too
+
+
+def test_a_why_question_quotes_the_reason_before_a_conclusion_that_echoes_it(tmp_path, embedder):
+    """The sentence that restates the question as a conclusion ("So, of course, …") matches it best; the reason is
+    the sentence before it, quoted with it."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "mill.txt").write_text(
+        "The Halvard mill grinds wheat for the valley. Its millers start before dawn.\n"
+        "Years ago a rival mill ground grain for free and was loved by every farmer in the valley. "
+        "It closed within a year and the farmers had nowhere to go. "
+        "A promise that cannot be kept up leaves people stranded. "
+        "So, of course, a mill that cares about its farmers has to care about its costs too. "
+        "Caring about farmers and caring about costs go together at the Halvard mill.\n"
+        "The mill also sells flour at the market on Saturdays.\n", encoding="utf-8")
+    (corpus / "other.txt").write_text("Bakers buy flour in town and bake bread every morning.\n", encoding="utf-8")
+    engine, _ = Engine.build(make_settings(corpus, tmp_path / "index"), embedder)
+    answer = engine.ask("why does a mill that cares about its farmers still have to care about its costs?")
+    first = answer.citations[0].text
+    assert "A promise that cannot be kept up" in first and "So, of course" in first
+    assert all(verifies(c.path, c.start, c.end, c.text) for c in answer.citations)
