@@ -1331,6 +1331,15 @@ def topic(text: str, sources: Sources, searchable: bool = False) -> str:
 # --- comparisons -----------------------------------------------------------------------------
 def comparison_sides(text: str, sources: Sources) -> list[Side]:
     """The sides of a comparison or a multi-part question, by its structure; [] when it is neither."""
+    if ((m := _ASKED_THEN_COMPARED.match(text)) and len(pair := split(m.group("compare"))) == 2
+            and all(_WHOSE.fullmatch(w := _OWNED_HEAD.sub("", p.strip(" ?.!"))) for p in pair)
+            and any(_mentions(p, sources) for p in pair)):
+        # "Was the mill built for trade? Compare Ann's account with the critic's.": the question, asked of each
+        # side ("according to Ann, …"), a person quoted inside the documents as well as a source
+        whose = [_OWNED_HEAD.sub("", p.strip(" ?.!")) for p in pair]
+        asked = [f"according to {w}, {m.group('asked')}" for w in whose]
+        sides = [_part_sides([a, a], sources)[0] for a in asked]  # each on its own: neither refers to the other
+        return [s if s.paths else replace(s, label=_part_label(p)) for s, p in zip(sides, pair)]
     named = named_sides(text, sources)
     # "How did Jassy's figure change between his 2022 and 2023 letters?": the years are the sides, the author
     # who wrote both only narrows them; "Jassy's 2022 letter" (one year left) is one source, no comparison.
@@ -1412,6 +1421,15 @@ _LEFT_CONJUNCTION = re.compile(r"^\W*(?:and|or)\s+", re.I)  # what the first nam
 # not a question with an abbreviation in it ("How did Dr. Will Hart …").
 _ASKS = rf"(?:{'|'.join(sorted(_WH | _AUX))})\b"
 _LEAD = re.compile(rf"^(?!\W*{_ASKS}).*[.!]\s+(?=(?-i:[A-Z]))(?={_ASKS})", re.I | re.S)
+
+
+# A question, then a sentence that asks to compare two named views of it ("… ? Compare Ann's account with Bo's.").
+_ASKED_THEN_COMPARED = re.compile(r"^\W*(?P<asked>[^?]*\w[^?]*\?)\s*(?P<compare>(?:please\s+)?(?:compare|contrast)\s+"
+                                  r"[^?.!]+)[?.!]*\s*$", re.I)
+_OWNED_HEAD = re.compile(r"(?:'s|’s)(?:\s+(?:own\s+)?\w+)?$")  # "Ann's account": Ann
+# Whose view a side is: a name of up to four words, not a pronoun or a clause ("it", "what Bo says").
+_NOT_WHOSE = "|".join(sorted(_WH | _PERSON | _THING | _DEMONSTRATIVE))
+_WHOSE = re.compile(rf"(?!(?:{_NOT_WHOSE})\b)[\w’'.-]+(?:\s+[\w’'.-]+){{0,3}}", re.I)
 
 
 # A closing sentence that asks for the views on the question before it without naming them ("Contrast the two

@@ -167,6 +167,18 @@ def test_a_name_written_as_a_plural_is_cut_whole_from_the_search():
     assert [s.query for s in q.sides] == ["What do they say about frost?"]  # not "What do the s say …"
 
 
+def test_a_question_then_compare_a_person_with_a_source_makes_two_sides_each_asked_the_question():
+    sources = Sources([SourceRef("a.txt", "Mill Notes", "Ann Lee", "", ("the critic",)),
+                       SourceRef("b.txt", "Town Paper", "Bo Sim", "", ())])
+    q = interpret("was the mill built for trade or for the town? compare tolstoy's account with the critic's", [],
+                  sources)
+    person, critic = q.sides
+    assert q.kind == "comparison"
+    assert (person.label, person.paths) == ("Tolstoy's account", ())  # quoted inside the documents: all searched
+    assert "tolstoy" in person.query and "mill built for trade" in person.query
+    assert critic.paths == ("a.txt",) and "mill built for trade" in critic.query and "critic" not in critic.query
+
+
 @pytest.mark.parametrize("question", ["Why did the mill buy those looms from Leeds?",
                                       "Then what did the mill sell?"])
 def test_a_demonstrative_or_then_inside_a_question_with_its_own_subject_is_no_follow_up(question):
