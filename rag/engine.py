@@ -29,8 +29,8 @@ from .errors import ConfigError, IndexBusy, IndexCorrupt, IndexMismatch, IndexPr
 from .evidence import (AMOUNT, DATE, FEATURES, NAME, NUMBER_OF, SHARE, Question, Window,
                        after_the_documents, announced_items, asks_amount, asks_count, asks_outcome, asks_person,
                        asks_place, asks_reason, asks_share, asks_year, concludes, expected_type, has_amount, has_count,
-                       has_place, has_share, has_type, is_non_content, last_dated, names_someone, question_terms, section_headings, windows,
-                       years)
+                       has_place, has_share, has_type, is_non_content, last_dated, names_someone, question_terms,
+                       section_headings, windows, years)
 from .indexing import (IngestReport, Progress, Stamp, _load_keyword, check_identity, ingest, ingest_running,
                        ingest_stamp, load_repeated, version)
 from .keyword import STOPWORDS, KeywordIndex, tokenize
@@ -69,8 +69,8 @@ def _written(phrase: str, text: str) -> bool:
 
 
 def _leading_up(found: list[Window], best: Window) -> Window | None:
-    """The best-scored window that ends inside `best` and starts closest before it: the sentence that leads up
-    to its opening one, quoted with it."""
+    """The window that starts closest before `best` and ends inside it (the best-scored of those): the sentence
+    that leads up to its opening one, quoted with it."""
     before = [w for w in found if w.path == best.path and w.start < best.start < w.end <= best.end]
     return max(before, key=lambda w: (w.start, w.score), default=None)
 
@@ -551,7 +551,7 @@ class Engine:
             first = first + [after] if (first[0].end - first[0].start) + (after.end - after.start) <= budget \
                 else [after]
         if asks_reason(own) and concludes(first[0].text) and (reason := _leading_up(found, first[0])):
-            first = [reason]  # "So, of course, you have to think about economics": why is said just before
+            first = [reason] + first[1:]  # "So, of course, you have to think about economics": why is said before
         if expected_type(own) == "list":  # "What are the three questions …?": the items the best window announces
             first = first + self._items(first[0])
         return verified(select(found, max_quotes, budget, s.near_duplicate, first), self.texts), support, ()

@@ -471,8 +471,8 @@ def asks_outcome(question: str) -> bool:
 
 _ASKS_REASON = re.compile(rf"{_ASKING}why\b", re.I)
 # A sentence that draws a conclusion from the one before it: the reason a "why" question asks for is there.
-_CONCLUDES = re.compile(r"^\W*(?:and\s+)?(?:so|therefore|thus|hence|(?:that|this|which)(?:'s|’s|\s+is)\s+why)\b,?",
-                        re.I)
+_CONCLUDES = re.compile(r"^\W*(?:and\s+)?(?:so(?![\w-])(?!\s+(?:many|much|far|long|few|that)\b)|therefore|"
+                        r"thus(?!\s+far)|hence|(?:that|this|which)(?:'s|’s|\s+is)\s+why)\b", re.I)
 
 
 def asks_reason(question: str) -> bool:
@@ -489,6 +489,8 @@ def concludes(text: str) -> bool:
 
     >>> [concludes(t) for t in ("So, of course, you have to.", "That's why it closed.", "Sometimes it rains.")]
     [True, True, False]
+    >>> [concludes(t) for t in ("So many mills closed.", "So far it holds.", "So-called experts.", "Thus far, none.")]
+    [False, False, False, False]
     """
     return bool(_CONCLUDES.match(text))
 
@@ -613,16 +615,18 @@ def names_someone(text: str, question: str, lower: set[str]) -> bool:
 
 _MONTHS = ("January|February|March|April|May|June|July|August|September|October|November|December|"
            "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday")
-# An acronym is a place only after "the" and as a noun of its own ("in the US"; not "in AWS", "in the AWS console").
-_PLACE = re.compile(rf"\b(?:in|at|from|near|outside|to)\s+(?!(?:{_MONTHS})\b)"
-                    r"((?:(?:the\s+)?[A-Z][^\W\d_A-Z]+|the\s+[A-Z]{2,4}\b(?!\s+[a-z]))(?:\s+[A-Z][^\W\d_]+)*)")
+# A name after "in", "at", … (not a month or a day); an acronym only after "the" ("in the US"; not "in AWS").
+_PLACE = re.compile(rf"\b(?:in|at|from|near|outside|to)\s+(?:the\s+)?(?!(?:{_MONTHS})\b)"
+                    r"((?:(?<=the\s)[A-Z]{2,4}\b|[A-Z][^\W\d_A-Z]+)(?:\s+[A-Z][^\W\d_]+)*)")
 _SMALL_WORDS = {"a", "an", "the", "of", "to", "in", "on", "for", "and", "or", "with", "from", "by"}
 
 
-def _title_cased(line: str) -> bool:
-    """Whether every word of `line` but the small ones is capitalised: a heading ("Why Move from Product to Sales")."""
+def _heading(line: str) -> bool:
+    """Whether `line` is a heading: more than three words, each capitalised but the small ones, and no sentence's
+    final stop ("Why Move from Product to Sales"; not a wrapped line's "to New York City in 2001.")."""
     words = re.findall(r"\w[\w’'-]*", line)
-    return len(words) > 1 and all(w[0].isupper() or w[0].isdigit() or w in _SMALL_WORDS for w in words)
+    return (len(words) > 3 and not line.rstrip().endswith((".", "!", "?"))
+            and all(w[0].isupper() or w[0].isdigit() or w in _SMALL_WORDS for w in words))
 
 
 def has_place(text: str, question: str = "") -> bool:
@@ -634,15 +638,17 @@ def has_place(text: str, question: str = "") -> bool:
     ...     "It opened in January.", "It moved to the US.", "It stands in Zürich.")]
     [True, False, False, True, False, True, True]
 
-    Not a product's acronym, nor a heading's capitals:
-    >>> [has_place(t, "In which city is the mill?") for t in ("It grew in AWS.",
-    ...     "It ran in the AWS console.", "Why Move from Product to Subscription", "We sold to Subscription Box Inc.")]
-    [False, False, False, True]
+    Not a product's acronym, nor a day, nor a heading's capitals; a name across a line's end is one:
+    >>> [has_place(t, "In which city is the mill?") for t in ("It grew in AWS.", "Sales in the EU grew.",
+    ...     "It met at the Monday fair.", "Why Move from Product to Subscription", "It moved\\nto New York in 2001.")]
+    [False, True, False, False, True]
     """
     named = _echoed(question, "name")
-    return any(m.group(1).removeprefix("the ").split()[0].lower() not in named
-               and not _title_cased(line)
-               for line in text.splitlines() for m in _PLACE.finditer(line))
+    for m in _PLACE.finditer(text):
+        line = text[text.rfind("\n", 0, m.start()) + 1:]
+        if m.group(1).split()[0].lower() not in named and not _heading(line.split("\n", 1)[0]):
+            return True
+    return False
 
 
 def has_share(text: str) -> bool:

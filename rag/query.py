@@ -56,6 +56,7 @@ _NEGATED = re.compile(r"(\w+?)n[’']t", re.I)  # "didn't", "isn't", "won't"
 _DETERMINERS = {"the", "a", "an", "its", "his", "her", "their", "our", "this", "that", "these", "those"}
 _WH = {"what", "how", "why", "when", "where", "who", "whom", "whose", "which"}
 _OWNER = re.compile(r"'s|’s")  # a possessive ending
+_PLURAL_OWNER = re.compile(r"['’](?!\w)")  # … of a plural ("the blogs' authors")
 # Question words before a subject ("how does …"), a subject after an auxiliary, two subjects cut away.
 _QUESTION_HEAD = re.compile(rf"^(?:{'|'.join(_WH)})\s+(?:{'|'.join(_AUX)})\s+(?=\S)", re.I)
 _ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.I)
@@ -871,12 +872,12 @@ def _other_person(question: str, earlier: str, previous: Turn, sources: Sources,
     "What does the essay compare him to?" is not the essay's own author, but the one the previous question
     asked about ("how does the critic describe the way bezos talks …": Bezos). '' when that does not apply.
 
-    The name is read as the previous answer's quotes write it, and must not be that author's.
+    The name is read as the previous answer's quotes write it, and must not be that author's, nor a source's.
     """
     named = {r.author.lower() for _, _, paths in _mentions(question, sources) for r in sources.refs
              if r.path in paths and r.author}
-    if ref.lower() not in named or not previous.answer:
-        return ""
+    if ref.lower() not in named or ref.lower() in earlier.lower() or not previous.answer:
+        return ""  # "What does Ann Lee say in the diary …?" then "… the diary say about her?": Ann Lee, as written
     cased = _cased_as_quoted(earlier, [c.text for c in previous.answer.citations])
     own = set(_WORDS.findall(ref.lower()))
     return next((p for p in _proper_spans(cased) if not own & set(_WORDS.findall(p.lower()))
@@ -1332,13 +1333,16 @@ def topic(text: str, sources: Sources, searchable: bool = False) -> str:
 def comparison_sides(text: str, sources: Sources) -> list[Side]:
     """The sides of a comparison or a multi-part question, by its structure; [] when it is neither."""
     if ((m := _ASKED_THEN_COMPARED.match(text)) and len(pair := split(m.group("compare"))) == 2
-            and all(_WHOSE.fullmatch(w := _OWNED_HEAD.sub("", p.strip(" ?.!"))) for p in pair)
+            and all(_WHOSE.fullmatch(_OWNED_HEAD.sub("", p.strip(" ?.!"))) for p in pair)
             and any(_mentions(p, sources) for p in pair)):
         # "Was the mill built for trade? Compare Ann's account with the critic's.": the question, asked of each
         # side ("according to Ann, …"), a person quoted inside the documents as well as a source
         whose = [_OWNED_HEAD.sub("", p.strip(" ?.!")) for p in pair]
-        asked = [f"according to {w}, {m.group('asked')}" for w in whose]
-        sides = [_part_sides([a, a], sources)[0] for a in asked]  # each on its own: neither refers to the other
+        question = _without(m.group("asked"), _name_spans(m.group("asked"), sources))  # its own names cut
+        asked = [f"according to {w}, {question}" for w in whose]
+        # each part on its own (given twice: `_part_sides` reads a part against another), so that neither
+        # refers to the other: both ask the same question
+        sides = [_part_sides([a, a], sources)[0] for a in asked]
         return [s if s.paths else replace(s, label=_part_label(p)) for s, p in zip(sides, pair)]
     named = named_sides(text, sources)
     # "How did Jassy's figure change between his 2022 and 2023 letters?": the years are the sides, the author
@@ -1424,8 +1428,8 @@ _LEAD = re.compile(rf"^(?!\W*{_ASKS}).*[.!]\s+(?=(?-i:[A-Z]))(?={_ASKS})", re.I 
 
 
 # A question, then a sentence that asks to compare two named views of it ("… ? Compare Ann's account with Bo's.").
-_ASKED_THEN_COMPARED = re.compile(r"^\W*(?P<asked>[^?]*\w[^?]*\?)\s*(?P<compare>(?:please\s+)?(?:compare|contrast)\s+"
-                                  r"[^?.!]+)[?.!]*\s*$", re.I)
+_ASKED_THEN_COMPARED = re.compile(r"^\W*(?P<asked>.*?\w.*\?)\s*(?P<compare>(?:please\s+)?(?:compare|contrast)\s+"
+                                  r"[^?!]+?)(?:,?\s*please)?[?.!]*\s*$", re.I | re.S)
 _OWNED_HEAD = re.compile(r"(?:'s|’s)(?:\s+(?:own\s+)?\w+)?$")  # "Ann's account": Ann
 # Whose view a side is: a name of up to four words, not a pronoun or a clause ("it", "what Bo says").
 _NOT_WHOSE = "|".join(sorted(_WH | _PERSON | _THING | _DEMONSTRATIVE))
@@ -2026,6 +2030,8 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
     'What do they say of frost?'
     >>> _without("What did Ann say in her 2004 report about frost?", [(24, 28)])
     'What did Ann say about frost?'
+    >>> _without("What did Ann count in the 2004 season?", [(26, 30)]), _without("Do the blogs' tips agree?", [(7, 11)])
+    ('What did Ann count in season?', 'Do the tips agree?')
 
     A cut subject of a verb that reports a clause leaves the clause (the evidence will not say "it
     says"), and a person named by their work goes with the work's name:
@@ -2076,10 +2082,10 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
         else:
             merged.append((start, end))
     for start, end in reversed(merged):
-        year = bool(_YEAR.fullmatch(text[start:end]))  # "in his 2021 letter about X": the phrase goes whole
+        year = bool(_YEAR.fullmatch(text[start:end]))
         plural = text[end - 1:end].isalpha() and bool(re.match(r"s\b", text[end:]))  # "the gardening blogs"
         end += plural
-        owner = _OWNER.match(text, end)
+        owner = _OWNER.match(text, end) or (_PLURAL_OWNER.match(text, end) if plural else None)  # "the blogs' authors"
         end += len(owner.group(0)) if owner else 0
         if (owner and (nth := _OWNED_ORDINAL.match(text, owner.start()))
                 and ((role := _AS_ROLE.match(text, nth.end())) or not re.match(r"\s+as\b", text[nth.end():]))):
@@ -2093,6 +2099,7 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
             end += len(m.group(0))
             owner = _OWNER.match(text, end)
             end += len(owner.group(0)) if owner else 0
+        year_document = year and bool(m) and not owner  # "in his 2021 letter about X": the phrase goes whole
         if (owner and (view := _IN_VIEW.match(text, end)) and (pre := _IN_BEFORE.search(text[:start]))
                 and re.search(r"(?:^|,)\s*$", text[:pre.start()])):  # an aside: "Who, in the critic's view, pays …"
             start, end, owner = pre.start(), view.end(), None
@@ -2102,7 +2109,7 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
         # "According to the blog, …", "say in 2006 that …": the phrase goes with its name, as "commenting on" does
         # after the reader it describes ("a reader commenting under the blog say …"; not "Was Ann writing in …")
         if ((m := _BEFORE_NAME.search(text[:start])) and (re.match(r"\s*(?:[,.;:?!]|$)", text[end:])
-                                                          or year or (
+                                                          or _YEAR.fullmatch(text[start:end]) or year_document or (
                 m.group("participle") and re.search(r"\b(?:a|an|the|one|some)\s+[\w-]+\s+$", text[:m.start()])))):
             start = m.start()
             if m.group(0).startswith(",") and (comma := re.match(r"\s*,", text[end:])):
