@@ -734,8 +734,16 @@ def unresolved(text: str, sources: Sources, fragment: bool = False) -> list[tupl
             relative = w == "that" and i >= 2 and before[-2][0].lower() in _DETERMINERS
             ends_clause = (after[:1].isalnum() and after.lower() not in STOPWORDS and not then[:1].isalnum()
                            and not relative and after.lower() not in _NOW)
+            # "those interests", "that whole defense": a plural determiner (never a conjunction) or "that whole"
+            # before a noun points back, unless a relative clause or a phrase says which ("those who …", "these
+            # stores that …", "those looms from Leeds")
+            noun_at = i + 2 if after.lower() in _WHOLE else i + 1
+            following = tokens[noun_at + 1][0].lower() if noun_at + 1 < len(tokens) else "?"
+            determiner = ((w in {"these", "those"} or after.lower() in _WHOLE) and after[:1].isalpha()
+                          and after.lower() not in STOPWORDS | _NOW
+                          and following not in _RELATIVE_WORDS | (_PREPOSITIONS - {"to"}))
             if (not after[:1].isalnum() or prev in _PREPOSITIONS | _AUX or (shell and w in {"that", "this"})
-                    or ends_clause):
+                    or ends_clause or determiner):
                 found.append((start, end, word))
         elif (w in _AFTER_WORDS and not (tokens[i + 1][0] if i + 1 < len(tokens) else "?")[:1].isalnum()
               and not _OWN_TIME.search(text[:start])
@@ -744,6 +752,10 @@ def unresolved(text: str, sources: Sources, fragment: bool = False) -> list[tupl
             # happens then?" (its own clause) nor "What should I read next?"
             found.append((start, end, word))
     return found
+
+
+_WHOLE = {"whole", "entire"}
+_RELATIVE_WORDS = {"that", "which", "who", "whom", "whose", "where", "when"}
 
 
 def resolve(question: str, previous: Turn, sources: Sources) -> str:

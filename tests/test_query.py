@@ -179,6 +179,14 @@ def test_a_question_then_compare_a_person_with_a_source_makes_two_sides_each_ask
     assert critic.paths == ("a.txt",) and "mill built for trade" in critic.query and "critic" not in critic.query
 
 
+@pytest.mark.parametrize("question", ["How long does the author expect those interests to last?",
+                                      "What does the author call that whole defense?"])
+def test_a_plural_or_whole_demonstrative_before_a_noun_points_back(question):
+    q = interpret(question, [_answered("What does the mill do?", "The mill sells below cost to win the town.")],
+                  Sources([]))
+    assert q.follow_up
+
+
 @pytest.mark.parametrize("question", ["Why did the mill buy those looms from Leeds?",
                                       "Then what did the mill sell?"])
 def test_a_demonstrative_or_then_inside_a_question_with_its_own_subject_is_no_follow_up(question):
