@@ -623,7 +623,8 @@ _SMALL_WORDS = {"a", "an", "the", "of", "to", "in", "on", "for", "and", "or", "w
 
 def _heading(line: str) -> bool:
     """Whether `line` is a heading: more than three words, each capitalised but the small ones, and no sentence's
-    final stop ("Why Move from Product to Sales"; not a wrapped line's "to New York City in 2001.")."""
+    final stop ("Why Move from Product to Sales"; not a wrapped line's "to New York City in 2001."). Unlike
+    `is_title`, which asks every word of four letters or more to be capitalised, "from" or "with" may be small."""
     words = re.findall(r"\w[\w’'-]*", line)
     return (len(words) > 3 and not line.rstrip().endswith((".", "!", "?"))
             and all(w[0].isupper() or w[0].isdigit() or w in _SMALL_WORDS for w in words))
@@ -645,8 +646,9 @@ def has_place(text: str, question: str = "") -> bool:
     """
     named = _echoed(question, "name")
     for m in _PLACE.finditer(text):
-        line = text[text.rfind("\n", 0, m.start()) + 1:]
-        if m.group(1).split()[0].lower() not in named and not _heading(line.split("\n", 1)[0]):
+        end = text.find("\n", m.start())
+        line = text[text.rfind("\n", 0, m.start()) + 1:end if end >= 0 else len(text)]  # the line the match opens on
+        if m.group(1).split()[0].lower() not in named and not _heading(line):
             return True
     return False
 

@@ -1344,12 +1344,13 @@ def topic(text: str, sources: Sources, searchable: bool = False) -> str:
 # --- comparisons -----------------------------------------------------------------------------
 def comparison_sides(text: str, sources: Sources) -> list[Side]:
     """The sides of a comparison or a multi-part question, by its structure; [] when it is neither."""
-    if ((m := _ASKED_THEN_COMPARED.match(text)) and len(pair := split(m.group("compare"))) == 2
-            and all(_WHOSE.fullmatch(_OWNED_HEAD.sub("", p.strip(" ?.!"))) for p in pair)
+    m = _ASKED_THEN_COMPARED.match(text)
+    pair = split(m.group("compare")) if m else []
+    whose = [_OWNED_HEAD.sub("", p.strip(" ?.!")) for p in pair]  # "Ann's account": Ann
+    if (len(pair) == 2 and all(_WHOSE.fullmatch(w) for w in whose)
             and any(_mentions(p, sources) for p in pair)):
         # "Was the mill built for trade? Compare Ann's account with the critic's.": the question, asked of each
         # side ("according to Ann, …"), a person quoted inside the documents as well as a source
-        whose = [_OWNED_HEAD.sub("", p.strip(" ?.!")) for p in pair]
         question = _without(m.group("asked"), _name_spans(m.group("asked"), sources))  # its own names cut
         asked = [f"according to {w}, {question}" for w in whose]
         # each part on its own (given twice: `_part_sides` reads a part against another), so that neither
@@ -1442,7 +1443,7 @@ _LEAD = re.compile(rf"^(?!\W*{_ASKS}).*[.!]\s+(?=(?-i:[A-Z]))(?={_ASKS})", re.I 
 # A question, then a sentence that asks to compare two named views of it ("… ? Compare Ann's account with Bo's.").
 _ASKED_THEN_COMPARED = re.compile(r"^\W*(?P<asked>.*?\w.*\?)\s*(?P<compare>(?:please\s+)?(?:compare|contrast)\s+"
                                   r"[^?!]+?)(?:,?\s*please)?[?.!]*\s*$", re.I | re.S)
-_OWNED_HEAD = re.compile(r"(?:'s|’s)(?:\s+(?:own\s+)?\w+)?$")  # "Ann's account": Ann
+_OWNED_HEAD = re.compile(r"(?:'s|’s)(?:\s+(?:own\s+)?\w+)?$")  # a possessive and its noun
 # Whose view a side is: a name of up to four words, not a pronoun or a clause ("it", "what Bo says").
 _NOT_WHOSE = "|".join(sorted(_WH | _PERSON | _THING | _DEMONSTRATIVE))
 _WHOSE = re.compile(rf"(?!(?:{_NOT_WHOSE})\b)[\w’'.-]+(?:\s+[\w’'.-]+){{0,3}}", re.I)
@@ -2111,7 +2112,7 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
             end += len(m.group(0))
             owner = _OWNER.match(text, end)
             end += len(owner.group(0)) if owner else 0
-        year_document = year and bool(m) and not owner  # "in his 2021 letter about X": the phrase goes whole
+        year_document = year and bool(m) and not owner  # "in her 2004 report about frost": the phrase goes whole
         if (owner and (view := _IN_VIEW.match(text, end)) and (pre := _IN_BEFORE.search(text[:start]))
                 and re.search(r"(?:^|,)\s*$", text[:pre.start()])):  # an aside: "Who, in the critic's view, pays …"
             start, end, owner = pre.start(), view.end(), None
