@@ -26,7 +26,7 @@ from .config import Settings
 from .embedding import Embedder
 from .check import SentenceCheck
 from .errors import ConfigError, IndexBusy, IndexCorrupt, IndexMismatch, IndexProblem, QuestionError, RagError
-from .evidence import (AMOUNT, DATE, FEATURES, NAME, NUMBER_OF, SHARE, Question, Window,
+from .evidence import (AMOUNT, DATE, FEATURES, NAME, NUMBER_OF, SHARE, Question, Window, turns,
                        after_the_documents, announced_items, asks_amount, asks_count, asks_outcome, asks_person,
                        asks_place, asks_reason, asks_share, asks_year, concludes, expected_type, has_amount, has_count,
                        has_place, has_share, has_type, is_non_content, last_dated, names_someone, question_terms,
@@ -135,15 +135,23 @@ def _dated_where_answered(found: list[Window], threshold: float) -> bool:
 
 def _going_on(side: list[Window], first: Window) -> Window | None:
     """The side's best window besides `first` (none overlapping it), when it starts right where `first` ends
-    (nothing but blanks between them in the text `first` was cut from); else None."""
+    (nothing but blanks between them in the text `first` was cut from); else the best that starts there and
+    turns or carries on what `first` said (`turns`); else None."""
     rest = [w for w in side if w is not first and not _overlaps(w, [(first.path, first.start, first.end)])]
     if not rest:
         return None
-    best = min(rest, key=lambda w: (-w.score, w.path, w.start))
     offset = first.chunk_start
-    gap = first.chunk_text[first.end - offset:best.start - offset]
-    return best if (best.path == first.path and first.end <= best.start <= offset + len(first.chunk_text)
-                    and not gap.strip()) else None
+
+    def follows(w: Window) -> bool:
+        return (w.path == first.path and first.end <= w.start <= offset + len(first.chunk_text)
+                and not first.chunk_text[first.end - offset:w.start - offset].strip())
+
+    best = min(rest, key=lambda w: (-w.score, w.path, w.start))
+    if follows(best):
+        return best
+    # ... or, whatever its score, the best one that turns what `first` said ("Ask growers what they want." then
+    # "But listening is not enough."): the side's view is there
+    return max((w for w in rest if follows(w) and turns(w.text)), key=lambda w: w.score, default=None)
 
 
 def _side_quotes(options: list[list[Window]], s: Settings, one_source: bool = False) -> list[list[Window]]:
@@ -158,6 +166,7 @@ def _side_quotes(options: list[list[Window]], s: Settings, one_source: bool = Fa
     none that overlaps or repeats a window already chosen.
     A side's next best window that goes on where its first stops comes before the other sides' windows:
     the side's answer continues there ("Amazon did the opposite." ends one window, the next says what it did).
+    So does, whatever the scorer gives it, a window that starts there and turns what the first said ("But …").
     """
     budget = s.max_quote_chars if one_source else s.max_quote_chars * (1 + 3 * len(options)) // 4
     firsts = _best_fitting([o[:_SIDE_OPTIONS] for o in options], budget)
@@ -165,7 +174,7 @@ def _side_quotes(options: list[list[Window]], s: Settings, one_source: bool = Fa
     used = sum(w.end - w.start for w in firsts if w is not None)
     going_on = [_going_on(side, first) if first is not None else None for side, first in zip(options, firsts)]
     pool = sorted(((w, i) for i, side in enumerate(options) if chosen[i] for w in side
-                   if w.score >= FILLER and w is not chosen[i][0]),
+                   if (w.score >= FILLER or w is going_on[i]) and w is not chosen[i][0]),
                   key=lambda wi: (wi[0] is not going_on[wi[1]], -wi[0].score, wi[1]))
     for w, i in pool:
         every = [p for picked in chosen for p in picked]

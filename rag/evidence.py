@@ -495,6 +495,21 @@ def concludes(text: str) -> bool:
     return bool(_CONCLUDES.match(text))
 
 
+# A sentence that turns or carries on the point of the one before it: what was said there is not all of it
+_TURNS = re.compile(r"^\W*(?:but|however|yet|and\s+then)\b", re.I)
+
+
+def turns(text: str) -> bool:
+    """Whether `text` opens by turning or carrying on what precedes it ("But it is not enough.", "And then …").
+
+    >>> [turns(t) for t in ("But it's also not enough.", "However, the mill closed.", "And then a second memo.")]
+    [True, True, True]
+    >>> [turns(t) for t in ("Butter sold well.", "And the mill closed.", "Yesterday it rained.")]
+    [False, False, False]
+    """
+    return bool(_TURNS.match(text))
+
+
 def asks_amount(question: str) -> bool:
     """Whether the question asks for a sum of money (a price, a cost, what was paid, spent, raised or earned).
 

@@ -160,3 +160,37 @@ def test_a_side_whose_next_best_window_goes_on_after_its_first_takes_it_before_t
     # When the side's next best window is elsewhere, scores decide as before.
     a[2] = window("a.txt", 2000, 0.06)
     assert _side_quotes([a, b], Settings(max_quote_chars=800, max_quotes_per_side=3)) == [[a[0]], [b[0], b[1]]]
+
+
+def test_a_side_quotes_the_window_that_turns_its_first_one_whatever_its_score():
+    import numpy as np
+
+    from rag.config import Settings
+    from rag.engine import FILLER, _side_quotes
+    from rag.evidence import Window
+
+    other = "Harvest came late in the valley this year. Rain kept the combines out of the fields for weeks. "
+    prices = "Grain prices held steady through the spring. Buyers in town paid what they paid a year ago. "
+    catalogs = "Seed catalogs arrive each winter. Most growers order from the one their parents used. "
+
+    def sides(turn: str):
+        said = ("Ask growers what seed they want and plant it. No farm lasts without listening to growers. "
+                f"{turn} is not enough. The best seed is one no grower thought to ask for. ")
+        document = {"a.txt": said + catalogs, "b.txt": other + prices}
+
+        def window(path, start, end, score):
+            return Window(path, start, end, 0, document[path], np.zeros(1), score=score)
+
+        at = said.index(turn)
+        a = [window("a.txt", 0, at - 1, 0.6), window("a.txt", len(said), len(said) + len(catalogs) - 1, 0.3),
+             window("a.txt", at, len(said) - 1, FILLER / 2)]
+        b = [window("b.txt", 0, len(other) - 1, 0.7), window("b.txt", len(other), len(other) + len(prices) - 1, 0.2)]
+        return a, b, _side_quotes([a, b], Settings(max_quote_chars=800, max_quotes_per_side=2))
+
+    a, b, chosen = sides("But listening")
+    # a's first window stops where its point turns ("But listening is not enough."): that window comes next,
+    # though the scorer gives it less than filler, before a's better window elsewhere
+    assert chosen == [[a[0], a[2]], [b[0], b[1]]]
+    # A window that follows without turning is filler like any other.
+    a, b, chosen = sides("Listening")
+    assert chosen == [[a[0], a[1]], [b[0], b[1]]]
