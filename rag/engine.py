@@ -464,7 +464,7 @@ class Engine:
                        self.repeated, self.scorer.probabilities,
                        {cid: (joined, n.id) for cid, (joined, n) in following.items()},
                        # headings as the file reads now: a file changed since indexing fails verification anyway
-                       lambda path: section_headings(self.texts.get(path)))
+                       lambda path: section_headings(self.texts.get(path), self._titles.get(path, "")))
 
     def _next_chunk(self, path: str, offset: int, vector, retrieved: set[str], best: float) -> list[Hit]:
         """The chunk of `path` that holds what the text says from `offset` on (its first character that is not

@@ -164,10 +164,11 @@ _LABEL = re.compile(r"^[^\W\d_]+:\s")  # "Author: …", "Source: …"
 
 
 @functools.lru_cache(maxsize=64)  # the documents of a question's candidates, read again by the next questions
-def section_headings(text: str) -> tuple[tuple[int, str], ...]:
+def section_headings(text: str, title: str = "") -> tuple[tuple[int, str], ...]:
     """(where it stands, its words) of each heading that opens a section of `text`: a line of its own that is a
-    heading (`is_heading`), not the document's first line, a one-word label ("Author: …"), a page marker or a list
-    item, whose next line (page markers and blank lines aside) is a statement. A question that names a section
+    heading (`is_heading`), not the document's first line (unless the document's `title` is known and that line
+    has a word the title has not), a one-word label ("Author: …"), a page marker or a list item, whose next
+    line (page markers and blank lines aside) is a statement. A question that names a section
     ("what is the ego protection part about?") asks about the sentences under its heading, which need not repeat
     its words.
 
@@ -175,13 +176,16 @@ def section_headings(text: str) -> tuple[tuple[int, str], ...]:
     ((9, 'Frost Dates'),)
     >>> section_headings("My Notes\\nAuthor: Ann Lee\\nPart 2: Frost\\nIt comes in May.\\n")
     ((25, 'Part 2: Frost'),)
+    >>> section_headings("Frost Dates\\nThe last frost comes in May.\\n", title="Notes on frost")
+    ((0, 'Frost Dates'),)
     """
+    titled = set(re.findall(r"\w+", title.lower()))
     lines = [(m.start(), m.group().strip()) for m in re.finditer(r"[^\n]+", text) if m.group().strip()]
     statements = [i for i, (_, line) in enumerate(lines) if not _PAGE.match(line)]  # what a line may lead to
     out = []
     for k, i in enumerate(statements[:-1]):
         at, line = lines[i]
-        if (i > 0 and is_heading(line) and not _LABEL.match(line) and not _LIST_ITEM.match(line)
+        if ((i > 0 or (titled and not set(re.findall(r"\w+", line.lower())) <= titled)) and is_heading(line) and not _LABEL.match(line) and not _LIST_ITEM.match(line)
                 and not is_non_content(lines[statements[k + 1]][1])):
             out.append((at, line))
     return tuple(out)
@@ -931,8 +935,10 @@ def windows(question: Question, vector: np.ndarray, hits: Sequence[Hit], rows, t
                     spans.append((chunk.path, start, end, chunk.start, text_of))
                     heading = headings[k - 1][1] if (k := bisect.bisect_right(starts, start)) else ""
                     if heading not in heading_terms:
-                        words = set(tokenize(heading))
-                        heading_terms[heading] = np.array([t in words for t in question.terms], dtype=bool)
+                        # a heading names its section with a noun ("Definition") a question asks with a verb
+                        # ("define"): matched by their first letters
+                        words = {w[:_STEM] for w in tokenize(heading)}
+                        heading_terms[heading] = np.array([t[:_STEM] in words for t in question.terms], dtype=bool)
                     heading_rows.append(heading_terms[heading])
                     bounds.append((first + i, first + j + 1))
                     scalars.append((len(title_rows) - 1, rank, hit.similarity, min(start / length, 1.0),

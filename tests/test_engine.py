@@ -669,6 +669,30 @@ def test_a_question_that_names_a_section_is_answered_from_under_its_heading(tmp_
         assert (w.features[titled] > w.features[cover]) == (ledger < w.start < flood), w.text
 
 
+def test_a_first_line_that_is_not_the_title_heads_its_section_and_a_heading_names_it_as_a_verb_would(
+        tmp_path, embedder):
+    """A file whose title is in metadata.json may open on a section's heading ("Definition"): the sentences under it
+    answer "how … define …?", which they do not word that way; a heading's noun stands for the question's verb."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "kestrel.txt").write_text(
+        "Definition\nA bolt is forty yards of cloth wound on one board. Weavers are paid by the bolt.\n\n"
+        "The Dye House\nThe vats were filled with indigo every morning. A bolt of blue cloth dried on the hill.\n",
+        encoding="utf-8")
+    (corpus / "metadata.json").write_text(json.dumps({"files": {"kestrel.txt": {"title": "Kestrel Mills, a history",
+                                                                                 "author": "Mara Quill"}}}),
+                                          encoding="utf-8")
+    engine, _ = Engine.build(make_settings(corpus, tmp_path / "index"), embedder)
+    question = "how do weavers define a bolt?"
+    s = engine.settings
+    found = engine.candidates(question, embedder.embed_one(question), s, None, s.k_chunks)
+    cover, titled = FEATURES.index("idf_cover"), FEATURES.index("idf_cover_title")
+    dye_house = engine.texts.get(found[0].path).index("The Dye House")
+    assert any(w.start < dye_house for w in found) and any(w.start > dye_house for w in found)
+    for w in found:  # "Definition" covers "define" for its own section's windows only
+        assert (w.features[titled] > w.features[cover]) == (w.start < dye_house), w.text
+
+
 def test_a_year_that_dates_an_event_is_answered_by_a_later_report_that_tells_it(tmp_path, embedder):
     """"What was missing from the loom when it first ran in 1902?": the 1902 report speaks of a loom only in passing; the
     1910 report looks back and says what the first loom lacked, naming 1902. The year named the report to search
