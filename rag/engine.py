@@ -553,12 +553,17 @@ class Engine:
             return verified([after], self.texts), support, ()
         first = [min(found, key=lambda w: (-w.score, w.path, w.start))]  # the best, as `select` ranks them
         # A follow-up goes on from the previous answer's quote; "What became of the mill?" from the best window:
-        # what the text says next is how it ended.
-        before = shown or ([(first[0].path, first[0].start, first[0].end)] if asks_outcome(text) else ())
+        # what the text says next is how it ended. Any other question's best window is quoted with the window
+        # after it, room allowing, where that one turns or carries on its point ("But listening is not enough.").
+        best = [(first[0].path, first[0].start, first[0].end)]
+        before = shown or (best if asks_outcome(text) else ())
         if before and (after := self._continuation(found, before, first[0])) is not None:
             # both when they fit; else what the text says next (the follow-up asks about what was shown)
             first = first + [after] if (first[0].end - first[0].start) + (after.end - after.start) <= budget \
                 else [after]
+        elif (not shown and (after := self._continuation(found, best, first[0])) is not None and turns(after.text)
+              and (first[0].end - first[0].start) + (after.end - after.start) <= budget):
+            first = first + [after]
         if asks_reason(own) and concludes(first[0].text) and (reason := _leading_up(found, first[0])):
             first = [reason] + first[1:]  # "So, of course, you have to think about economics": why is said before
         if expected_type(own) == "list":  # "What are the three questions …?": the items the best window announces
@@ -630,10 +635,12 @@ class Engine:
 
     def _shown_end(self, shown: Sequence[tuple[str, int, int]]) -> tuple[str, int]:
         """(path, offset) where the previous answer's best quote (`shown[0]`) ends, run on through any other quote
-        of it that follows without a gap: what the text says next starts there."""
+        of it that follows without a gap: what the text says next starts there. Not through one that turns the
+        point of the quote before it (`turns`): quoted for that point, it is still what a follow-up may ask about."""
         path, _, end = shown[0]
         text = self.texts.get(path)
-        while more := next((e for p, b, e in shown if p == path and end <= b < e and not text[end:b].strip()), None):
+        while more := next((e for p, b, e in shown if p == path and end <= b < e and not text[end:b].strip()
+                            and not turns(text[b:e])), None):
             end = more  # the previous answer went on there
         return path, end
 

@@ -408,6 +408,38 @@ def _kestrel(tmp_path, embedder, text: str, index: str = "index") -> Engine:
     return engine
 
 
+_LISTENING = ("Kestrel Mills asks every weaver which thread she wants, and buys that thread. No mill lasts long "
+              "without listening to its weavers.\nBut listening was not enough. The best thread the mill ever sold "
+              "came from a dyer's idea that no weaver had asked for.\n\nThe Dye House\nThe vats were filled with "
+              "indigo every morning. The river ran blue below the mill for a mile.\n\nThe Flood Year\nIn 1903 the "
+              "river rose over the sheds. The crews carried the looms to the hill and worked there until spring.\n")
+
+
+def test_the_best_window_is_quoted_with_the_one_after_it_that_turns_its_point(tmp_path, embedder):
+    """The best window for "how does the mill decide …" says it asks its weavers; the next sentence turns that
+    point ("But listening was not enough."), so the window that starts there is quoted right after it."""
+    engine = _kestrel(tmp_path, embedder, _LISTENING)
+    answer = engine.ask("How does Kestrel Mills decide which thread to buy?")
+    said = [q.text for q in answer.citations]
+    assert said[0].startswith("Kestrel Mills asks every weaver") and said[1].startswith("But listening was not enough")
+    assert all(verifies(q.path, q.start, q.end, q.text) for q in answer.citations)
+
+
+def test_a_follow_up_goes_on_from_the_best_quote_not_from_the_turn_quoted_after_it(tmp_path, embedder):
+    """A previous answer that quoted the turn after its best quote ("But listening was not enough. …") still ends,
+    for a follow-up that asks what comes next, where the best quote ends: the turn is what it may ask about.
+    A quote after it that does not turn is run through as before."""
+    engine = _kestrel(tmp_path, embedder, _LISTENING)
+    path = str(tmp_path / "corpus" / "kestrel.txt")
+    best_end, turn = _LISTENING.index("\nBut listening"), _LISTENING.index("But listening")
+    turned = [(path, 0, best_end), (path, turn, _LISTENING.index("\n\nThe Dye House"))]
+    assert engine._shown_end(turned) == (path, best_end)
+    plain = _LISTENING.replace("But listening", "Listening, too,")
+    engine = _kestrel(tmp_path, embedder, plain, index="plain")
+    assert engine._shown_end([(path, 0, best_end), (path, turn, plain.index("\n\nThe Dye House"))]) == (
+        path, plain.index("\n\nThe Dye House"))
+
+
 def test_a_count_is_not_answered_with_a_span_of_time(tmp_path, embedder):
     """"How many weavers …" is not answered by "joined 14 years ago": a span of time counts no weavers.
     A passage that gives a count does answer it."""
