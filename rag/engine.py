@@ -174,7 +174,7 @@ def _side_quotes(options: list[list[Window]], s: Settings, one_source: bool = Fa
     used = sum(w.end - w.start for w in firsts if w is not None)
     going_on = [_going_on(side, first) if first is not None else None for side, first in zip(options, firsts)]
     pool = sorted(((w, i) for i, side in enumerate(options) if chosen[i] for w in side
-                   if (w.score >= FILLER or w is going_on[i]) and w is not chosen[i][0]),
+                   if (w.score >= FILLER or (w is going_on[i] and turns(w.text))) and w is not chosen[i][0]),
                   key=lambda wi: (wi[0] is not going_on[wi[1]], -wi[0].score, wi[1]))
     for w, i in pool:
         every = [p for picked in chosen for p in picked]
@@ -555,13 +555,13 @@ class Engine:
         # A follow-up goes on from the previous answer's quote; "What became of the mill?" from the best window:
         # what the text says next is how it ended. Any other question's best window is quoted with the window
         # after it, room allowing, where that one turns or carries on its point ("But listening is not enough.").
-        best = [(first[0].path, first[0].start, first[0].end)]
-        before = shown or (best if asks_outcome(text) else ())
+        span = [(first[0].path, first[0].start, first[0].end)]
+        before = shown or (span if asks_outcome(text) else ())
         if before and (after := self._continuation(found, before, first[0])) is not None:
             # both when they fit; else what the text says next (the follow-up asks about what was shown)
             first = first + [after] if (first[0].end - first[0].start) + (after.end - after.start) <= budget \
                 else [after]
-        elif (not shown and (after := self._continuation(found, best, first[0])) is not None and turns(after.text)
+        elif (not before and (after := self._continuation(found, span, first[0])) is not None and turns(after.text)
               and (first[0].end - first[0].start) + (after.end - after.start) <= budget):
             first = first + [after]
         if asks_reason(own) and concludes(first[0].text) and (reason := _leading_up(found, first[0])):
@@ -647,8 +647,8 @@ class Engine:
     def _continuation(self, found: list[Window], shown: Sequence[tuple[str, int, int]], best: Window | None
                       ) -> Window | None:
         """The best window that starts with the sentence right after the previous answer's best quote
-        (`shown[0]`, run on through any other quote of it that follows without a gap) and does not overlap
-        `best`: a follow-up often asks what the text says next ("So what kind of company did he say they
+        (`shown[0]`, run on through any other quote of it that follows without a gap, as `_shown_end` says) and does
+        not overlap `best`: a follow-up often asks what the text says next ("So what kind of company did he say they
         wanted to be?", "How did it end?")."""
         path, end = self._shown_end(shown)
         text = self.texts.get(path)

@@ -167,17 +167,19 @@ _LABEL = re.compile(r"^[^\W\d_]+:\s")  # "Author: …", "Source: …"
 def section_headings(text: str, title: str = "") -> tuple[tuple[int, str], ...]:
     """(where it stands, its words) of each heading that opens a section of `text`: a line of its own that is a
     heading (`is_heading`), not the document's first line (unless the document's `title` is known and that line
-    has a word the title has not), a one-word label ("Author: …"), a page marker or a list item, whose next
-    line (page markers and blank lines aside) is a statement. A question that names a section
-    ("what is the ego protection part about?") asks about the sentences under its heading, which need not repeat
-    its words.
+    shares no word with it: a byline or subtitle after the title's words is no section), a one-word label
+    ("Author: …"), a page marker or a list item, whose next line (page markers and blank lines aside) is a
+    statement. A question that names a section ("what is the ego protection part about?") asks about the sentences
+    under its heading, which need not repeat its words.
 
     >>> section_headings("My Notes\\nFrost Dates\\n[Page 2]\\nThe last frost comes in May.\\nSigned\\n")
     ((9, 'Frost Dates'),)
     >>> section_headings("My Notes\\nAuthor: Ann Lee\\nPart 2: Frost\\nIt comes in May.\\n")
     ((25, 'Part 2: Frost'),)
-    >>> section_headings("Frost Dates\\nThe last frost comes in May.\\n", title="Notes on frost")
+    >>> section_headings("Frost Dates\\nThe last frost comes in May.\\n", title="Notes on sowing")
     ((0, 'Frost Dates'),)
+    >>> section_headings("Notes on Sowing by Ann Lee\\nThe last frost comes in May.\\n", title="Notes on sowing")
+    ()
     """
     titled = set(re.findall(r"\w+", title.lower()))
     lines = [(m.start(), m.group().strip()) for m in re.finditer(r"[^\n]+", text) if m.group().strip()]
@@ -185,7 +187,8 @@ def section_headings(text: str, title: str = "") -> tuple[tuple[int, str], ...]:
     out = []
     for k, i in enumerate(statements[:-1]):
         at, line = lines[i]
-        if ((i > 0 or (titled and not set(re.findall(r"\w+", line.lower())) <= titled)) and is_heading(line) and not _LABEL.match(line) and not _LIST_ITEM.match(line)
+        opens = i == 0 and not (titled and not titled & set(re.findall(r"\w+", line.lower())))  # the title's line
+        if (not opens and is_heading(line) and not _LABEL.match(line) and not _LIST_ITEM.match(line)
                 and not is_non_content(lines[statements[k + 1]][1])):
             out.append((at, line))
     return tuple(out)
@@ -506,7 +509,7 @@ _TURNS = re.compile(r"^\W*(?:but|however|yet|and\s+then)\b", re.I)
 def turns(text: str) -> bool:
     """Whether `text` opens by turning or carrying on what precedes it ("But it is not enough.", "And then …").
 
-    >>> [turns(t) for t in ("But it's also not enough.", "However, the mill closed.", "And then a second memo.")]
+    >>> [turns(t) for t in ("But the loom was too slow.", "However, the mill closed.", "And then a second memo.")]
     [True, True, True]
     >>> [turns(t) for t in ("Butter sold well.", "And the mill closed.", "Yesterday it rained.")]
     [False, False, False]

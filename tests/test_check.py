@@ -191,6 +191,9 @@ def test_a_side_quotes_the_window_that_turns_its_first_one_whatever_its_score():
     # a's first window stops where its point turns ("But listening is not enough."): that window comes next,
     # though the scorer gives it less than filler, before a's better window elsewhere
     assert chosen == [[a[0], a[2]], [b[0], b[1]]]
-    # A window that follows without turning is filler like any other.
+    # A window that follows without turning is filler like any other, even where it is the side's only other one.
     a, b, chosen = sides("Listening")
     assert chosen == [[a[0], a[1]], [b[0], b[1]]]
+    follower_only = [a[0], a[2]]
+    assert _side_quotes([follower_only, b], Settings(max_quote_chars=800, max_quotes_per_side=2)) == [
+        [a[0]], [b[0], b[1]]]
