@@ -187,8 +187,9 @@ def section_headings(text: str, title: str = "") -> tuple[tuple[int, str], ...]:
     out = []
     for k, i in enumerate(statements[:-1]):
         at, line = lines[i]
-        opens = i == 0 and not (titled and not titled & set(re.findall(r"\w+", line.lower())))  # the title's line
-        if (not opens and is_heading(line) and not _LABEL.match(line) and not _LIST_ITEM.match(line)
+        # the first line is the title's, unless metadata gives a title that shares no word with it
+        own = i > 0 or (bool(titled) and not titled & set(re.findall(r"\w+", line.lower())))
+        if (own and is_heading(line) and not _LABEL.match(line) and not _LIST_ITEM.match(line)
                 and not is_non_content(lines[statements[k + 1]][1])):
             out.append((at, line))
     return tuple(out)
