@@ -565,7 +565,7 @@ class Engine:
               and (first[0].end - first[0].start) + (after.end - after.start) <= budget):
             first = first + [after]
         if asks_reason(own) and concludes(first[0].text) and (reason := _leading_up(found, first[0])):
-            first = [reason] + first[1:]  # "So, of course, you have to think about economics": why is said before
+            first = [reason] + first[1:]  # "So, of course, the mill had to close": why is said before
         if expected_type(own) == "list":  # "What are the three questions …?": the items the best window announces
             first = first + self._items(first[0])
         return verified(select(found, max_quotes, budget, s.near_duplicate, first), self.texts), support, ()
