@@ -34,7 +34,7 @@ from .evidence import (AMOUNT, DATE, FEATURES, NAME, NUMBER_OF, SHARE, Question,
 from .indexing import (IngestReport, Progress, Stamp, _load_keyword, check_identity, ingest, ingest_running,
                        ingest_stamp, load_repeated, version)
 from .keyword import STOPWORDS, KeywordIndex, tokenize
-from .query import Query, SourceRef, Sources, interpret
+from .query import Query, SourceRef, Sources, compares, interpret
 from .quotes import DocumentTexts, repeats, select, verified
 from .records import Answer, Chunk, Hit, Quote, Side, Turn, Written
 from .retrieval import EXACT_CHUNKS, Vectors, retrieve
@@ -154,13 +154,14 @@ def _going_on(side: list[Window], first: Window) -> Window | None:
     return max((w for w in rest if follows(w) and turns(w.text)), key=lambda w: w.score, default=None)
 
 
-def _side_quotes(options: list[list[Window]], s: Settings, one_source: bool = False) -> list[list[Window]]:
+def _side_quotes(options: list[list[Window]], s: Settings, one_answer: bool = False) -> list[list[Window]]:
     """The windows each side of a comparison quotes, from its candidates best first.
 
     The sides share a fact's budget and three quarters of it again for each side beyond the first (1,400
     characters for two, where a fact has 800: measured against 1,200 and 1,600, the most that keeps the mean
     quoted characters of every question set under a fact's budget), or only a fact's budget when they are
-    parts of one question about `one_source` ("What is X in the 1997 letter, and how does it plan Y?"): the
+    `one_answer`: parts of one question about one source ("What is X in the 1997 letter, and how does it plan
+    Y?"), or two things asked that compare nothing and name no source ("When …, and where …?"): the
     best combination of one window per side that fits (a long best window may leave another side a shorter
     one), then the next best windows of any side while room is left, none the scorer gives under `FILLER`,
     none that overlaps or repeats a window already chosen.
@@ -168,7 +169,7 @@ def _side_quotes(options: list[list[Window]], s: Settings, one_source: bool = Fa
     the side's answer continues there ("Amazon did the opposite." ends one window, the next says what it did).
     So does, whatever the scorer gives it, a window that starts there and turns what the first said ("But …").
     """
-    budget = s.max_quote_chars if one_source else s.max_quote_chars * (1 + 3 * len(options)) // 4
+    budget = s.max_quote_chars if one_answer else s.max_quote_chars * (1 + 3 * len(options)) // 4
     firsts = _best_fitting([o[:_SIDE_OPTIONS] for o in options], budget)
     chosen = [[w] if w is not None else [] for w in firsts]
     used = sum(w.end - w.start for w in firsts if w is not None)
@@ -774,7 +775,10 @@ class Engine:
         if all(v < near for v in supports):
             options = [[] for _ in options]  # nothing on any side is near an answer: say so
         one_source = len({side.paths for side in query.sides}) == 1 and bool(query.sides[0].paths)
-        chosen = _side_quotes(options, s, one_source)
+        # Two things asked in one question that names no source and compares nothing ("When did the flood come,
+        # and where did the looms go?") are one answer: a fact's budget.
+        one_answer = not compares(query.asked or query.text) and not any(side.paths for side in query.sides)
+        chosen = _side_quotes(options, s, one_source or one_answer)
         quotes: list[Quote] = []
         for side, picked in zip(query.sides, chosen):
             quotes.extend(self._number(verified(picked, self.texts), side, start=len(quotes) + 1))

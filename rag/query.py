@@ -1342,6 +1342,19 @@ def topic(text: str, sources: Sources, searchable: bool = False) -> str:
 
 
 # --- comparisons -----------------------------------------------------------------------------
+_SET_AGAINST = re.compile(r"\b(?:two|another)\b", re.I)  # "one source says …, another …; how do the two put it?"
+
+
+def compares(text: str) -> bool:
+    """Whether a question sets things against each other ("differ", "compare", "both", "versus", ...), not only
+    asks two things ("When did the flood come, and where did the looms go?").
+
+    >>> compares("How do the growers and the mill differ on prices?"), compares("When did it open, and where?")
+    (True, False)
+    """
+    return bool(_COMPARISON.search(text) or _SET_AGAINST.search(text))
+
+
 def comparison_sides(text: str, sources: Sources) -> list[Side]:
     """The sides of a comparison or a multi-part question, by its structure; [] when it is neither."""
     m = _ASKED_THEN_COMPARED.match(text)

@@ -440,6 +440,31 @@ def test_a_follow_up_goes_on_from_the_best_quote_not_from_the_turn_quoted_after_
         path, plain.index("\n\nThe Dye House"))
 
 
+_FLOOD = ("The Flood Year\nIn 1903 the river rose over the sheds of Kestrel Mills after three weeks of rain in the "
+          "hills, and the water stood four feet deep in the weaving hall for nine days before it began to fall again. "
+          "The crews carried the looms up to the chapel on the hill, one frame at a time on their shoulders, and they "
+          "worked there until the spring came and the floors of the weaving hall had dried out enough to bear them.\n\n"
+          "The Rebuilding\nThe owners rebuilt the hall in 1904 on stone piers six feet high, so that the next flood "
+          "would pass under the floors and leave the looms and the bales of thread standing dry above the water. "
+          "The new sheds cost the mill more than its profits of the two years before, and the owners borrowed the "
+          "rest from the growers who sold the mill its wool, paying them back over the next ten years with "
+          "interest.\n\nThe Dye House\nThe vats of the dye house were filled with indigo every morning before the "
+          "weavers came in, and the river ran blue below the mill for a mile, which the anglers downstream "
+          "complained of every summer. In 1911 the dyers moved to a new house upstream of the mill, where the water "
+          "was cleaner and the colour took better, and the old dye house became a store for the wool.\n")
+
+
+def test_two_things_asked_in_one_question_share_a_facts_quote_budget(tmp_path, embedder):
+    """"In what year …, and where …?" compares nothing: its two parts are one answer, quoted within a fact's budget,
+    not a comparison's (which would add the 1904 rebuilding beside the 1903 flood)."""
+    engine = _kestrel(tmp_path, embedder, _FLOOD)
+    answer = engine.ask("In what year did the river rise over the sheds, and where did the crews carry the looms?")
+    said = [q.text for q in answer.citations]
+    assert len(said) == 2 and said[0].startswith("In 1903 the river rose") and said[1].startswith("The crews carried")
+    assert sum(map(len, said)) <= engine.settings.max_quote_chars
+    assert all(verifies(q.path, q.start, q.end, q.text) for q in answer.citations)
+
+
 def test_a_count_is_not_answered_with_a_span_of_time(tmp_path, embedder):
     """"How many weavers …" is not answered by "joined 14 years ago": a span of time counts no weavers.
     A passage that gives a count does answer it."""
