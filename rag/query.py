@@ -1056,10 +1056,10 @@ def referent(earlier: str, previous: Turn, sources: Sources, person: bool) -> st
 
     A person: the first name in it of an author or of no common word, else the name that speaks in it
     ("What does Ann expect …?"), else the one that speaks in it once cased as the previous answer's
-    quotes write its words ("according to bezos's letter": Bezos), else the author of the previous
-    answer's first quote. A thing: the last capitalised phrase that tells documents apart ("Kindle",
-    "Buy with Prime"), else the noun phrase the question asks about ("Which two e-commerce companies
-    …"), else its rarest words.
+    quotes write its words ("according to bezos's letter": Bezos), else, where it names no source, a name
+    in it that those quotes go on to call "he" or "she", else the author of the previous answer's first
+    quote. A thing: the last capitalised phrase that tells documents apart ("Kindle", "Buy with Prime"),
+    else the noun phrase the question asks about ("Which two e-commerce companies …"), else its rarest words.
     """
     found = _refer(earlier, sources, person)
     asked = _WH_NOUN.search(earlier)
@@ -1070,10 +1070,29 @@ def referent(earlier: str, previous: Turn, sources: Sources, person: bool) -> st
     if person and not found:
         found = _speaker(earlier)  # "What does Ann expect?" then "What does he say …": Ann
     if person and not found and previous.answer:  # "according to bezos's letter …", typed in lower case
-        found = _speaker(_cased_as_quoted(earlier, [c.text for c in previous.answer.citations]))
+        quoted = [c.text for c in previous.answer.citations]
+        cased = _cased_as_quoted(earlier, quoted)
+        found = _speaker(cased)
+        if not found and not _mentions(earlier, sources):
+            # else, where it names no source (whose author speaks), a name in it that the quotes go on to call
+            # "he" or "she" ("Ann Lee sold the mill. She …")
+            found = next((p for p in _proper_spans(cased) if _called_a_person(p, quoted)), "")
     if person and not found and previous.answer and previous.answer.citations:
         return previous.answer.citations[0].author
     return found
+
+
+def _called_a_person(name: str, quotes: Sequence[str]) -> bool:
+    """Whether a quote goes on to call `name` "he" or "she" in the sentence that names it or the next.
+
+    >>> _called_a_person("Ann Lee", ["Ann Lee sold the mill. She kept the dye house."])
+    True
+    >>> _called_a_person("Kestrel", ["Kestrel sold the mill. It kept the dye house."])
+    False
+    """
+    after = rf"(?<![\w-]){re.escape(name)}(?![\w-])[^.!?]*(?:[.!?]+\s*[^.!?]*)?"
+    return any(re.search(r"\b(?:he|she|him|his|her)\b", m.group(0), re.I)
+               for quote in quotes for m in re.finditer(after, quote))
 
 
 _NAME_AFTER = r"[A-Z][\w’'-]*(?:\s+(?:(?:of|to|with|for|the|and)\s+)*[A-Z][\w’'-]*)*"

@@ -600,6 +600,25 @@ def test_his_refers_to_the_author_the_previous_question_names_not_to_a_rarer_cap
     assert "Tom Reed" in resolve("Why was he worried?", previous, sources)  # the subject, though no author
 
 
+def test_he_is_a_name_typed_in_lower_case_that_the_quotes_go_on_to_call_he():
+    """"when was the flood that reed warned the mill about" names Reed in lower case, and not as the one who
+    says something; the quote calls him "He". So "he" in the next question is Reed, not the quote's author.
+    A name the quotes call "it" is no "he"."""
+    from rag.query import SourceRef, Sources, resolve
+
+    sources = Sources([SourceRef("sim.txt", "A gardener's year", "Bo Sim", "", ())])
+    text = "Tom Reed warned the owners of Kestrel Mills about the flood of 1903. He told them to raise the sheds."
+    previous = after_quoting("when was the flood that reed warned the mill about", "sim.txt", text, "Y", text)[0]
+    previous = Turn(previous.question, replace(previous.answer, citations=tuple(
+        replace(q, author="Bo Sim") for q in previous.answer.citations)))
+    assert "Reed" in resolve("and what did he tell them to build?", previous, sources)
+    text = "Reed Mills sold wool to the owners in 1903. It told them to raise the sheds."
+    previous = after_quoting("when did reed mills sell wool", "sim.txt", text, "Y", text)[0]
+    previous = Turn(previous.question, replace(previous.answer, citations=tuple(
+        replace(q, author="Bo Sim") for q in previous.answer.citations)))
+    assert "Reed" not in resolve("and what did he tell them to build?", previous, sources)
+
+
 def test_a_follow_up_kept_in_the_authors_document_is_searched_without_the_name_its_pronoun_was_read_as():
     """"What drew her to the mill?" after a question on Ann Lee's notes: her notes are searched for it as asked,
     not for "What drew Ann Lee to the mill?" (her notes say "what drew me"), nor with her name cut."""
