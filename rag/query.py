@@ -387,11 +387,11 @@ class Query:
     asked: str = ""
 
 
-# A year that something was set or planned for ("the goals Amazon set for 2010", "aim to open by 2004"): a time
-# aimed at, told in a document written before it, so no document to search (`_mentions`).
+# A year that something was set or planned for ("the goals the mill set for (the year) 2010", "aim to open by (the
+# end of) 2004"): a time aimed at, told in a document written before it, so no document to search (`_mentions`).
 _TARGET_YEAR = re.compile(r"\b(?:set|sets|setting|aim|aims|aimed|plan|plans|planned|target|targets|targeted|goals?|"
                           r"objectives?|expect|expects|expected|forecasts?|budget(?:s|ed)?)\b[^.?!,;]{0,30}?"
-                          r"\b(?:for|by|until)\s+$", re.I)
+                          r"\b(?:for|by|until)\s+(?:the\s+(?:year|end\s+of)\s+)?$", re.I)
 # The first months of a year, said just before it ("in early 1999", "at the start of 2002", "in January 2010")
 _EARLY = re.compile(r"\b(?:early(?:\s+in)?|(?:the\s+)?(?:start|beginning|first\s+months?|first\s+quarter)\s+of|"
                     r"january|february|march)\s+$", re.I)

@@ -904,10 +904,13 @@ def test_what_a_follow_up_asks_for_is_read_in_its_own_words_not_in_the_context_i
 
 
 def test_a_year_aimed_at_is_a_time_not_a_report_and_compared_years_stay_the_sides(dated_authors):
-    """A plan "by 1995" is made before 1995: Ann Lee's reports are searched, not the 1995 one alone, and the
-    year stays in the question; "in 1995" names the 1995 report; two years compared are the two reports."""
+    """A plan "by 1995" ("for the year 1995", "by the end of 1995") is made before 1995: Ann Lee's reports are
+    searched, not the 1995 one alone, and the year stays in the question; "in 1995" names the 1995 report; two years compared are the two reports."""
     aimed = interpret("How many mills did Ann Lee plan to open by 1995?", [], dated_authors).sides[0]
     assert aimed.paths == ("ann1990.txt", "ann1995.txt") and "by 1995" in aimed.query
+    for question in ("What were the goals Ann Lee set for the year 1995?",
+                     "What did Ann Lee plan to build by the end of 1995?"):
+        assert interpret(question, [], dated_authors).sides[0].paths == ("ann1990.txt", "ann1995.txt")
     assert interpret("How many mills did Ann Lee report in 1995?", [], dated_authors).sides[0].paths == (
         "ann1995.txt",)
     q = interpret("How did mill wages for 1990 compare with 1995?", [], dated_authors)
