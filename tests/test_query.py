@@ -917,6 +917,14 @@ def test_a_year_aimed_at_is_a_time_not_a_report_and_compared_years_stay_the_side
     assert [s.paths for s in q.sides] == [("ann1990.txt",), ("ann1995.txt",)]
 
 
+def test_a_part_that_only_repeats_the_other_parts_words_asks_the_other_parts_question(dated_authors):
+    """"… compare with the number sold in 1995?": "the number sold" holds no word of its own, so the 1995 report
+    is searched for what the first part asks (the looms sold), not for "the number sold"."""
+    q = interpret("How did the number of looms sold in 1990 compare with the number sold in 1995?", [], dated_authors)
+    assert [s.paths for s in q.sides] == [("ann1990.txt",), ("ann1995.txt",)]
+    assert all("looms" in s.query for s in q.sides)
+
+
 def test_a_name_that_only_dates_the_question_is_no_source_to_search(dated_authors):
     """"Who ran the mill when Ann Lee retired?" asks nothing of Ann Lee's reports; "What did Ann Lee say when
     Bo Sim retired?" asks Ann Lee, and "When Ann Lee talks about wages, what does she mean?" too."""
