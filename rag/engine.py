@@ -43,6 +43,7 @@ from .store import DocInfo, Store
 from .writer import ChatWriter, Writer, checked
 
 _YEAR_MISS = FEATURES.index("year_miss")
+_TYPE_HIT, _TYPE_MISS = FEATURES.index("type_hit"), FEATURES.index("type_miss")
 _SUGGESTIONS = 3  # closest document titles offered when the bot abstains
 _SIDE_OPTIONS = 5  # a comparison side's best windows among which the budget is shared
 _SIDES_SEARCHED = 4  # comparisons with more sides share the budget greedily
@@ -152,6 +153,17 @@ def _going_on(side: list[Window], first: Window) -> Window | None:
     # ... or, whatever its score, the best one that turns what `first` said ("Ask growers what they want." then
     # "But listening is not enough."): the side's view is there
     return max((w for w in rest if follows(w) and turns(w.text)), key=lambda w: w.score, default=None)
+
+
+def _best(found: list[Window], kind: str | None, near: float) -> Window:
+    """The best window, as `select` ranks them; for a question that asks for a figure (`_FIGURES`: a span of time, a
+    date, a number, a sum) that the best window does not give, the best that gives one, scored `near` an answer or
+    above ("How long has Ann worked at the mill?": "… what drew me to the mill 14 years ago", not a passage on how
+    the mill works)."""
+    ranked = sorted(found, key=lambda w: (-w.score, w.path, w.start))
+    if kind in _FIGURES and ranked[0].features[_TYPE_MISS]:
+        return next((w for w in ranked if w.features[_TYPE_HIT] and w.score >= near), ranked[0])
+    return ranked[0]
 
 
 def _side_quotes(options: list[list[Window]], s: Settings, one_answer: bool = False) -> list[list[Window]]:
@@ -552,7 +564,7 @@ class Engine:
             if not said or not has_type(after.text[said[0].start:said[0].end], kind, own):
                 return [], support, ()
             return verified([after], self.texts), support, ()
-        first = [min(found, key=lambda w: (-w.score, w.path, w.start))]  # the best, as `select` ranks them
+        first = [_best(found, expected_type(own), s.min_support * VOUCHED_SUPPORT_SHARE)]
         # A follow-up goes on from the previous answer's quote; "What became of the mill?" from the best window:
         # what the text says next is how it ended. Any other question's best window is quoted with the window
         # after it, room allowing, where that one turns or carries on its point ("But listening is not enough.").

@@ -465,6 +465,24 @@ def test_two_things_asked_in_one_question_share_a_facts_quote_budget(tmp_path, e
     assert all(verifies(q.path, q.start, q.end, q.text) for q in answer.citations)
 
 
+def test_a_question_for_a_figure_starts_from_the_best_window_that_gives_one():
+    """"How long has Ann worked at the mill?": the best window tells how the mill works and gives no span of time;
+    the best that gives one, scored near an answer, is where the answer starts. Below that, or for a question that
+    asks for no figure, the best window stays the best."""
+    from rag.engine import _best
+    from rag.evidence import FEATURES, Window
+
+    def window(start: int, score: float, typed: bool) -> Window:
+        features = np.zeros(len(FEATURES))
+        features[FEATURES.index("type_hit" if typed else "type_miss")] = 1.0
+        return Window("mill.txt", start, start + 10, 0, "x" * 100, features, score)
+
+    working, years, other = window(0, 0.7, False), window(20, 0.36, True), window(40, 0.30, True)
+    assert _best([working, years, other], "duration", near=0.14) is years
+    assert _best([working, years, other], "duration", near=0.5) is working
+    assert _best([working, years, other], None, near=0.14) is working
+
+
 def test_a_count_is_not_answered_with_a_span_of_time(tmp_path, embedder):
     """"How many weavers …" is not answered by "joined 14 years ago": a span of time counts no weavers.
     A passage that gives a count does answer it."""
