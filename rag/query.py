@@ -1764,9 +1764,11 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
             of = asked_back and _OF_TOPIC.match(asked_part, asked_back.end())
             cut = _OF_TOPIC.match(rest)  # its object, names and years cut
             own = rest if of and cut and not set(tokenize(cut.group("object"))) <= _MEASURE_STEMS else ""
-        elif i > 0 and own and set(tokenize(own)) <= _MEASURE_STEMS | _WHEN_STEMS | set(tokenize(other)):
+        elif i > 0 and own and ((words := set(tokenize(own))) <= _MEASURE_STEMS | _WHEN_STEMS
+                                or (words & _MEASURE_STEMS and words <= _MEASURE_STEMS | set(tokenize(other)))):
             own = ""  # "… set against the figure in 2001", "… with the 2015 letter a decade later", "… with the
-            # number sold in 2001" (its words the first part's): the first part's question, asked of this part's source
+            # number sold in 2001" (a measure of the first part's words): the first part's question, asked of this
+            # part's source
         elif (i > 0 and own and not referred and _ENDS_ON_WHAT.search(own) and _MEASURES.search(other)
               and (asked := topic(other, sources))):
             own = f"{own.rstrip(' ?.!')}: {asked}"  # "How much of the rent …, versus what Bo says the mill pays
