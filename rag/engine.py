@@ -158,8 +158,8 @@ def _going_on(side: list[Window], first: Window) -> Window | None:
 def _best(found: list[Window], kind: str | None, near: float) -> Window:
     """The best window, as `select` ranks them; for a question that asks for a figure (`_FIGURES`: a span of time, a
     date, a number, a sum) that the best window does not give, the best that gives one, scored `near` an answer or
-    above ("How long has Ann worked at the mill?": "… what drew me to the mill 14 years ago", not a passage on how
-    the mill works)."""
+    above ("How long does the ferry take?": "The crossing takes forty minutes.", not a passage on how ferries are
+    taken care of)."""
     ranked = sorted(found, key=lambda w: (-w.score, w.path, w.start))
     if kind in _FIGURES and ranked[0].features[_TYPE_MISS]:
         return next((w for w in ranked if w.features[_TYPE_HIT] and w.score >= near), ranked[0])
@@ -564,7 +564,8 @@ class Engine:
             if not said or not has_type(after.text[said[0].start:said[0].end], kind, own):
                 return [], support, ()
             return verified([after], self.texts), support, ()
-        first = [_best(found, expected_type(own), s.min_support * VOUCHED_SUPPORT_SHARE)]
+        expects = expected_type(own)
+        first = [_best(found, expects, s.min_support * VOUCHED_SUPPORT_SHARE)]
         # A follow-up goes on from the previous answer's quote; "What became of the mill?" from the best window:
         # what the text says next is how it ended. Any other question's best window is quoted with the window
         # after it, room allowing, where that one turns or carries on its point ("But listening is not enough.").
@@ -579,7 +580,7 @@ class Engine:
             first = first + [after]
         if asks_reason(own) and concludes(first[0].text) and (reason := _leading_up(found, first[0])):
             first = [reason] + first[1:]  # "So, of course, the mill had to close": why is said before
-        if expected_type(own) == "list":  # "What are the three questions …?": the items the best window announces
+        if expects == "list":  # "What are the three questions …?": the items the best window announces
             first = first + self._items(first[0])
         return verified(select(found, max_quotes, budget, s.near_duplicate, first), self.texts), support, ()
 
@@ -788,8 +789,10 @@ class Engine:
             options = [[] for _ in options]  # nothing on any side is near an answer: say so
         one_source = len({side.paths for side in query.sides}) == 1 and bool(query.sides[0].paths)
         # Two things asked in one question that names no source and compares nothing ("When did the flood come,
-        # and where did the looms go?") are one answer: a fact's budget.
-        one_answer = not compares(query.asked or query.text) and not any(side.paths for side in query.sides)
+        # and where did the looms go?") are one answer: a fact's budget. Not a follow-up, which may ask a
+        # comparison's sides again in words of its own ("And what do they say about the rebuilding?").
+        one_answer = (not query.follow_up and not compares(query.text)
+                      and not any(side.paths for side in query.sides))
         chosen = _side_quotes(options, s, one_source or one_answer)
         quotes: list[Quote] = []
         for side, picked in zip(query.sides, chosen):

@@ -391,7 +391,7 @@ class Query:
 # end of) 2004"): a time aimed at, told in a document written before it, so no document to search (`_mentions`).
 _TARGET_YEAR = re.compile(r"\b(?:set|sets|setting|aim|aims|aimed|plan|plans|planned|target|targets|targeted|goals?|"
                           r"objectives?|expect|expects|expected|forecasts?|budget(?:s|ed)?)\b[^.?!,;]{0,30}?"
-                          r"\b(?:for|by|until)\s+(?:the\s+(?:year|end\s+of)\s+)?$", re.I)
+                          r"\b(?:for|by|until)\s+(?:the\s+(?:end\s+of\s+(?:the\s+year\s+)?|year\s+))?$", re.I)
 # The first months of a year, said just before it ("in early 1999", "at the start of 2002", "in January 2010")
 _EARLY = re.compile(r"\b(?:early(?:\s+in)?|(?:the\s+)?(?:start|beginning|first\s+months?|first\s+quarter)\s+of|"
                     r"january|february|march)\s+$", re.I)
@@ -1083,16 +1083,18 @@ def referent(earlier: str, previous: Turn, sources: Sources, person: bool) -> st
 
 
 def _called_a_person(name: str, quotes: Sequence[str]) -> bool:
-    """Whether a quote goes on to call `name` "he" or "she" in the sentence that names it or the next.
+    """Whether a quote goes on to call `name` "he" or "she", in the sentence whose subject it is or the next.
 
     >>> _called_a_person("Ann Lee", ["Ann Lee sold the mill. She kept the dye house."])
     True
     >>> _called_a_person("Kestrel", ["Kestrel sold the mill. It kept the dye house."])
     False
+    >>> _called_a_person("Kestrel", ["Kestrel bought her wool.", "Tom Reed warned Kestrel. He left."])
+    False
     """
-    after = rf"(?<![\w-]){re.escape(name)}(?![\w-])[^.!?]*(?:[.!?]+\s*[^.!?]*)?"
-    return any(re.search(r"\b(?:he|she|him|his|her)\b", m.group(0), re.I)
-               for quote in quotes for m in re.finditer(after, quote))
+    # the name as its sentence's subject (only capitalised words before it), through the end of the next sentence
+    after = rf"(?:^|[.!?\n]\s*)(?:[A-Z][\w'’-]*\s+)*{re.escape(name)}(?![\w-])[^.!?]*(?:[.!?]+\s*[^.!?]*)?"
+    return any(re.search(r"\b(?:he|she)\b", m.group(0), re.I) for quote in quotes for m in re.finditer(after, quote))
 
 
 _NAME_AFTER = r"[A-Z][\w’'-]*(?:\s+(?:(?:of|to|with|for|the|and)\s+)*[A-Z][\w’'-]*)*"
@@ -1361,7 +1363,9 @@ def topic(text: str, sources: Sources, searchable: bool = False) -> str:
 
 
 # --- comparisons -----------------------------------------------------------------------------
-_SET_AGAINST = re.compile(r"\b(?:two|another)\b", re.I)  # "one source says …, another …; how do the two put it?"
+# "One source says …, another …; how do the two put it?" (any "two" or "another" counts: a question that has one
+# keeps a comparison's budget, as every multi-part question did before)
+_SET_AGAINST = re.compile(r"\b(?:two|another)\b", re.I)
 
 
 def compares(text: str) -> bool:
@@ -1765,10 +1769,10 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
             cut = _OF_TOPIC.match(rest)  # its object, names and years cut
             own = rest if of and cut and not set(tokenize(cut.group("object"))) <= _MEASURE_STEMS else ""
         elif i > 0 and own and ((words := set(tokenize(own))) <= _MEASURE_STEMS | _WHEN_STEMS
-                                or (words & _MEASURE_STEMS and words <= _MEASURE_STEMS | set(tokenize(other)))):
+                                or (words & _MEASURE_STEMS and words <= set(tokenize(other)))):
             own = ""  # "… set against the figure in 2001", "… with the 2015 letter a decade later", "… with the
-            # number sold in 2001" (a measure of the first part's words): the first part's question, asked of this
-            # part's source
+            # number sold in 2001" (the first part's measure and words; not "the share sold"): the first part's
+            # question, asked of this part's source
         elif (i > 0 and own and not referred and _ENDS_ON_WHAT.search(own) and _MEASURES.search(other)
               and (asked := topic(other, sources))):
             own = f"{own.rstrip(' ?.!')}: {asked}"  # "How much of the rent …, versus what Bo says the mill pays

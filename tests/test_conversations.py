@@ -603,7 +603,7 @@ def test_his_refers_to_the_author_the_previous_question_names_not_to_a_rarer_cap
 def test_he_is_a_name_typed_in_lower_case_that_the_quotes_go_on_to_call_he():
     """"when was the flood that reed warned the mill about" names Reed in lower case, and not as the one who
     says something; the quote calls him "He". So "he" in the next question is Reed, not the quote's author.
-    A name the quotes call "it" is no "he"."""
+    A name the quotes call "it" is no "he", though "her" follows it ("sold her wool")."""
     from rag.query import SourceRef, Sources, resolve
 
     sources = Sources([SourceRef("sim.txt", "A gardener's year", "Bo Sim", "", ())])
@@ -612,7 +612,7 @@ def test_he_is_a_name_typed_in_lower_case_that_the_quotes_go_on_to_call_he():
     previous = Turn(previous.question, replace(previous.answer, citations=tuple(
         replace(q, author="Bo Sim") for q in previous.answer.citations)))
     assert "Reed" in resolve("and what did he tell them to build?", previous, sources)
-    text = "Reed Mills sold wool to the owners in 1903. It told them to raise the sheds."
+    text = "Reed Mills sold her wool to the owners in 1903. It told them to raise the sheds."
     previous = after_quoting("when did reed mills sell wool", "sim.txt", text, "Y", text)[0]
     previous = Turn(previous.question, replace(previous.answer, citations=tuple(
         replace(q, author="Bo Sim") for q in previous.answer.citations)))

@@ -905,7 +905,8 @@ def test_what_a_follow_up_asks_for_is_read_in_its_own_words_not_in_the_context_i
 
 def test_a_year_aimed_at_is_a_time_not_a_report_and_compared_years_stay_the_sides(dated_authors):
     """A plan "by 1995" ("for the year 1995", "by the end of 1995") is made before 1995: Ann Lee's reports are
-    searched, not the 1995 one alone, and the year stays in the question; "in 1995" names the 1995 report; two years compared are the two reports."""
+    searched, not the 1995 one alone, and the year stays in the question; "in 1995" names the 1995 report; two
+    years compared are the two reports."""
     aimed = interpret("How many mills did Ann Lee plan to open by 1995?", [], dated_authors).sides[0]
     assert aimed.paths == ("ann1990.txt", "ann1995.txt") and "by 1995" in aimed.query
     for question in ("What were the goals Ann Lee set for the year 1995?",
@@ -919,10 +920,13 @@ def test_a_year_aimed_at_is_a_time_not_a_report_and_compared_years_stay_the_side
 
 def test_a_part_that_only_repeats_the_other_parts_words_asks_the_other_parts_question(dated_authors):
     """"… compare with the number sold in 1995?": "the number sold" holds no word of its own, so the 1995 report
-    is searched for what the first part asks (the looms sold), not for "the number sold"."""
+    is searched for what the first part asks (the looms sold), not for "the number sold". "The share sold" asks a
+    measure of its own."""
     q = interpret("How did the number of looms sold in 1990 compare with the number sold in 1995?", [], dated_authors)
     assert [s.paths for s in q.sides] == [("ann1990.txt",), ("ann1995.txt",)]
     assert all("looms" in s.query for s in q.sides)
+    q = interpret("How did the number of looms sold in 1990 compare with the share sold in 1995?", [], dated_authors)
+    assert "share" in q.sides[1].query  # another measure: its own question
 
 
 def test_a_name_that_only_dates_the_question_is_no_source_to_search(dated_authors):
