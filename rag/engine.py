@@ -160,10 +160,13 @@ def _best(found: list[Window], kind: str | None, near: float) -> Window:
     date, a number, a sum) that the best window does not give, the best that gives one, scored `near` an answer or
     above ("How long does the ferry take?": "The crossing takes forty minutes.", not a passage on how ferries are
     taken care of)."""
-    ranked = sorted(found, key=lambda w: (-w.score, w.path, w.start))
-    if kind in _FIGURES and ranked[0].features[_TYPE_MISS]:
-        return next((w for w in ranked if w.features[_TYPE_HIT] and w.score >= near), ranked[0])
-    return ranked[0]
+    def rank(w: Window) -> tuple:
+        return -w.score, w.path, w.start
+
+    best = min(found, key=rank)
+    if kind in _FIGURES and best.features[_TYPE_MISS]:
+        return min((w for w in found if w.features[_TYPE_HIT] and w.score >= near), key=rank, default=best)
+    return best
 
 
 def _side_quotes(options: list[list[Window]], s: Settings, one_answer: bool = False) -> list[list[Window]]:
