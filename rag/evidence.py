@@ -430,7 +430,14 @@ _ASKS_MONEY = re.compile(r"\bhow\s+many\s+(?:dollars|euros|cents|yen)\b|"  # not
                          r"in\s+(?:time|lives|effort|terms))\b)|"  # not "how expensive in time", "how cheap than coal"
                          r"\bhow\s+much\s+(?:(?:[\w-]+\s+){0,2}?(?:money|funding|capital|cash|revenue|profit|income)\b|"
                          r"(?:did|does|do|will|would|has|had|could|can)\s+[^?]*?\b(?:rais(?:e|ed)|earn(?:ed)?|"
-                         r"invest(?:ed)?|fund(?:ed)?)\b|(?:is|was|are|were)\s+[^?]*?\bworth\b)", re.I)
+                         r"invest(?:ed)?|fund(?:ed)?)\b|(?:is|was|are|were)\s+[^?]*?\bworth\b)|"
+                         # "What was the mill's income in 1990?", "What did its cash flow come to?": a sum of money
+                         # named and asked for whole (not "the income gap", "the best way to raise income")
+                         r"\bwhat\s+(?:is|was|are|were|did|does|do|will|would)\s+"
+                         r"(?:(?!(?:to|that|which|who|for|of|about|on|with|from|say|says|said|think|mean)\b)[\w’'-]+\s+)"
+                         r"{0,4}?(?:revenues?|sales|income|profits?|earnings|cash\s+flows?|spending|budgets?|proceeds|"
+                         r"expenses?|expenditures?)(?=\s*(?:[?.!]|$|(?:in|for|during|by|at)\s|(?:come|amount)\s+to\b|"
+                         r"total\b))", re.I)
 _CHANGE = re.compile(r"\b(?:grow|grew|grown|rise|rose|risen|fall|fell|fallen|drop(?:ped)?|increase[sd]?|"
                      r"decrease[sd]?|declined?|shr[iau]nk)\b", re.I)
 _AMOUNT = re.compile(rf"[$€£¥]\s?\d|(\d|\b({_NUMBER_WORDS}|a|hundred|thousand|million|billion|trillion))\s*"
@@ -533,6 +540,10 @@ def asks_amount(question: str) -> bool:
     [True, True, True, False, False, False, False, True, True, False, True, True, False, False, False, False, True, False]
     >>> asks_amount("What did a season ticket cost in 1990?"), asks_amount("What does the plan cost members?")
     (True, True)
+    >>> [asks_amount(q) for q in ("What was the mill's income in 1990?", "What did its cash flow come to?",
+    ...                           "What were the income gaps?", "What is the best way to raise income?",
+    ...                           "What did Ann say about sales?", "What did sales grow to in 1990?")]
+    [True, True, False, False, False, False]
     >>> asks_amount("What's the hidden cost of all that speed?"), asks_amount("What was the human cost of the strike?")
     (False, False)
     >>> asks_amount("How cheaply can the mill make a loom?"), asks_amount("How expensive was the new bridge?")

@@ -908,3 +908,14 @@ def test_a_why_question_quotes_the_reason_before_a_conclusion_that_echoes_it(tmp
     first = answer.citations[0].text
     assert "A promise that cannot be kept up" in first and "So, of course" in first
     assert all(verifies(c.path, c.start, c.end, c.text) for c in answer.citations)
+
+
+def test_a_question_for_a_sum_named_by_its_noun_is_answered_with_the_sum(tmp_path, embedder):
+    """"What did the mill's cash flow come to?" asks for a sum of money as "how much" does: the passage that
+    states the sum is quoted first, not the one that defines cash flow in more of the question's words."""
+    engine = _kestrel(tmp_path, embedder, (
+        "Kestrel Mills watches its cash flow closely. The cash flow of Kestrel Mills comes to what its looms bring "
+        "in, less what it spends on new looms and sheds.\n\nThe dyers worked through the winter. By 1903 the "
+        "figure had reached $41,000, after the flood year.\n\nThe river ran blue below the mill for a mile.\n"))
+    answer = engine.ask("what did kestrel mills' cash flow come to?")
+    assert "$41,000" in answer.citations[0].text
