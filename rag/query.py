@@ -83,7 +83,7 @@ _REPORTED = "|".join(sorted(_REPORTING))  # the verbs as a regex alternation
 # Words that set a part against another without saying what it is about ("how does her view compare?").
 _STANCE = frozenset(tokenize(" ".join(_REPORTING) + " view opinion position stance perspective take see sees saw "
                              "compare compared comparison differ differs different difference contrast agree "
-                             "disagree similar own words account explanation description version"))
+                             "disagree similar own words account explanation description version story"))
 _PERSON = {"he", "him", "his", "she", "her", "hers", "himself", "herself"}
 _THING = {"it", "its", "itself", "they", "them", "their", "theirs", "themselves"}
 _DEMONSTRATIVE = {"this", "that", "these", "those"}

@@ -523,6 +523,13 @@ def test_a_persons_own_view_is_asked_the_other_parts_topic_after_a_leading_wh_ph
     assert q.sides[1].paths == () and q.sides[1].query == "Tolstoy's reading of frost"
 
 
+def test_a_persons_own_story_of_it_is_asked_the_other_parts_topic(two_authors):
+    """"Tolstoy's own story of it" is his view, as "his own account" is: asked the first part's topic, not "of it"."""
+    q = interpret("How does Ann Lee's account of where frost comes from differ from Tolstoy's own story of it?", [],
+                  two_authors)
+    assert q.sides[1].paths == () and q.sides[1].query == "Tolstoy's account of where frost comes from"
+
+
 def test_a_description_the_catalog_lacks_paired_with_a_named_source_is_the_other_documents(two_authors):
     q = interpret("What do Ann Lee and the radio interview each say about mulch?", [], two_authors)
     assert q.kind == "comparison"
