@@ -1443,7 +1443,8 @@ def comparison_sides(text: str, sources: Sources) -> list[Side]:
 
 
 # "Is the mill a ruin or a museum?": a yes-no question between two alternatives, each an article's noun phrase.
-_EITHER_OR = re.compile(r"^\W*(?:is|are|was|were)\s+(?P<left>[^?]+)\s+or\s+(?P<article>a|an|the)\s+(?P<right>[^?]+)"
+_EITHER_OR = re.compile(r"^\W*(?:is|are|was|were)\s+(?P<left>[^?]+)\s+or\s+(?:(?:just|merely|simply|only|really|"
+                        r"mostly|rather|instead)\s+)?(?P<article>a|an|the)\s+(?P<right>[^?]+)"
                         r"\?*\s*$", re.I)
 
 
@@ -1455,6 +1456,8 @@ def _alternatives(question: str) -> tuple[str, str] | None:
 
     >>> _alternatives("Is Ann's long game a promise to buyers or a weapon against rivals?")
     ("Ann's long game a promise to buyers", "Ann's long game a weapon against rivals")
+    >>> _alternatives("Is the mill a family trade or just a tax shelter?")
+    ('the mill a family trade', 'the mill a tax shelter')
     >>> _alternatives("Why did the mill close?") is None
     True
     """
