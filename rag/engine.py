@@ -635,6 +635,9 @@ class Engine:
         if not rarity:
             return [w.text for w in found]
         name = " ".join(max(rarity)[1].split())
+        if " " in name and not any(name in w.text for w in found):
+            # a name no candidate writes whole ("Kestrel Prime" where they say "the Prime plan"): its rarest word
+            name = max(name.split(), key=lambda word: max((weight.get(t, 0.0) for t in tokenize(word)), default=0.0))
         about = {d.path for d in self.catalog if name in d.title or name in d.author}
         held = [w.text for w in found if w.path in about]
         # A sentence beside the one that names it tells of the same thing when it shares another of the
