@@ -605,7 +605,9 @@ class Engine:
         thing (`_REFERS_BACK`).
         A figure or date must be stated there ("How much did Amazon pay for One Medical?" is not answered by a
         passage on tuition that gives a sum, nor by "orders over $35" in a passage that names One Medical two
-        sentences earlier). Every window's text when the question names nothing, or no window holds the name.
+        sentences earlier). A name of several words that no window nor catalog entry writes whole (in any case) is
+        looked for by its rarest word that a window writes. Every window's text when the question names nothing, or
+        no window holds the name.
         A `follow_up`'s referent in parentheses ("… by the time he wrote that (We launched the Pledge with Ann …)?")
         is context: a name the question itself asks about comes first. A name typed in lower case ("how many prime
         members …") is one the candidates write only capitalised, after a word in lower case ("the Prime
@@ -635,9 +637,15 @@ class Engine:
         if not rarity:
             return [w.text for w in found]
         name = " ".join(max(rarity)[1].split())
-        if " " in name and not any(name in w.text for w in found):
-            # a name no candidate writes whole ("Kestrel Prime" where they say "the Prime plan"): its rarest word
-            name = max(name.split(), key=lambda word: max((weight.get(t, 0.0) for t in tokenize(word)), default=0.0))
+        whole = name.lower()
+        if " " in name and not any(whole in " ".join(w.text.split()).lower() for w in found) and not any(
+                whole in f"{d.title} {d.author}".lower() for d in self.catalog):
+            # a name that no candidate nor catalog entry writes whole ("Kestrel Prime" where they say "the Prime
+            # plan"): its rarest word that a candidate writes as a word, unless another is as rare
+            ranked = sorted(((max((weight.get(t, 0.0) for t in tokenize(word)), default=0.0), word)
+                             for word in name.split() if any(_written(word, w.text) for w in found)), reverse=True)
+            if ranked and (len(ranked) == 1 or ranked[0][0] > ranked[1][0]):
+                name = ranked[0][1]
         about = {d.path for d in self.catalog if name in d.title or name in d.author}
         held = [w.text for w in found if w.path in about]
         # A sentence beside the one that names it tells of the same thing when it shares another of the

@@ -423,6 +423,10 @@ _ASKS_AMOUNT = re.compile(r"\bhow much\b(?!\s+(?:time|effort|energy|space|room|w
                                        "their")  # "cost" the verb
                           + r"cost\b(?!\s+(?:cutting|cuts?|savings?|of|structure|advantage|base|control|down|up)\b)",
                           re.I)
+_MONEY_ASKED = r"\bwhat(?:['’]s|\s+(?:is|was|are|were|did|does|do|will|would))\s+(?!\w+ing\b)"
+_MONEY_WORD = r"(?!(?:to|that|which|who|for|of|about|on|with|from|say|says|said|think|mean)\b)[\w’'-]+\s+"
+_MONEY_NOUN = r"(?:revenues?|sales|income|profits?|earnings|cash\s+flows?|spending|budgets?|proceeds)"
+_MONEY_AFTER = r"(?:come|amount)\s+to\b|total\b"
 # "How much funding …", "How much did it raise/earn?", "How much is it worth?": money too, but not "How much
 # weight can it raise?" (a noun of its own) nor "How much did revenue grow?" (a change, a share answers).
 _ASKS_MONEY = re.compile(r"\bhow\s+many\s+(?:dollars|euros|cents|yen)\b|"  # not pounds: of flour
@@ -431,13 +435,13 @@ _ASKS_MONEY = re.compile(r"\bhow\s+many\s+(?:dollars|euros|cents|yen)\b|"  # not
                          r"\bhow\s+much\s+(?:(?:[\w-]+\s+){0,2}?(?:money|funding|capital|cash|revenue|profit|income)\b|"
                          r"(?:did|does|do|will|would|has|had|could|can)\s+[^?]*?\b(?:rais(?:e|ed)|earn(?:ed)?|"
                          r"invest(?:ed)?|fund(?:ed)?)\b|(?:is|was|are|were)\s+[^?]*?\bworth\b)|"
-                         # "What was the mill's income in 1990?", "What did its cash flow come to?": a sum of money
-                         # named and asked for whole (not "the income gap", "the best way to raise income")
-                         r"\bwhat\s+(?:is|was|are|were|did|does|do|will|would)\s+"
-                         r"(?:(?!(?:to|that|which|who|for|of|about|on|with|from|say|says|said|think|mean)\b)[\w’'-]+\s+)"
-                         r"{0,4}?(?:revenues?|sales|income|profits?|earnings|cash\s+flows?|spending|budgets?|proceeds|"
-                         r"expenses?|expenditures?)(?=\s*(?:[?.!]|$|(?:in|for|during|by|at)\s|(?:come|amount)\s+to\b|"
-                         r"total\b))", re.I)
+                         # "What was the mill's income in 1990?", "What did its cash flow come to?": a sum of money named
+                         # and asked for whole, owned or dated (not "What is cash flow?", "What is driving sales?", "the
+                         # income gap", "the best way to raise income")
+                         rf"{_MONEY_ASKED}(?:{_MONEY_WORD}){{0,3}}?(?:the|its|their|his|her|our|[\w-]+(?:['’]s|s['’]))\s+"
+                         rf"(?:{_MONEY_WORD}){{0,2}}?{_MONEY_NOUN}(?=\s*(?:[?.!]|$|(?:in|for|during|at)\s|{_MONEY_AFTER}))|"
+                         rf"{_MONEY_ASKED}(?:{_MONEY_WORD}){{0,4}}?{_MONEY_NOUN}(?=\s+(?:(?:in|for|during)\s+(?:the\s+)?"
+                         rf"(?:\d{{4}}|year|quarter)\b|{_MONEY_AFTER}))", re.I)
 _CHANGE = re.compile(r"\b(?:grow|grew|grown|rise|rose|risen|fall|fell|fallen|drop(?:ped)?|increase[sd]?|"
                      r"decrease[sd]?|declined?|shr[iau]nk)\b", re.I)
 _AMOUNT = re.compile(rf"[$€£¥]\s?\d|(\d|\b({_NUMBER_WORDS}|a|hundred|thousand|million|billion|trillion))\s*"
@@ -541,9 +545,11 @@ def asks_amount(question: str) -> bool:
     >>> asks_amount("What did a season ticket cost in 1990?"), asks_amount("What does the plan cost members?")
     (True, True)
     >>> [asks_amount(q) for q in ("What was the mill's income in 1990?", "What did its cash flow come to?",
+    ...                           "What's the mill's income in 1990?", "What were net sales for 1990?",
     ...                           "What were the income gaps?", "What is the best way to raise income?",
-    ...                           "What did Ann say about sales?", "What did sales grow to in 1990?")]
-    [True, True, False, False, False, False]
+    ...                           "What did Ann say about sales?", "What did sales grow to in 1990?", "What is cash flow?",
+    ...                           "What is driving sales in the east?", "What were the sales by region?")]
+    [True, True, True, True, False, False, False, False, False, False, False]
     >>> asks_amount("What's the hidden cost of all that speed?"), asks_amount("What was the human cost of the strike?")
     (False, False)
     >>> asks_amount("How cheaply can the mill make a loom?"), asks_amount("How expensive was the new bridge?")

@@ -935,3 +935,9 @@ def test_a_count_of_a_name_no_passage_writes_whole_is_looked_for_beside_its_rare
     engine, _ = Engine.build(make_settings(corpus, tmp_path / "index"), embedder)
     answer = engine.ask("How many weavers joined Bluewater Prime?")
     assert answer.abstained and answer.uncovered == (NUMBER_OF + "weavers",)
+    # written whole across a line break, the name is found as it is: its count answers
+    (corpus / "plan.txt").write_text("Notes from the mill\n\nWeavers could join Bluewater\nPrime from spring. By "
+                                     "the flood year, 300 weavers had joined it.\n", encoding="utf-8")
+    engine, _ = Engine.build(make_settings(corpus, tmp_path / "index2"), embedder)
+    answer = engine.ask("How many weavers joined Bluewater Prime?")
+    assert not answer.abstained and "300 weavers" in answer.citations[0].text
