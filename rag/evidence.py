@@ -423,6 +423,8 @@ _ASKS_AMOUNT = re.compile(r"\bhow much\b(?!\s+(?:time|effort|energy|space|room|w
                                        "their")  # "cost" the verb
                           + r"cost\b(?!\s+(?:cutting|cuts?|savings?|of|structure|advantage|base|control|down|up)\b)",
                           re.I)
+# The pieces of "What was the mill's income in 1990?" (`_ASKS_MONEY`): its opening (no "-ing" verb after it: "What is
+# driving sales?"), a word that is no preposition or verb of saying, a noun for a sum of money, what may follow it.
 _MONEY_ASKED = r"\bwhat(?:['’]s|\s+(?:is|was|are|were|did|does|do|will|would))\s+(?!\w+ing\b)"
 _MONEY_WORD = r"(?!(?:to|that|which|who|for|of|about|on|with|from|say|says|said|think|mean)\b)[\w’'-]+\s+"
 _MONEY_NOUN = r"(?:revenues?|sales|income|profits?|earnings|cash\s+flows?|spending|budgets?|proceeds)"
