@@ -708,6 +708,8 @@ def has_share(text: str) -> bool:
 # "How many <things> …": up to three words, ending before the first word that is not part of their name.
 _COUNT_STOPS = frozenset("""did do does were was are is have has had will would can could should go goes went in at on
 of for by to from with that there he she it they we you i this these those""".split())
+_COUNT_PREPOSITIONS = frozenset("in at on of for by to from with".split())
+_PLURAL_NOUN = re.compile(r"(?i:[a-z]+[^s\W]s|people|children|men|women)")  # "weavers", not "glass" nor "sat"
 _NOT_COUNTED = re.compile(rf"^(?:{_UNITS}|times?|ago|later|percent|percentage|points?|dollars?|cents?|euros?)$", re.I)
 _COUNT = re.compile(rf"(?<![\w$€£¥.,])(\d(?:[\d,]*\d)?(?:\.\d+)?|(?:{_NUMBER_WORDS}))(?![\w%])", re.I)
 # After a number: a unit of time, a share, money or a multiple, which make it no count of things.
@@ -742,6 +744,9 @@ def asks_count(question: str) -> str | None:
     ...     "How many years ago did Ann join?", "How many of them were there?", "How many did they sell?",
     ...     "How many percentage points did it rise?", "How many customers bought Kindles?", "What did it make?")]
     ['employees', 'separate services', None, None, None, None, 'customers', None]
+    >>> [asks_count(q) for q in ("How many weavers work at the mill?", "How many people subscribe to the plan?",
+    ...                          "How many stores opened in 1990?", "How many board members sat in 1990?")]
+    ['weavers', 'people', 'stores', 'board members']
     """
     m = re.search(r"\bhow many\s+([^?.!,;:]*)", question, re.I)
     words = m.group(1).split() if m else []
@@ -750,6 +755,9 @@ def asks_count(question: str) -> str | None:
     named = list(itertools.takewhile(lambda w: w.lower() not in _COUNT_STOPS, words))
     if len(named) == len(words) or len(named) > 3:  # no stop within reach ("customers bought Kindles"): the first
         named = named[:1]
+    if (1 < len(named) < len(words) and words[len(named)].lower() in _COUNT_PREPOSITIONS
+            and _PLURAL_NOUN.fullmatch(named[-2]) and not _PLURAL_NOUN.fullmatch(named[-1])):
+        named = named[:-1]  # "How many weavers work at the mill?": a plural and its verb, a preposition after it
     if any(_NOT_COUNTED.match(w) for w in named):
         return None
     return " ".join(named)
