@@ -924,20 +924,18 @@ def test_a_question_for_a_sum_named_by_its_noun_is_answered_with_the_sum(tmp_pat
 def test_a_count_of_a_name_no_passage_writes_whole_is_looked_for_beside_its_rarest_word(tmp_path, embedder):
     """"How many weavers joined Bluewater Prime?": no passage writes "Bluewater Prime", but one tells of "the Prime
     plan" and gives no count; the looms counted in the next paragraph, on the flood, answer nothing about it."""
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "plan.txt").write_text(
-        "Notes from the mill\n\nThe mill opened the Prime plan to its weavers in spring. Weavers who joined it were paid "
-        "each week.\n\nIn the flood year the river rose over the sheds, and 40 looms were carried to the Bluewater "
-        "hill by the crews.\n", encoding="utf-8")
-    (corpus / "town.txt").write_text("Notes on the town\n\nBluewater is a town on the river. It holds a market on "
-                                     "Fridays.\n", encoding="utf-8")
+    corpus = write_corpus(tmp_path / "corpus", {
+        "plan.txt": "Notes from the mill\n\nThe mill opened the Prime plan to its weavers in spring. Weavers who joined "
+                    "it were paid each week.\n\nIn the flood year the river rose over the sheds, and 40 looms were "
+                    "carried to the Bluewater hill by the crews.\n",
+        "town.txt": "Notes on the town\n\nBluewater is a town on the river. It holds a market on Fridays.\n"},
+        metadata=None)
     engine, _ = Engine.build(make_settings(corpus, tmp_path / "index"), embedder)
     answer = engine.ask("How many weavers joined Bluewater Prime?")
     assert answer.abstained and answer.uncovered == (NUMBER_OF + "weavers",)
     # written whole across a line break, the name is found as it is: its count answers
-    (corpus / "plan.txt").write_text("Notes from the mill\n\nWeavers could join Bluewater\nPrime from spring. By "
-                                     "the flood year, 300 weavers had joined it.\n", encoding="utf-8")
+    write_corpus(corpus, {"plan.txt": "Notes from the mill\n\nWeavers could join Bluewater\nPrime from spring. By the "
+                                      "flood year, 300 weavers had joined it.\n"}, metadata=None)
     engine, _ = Engine.build(make_settings(corpus, tmp_path / "index2"), embedder)
     answer = engine.ask("How many weavers joined Bluewater Prime?")
     assert not answer.abstained and "300 weavers" in answer.citations[0].text
