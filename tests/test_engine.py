@@ -345,15 +345,16 @@ def test_garbage_in_chroma_sqlite_gives_a_rag_error(built_index, embedder, tmp_p
             ingest(broken_settings, embedder)
 
 
-def test_exact_scoped_search_ranks_like_chromas_filtered_search(corpus_index, embedder, monkeypatch):
+def test_exact_scoped_search_ranks_like_chromas_filtered_search(engine, embedder, monkeypatch):
     # A search scoped to a few documents is ranked in numpy (fast); over many it is Chroma's filtered
     # search, and over most of the corpus an unfiltered one filtered afterwards. On the same scope all
-    # must pick the same chunks in the same order.
+    # must pick the same chunks in the same order. The tiny corpus keeps Chroma's search exact (fewer rows
+    # than its HNSW batch) and has no duplicated sentences, whose tied scores either search may order its
+    # own way: over `corpus/` (two near-identical articles, an approximate index) this failed once in six runs.
     import rag.retrieval as retrieval
-    from rag.config import Settings
 
-    engine = Engine.open(Settings(corpus_dir=corpus_index.corpus_dir, index_dir=corpus_index.index_dir), embedder)
     docs = engine.documents()
+    assert len(docs) >= 4
     scopes = [tuple(d.path for d in docs[:1]), tuple(d.path for d in docs[1:3]), tuple(d.path for d in docs[1:])]
     questions = ["What does Day 2 look like?", "Why should leaders obsess over customers rather than competitors?"]
     for paths in scopes:
