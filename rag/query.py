@@ -432,10 +432,13 @@ def interpret(question: str, history: Sequence[Turn], sources: Sources) -> Query
         mentioned = _mentions(question, sources)
         names = [name for _, name, _ in mentioned]
         names_any = bool(names)
-        if previous.answer.kind == "comparison" and not names_any:
+        if (previous.answer.kind == "comparison" and not names_any
+                and (compares(_earlier(previous)) or len({s.paths for s in previous.answer.sides}) > 1)):
             # "And what do they say about prices?" asks the same sides ("they") about a new topic;
             # "Why do they think so?", "Can you give an example?" have none of their own, and ask each side
-            # about its earlier one.
+            # about its earlier one. The parts of a question that only asked two things of the same documents
+            # ("When did it open, and how big is it?") are no sides: "How many firms use it?" is asked of what
+            # that question asked about.
             own = [t for t in tokenize(question) if t not in QUESTION_FRAME | _REPORTING]
             sides = tuple(replace(s, query=question if own or not s.query else
                                   f"{question.rstrip('?. ')} ({_subject(s.query, sources) or s.query})?")

@@ -487,6 +487,18 @@ def test_a_two_part_follow_up_quotes_the_previous_passage_again_where_it_answers
     assert "ten thousand kettles sold out in four days" in quoted(answer)
 
 
+def test_a_follow_up_after_a_two_part_question_is_asked_of_what_that_question_was_about(products):
+    """A two-part question is answered part by part, but its parts are no sides of a comparison: "it" in the next
+    question is the kettle both parts asked about, not a question to put to each part again."""
+    history = []
+    for question in ("What is the Zephyr kettle?", "When did it launch, and how did its first run sell?"):
+        history.append(Turn(question, products.ask(question, history)))
+    assert history[-1].answer.kind == "comparison"  # answered part by part
+    answer = products.ask("Why was it recalled?", history)
+    assert answer.kind == "fact" and "Zephyr" in answer.resolved_question
+    assert "faulty hinge" in quoted(answer)
+
+
 def test_what_the_text_says_next_is_quoted_even_when_it_and_the_best_passage_do_not_fit_together(tmp_path, embedder):
     """The sentence after the previous quote is long: with the best passage it would pass the quote budget, so
     it is quoted on its own rather than dropped."""
