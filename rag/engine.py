@@ -26,11 +26,11 @@ from .config import Settings
 from .embedding import Embedder
 from .check import SentenceCheck
 from .errors import ConfigError, IndexBusy, IndexCorrupt, IndexMismatch, IndexProblem, QuestionError, RagError
-from .evidence import (AMOUNT, DATE, FEATURES, NAME, NUMBER_OF, SHARE, Question, Window, turns,
+from .evidence import (AMOUNT, DATE, FEATURES, MAX_WINDOW_CHARS, NAME, NUMBER_OF, SHARE, Question, Window, turns,
                        after_the_documents, announced_items, asks_amount, asks_count, asks_outcome, asks_person,
                        asks_place, asks_reason, asks_share, asks_year, concludes, expected_type, has_amount, has_count,
-                       has_place, has_share, has_type, is_non_content, last_dated, names_someone, question_terms,
-                       section_headings, windows, years)
+                       has_place, has_share, has_type, is_non_content, is_title, last_dated, names_someone,
+                       question_terms, section_headings, windows, years)
 from .indexing import (IngestReport, Progress, Stamp, _load_keyword, check_identity, ingest, ingest_running,
                        ingest_stamp, load_repeated, version)
 from .keyword import STOPWORDS, KeywordIndex, tokenize
@@ -682,10 +682,30 @@ class Engine:
         text = self.texts.get(path)
         nxt = min((w.start for w in found if w.path == path and w.start >= end), default=None)
         if nxt is None or text[end:nxt].strip():
-            return None
+            return self._next_sentence(found, path, end, best)
         after = [w for w in found if w.path == path and w.start == nxt
                  and not (best and _overlaps(w, [(best.path, best.start, best.end)]))]
         return max(after, key=lambda w: w.score, default=None)
+
+    def _next_sentence(self, found: list[Window], path: str, end: int, best: Window | None) -> Window | None:
+        """The sentence of `path` right after `end`, as a window of its document scored as the best window found
+        there, where no window found starts with it (windows start in the retrieved chunks, and the next sentence
+        may open a chunk that was not retrieved); None when it is non-content, or no window of `path` was found."""
+        like = max((w for w in found if w.path == path), key=lambda w: w.score, default=None)
+        text = self.texts.get(path)
+        if like is None or text is None:
+            return None
+        ahead = text[end:end + 4 * MAX_WINDOW_CHARS]
+        first = split_sentences(ahead)[:1]
+        if not first or ahead[:first[0].start].strip():
+            return None
+        start, stop = end + first[0].start, end + first[0].end
+        said = text[start:stop]
+        # a heading that closes with a period ("Future: Land Does Not Obey Moore's Law.") opens a new section
+        if is_non_content(said, self.repeated) or is_title(said.rstrip(".")) or (
+                best and best.path == path and start < best.end and best.start < stop):
+            return None
+        return replace(like, start=start, end=stop, chunk_start=0, chunk_text=text)
 
     def _fact(self, query: Query, vector, s: Settings):
         """(quotes, support, uncovered, the query as answered: unscoped when it fell back to the corpus).
