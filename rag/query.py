@@ -136,7 +136,7 @@ _SAYS = (r"(?:says?|said|argues?|argued|claims?|claimed|holds?|held|suggests?|in
          r"praises?|praised|credits?|credited|critici[sz]es?|critici[sz]ed|blames?|blamed|sees?|calls?|"
          r"describes?|described|portrays?|portrayed|frames?|framed|warns?|warned)")
 _ONE_ANOTHER = re.compile(rf"^\s*(?:one|some)\b[^;,.?]{{0,40}}?\b{_SAYS}\s+(?:that\s+)?(?P<a>[^;?]+?)"
-                          rf"(?:[;.]|,?\s+(?:while|whereas|but|and))\s+(?:an|the\s+)?others?\b[^;,.?]{{0,40}}?\b{_SAYS}"
+                          rf"(?:[;.]|,?\s+(?:while|whereas|but|and)|,)\s+(?:an|the\s+)?others?\b[^;,.?]{{0,40}}?\b{_SAYS}"
                           rf"\s+(?:that\s+)?(?P<b>[^;?]+?)(?:[.?]\s|[.?]?$)", re.I)
 # The passive of the same: "X is seen by some as A and by others as B".
 _BY_SOME = re.compile(rf"^\s*(?!(?:{'|'.join(sorted(_WH))})\b)(?P<topic>[^;?.]+?)\s+(?:is|are|was|were)\s+"
@@ -1629,6 +1629,8 @@ def split(text: str) -> list[str]:
     ["The mill's closure seen as a relief", "The mill's closure seen as a loss"]
     >>> split("There are two accounts of why the mill closed: one about debt, one about a flood. Which is right?")
     ['why the mill closed: debt', 'why the mill closed: a flood']
+    >>> split("One report says the mill closed over debt, another says a flood ruined it. How does each put it?")
+    ['the mill closed over debt', 'a flood ruined it']
     >>> split("Did the mill run two ads, one about price and one about speed?")
     []
     >>> split("The diary says the mill closed over debt. How does the ledger explain the closure?")
