@@ -10,6 +10,8 @@ and then follows the index to its newest generation, or says that an ingest is r
 """
 from __future__ import annotations
 
+import bisect
+import functools
 import itertools
 import re
 import threading
@@ -26,7 +28,7 @@ from .config import Settings
 from .embedding import Embedder
 from .check import SentenceCheck
 from .errors import ConfigError, IndexBusy, IndexCorrupt, IndexMismatch, IndexProblem, QuestionError, RagError
-from .evidence import (AMOUNT, DATE, FEATURES, MAX_WINDOW_CHARS, NAME, NUMBER_OF, SHARE, Question, Window, turns,
+from .evidence import (AMOUNT, DATE, FEATURES, NAME, NUMBER_OF, SHARE, Question, Window, turns,
                        after_the_documents, announced_items, asks_amount, asks_count, asks_outcome, asks_person,
                        asks_place, asks_reason, asks_share, asks_year, concludes, expected_type, has_amount, has_count,
                        has_place, has_share, has_type, is_non_content, is_title, last_dated, names_someone,
@@ -36,7 +38,7 @@ from .indexing import (IngestReport, Progress, Stamp, _load_keyword, check_ident
 from .keyword import STOPWORDS, KeywordIndex, tokenize
 from .query import Query, SourceRef, Sources, compares, interpret
 from .quotes import DocumentTexts, repeats, select, verified
-from .records import Answer, Chunk, Hit, Quote, Side, Turn, Written
+from .records import Answer, Chunk, Hit, Quote, Side, Span, Turn, Written
 from .retrieval import EXACT_CHUNKS, Vectors, retrieve
 from .scoring import LogisticScorer, Scorer
 from .store import DocInfo, Store
@@ -74,6 +76,12 @@ def _leading_up(found: list[Window], best: Window) -> Window | None:
     that leads up to its opening one, quoted with it."""
     before = [w for w in found if w.path == best.path and w.start < best.start < w.end <= best.end]
     return max(before, key=lambda w: (w.start, w.score), default=None)
+
+
+@functools.lru_cache(maxsize=8)  # the documents a conversation is about, read again by its next questions
+def _sentences(text: str) -> list[Span]:
+    """The sentence spans of a whole document (`split_sentences`)."""
+    return split_sentences(text)
 
 
 def _overlaps(window: Window, spans: Sequence[tuple[str, int, int]]) -> bool:
@@ -690,22 +698,25 @@ class Engine:
     def _next_sentence(self, found: list[Window], path: str, end: int, best: Window | None) -> Window | None:
         """The sentence of `path` right after `end`, as a window of its document scored as the best window found
         there, where no window found starts with it (windows start in the retrieved chunks, and the next sentence
-        may open a chunk that was not retrieved); None when it is non-content, or no window of `path` was found."""
+        may open a chunk that was not retrieved). None when it is non-content or a heading, when no window of
+        `path` was found, or when the file no longer says what that window quotes."""
         like = max((w for w in found if w.path == path), key=lambda w: w.score, default=None)
         text = self.texts.get(path)
-        if like is None or text is None:
+        if like is None or text[like.start:like.end] != like.text:
             return None
-        ahead = text[end:end + 4 * MAX_WINDOW_CHARS]
-        first = split_sentences(ahead)[:1]
-        if not first or ahead[:first[0].start].strip():
+        spans = _sentences(text)  # the whole document's: a hard-wrapped one is told from its own lines
+        at = bisect.bisect_left([span.start for span in spans], end)
+        if at == len(spans) or text[end:spans[at].start].strip():
             return None
-        start, stop = end + first[0].start, end + first[0].end
+        start, stop = spans[at].start, spans[at].end
         said = text[start:stop]
-        # a heading that closes with a period ("Future: Land Does Not Obey Moore's Law.") opens a new section
-        if is_non_content(said, self.repeated) or is_title(said.rstrip(".")) or (
-                best and best.path == path and start < best.end and best.start < stop):
+        # a heading that closes with a period, on a line of its own ("Future: Land Does Not Obey Moore's Law.")
+        own_line = text[start - 1:start] in ("", "\n") and text[stop:stop + 1] in ("", "\n")
+        window = replace(like, start=start, end=stop, chunk_start=0, chunk_text=text)
+        if (is_non_content(said, self.repeated) or (own_line and is_title(said.rstrip(".")))
+                or (best and _overlaps(window, [(best.path, best.start, best.end)]))):
             return None
-        return replace(like, start=start, end=stop, chunk_start=0, chunk_text=text)
+        return window
 
     def _fact(self, query: Query, vector, s: Settings):
         """(quotes, support, uncovered, the query as answered: unscoped when it fell back to the corpus).

@@ -432,13 +432,10 @@ def interpret(question: str, history: Sequence[Turn], sources: Sources) -> Query
         mentioned = _mentions(question, sources)
         names = [name for _, name, _ in mentioned]
         names_any = bool(names)
-        if (previous.answer.kind == "comparison" and not names_any
-                and (compares(_earlier(previous)) or len({s.paths for s in previous.answer.sides}) > 1)):
+        if previous.answer.kind == "comparison" and not names_any and not _parts_only(previous, sources):
             # "And what do they say about prices?" asks the same sides ("they") about a new topic;
             # "Why do they think so?", "Can you give an example?" have none of their own, and ask each side
-            # about its earlier one. The parts of a question that only asked two things of the same documents
-            # ("When did it open, and how big is it?") are no sides: "How many firms use it?" is asked of what
-            # that question asked about.
+            # about its earlier one.
             own = [t for t in tokenize(question) if t not in QUESTION_FRAME | _REPORTING]
             sides = tuple(replace(s, query=question if own or not s.query else
                                   f"{question.rstrip('?. ')} ({_subject(s.query, sources) or s.query})?")
@@ -504,6 +501,16 @@ def _earlier(previous: Turn) -> str:
     """The previous question as it was read (resolved), or as asked."""
     return previous.answer.resolved_question if previous.answer and previous.answer.resolved_question \
         else previous.question
+
+
+def _parts_only(previous: Turn, sources: Sources) -> bool:
+    """Whether the previous answer's sides are only the parts of a question that asked two things of the same
+    documents and compared nothing ("When did the mill open, and how big is it?"): no sides for the next question
+    ("How many looms does it run?" asks about the mill). A follow-up that asked a comparison's sides again ("Why
+    do they think so?") splits into no parts of its own, and its sides stay sides."""
+    earlier = _earlier(previous)
+    return (len({s.paths for s in previous.answer.sides}) == 1 and not compares(earlier)
+            and not _UNNAMED_VIEWS.search(earlier) and len(comparison_sides(earlier, sources)) > 1)
 
 
 def _points_back(question: str, previous: Turn, sources: Sources) -> bool:

@@ -182,6 +182,19 @@ def test_two_views_named_by_what_they_are_about_are_the_sides_each_searched_with
     assert {Path(q.path).name for q in answer.citations} == {"home.txt", "office.txt"}
 
 
+@pytest.mark.parametrize("asked", ["Is working from home good for a team? Compare the two views.",
+                                   "Is working from home good for a team? Summarise the differing views."])
+def test_follow_ups_to_two_views_ask_both_views_again_turn_after_turn(tmp_path, embedder, asked):
+    """Each follow-up of a comparison is a comparison of the same sides, also after a follow-up: only the parts of
+    a question that compared nothing are no sides to ask again."""
+    engine = build(tmp_path, {"home.txt": HOME, "office.txt": OFFICE}, embedder)
+    history = []
+    for question in (asked, "Why do they think so?", "Can you give an example?"):
+        answer = engine.ask(question, history)
+        assert answer.kind == "comparison" and len(answer.sides) == 2, question
+        history.append(Turn(question, answer))
+
+
 def test_two_unnamed_views_of_one_question_come_from_two_documents(tmp_path, embedder):
     """"…? Compare the two views.": no view is stated or named; each side is one document's answer."""
     more = HOME + ("\nTeams that work from home report fewer sick days and finish their projects sooner.\n"

@@ -942,50 +942,37 @@ def test_a_count_of_a_name_no_passage_writes_whole_is_looked_for_beside_its_rare
     assert not answer.abstained and "300 weavers" in answer.citations[0].text
 
 
+# A story whose outcome ({after}) opens the second of two chunks: the first chunk ends with the passage that names the
+# night ferry.
+FERRIES = ("Bluewater Ferries\n\nBluewater runs three day ferries across the bay. The oldest boat, the Tern, was "
+           "built in 1961 and still sails every morning. The company repaints its boats each spring in the town's "
+           "blue and white, with a gold stripe along each hull.\n\nTimetables are printed on the harbour wall and "
+           "change twice a year. Tickets can be bought on board, and children under five travel free. Dogs are "
+           "welcome on the open deck. Bicycles ride free on every crossing, and a small shop on the quay sells maps, "
+           "rain capes and tide tables for the season ahead.\n\nIn 2009 Bluewater started the Kestrel night ferry "
+           "between Harwick and Sandby. The Kestrel night ferry carried cars and cyclists across the bay after dark. "
+           "Passengers loved the Kestrel night ferry and its late crossings.\n\n{after}\n\nThe harbour master now "
+           "keeps the old night berth for fishing boats. A café opened beside it in 2015 and sells fish soup to "
+           "walkers.\n")
+
+
+@pytest.mark.parametrize("after, quoted", [
+    ("But it lost money every winter, and the line was closed in 2012.", True),
+    # a heading written as a sentence opens a new section: it says nothing of what became of the ferry
+    ("What The Harbour Master Keeps In The Old Night Berth Today.", False)])
 def test_what_became_of_something_quotes_the_sentence_after_it_though_that_opens_a_chunk_not_retrieved(
-        tmp_path, embedder):
+        tmp_path, embedder, after, quoted):
     """"What became of X?" is answered by what the text says after the passage that names X. Here that sentence
-    opens the next chunk, which only one retrieved chunk leaves out: it is quoted from the document all the same."""
+    opens the next chunk, which only one retrieved chunk leaves out: it is quoted from the document all the same,
+    unless it is a heading."""
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    text = ("Bluewater Ferries\n\nBluewater runs three day ferries across the bay. The oldest boat, the Tern, was built "
-            "in 1961 and still sails every morning. The company repaints its boats each spring in the town's blue and "
-            "white.\n\nTimetables are printed on the harbour wall and change twice a year. Tickets can be bought on "
-            "board, and children under five travel free. Dogs are welcome on the open deck. Bicycles ride free on "
-            "every crossing, and a small shop on the quay sells maps, rain capes and tide tables for the season "
-            "ahead.\n\nIn 2009 Bluewater started the Kestrel night ferry between Harwick and Sandby. The Kestrel night "
-            "ferry carried cars and cyclists across the bay after dark. Passengers loved the Kestrel night ferry and "
-            "its late crossings.\n\nBut it lost money every winter, and the line was closed in 2012.\n\nThe harbour "
-            "master now keeps the old night berth for fishing boats. A café opened beside it in 2015 and sells fish "
-            "soup to walkers. The town holds a regatta there every August, with rowing races for schools and a brass "
-            "band on the quay.\n")
+    text = FERRIES.format(after=after)
     (corpus / "ferries.txt").write_text(text, encoding="utf-8")
     engine, _ = Engine.build(make_settings(corpus, tmp_path / "index"), embedder)
-    outcome = "But it lost money every winter, and the line was closed in 2012."
-    assert any(c.text.startswith(outcome) for c in engine.store.get(sorted(engine.keyword.ids)))  # a chunk opens there
+    assert any(c.text.startswith(after) for c in engine.store.get(sorted(engine.keyword.ids)))  # a chunk opens there
     answer = engine.ask("What became of the Kestrel night ferry?", settings=engine.settings.with_(k_chunks=1))
-    first, after = answer.citations[:2]
-    assert "Kestrel night ferry" in first.text and after.text == outcome and after.start == text.index(outcome)
+    assert "Kestrel night ferry" in answer.citations[0].text
+    assert any(c.text == after and c.start == text.index(after) for c in answer.citations) == quoted
+    assert all(after not in c.text for c in answer.citations if c.text != after)
     assert all(verifies(c.path, c.start, c.end, c.text) for c in answer.citations)
-
-
-def test_a_heading_after_the_passage_is_not_quoted_as_what_became_of_it(tmp_path, embedder):
-    """A heading written as a sentence ("The Harbour Berth Today.") opens a new section: it says nothing of what
-    became of the ferry, and is not quoted as if it did."""
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    heading = "What The Harbour Master Keeps In The Old Night Berth Today."
-    text = ("Bluewater Ferries\n\nBluewater runs three day ferries across the bay. The oldest boat, the Tern, was built "
-            "in 1961 and still sails every morning. The company repaints its boats each spring in the town's blue and "
-            "white, with a gold stripe along each hull.\n\nTimetables are printed on the harbour wall and change twice a year. Tickets can be bought on "
-            "board, and children under five travel free. Dogs are welcome on the open deck. Bicycles ride free on "
-            "every crossing, and a small shop on the quay sells maps, rain capes and tide tables for the season "
-            "ahead.\n\nIn 2009 Bluewater started the Kestrel night ferry between Harwick and Sandby. The Kestrel night "
-            f"ferry carried cars and cyclists across the bay after dark. Passengers loved the Kestrel night ferry and "
-            f"its late crossings.\n\n{heading}\n\nThe harbour master keeps the old night berth for fishing boats. A "
-            "café opened beside it in 2015 and sells fish soup to walkers.\n")
-    (corpus / "ferries.txt").write_text(text, encoding="utf-8")
-    engine, _ = Engine.build(make_settings(corpus, tmp_path / "index"), embedder)
-    answer = engine.ask("What became of the Kestrel night ferry?", settings=engine.settings.with_(k_chunks=1))
-    assert answer.citations and "Kestrel night ferry" in answer.citations[0].text
-    assert all(heading not in c.text for c in answer.citations)
