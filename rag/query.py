@@ -865,6 +865,8 @@ def _replace_pronouns(question: str, earlier: str, previous: Turn, sources: Sour
             if w == "it" and before and _WRITTEN.fullmatch(before[-1]) and (docs := _DOCUMENT_PHRASE.findall(earlier)):
                 acted_on = docs[-1]
             ref = acted_on or referent(earlier, previous, sources, person=w in _PERSON)
+            if w == "it" and not acted_on and before and before[-1].lower() in _AUX:
+                ref = _acting(ref)  # "Why did it want …?": the subject of the previous question, not its clause
             if w in _PERSON and ref and (other := _other_person(question, earlier, previous, sources, ref)):
                 ref = other
             if w in _PERSON and ref in things and previous.answer and previous.answer.citations:
@@ -887,6 +889,24 @@ def _replace_pronouns(question: str, earlier: str, previous: Turn, sources: Sour
         out += [question[last:start], ref or word]
         last = end
     return "".join(out + [question[last:]])
+
+
+def _acting(clause: str) -> str:
+    """The subject of a clause read as what "it" refers to ("Bluewater's ferry service treat its crews"): the words
+    before its verb, the first word before a determiner or a possessive; the clause itself when no word is.
+
+    >>> _acting("Bluewater's ferry service treat its crews"), _acting("the ferry"), _acting("Ann ever sell the mill")
+    ("Bluewater's ferry service", 'the ferry', 'Ann ever sell the mill')
+    """
+    words = clause.split()
+    for i in range(1, len(words) - 1):
+        if words[i + 1].lower() in (_DETERMINERS | _POSSESSIVE) - {"that"}:
+            verb = words[i]
+            if not (verb.isalpha() and verb.islower()) or verb in _PREPOSITIONS | _AUX | _BEFORE_VERB \
+                    or any(w.lower() in _BEFORE_VERB for w in words[1:i]):
+                return clause
+            return " ".join(words[:i])
+    return clause
 
 
 def _other_person(question: str, earlier: str, previous: Turn, sources: Sources, ref: str) -> str:
@@ -1244,6 +1264,8 @@ _HAPPENED = re.compile(r"^\s*(?:what|who)\s+(?:happened|became|went\s+wrong|chan
                        re.I)
 _PLURAL = re.compile(r"(?<![su])s$")  # a plural noun's ending ("bags", not "glass", "status")
 _CAUSATIVE = {"let", "lets", "allow", "allows", "allowed", "enable", "enables", "enabled"}
+_BEFORE_VERB = {"ever", "never", "still", "also", "just", "already", "even", "always", "often", "first", "once",
+                "later", "then", "now", "soon", "again"}  # adverbs between a subject and its verb ("did Ann ever try")
 _DO_QUESTION = re.compile(rf"^\s*(?:(?:{'|'.join(_WH)})\s+)?(?:do|does|did)\s+(?P<rest>[^?.!;,]+)", re.I)
 
 

@@ -1159,3 +1159,11 @@ def test_a_question_about_what_a_statement_said_goes_on_from_it_and_compares_not
     for other in ("How does Bo Sim explain it?", "How does it compare with what Bo Sim says?"):
         q = interpret(f"Ann Lee says the mill needs new looms. {other}", [], dated_authors)
         assert q.kind == "comparison" and [s.label for s in q.sides] == ["Ann Lee", "Bo Sim"], other
+
+
+def test_it_as_a_subject_refers_to_the_previous_questions_subject_not_its_whole_clause():
+    """"Why did it want …?" after "How did the ferry service treat its crews …?": "it" is the ferry service, the
+    words before the verb; the clause read whole ("the ferry service treat its crews …") would ask it twice."""
+    resolved = resolve("Why did it want them to stay home?",
+                       Turn("How did the ferry service treat its crews during the storms?"), Sources([]))
+    assert resolved.startswith("Why did the ferry service want ")
