@@ -897,13 +897,18 @@ def _acting(clause: str) -> str:
 
     >>> _acting("Bluewater's ferry service treat its crews"), _acting("the ferry"), _acting("Ann ever sell the mill")
     ("Bluewater's ferry service", 'the ferry', 'Ann ever sell the mill')
+
+    An infinitive or a gerund is no clause's verb ("the plan to close its berth", "Ann try selling the mill"):
+    >>> _acting("the plan to close its berth"), _acting("Ann try selling the mill")
+    ('the plan to close its berth', 'Ann try selling the mill')
     """
     words = clause.split()
     for i in range(1, len(words) - 1):
         if words[i + 1].lower() in (_DETERMINERS | _POSSESSIVE) - {"that"}:
             verb = words[i]
-            if not (verb.isalpha() and verb.islower()) or verb in _PREPOSITIONS | _AUX | _BEFORE_VERB \
-                    or any(w.lower() in _BEFORE_VERB for w in words[1:i]):
+            if (not (verb.isalpha() and verb.islower()) or verb in _PREPOSITIONS | _AUX | _BEFORE_VERB
+                    or verb.endswith("ing") or words[i - 1].lower() == "to"
+                    or any(w.lower() in _BEFORE_VERB for w in words[1:i])):
                 return clause
             return " ".join(words[:i])
     return clause
