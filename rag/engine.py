@@ -705,7 +705,7 @@ class Engine:
         if like is None or text[like.start:like.end] != like.text:
             return None
         spans = _sentences(text)  # the whole document's: a hard-wrapped one is told from its own lines
-        at = bisect.bisect_left([span.start for span in spans], end)
+        at = bisect.bisect_left(spans, end, key=lambda span: span.start)
         if at == len(spans) or text[end:spans[at].start].strip():
             return None
         start, stop = spans[at].start, spans[at].end
