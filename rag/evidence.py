@@ -281,10 +281,10 @@ _ASKS_LIST = re.compile(rf"\b(?:what|which)\s+(?:{_MODIFIER}\s+){{0,2}}(?<![’'
                         rf"\bwhat\s+(?:are|were)\s+(?:the|his|her|its|their)\s+(?:{_MODIFIER}\s+){{0,2}}{_PLURAL}|"
                         r"\bwhat\s+else\b", re.I)
 _LAST_ITEM = re.compile(r"\s*(?:\S+\s+){0,5}?(?:and|or)\s+\w", re.I)  # "and C", "C or D"
-# "Besides water, what else do ferns need?": a list, of which water is one item (one of its words is in the list).
+# "Besides water (other than water, in addition to water), what else do ferns need?": a list, of which water is one item (one of its words is in the list).
 # Where it opens the question or a clause, or follows what it asks about ("What were they besides X?"); not "what
 # sets Amazon apart from its rivals", "any reason other than cost".
-_BESIDES = re.compile(r"(?:^\W*|[,;]\s*|\b(?:they|them|these|those|else)\s+)(?:besides|apart\s+from|aside\s+from)\s+"
+_BESIDES = re.compile(r"(?:^\W*|[,;]\s*|\b(?:they|them|these|those|else)\s+)(?:besides|apart\s+from|aside\s+from|other\s+than|in\s+addition\s+to)\s+"
                       r"(?P<item>(?:(?!(?:what|which|who|how|why|when|where)\b)[\w'’-]+\s*){1,4})(?=[,;:?]|$)", re.I)
 _STEM = 5  # words sharing their first five letters are one word here ("obsessing", "obsession")
 _DOCUMENT = re.compile(r"\b(?:letter|report|article|essay|post|piece|paper|interview|podcast|blog|book|document)s?\b",
@@ -308,8 +308,9 @@ def expected_type(question: str) -> str | None:
     ...                             "Where is the mill, and how many farmers come from the hills?")]
     ['date', 'date', 'name', None, None, None, 'name', None, 'date', 'date', 'amount', 'name', None, 'number']
     >>> [expected_type(q) for q in ("What tools does a gardener need?", "What are the three rules of pruning?",
-    ...                             "Besides water, what else do ferns need?", "What does Ann's boss do?")]
-    ['list', 'list', 'list', None]
+    ...                             "Besides water, what else do ferns need?", "What does Ann's boss do?",
+    ...                             "Other than water, what do ferns need?", "Any reason other than cost?")]
+    ['list', 'list', 'list', None, 'list', None]
     """
     if _ASKS_SHARE.search(question):
         return None
