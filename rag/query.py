@@ -163,6 +163,10 @@ _PRESENTS = (r"says|said|argues|argued|claims|claimed|contends|insists|suggests|
              r"portrays|frames|depicts|credits|celebrates|praises|emphasi[sz]es|stresses|sees|calls")
 _FRONTED = re.compile(rf"^\W*(?:while|whereas)\s+(?P<a>[^?;,]+?\b(?:{_PRESENTS})\b[^?;,]*?),\s*"
                       rf"(?P<b>(?:{'|'.join(sorted(_WH | _AUX))})\b[^?;]*\?)\s*$", re.I)
+# The same clause with any verb but "be" ("While Ann uses the flood to make a point, how does the ledger see it?"):
+# a comparison only where each clause names a source of its own (`_own_sources`).
+_WHILE = re.compile(rf"^\W*(?:while|whereas)\s+(?P<a>(?:(?!\b(?:is|are|was|were|been|being)\b)[^?;,])+?),\s*"
+                    rf"(?P<b>(?:{'|'.join(sorted(_WH | _AUX))})\b[^?;]*\?)\s*$", re.I)
 # "A insists X. Contrast that with what B says about Y": the statement, and what it is set against.
 _STATED_THEN = re.compile(rf"^(?P<a>[^?;]*?\b(?:{_REPORTED}|{_PRESENTS}|insist|insisted)\b[^?;]*?)[.!;]\s+"
                           r"(?:compare|contrast)\s+(?:that|this|it|these|those)\s+(?:with|to|against)\s+"
@@ -1442,6 +1446,8 @@ def comparison_sides(text: str, sources: Sources) -> list[Side]:
     # clause still splits ("What do A and B say about X, and how does C see it?"), if a comma or semicolon marks
     # it: "How do A and B each explain the gap between what buyers order and what they keep?" asks one thing.
     parts = split(body) if not joined or re.search(_MARKED_CLAUSE, body, re.I) else []
+    if not parts and (m := _WHILE.match(body)) and _own_sources(m.group("a"), m.group("b"), sources):
+        parts = [m.group("a"), m.group("b")]
     if parts and (lead := _LEAD.match(parts[0])) and _mentions(parts[0][lead.end():], sources):
         # "A and B both discuss X. What does A say about Y, and what does B …?": the first part is its
         # question, which names its source; the statement before it names both.
@@ -1718,6 +1724,13 @@ def _goes_on(question: str) -> bool:
     """
     return (bool(_PRONOUN_SUBJECT.match(question)) and not _COMPARISON.search(question) and not _speaker(question)
             and not re.search(r"\b[A-Z]\w*(?:'s|’s)\s", question))
+
+
+def _own_sources(one: str, other: str, sources: Sources) -> bool:
+    """Whether each of two clauses names a source and no document is named by both ("Ann" and "the ledger", not
+    "Ann" and "her diary" when Ann wrote only the diary)."""
+    mine, theirs = ({p for _, _, paths in _mentions(c, sources) for p in paths} for c in (one, other))
+    return bool(mine) and bool(theirs) and not mine & theirs
 
 
 def _two_things(parts: list[str], sources: Sources) -> bool:
