@@ -1172,3 +1172,16 @@ def test_it_as_a_subject_refers_to_the_previous_questions_subject_not_its_whole_
     resolved = resolve("Why did it want them to stay home?",
                        Turn("How did the ferry service treat its crews during the storms?"), Sources([]))
     assert resolved.startswith("Why did the ferry service want ")
+
+
+def test_two_stated_views_joined_by_while_then_a_question_about_each_are_the_sides():
+    """"In 1990 Ann says X, while in 1992 she says Y. What does each report say?": the two statements are the sides,
+    each searched for its own claim without the year and the speaker it was cut from."""
+    sources = Sources([SourceRef(f"{year}.txt", f"{year} mill report", "Ann Lee" if year < 1993 else "Bo Sim", "", ())
+                       for year in (1990, 1991, 1992, 1993)])
+    q = interpret("In 1990 Ann Lee says the mill mostly made what buyers asked for, while in 1992 she says something "
+                  "else about how the dye works began. What does each report say?", [], sources)
+    assert q.kind == "comparison"
+    assert [(s.paths, s.query) for s in q.sides] == [
+        (("1990.txt",), "the mill mostly made what buyers asked for"),
+        (("1992.txt",), "something else about how the dye works began")]
