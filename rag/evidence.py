@@ -293,12 +293,15 @@ _DOCUMENT = re.compile(r"\b(?:letter|report|article|essay|post|piece|paper|inter
 
 def expected_type(question: str) -> str | None:
     """What kind of thing the question asks for: "number", "amount" (of money: `asks_amount`), "duration",
-    "date", "name", "list" or None.
+    "date", "name", "share" (a part of a whole: `has_share`), "list" or None.
 
     >>> [expected_type(q) for q in ("How long did it take?", "How quickly did it sell?", "How many stores?",
     ...                             "How much did it cost?", "When did it open?", "Who founded it?", "Why is it so?")]
     ['duration', 'duration', 'number', 'amount', 'date', 'name', None]
-    >>> expected_type("How much of the harvest did they keep?")  # a share: "most", "half" or "40%" answers
+    >>> expected_type("How much of the harvest did they keep?")  # a share: "half", "a third" or "40%" answers
+    'share'
+    >>> expected_type("How much of a farmer's price did the mill keep?"), expected_type("How much of a loss was it?")
+    ('share', 'number')
     >>> [expected_type(q) for q in ("What did Ann sow, and when?", "Since when has it rained?", "By whom was it sown?",
     ...                             "What happens when it rains?", "Why do farmers who sow early win?",
     ...                             "Where does the town's water come from?", "Where did the farmers go?",
@@ -313,7 +316,7 @@ def expected_type(question: str) -> str | None:
     ['list', 'list', 'list', None, 'list', None]
     """
     if _ASKS_SHARE.search(question):
-        return None
+        return "share"
     question = _LEADING_WHEN.sub("", question)  # "When Ann built the mill, which wood did she use?" asks "which"
     question = _ASKS_ORIGIN.sub(" ", question)  # "… and where did the money come from?" asks no place
     if asks_amount(question):
@@ -347,13 +350,15 @@ def has_type(text: str, kind: str, question: str = "") -> bool:
     (True, False)
     >>> has_type("As Ann wrote in 1990, it pays.", "number"), has_type("In 1990, 2000 weavers worked.", "number")
     (False, True)
+    >>> has_type("Ann kept half of the price.", "share"), has_type("Ann kept $2 of the $3 price.", "share")
+    (True, False)
     """
     if kind == "list":
         given = _given_item(question)
         return _has_list(text) and (not given or any(w.startswith(g) for w in re.findall(r"\w+", text.lower())
                                                       for g in given))
     pattern = {"number": _NUMBER, "amount": _AMOUNT, "duration": _DURATION, "date": _DATE,
-               "name": _NAME}[kind]
+               "name": _NAME, "share": _PART}[kind]
     if kind not in ("name", "date", "number"):
         return bool(pattern.search(text))
     echoed = _echoed(question, kind)
@@ -457,7 +462,8 @@ NAME = "the name asked for"  # ... and when none about what it names names anyon
 # Not "When and why did Bezos, who …, step down?": an inverted "did" before the comma makes "when" the question.
 _LEADING_WHEN = re.compile(rf"^\W*when\s+(?!(?:{_AUX}|exactly)\b)(?:(?!\b(?:did|does|do)\b)[^,?])+,\s*(?=(?:what|"
                            rf"which|who|whom|whose|how|why|where|{_AUX})\b)", re.I)
-_ASKS_SHARE = re.compile(r"\bhow\s+much\s+of\b(?!\s+an?\b)", re.I)  # a share, not a sum ("how much of a loss": a sum)
+# A share, not a sum ("how much of a loss": a sum; "how much of a book's price": a share of the price).
+_ASKS_SHARE = re.compile(r"\bhow\s+much\s+of\b(?!\s+an?\s+(?![\w-]+(?:'s|’s)\s))", re.I)
 # "Where does X come from?" asks for a source or a cause ("genuine empathy"), not a place.
 _ASKS_ORIGIN = re.compile(rf"{_ASKING}where\b(?:(?!,\s*(?:and|but|or)\b)[^?])*?\b(?:come|comes|came|coming|stem|stems|"
                           r"stemmed|originate[sd]?|spring|springs|sprang)\s+from\b", re.I)  # within one clause
