@@ -718,7 +718,8 @@ of for by to from with that there he she it they we you i this these those""".sp
 _COUNT_PREPOSITIONS = frozenset("in at on of for by to from with".split())
 _PLURAL_NOUN = re.compile(r"(?i:[a-z]+[^s\W]s|people|children|men|women)")  # "weavers", not "glass" nor "sat"
 _NOT_COUNTED = re.compile(rf"^(?:{_UNITS}|times?|ago|later|percent|percentage|points?|dollars?|cents?|euros?)$", re.I)
-_COUNT = re.compile(rf"(?<![\w$€£¥.,])(\d(?:[\d,]*\d)?(?:\.\d+)?|(?:{_NUMBER_WORDS}))(?![\w%])", re.I)
+# Not part of a fraction: "51⁄2 hours" (5½ as a PDF writes it), "1/2".
+_COUNT = re.compile(rf"(?<![\w$€£¥.,⁄/])(\d(?:[\d,]*\d)?(?:\.\d+)?|(?:{_NUMBER_WORDS}))(?![\w%⁄/])", re.I)
 # After a number: a unit of time, a share, money or a multiple, which make it no count of things.
 _NOT_COUNT_AFTER = re.compile(rf"^(?:[\s-]*(?:{_UNITS}|%|percent|per cent|dollars?|cents?|euros?|x\b|s\b))", re.I)
 _NOT_COUNTS = {"half", "twice", "double", "triple", "one"}  # "one" is as often a pronoun as a count
@@ -791,6 +792,8 @@ def has_count(text: str, question: str = "") -> bool:
     True
     >>> has_count("It has a 12-member board.", "How many board members are there?")
     True
+    >>> has_count("It sold out in the first 51⁄2 hours."), has_count("It took 1/2 of the crop.")
+    (False, False)
     """
     echoed, counted = _count_asked(question)
     for m in _COUNT.finditer(text):
