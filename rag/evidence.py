@@ -281,11 +281,14 @@ _ASKS_LIST = re.compile(rf"\b(?:what|which)\s+(?:{_MODIFIER}\s+){{0,2}}(?<![’'
                         rf"\bwhat\s+(?:are|were)\s+(?:the|his|her|its|their)\s+(?:{_MODIFIER}\s+){{0,2}}{_PLURAL}|"
                         r"\bwhat\s+else\b", re.I)
 _LAST_ITEM = re.compile(r"\s*(?:\S+\s+){0,5}?(?:and|or)\s+\w", re.I)  # "and C", "C or D"
-# "Besides water (other than water, in addition to water), what else do ferns need?": a list, of which water is one item (one of its words is in the list).
-# Where it opens the question or a clause, or follows what it asks about ("What were they besides X?"); not "what
-# sets Amazon apart from its rivals", "any reason other than cost".
-_BESIDES = re.compile(r"(?:^\W*|[,;]\s*|\b(?:they|them|these|those|else)\s+)(?:besides|apart\s+from|aside\s+from|other\s+than|in\s+addition\s+to)\s+"
-                      r"(?P<item>(?:(?!(?:what|which|who|how|why|when|where)\b)[\w'’-]+\s*){1,4})(?=[,;:?]|$)", re.I)
+# "Besides water (other than water, in addition to water), what else do ferns need?": a list, of which water is one
+# item (one of its words is in the list). Where it opens the question or a clause, or follows what it asks about
+# ("What were they besides X?"; "other than" and "in addition to" only open one); not "what sets Amazon apart from its
+# rivals", "any reason other than cost".
+_NOT_WH = r"(?!(?:what|which|who|how|why|when|where)\b)"
+_BESIDES = re.compile(r"(?:(?:^\W*|[,;]\s*|\b(?:they|them|these|those|else)\s+)(?:besides|apart\s+from|aside\s+from)|"
+                      r"(?:^\W*|[,;]\s*)(?:other\s+than|in\s+addition\s+to))\s+"
+                      rf"(?P<item>{_NOT_WH}[\w'’-]+(?:\s+{_NOT_WH}[\w'’-]+){{0,3}})\s*(?=[,;:?]|$)", re.I)
 _STEM = 5  # words sharing their first five letters are one word here ("obsessing", "obsession")
 _DOCUMENT = re.compile(r"\b(?:letter|report|article|essay|post|piece|paper|interview|podcast|blog|book|document)s?\b",
                        re.I)  # "Apart from the 2015 letter, …" sets a source aside, not an item
@@ -298,9 +301,11 @@ def expected_type(question: str) -> str | None:
     >>> [expected_type(q) for q in ("How long did it take?", "How quickly did it sell?", "How many stores?",
     ...                             "How much did it cost?", "When did it open?", "Who founded it?", "Why is it so?")]
     ['duration', 'duration', 'number', 'amount', 'date', 'name', None]
-    >>> expected_type("How much of the harvest did they keep?")  # a share: "half", "a third" or "40%" answers
+    >>> expected_type("How much of the harvest did they keep?")  # a share: "40%", "half", "most" answer
     'share'
     >>> expected_type("How much of a farmer's price did the mill keep?"), expected_type("How much of a loss was it?")
+    ('share', 'number')
+    >>> expected_type("How much of a ferry ticket’s price goes to fuel?"), expected_type("How much of a difference?")
     ('share', 'number')
     >>> [expected_type(q) for q in ("What did Ann sow, and when?", "Since when has it rained?", "By whom was it sown?",
     ...                             "What happens when it rains?", "Why do farmers who sow early win?",
@@ -463,7 +468,7 @@ NAME = "the name asked for"  # ... and when none about what it names names anyon
 _LEADING_WHEN = re.compile(rf"^\W*when\s+(?!(?:{_AUX}|exactly)\b)(?:(?!\b(?:did|does|do)\b)[^,?])+,\s*(?=(?:what|"
                            rf"which|who|whom|whose|how|why|where|{_AUX})\b)", re.I)
 # A share, not a sum ("how much of a loss": a sum; "how much of a book's price": a share of the price).
-_ASKS_SHARE = re.compile(r"\bhow\s+much\s+of\b(?!\s+an?\s+(?![\w-]+(?:'s|’s)\s))", re.I)
+_ASKS_SHARE = re.compile(r"\bhow\s+much\s+of\b(?!\s+an?\s+(?!(?:[\w-]+\s+){0,2}[\w-]+(?:'s|’s|s'|s’)\s))", re.I)
 # "Where does X come from?" asks for a source or a cause ("genuine empathy"), not a place.
 _ASKS_ORIGIN = re.compile(rf"{_ASKING}where\b(?:(?!,\s*(?:and|but|or)\b)[^?])*?\b(?:come|comes|came|coming|stem|stems|"
                           r"stemmed|originate[sd]?|spring|springs|sprang)\s+from\b", re.I)  # within one clause
@@ -594,7 +599,8 @@ SHARE = "a percentage or share"  # what an abstention names when no candidate ab
 
 
 def asks_share(question: str) -> bool:
-    """Whether the question asks for a percentage, proportion or share ("how much of" does not: "most" answers).
+    """Whether the question asks for a percentage, proportion or share, so that a passage without one leaves it
+    unanswered ("how much of" does not: "most" answers it).
 
     >>> [asks_share(q) for q in ("What percentage of the seeds sprouted?", "What share of sales came from books?",
     ...                          "How large a share of the town farms?", "How much of the harvest did they keep?",
@@ -1169,8 +1175,9 @@ def _matrix(q: Question, s: _Sentences, sims: np.ndarray, bounds: np.ndarray, sc
         "bm25": bm25 / (1 + bm25), "unknown_terms": np.full(len(n), q.unknown_share),
         "pool_cover": np.full(len(n), float(pool @ weights)),
         "type_hit": (typed if q.expects else np.zeros(len(n), bool)).astype(float),
-        # One thing may answer a question asked in the plural: a window without a list misses nothing.
-        "type_miss": (~typed if q.expects and q.expects != "list" else np.zeros(len(n), bool)).astype(float),
+        # One thing may answer a question asked in the plural: a window without a list misses nothing; nor does one
+        # without a percentage or a fraction for "how much of" ("most", "six months of the year" answer it).
+        "type_miss": (~typed if q.expects not in (None, "list", "share") else np.zeros(len(n), bool)).astype(float),
         "year_miss": (~held_year if q.years else np.zeros(len(n), bool)).astype(float),
         "asks": (asked[hi - 1] | (peak(np.where(asked, sims, -np.inf)) >= best)).astype(float),
         "position": scalars[:, 3], "first_sentence": scalars[:, 4], "units": scalars[:, 5],

@@ -138,10 +138,12 @@ _SAYS = (r"(?:says?|said|argues?|argued|claims?|claimed|holds?|held|suggests?|in
 _ONE_ANOTHER = re.compile(rf"^\s*(?:one|some)\b[^;,.?]{{0,40}}?\b{_SAYS}\s+(?:that\s+)?(?P<a>[^;?]+?)"
                           rf"(?:[;.]|,?\s+(?:while|whereas|but|and)|,)\s+(?:an|the\s+)?others?\b[^;,.?]{{0,40}}?\b{_SAYS}"
                           rf"\s+(?:that\s+)?(?P<b>[^;?]+?)(?:[.?]\s|[.?]?$)", re.I)
-# "In 1990 Ann says A, while in 2000 she says B. What does each say?": two statements of a view, then a question
-# about both.
-_SAYS_WHILE = re.compile(rf"^\s*(?P<a>[^;.?]*?\b{_SAYS}\b[^;.?]*?),?\s+(?:while|whereas|but)\s+"
-                         rf"(?P<b>[^;.?]*?\b{_SAYS}\b[^;.?]*?)[.;]\s+(?=[^.?!;]*\?\s*$)", re.I)
+# "In 1990 Ann says A, while in 2000 she says B. What does each say?": a statement joined by "while", "whereas" or
+# "but" (the last), each half stating a view, then a question about both (`_two_statements`).
+_STATEMENT_ASKED = re.compile(r"^\s*(?P<statement>[^;.?]{1,400})[.;]\s+(?P<asked>[^.?!;]{1,200}\?)\s*$")
+_STATES = re.compile(r"\b(?:says|said|argues|argued|claims|claimed|writes|wrote|insists|insisted|suggests|suggested|"
+                     r"maintains|maintained|thinks|thought|believes|believed|contends|contended|states|stated)\b", re.I)
+_STATEMENTS_JOINED = re.compile(r",?\s+(?:while|whereas|but)\s+", re.I)
 # The passive of the same: "X is seen by some as A and by others as B".
 _BY_SOME = re.compile(rf"^\s*(?!(?:{'|'.join(sorted(_WH))})\b)(?P<topic>[^;?.]+?)\s+(?:is|are|was|were)\s+"
                       r"(?P<verb>\w+)\s+by\s+some\s+as\s+(?P<a>[^;?]+?),?\s+(?:and|but|while|whereas)\s+"
@@ -167,10 +169,14 @@ _PRESENTS = (r"says|said|argues|argued|claims|claimed|contends|insists|suggests|
              r"portrays|frames|depicts|credits|celebrates|praises|emphasi[sz]es|stresses|sees|calls")
 _FRONTED = re.compile(rf"^\W*(?:while|whereas)\s+(?P<a>[^?;,]+?\b(?:{_PRESENTS})\b[^?;,]*?),\s*"
                       rf"(?P<b>(?:{'|'.join(sorted(_WH | _AUX))})\b[^?;]*\?)\s*$", re.I)
-# The same clause with any verb but "be" ("While Ann uses the flood to make a point, how does the ledger see it?"):
-# a comparison only where each clause names a source of its own (`_own_sources`).
-_WHILE = re.compile(rf"^\W*(?:while|whereas)\s+(?P<a>(?:(?!\b(?:is|are|was|were|been|being)\b)[^?;,])+?),\s*"
-                    rf"(?P<b>(?:{'|'.join(sorted(_WH | _AUX))})\b[^?;]*\?)\s*$", re.I)
+# The same clause with any verb ("While Ann uses the flood to make a point, how does the ledger see it?"), where it
+# states a source's view (`_states_against`).
+_WHILE = re.compile(rf"^\W*(?:while|whereas)\s+(?P<a>[^?;,]{{1,200}}),\s*"
+                    rf"(?P<b>(?:{'|'.join(sorted(_WH | _AUX))})\b[^?;]{{0,300}}\?)\s*$", re.I)
+# What a question about a view asks ("how does B see it?", "what does B make of it?").
+_ASKS_VIEW = re.compile(rf"\b(?:{_SAYS}|see|view|viewed|explain\w*|think|regard\w*|treat\w*|judge\w*|put|puts|tell|"
+                        r"tells|told|present\w*|interpret\w*|characteri[sz]\w*|respond\w*|answer\w*|feel|feels|make\s+of)\b",
+                        re.I)
 # "A insists X. Contrast that with what B says about Y": the statement, and what it is set against.
 _STATED_THEN = re.compile(rf"^(?P<a>[^?;]*?\b(?:{_REPORTED}|{_PRESENTS}|insist|insisted)\b[^?;]*?)[.!;]\s+"
                           r"(?:compare|contrast)\s+(?:that|this|it|these|those)\s+(?:with|to|against)\s+"
@@ -1450,8 +1456,10 @@ def comparison_sides(text: str, sources: Sources) -> list[Side]:
     # clause still splits ("What do A and B say about X, and how does C see it?"), if a comma or semicolon marks
     # it: "How do A and B each explain the gap between what buyers order and what they keep?" asks one thing.
     parts = split(body) if not joined or re.search(_MARKED_CLAUSE, body, re.I) else []
-    if not parts and (m := _WHILE.match(body)) and _own_sources(m.group("a"), m.group("b"), sources):
+    if not parts and (m := _WHILE.match(body)) and _states_against(m.group("a"), m.group("b"), sources):
         parts = [m.group("a"), m.group("b")]
+    if (pair := _two_statements(body)) and _apart(sides := _part_sides(pair, sources, scope)):
+        return sides
     if parts and (lead := _LEAD.match(parts[0])) and _mentions(parts[0][lead.end():], sources):
         # "A and B both discuss X. What does A say about Y, and what does B …?": the first part is its
         # question, which names its source; the statement before it names both.
@@ -1675,8 +1683,6 @@ def split(text: str) -> list[str]:
     ['why the mill closed: debt', 'why the mill closed: a flood']
     >>> split("One report says the mill closed over debt, another says a flood ruined it. How does each put it?")
     ['the mill closed over debt', 'a flood ruined it']
-    >>> split("In 1990 Ann says the mill paid well, while in 2000 she says it never did. What does each diary say?")
-    ['In 1990 Ann says the mill paid well', 'in 2000 she says it never did']
     >>> split("Did the mill run two ads, one about price and one about speed?")
     []
     >>> split("The diary says the mill closed over debt. How does the ledger explain the closure?")
@@ -1686,8 +1692,6 @@ def split(text: str) -> list[str]:
     """
     body = text.strip()
     if (m := _ONE_ANOTHER.match(body)) and _ABOUT_VIEWS.search(body[m.end():]):
-        parts = [m.group("a"), m.group("b")]
-    elif (m := _SAYS_WHILE.match(body)) and _ABOUT_VIEWS.search(body[m.end():]):
         parts = [m.group("a"), m.group("b")]
     elif (m := _BY_SOME.match(body)) and _ABOUT_VIEWS.search(body[m.end():]):
         parts = [f"{m.group('topic')} {m.group('verb')} as {m.group(v)}" for v in ("a", "b")]
@@ -1734,11 +1738,49 @@ def _goes_on(question: str) -> bool:
             and not re.search(r"\b[A-Z]\w*(?:'s|’s)\s", question))
 
 
-def _own_sources(one: str, other: str, sources: Sources) -> bool:
-    """Whether each of two clauses names a source and no document is named by both ("Ann" and "the ledger", not
-    "Ann" and "her diary" when Ann wrote only the diary)."""
-    mine, theirs = ({p for _, _, paths in _mentions(c, sources) for p in paths} for c in (one, other))
-    return bool(mine) and bool(theirs) and not mine & theirs
+def _states_against(clause: str, question: str, sources: Sources) -> bool:
+    """Whether a fronted "while" clause states a source's view against the question's, about another source's: the
+    clause's source acts in the present right after its name ("Ann uses …", "the diary dwells on …"), the question
+    asks a view, and no document is named by both. A clause of time tells of the past or of being ("While Ann ran
+    the mill", "While Ann's away").
+
+    >>> s = Sources([SourceRef("a.txt", "The diary", "Ann Lee", "", ()), SourceRef("b.txt", "The ledger", "", "", ())])
+    >>> [_states_against(c, "how does the ledger see it?", s) for c in ("Ann Lee uses the flood", "Ann Lee ran the mill",
+    ...                                                                  "Ann Lee’s at the mill", "the ledger uses it")]
+    [True, False, False, False]
+    >>> _states_against("Ann Lee uses the flood", "what does the ledger record?", s)
+    False
+    """
+    mentioned = _mentions(clause, sources)
+    theirs = {p for _, _, paths in _mentions(question, sources) for p in paths}
+    mine = {p for _, _, paths in mentioned for p in paths}
+    if not mine or not theirs or mine & theirs or not _ASKS_VIEW.search(question):
+        return False
+    pos, name, _ = mentioned[0]
+    return bool(re.match(r"\s+[a-z]+s\b(?<!ss|us)", clause.translate(_PLAIN)[pos + len(name):]))
+
+
+def _two_statements(body: str) -> list[str]:
+    """The two views a statement sets side by side before a question about both ("In 1990 Ann says the mill paid
+    well, while in 2000 she says it never did. What does each diary say?"), split at its last "while", "whereas" or
+    "but"; [] when it is no such statement.
+
+    >>> _two_statements("In 1990 Ann says the mill paid well, while in 2000 she says it never did. What does each say?")
+    ['In 1990 Ann says the mill paid well', 'in 2000 she says it never did']
+    >>> _two_statements("Ann held the lease, but Bo held the deed. Who ran the mill in both years?")
+    []
+    """
+    m = _STATEMENT_ASKED.match(body)
+    joins = list(_STATEMENTS_JOINED.finditer(m.group("statement"))) if m and _ABOUT_VIEWS.search(m.group("asked")) else []
+    if not joins:
+        return []
+    pair = [m.group("statement")[:joins[-1].start()], m.group("statement")[joins[-1].end():]]
+    return pair if all(_STATES.search(p) for p in pair) else []
+
+
+def _apart(sides: list[Side]) -> bool:
+    """Whether two sides are each scoped to documents, and to none in common."""
+    return len(sides) == 2 and all(s.paths for s in sides) and not set(sides[0].paths) & set(sides[1].paths)
 
 
 def _two_things(parts: list[str], sources: Sources) -> bool:
@@ -2225,7 +2267,9 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
         # "According to the blog, …", "say in 2006 that …": the phrase goes with its name, as "commenting on" does
         # after the reader it describes ("a reader commenting under the blog say …"; not "Was Ann writing in …")
         if ((m := _BEFORE_NAME.search(text[:start])) and (re.match(r"\s*(?:[,.;:?!]|$)", text[end:])
-                                                          or _YEAR.match(text[start:end]) or year_document or (
+                                                          or _YEAR.fullmatch(text[start:end]) or year_document
+                                                          or (_YEAR.match(text[start:end]) and not text[:m.start()].strip())
+                                                          or (
                 m.group("participle") and re.search(r"\b(?:a|an|the|one|some)\s+[\w-]+\s+$", text[:m.start()])))):
             start = m.start()
             if m.group(0).startswith(",") and (comma := re.match(r"\s*,", text[end:])):

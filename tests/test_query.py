@@ -985,7 +985,7 @@ def test_a_fronted_while_clause_that_states_a_view_is_a_side():
                   [], s)
     assert q.kind == "comparison"
     assert paths(q.sides) == [("a.txt",), ("b.txt",)]
-    # any verb, where each clause names a source of its own
+    # any verb in the present after the name of a source, against a question about another source's view
     q = interpret("While Ann Lee uses the flood to make a point about wages, how does the ledger see the closure?", [], s)
     assert q.kind == "comparison"
     assert paths(q.sides) == [("a.txt",), ("b.txt",)]
@@ -993,6 +993,8 @@ def test_a_fronted_while_clause_that_states_a_view_is_a_side():
     for question in ("While at the mill, what did Ann Lee build?", "While the mill was called Cadabra, what did Ann Lee sell?",
                      "While Ann Lee held the lease, what did the mill make?", "While she was treated for fever, what did Ann Lee write?",
                      "While Ann Lee was at the mill, what did the ledger record?",
+                     "While Ann Lee worked at the mill, what did the ledger say about wages?",
+                     "While Ann Lee’s at the mill, what does the ledger say?", "While Ann Lee runs the mill, what does the ledger list?",
                      "Where does Ann Lee say she lived, when she ran the mill?"):
         assert interpret(question, [], s).kind == "fact", question
 
