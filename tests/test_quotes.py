@@ -145,7 +145,7 @@ def test_sentences_repeated_across_many_documents_are_boilerplate():
     ("Why did the wells run dry?", None), ("What is a well?", None), ("What crops did the farmers sow?", "list"),
     ("Which tools do well diggers carry?", "list"), ("What are the main causes of drought?", "list"),
     ("Besides rain, what else fills a well?", "list"), ("What does Maria's son do?", None),
-    ("What did the farmers sow?", None), ("How much of their time do diggers spend on wells?", None),
+    ("What did the farmers sow?", None), ("How much of their time do diggers spend on wells?", "share"),
     ("How much did the new well cost?", "amount"), ("Which drilling company did the farmers hire?", "name"),
     ("What was the name of the first digger?", "name")])
 def test_the_expected_answer_type_is_read_from_the_question(question, kind):
