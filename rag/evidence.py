@@ -421,8 +421,10 @@ def _not_after(*words: str) -> str:
     return "".join(rf"(?<!\b{w}\s)" for w in words)
 
 
-# "How much time (effort, space) did it save?" asks for something else than money.
-_ASKS_AMOUNT = re.compile(r"\bhow much\b(?!\s+(?:time|effort|energy|space|room|work)\b).*\b("
+# "How much time (effort, space) did it save?", "How much attention should it pay to rivals?" ask for something else
+# than money.
+_ASKS_AMOUNT = re.compile(r"\bhow much\b(?!\s+(?:time|effort|energy|space|room|work|attention|heed|notice|thought|"
+                          r"weight|emphasis|importance|respect|credit|trust)\b).*\b("
                           r"price[sd]?|costs?|cost(?:ed|ing)|pa(?:y|ys|id)|spen(?:d|ds|t)|charged?|"
                           r"salar(?:y|ies)|wages?|fees?|fares?|sav(?:e|es|ed|ings?))\b|"
                           r"\bwhat(?:'s|’s|\s+(?:is|was|are|were))(?:\s+(?!(?:to|that|which|who|for|of)\b)[\w’'-]+){0,5}?"
@@ -554,8 +556,10 @@ def asks_amount(question: str) -> bool:
     ...                           "How much seed funding did the start-up raise?", "How much did the mill earn in 1990?",
     ...                           "How much weight can the crane raise?", "How much did revenue grow in 2010?",
     ...                           "What was the budget committee for?", "How much attention did it earn?",
-    ...                           "How many dollars did buyers save?", "How much of their time do they spend on it?")]
-    [True, True, True, False, False, False, False, True, True, False, True, True, False, False, False, False, True, False]
+    ...                           "How many dollars did buyers save?", "How much of their time do they spend on it?",
+    ...                           "How much attention should the mill pay to its rivals?")]  # doctest: +NORMALIZE_WHITESPACE
+    [True, True, True, False, False, False, False, True, True, False, True, True, False, False, False, False, True, False,
+     False]
     >>> asks_amount("What did a season ticket cost in 1990?"), asks_amount("What does the plan cost members?")
     (True, True)
     >>> [asks_amount(q) for q in ("What was the mill's income in 1990?", "What did its cash flow come to?",
