@@ -280,6 +280,7 @@ _PLURAL = r"[a-z-]+s\b(?<!ss|us|is)"  # not "business", "bonus", "crisis"
 _ASKS_LIST = re.compile(rf"\b(?:what|which)\s+(?:{_MODIFIER}\s+){{0,2}}(?<![’']){_PLURAL}\s+(?:{_AUX})\b|"
                         rf"\bwhat\s+(?:are|were)\s+(?:the|his|her|its|their)\s+(?:{_MODIFIER}\s+){{0,2}}{_PLURAL}|"
                         r"\bwhat\s+else\b", re.I)
+_CLAUSE_ITEM = re.compile(r"\s*(?:but|yet|so|and|or|then|which|who)\b", re.I)  # "…, but we do, and …": clauses
 _LAST_ITEM = re.compile(r"\s*(?:\S+\s+){0,5}?(?:and|or)\s+\w", re.I)  # "and C", "C or D"
 # "Besides water (other than water, in addition to water), what else do ferns need?": a list, of which water is one
 # item (one of its words is in the list). Where it opens the question or a clause, or follows what it asks about
@@ -386,9 +387,12 @@ def _has_list(text: str) -> bool:
 
     >>> _has_list("Kindle (2007), Prime (2005), and AWS (2006) grew."), _has_list("It rained, and we left.")
     (True, False)
+    >>> _has_list("Not every mill sows early, but we do, and it is our strength.")
+    False
     """
     parts = text.split(",")
-    return any(_LAST_ITEM.match(parts[k]) and 0 < len(parts[k - 1].split()) <= 6 for k in range(2, len(parts)))
+    return any(_LAST_ITEM.match(parts[k]) and 0 < len(parts[k - 1].split()) <= 6 and not _CLAUSE_ITEM.match(parts[k - 1])
+               for k in range(2, len(parts)))
 
 
 @functools.lru_cache(maxsize=256)
