@@ -391,8 +391,8 @@ def _has_list(text: str) -> bool:
     False
     """
     parts = text.split(",")
-    return any(_LAST_ITEM.match(parts[k]) and 0 < len(parts[k - 1].split()) <= 6 and not _CLAUSE_ITEM.match(parts[k - 1])
-               for k in range(2, len(parts)))
+    return any(_LAST_ITEM.match(parts[k]) and 0 < len(parts[k - 1].split()) <= 6
+               and not _CLAUSE_ITEM.match(parts[k - 1]) for k in range(2, len(parts)))
 
 
 @functools.lru_cache(maxsize=256)
@@ -560,10 +560,10 @@ def asks_amount(question: str) -> bool:
     ...                           "How much seed funding did the start-up raise?", "How much did the mill earn in 1990?",
     ...                           "How much weight can the crane raise?", "How much did revenue grow in 2010?",
     ...                           "What was the budget committee for?", "How much attention did it earn?",
-    ...                           "How many dollars did buyers save?", "How much of their time do they spend on it?",
-    ...                           "How much attention should the mill pay to its rivals?")]  # doctest: +NORMALIZE_WHITESPACE
-    [True, True, True, False, False, False, False, True, True, False, True, True, False, False, False, False, True, False,
-     False]
+    ...                           "How many dollars did buyers save?", "How much of their time do they spend on it?")]
+    [True, True, True, False, False, False, False, True, True, False, True, True, False, False, False, False, True, False]
+    >>> asks_amount("How much attention should the mill pay to its rivals?")
+    False
     >>> asks_amount("What did a season ticket cost in 1990?"), asks_amount("What does the plan cost members?")
     (True, True)
     >>> [asks_amount(q) for q in ("What was the mill's income in 1990?", "What did its cash flow come to?",

@@ -175,8 +175,8 @@ _WHILE = re.compile(rf"^\W*(?:while|whereas)\s+(?P<a>[^?;,]{{1,200}}),\s*"
                     rf"(?P<b>(?:{'|'.join(sorted(_WH | _AUX))})\b[^?;]{{0,300}}\?)\s*$", re.I)
 # What a question about a view asks ("how does B see it?", "what does B make of it?").
 _ASKS_VIEW = re.compile(rf"\b(?:{_SAYS}|see|view|viewed|explain\w*|think|regard\w*|treat\w*|judge\w*|put|puts|tell|"
-                        r"tells|told|present\w*|interpret\w*|characteri[sz]\w*|respond\w*|answer\w*|feel|feels|make\s+of)\b",
-                        re.I)
+                        r"tells|told|present\w*|interpret\w*|characteri[sz]\w*|respond\w*|answer\w*|feel|feels|"
+                        r"make\s+of)\b", re.I)
 # "A insists X. Contrast that with what B says about Y": the statement, and what it is set against.
 _STATED_THEN = re.compile(rf"^(?P<a>[^?;]*?\b(?:{_REPORTED}|{_PRESENTS}|insist|insisted)\b[^?;]*?)[.!;]\s+"
                           r"(?:compare|contrast)\s+(?:that|this|it|these|those)\s+(?:with|to|against)\s+"
@@ -1745,8 +1745,8 @@ def _states_against(clause: str, question: str, sources: Sources) -> bool:
     the mill", "While Ann's away").
 
     >>> s = Sources([SourceRef("a.txt", "The diary", "Ann Lee", "", ()), SourceRef("b.txt", "The ledger", "", "", ())])
-    >>> [_states_against(c, "how does the ledger see it?", s) for c in ("Ann Lee uses the flood", "Ann Lee ran the mill",
-    ...                                                                  "Ann Lee’s at the mill", "the ledger uses it")]
+    >>> clauses = ("Ann Lee uses the flood", "Ann Lee ran the mill", "Ann Lee’s at the mill", "the ledger uses it")
+    >>> [_states_against(c, "how does the ledger see it?", s) for c in clauses]
     [True, False, False, False]
     >>> _states_against("Ann Lee uses the flood", "what does the ledger record?", s)
     False
@@ -1771,10 +1771,13 @@ def _two_statements(body: str) -> list[str]:
     []
     """
     m = _STATEMENT_ASKED.match(body)
-    joins = list(_STATEMENTS_JOINED.finditer(m.group("statement"))) if m and _ABOUT_VIEWS.search(m.group("asked")) else []
+    if not m or not _ABOUT_VIEWS.search(m.group("asked")):
+        return []
+    statement = m.group("statement")
+    joins = list(_STATEMENTS_JOINED.finditer(statement))
     if not joins:
         return []
-    pair = [m.group("statement")[:joins[-1].start()], m.group("statement")[joins[-1].end():]]
+    pair = [statement[:joins[-1].start()], statement[joins[-1].end():]]
     return pair if all(_STATES.search(p) for p in pair) else []
 
 
@@ -2268,7 +2271,8 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
         # after the reader it describes ("a reader commenting under the blog say …"; not "Was Ann writing in …")
         if ((m := _BEFORE_NAME.search(text[:start])) and (re.match(r"\s*(?:[,.;:?!]|$)", text[end:])
                                                           or _YEAR.fullmatch(text[start:end]) or year_document
-                                                          or (_YEAR.match(text[start:end]) and not text[:m.start()].strip())
+                                                          or (_YEAR.match(text[start:end])  # "In 2004 Ann says …"
+                                                              and not text[:m.start()].strip())
                                                           or (
                 m.group("participle") and re.search(r"\b(?:a|an|the|one|some)\s+[\w-]+\s+$", text[:m.start()])))):
             start = m.start()

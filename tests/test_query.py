@@ -994,7 +994,8 @@ def test_a_fronted_while_clause_that_states_a_view_is_a_side():
                      "While Ann Lee held the lease, what did the mill make?", "While she was treated for fever, what did Ann Lee write?",
                      "While Ann Lee was at the mill, what did the ledger record?",
                      "While Ann Lee worked at the mill, what did the ledger say about wages?",
-                     "While Ann Lee’s at the mill, what does the ledger say?", "While Ann Lee runs the mill, what does the ledger list?",
+                     "While Ann Lee’s at the mill, what does the ledger say?",
+                     "While Ann Lee runs the mill, what does the ledger list?",
                      "Where does Ann Lee say she lived, when she ran the mill?"):
         assert interpret(question, [], s).kind == "fact", question
 
