@@ -141,8 +141,8 @@ _ONE_ANOTHER = re.compile(rf"^\s*(?:one|some)\b[^;,.?]{{0,40}}?\b{_SAYS}\s+(?:th
 # "In 1990 Ann says A, while in 2000 she says B. What does each say?": a statement joined by "while", "whereas" or
 # "but" (the last), each half stating a view, then a question about both (`_two_statements`).
 _STATEMENT_ASKED = re.compile(r"^\s*(?P<statement>[^;.?]{1,400})[.;]\s+(?P<asked>[^.?!;]{1,200}\?)\s*$")
-_STATES = re.compile(r"\b(?:says|said|argues|argued|claims|claimed|writes|wrote|insists|insisted|suggests|suggested|"
-                     r"maintains|maintained|thinks|thought|believes|believed|contends|contended|states|stated)\b", re.I)
+_STATES = re.compile(rf"\b(?:{_REPORTED}|insists|insisted|suggests|suggested|maintains|maintained|contends|contended|"
+                     r"states|stated)\b", re.I)  # the reporting verbs (`_REPORTING`) and a few more
 _STATEMENTS_JOINED = re.compile(r",?\s+(?:while|whereas|but)\s+", re.I)
 # The passive of the same: "X is seen by some as A and by others as B".
 _BY_SOME = re.compile(rf"^\s*(?!(?:{'|'.join(sorted(_WH))})\b)(?P<topic>[^;?.]+?)\s+(?:is|are|was|were)\s+"
