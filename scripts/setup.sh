@@ -17,8 +17,13 @@ esac
 # Reinstall only when pyproject.toml changed since the last successful install.
 stamp=".venv/.installed-$(sha1sum pyproject.toml | cut -c1-12)-${1:-app}"
 if [ ! -f "$stamp" ]; then
-  .venv/bin/python -m pip install --quiet --upgrade pip
-  .venv/bin/python -m pip install --quiet -e ".${extras}"
+  # --no-cache-dir: the wheels are not kept a second time in ~/.cache/pip (about 1 GB when all come from PyPI).
+  if ! { .venv/bin/python -m pip install --quiet --no-cache-dir --upgrade pip &&
+         .venv/bin/python -m pip install --quiet --no-cache-dir -e ".${extras}"; }; then
+    echo "setup: the install failed; free space here (the .venv needs about 3 GB):" >&2
+    df -h . "${TMPDIR:-/tmp}" >&2
+    exit 1
+  fi
   touch "$stamp"
 fi
 if [ -n "$extras" ] && [ ! -x /usr/bin/chromium ]; then
