@@ -16,6 +16,10 @@ case "${1:-}" in
 esac
 # Reinstall only when pyproject.toml changed since the last successful install.
 stamp=".venv/.installed-$(sha1sum pyproject.toml | cut -c1-12)-${1:-app}"
+# llama-cpp-python (the writer tests' local LLM) compiles llama.cpp at install. Its default build tunes for this
+# CPU, and on CPUs with AMX tiles (Xeon Sapphire Rapids and later) that build crashes while generating (seen
+# here: a segmentation fault on the first token). A portable build (AVX2, FMA, F16C) runs everywhere.
+export CMAKE_ARGS="${CMAKE_ARGS:--DGGML_NATIVE=OFF}"
 if [ ! -f "$stamp" ]; then
   # --no-cache-dir: the wheels are not kept a second time in ~/.cache/pip (about 1 GB when all come from PyPI).
   if ! { .venv/bin/python -m pip install --quiet --no-cache-dir --upgrade pip &&
