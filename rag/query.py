@@ -863,8 +863,12 @@ def _replace_pronouns(question: str, earlier: str, previous: Turn, sources: Sour
             nxt = _SHELL.match(question, end) or _NEXT_WORD.match(question, end)
             if nxt and nxt.group(1).lower() not in STOPWORDS:  # "that claim": kept, with what it refers to
                 end = nxt.end()
-                if nxt.re is _SHELL and previous.answer and previous.answer.citations:
-                    ref = _first_sentence(previous.answer.citations[0].text)  # what was said: the quote's
+                quoted = previous.answer.citations[0].text if previous.answer and previous.answer.citations else ""
+                if (w in {"these", "those"} and not _naming_sentence(ref, nxt.group(1))
+                        and (naming := _naming_sentence(quoted, nxt.group(1)))):
+                    ref = naming  # "those documents", which the referent does not name: the quote's sentence that does
+                elif nxt.re is _SHELL and quoted:
+                    ref = _first_sentence(quoted)  # what was said: the quote's
                 ref = f"{question[start:end]} ({ref})" if ref else question[start:end]
             elif w in {"that", "this"} and previous.answer and previous.answer.citations:
                 # a bare "that" ("What does the author call that?", "What happened after that?"): what was said
@@ -965,6 +969,21 @@ def _repeated(question: str, pronouns: list[tuple[int, int, str]], before: int, 
     return (bool(_CLAUSE.search(question[before:start])) and not any(before < s < start for s, _, _ in pronouns)
             and not _DUMMY_IT.match(question, end) and not _AFTER_BE.search(question[:start])
             and not _WH_SUBJECT.match(question))
+
+
+def _naming_sentence(quoted: str, noun: str, limit: int = 150) -> str:
+    """The first sentence of a quote that names `noun` (singular or plural), on one line; "" when none does.
+
+    >>> _naming_sentence("We met twice. Then we wrote two reports on the flood.", "report")
+    'Then we wrote two reports on the flood.'
+    >>> _naming_sentence("We met twice.", "reports")
+    ''
+    """
+    stem = re.escape(re.sub(r"(?:es|s)$", "", noun.lower()) if len(noun) > 3 else noun.lower())
+    for said in re.split(r"(?<=[.!?])[\"”’]?\s", " ".join(quoted.split())):
+        if re.search(rf"\b{stem}(?:s|es)?\b", said, re.I):
+            return said[:limit]
+    return ""
 
 
 def _first_sentence(text: str, limit: int = 150) -> str:

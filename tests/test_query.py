@@ -1188,3 +1188,15 @@ def test_two_stated_views_joined_by_while_then_a_question_about_each_are_the_sid
     assert [(s.paths, s.query) for s in q.sides] == [
         (("1990.txt",), "the mill mostly made what buyers asked for"),
         (("1992.txt",), "something else about how the dye works began")]
+
+
+def test_those_with_a_noun_the_referent_does_not_name_refers_to_the_quote_sentence_that_names_it():
+    # The previous question's referent ("up before the sale") names no ledgers; the quote does.
+    previous = _answered("What does the mill draw up before the sale?",
+                         "The clerks agree on a price first. Then they keep two ledgers of every bale. It takes a day.")
+    q = interpret("What is the second of those ledgers for?", [previous], Sources([]))
+    assert q.follow_up and q.text == "What is the second of those ledgers (Then they keep two ledgers of every bale.) for?"
+    # A referent that names the noun already stays ("those looms": the looms the previous question asked about).
+    looms = _answered("How many looms did the mill buy in 1990?", "The mill bought 40 looms. Each loom cost a lot.")
+    kept = interpret("Who built those looms?", [looms], Sources([]))
+    assert "The mill bought 40 looms" not in kept.text and "looms" in kept.text
