@@ -864,7 +864,8 @@ def _replace_pronouns(question: str, earlier: str, previous: Turn, sources: Sour
             if nxt and nxt.group(1).lower() not in STOPWORDS:  # "that claim": kept, with what it refers to
                 end = nxt.end()
                 quoted = previous.answer.citations[0].text if previous.answer and previous.answer.citations else ""
-                if (w in {"these", "those"} and not _naming_sentence(ref, nxt.group(1))
+                if (w in {"these", "those"} and nxt.re is not _SHELL and _reads_plural(nxt.group(1))
+                        and not _naming_sentence(ref, nxt.group(1))
                         and (naming := _naming_sentence(quoted, nxt.group(1)))):
                     ref = naming  # "those documents", which the referent does not name: the quote's sentence that does
                 elif nxt.re is _SHELL and quoted:
@@ -971,18 +972,52 @@ def _repeated(question: str, pronouns: list[tuple[int, int, str]], before: int, 
             and not _WH_SUBJECT.match(question))
 
 
-def _naming_sentence(quoted: str, noun: str, limit: int = 150) -> str:
-    """The first sentence of a quote that names `noun` (singular or plural), on one line; "" when none does.
+# Words after "those"/"these" that end in "s" but name no plural of things ("these days", "those ones").
+_NOT_PLURAL = frozenset({"ones", "news", "series", "species", "means", "others", "days", "times"})
 
-    >>> _naming_sentence("We met twice. Then we wrote two reports on the flood.", "report")
-    'Then we wrote two reports on the flood.'
-    >>> _naming_sentence("We met twice.", "reports")
-    ''
+
+def _reads_plural(word: str) -> bool:
+    """Whether the word after "those"/"these" reads as a plural noun ("those ledgers", not "those early …", "two").
+
+    >>> [_reads_plural(w) for w in ("ledgers", "ferries", "early", "two", "ones", "glass", "1990s")]
+    [True, True, False, False, False, False, False]
     """
-    stem = re.escape(re.sub(r"(?:es|s)$", "", noun.lower()) if len(noun) > 3 else noun.lower())
+    w = word.lower()
+    return w.endswith("s") and not w.endswith("ss") and w not in _NOT_PLURAL and w.isalpha()
+
+
+def _singular(word: str) -> str:
+    """`word` lower-cased without its plural ending ("ferries" -> "ferry", "boxes" -> "box"); short words and
+    words ending in -ss, -us or -is as they are."""
+    w = word.lower()
+    if len(w) <= 3 or w.endswith(("ss", "us", "is")):
+        return w
+    if w.endswith("ies"):
+        return w[:-3] + "y"
+    if w.endswith(("sses", "xes", "ches", "shes", "zes")):
+        return w[:-2]
+    return w[:-1] if w.endswith("s") else w
+
+
+def _naming_sentence(quoted: str, noun: str, limit: int = 150) -> str:
+    """The first sentence of a quote that names `noun` (singular or plural; not a capitalised name within the
+    sentence for a common noun), on one line, at most `limit` characters that keep the noun; "" when none does.
+
+    >>> _naming_sentence("We met twice. Then we wrote two reports on the flood.", "reports")
+    'Then we wrote two reports on the flood.'
+    >>> _naming_sentence("Ann read the Ledger. The clerks keep a ledger of bales.", "ledgers")
+    'The clerks keep a ledger of bales.'
+    >>> _naming_sentence("We came to work.", "toes"), _naming_sentence("Rival stores were bigger.", "store")
+    ('', 'Rival stores were bigger.')
+    """
+    target = _singular(noun)
     for said in re.split(r"(?<=[.!?])[\"”’]?\s", " ".join(quoted.split())):
-        if re.search(rf"\b{stem}(?:s|es)?\b", said, re.I):
-            return said[:limit]
+        for i, m in enumerate(re.finditer(r"\w+", said)):
+            if _singular(m.group()) == target and not (i and m.group()[:1].isupper() and noun[:1].islower()):
+                if len(said) <= limit:
+                    return said
+                start = said.find(" ", max(0, m.end() - limit)) + 1 if m.end() > limit else 0
+                return said[start:m.end()] if m.end() > limit else said[:limit]
     return ""
 
 
