@@ -859,10 +859,21 @@ class Engine:
         return tuple(titles)
 
     def _number(self, found, side: Side | None, start: int = 1) -> list[Quote]:
-        """Number quotes best first: sources ordered by their best quote, and the best quote first in its source."""
+        """Number quotes best first: sources ordered by their best quote, and the best quote first in its source,
+        then its others by score, except that a quote going on right where the one before it ends (what the text says
+        next) comes right after it."""
         found = sorted(found, key=lambda cq: -cq[0].score)
         order = list(dict.fromkeys(c.path for c, _ in found))
-        found = sorted(found, key=lambda cq: order.index(cq[0].path))
+        ranked = []
+        for path in order:
+            rest = [cq for cq in found if cq[0].path == path]
+            while rest:
+                last = ranked[-1][0] if ranked and ranked[-1][0].path == path else None
+                nxt = next((cq for cq in rest if last and 0 <= cq[0].start - last.end and
+                            not self.texts.get(path)[last.end:cq[0].start].strip()), rest[0])
+                ranked.append(nxt)
+                rest.remove(nxt)
+        found = ranked
         out = []
         for n, (c, text) in enumerate(found, start=start):
             doc = self._by_path.get(c.path)

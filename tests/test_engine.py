@@ -11,7 +11,7 @@ import pytest
 from tiny_corpus import CRITIC, JASSY, make_settings, verifies, write_corpus
 from rag.chunking import chunk_document
 from rag.engine import VOUCHED_SUPPORT_SHARE, Engine
-from rag.evidence import AMOUNT, DATE, FEATURES, NAME, NUMBER_OF, SHARE
+from rag.evidence import AMOUNT, DATE, FEATURES, NAME, NUMBER_OF, SHARE, Window
 from rag.errors import IndexMismatch, IndexMissing, QuestionError, RagError
 from rag.indexing import ingest
 from rag.keyword import KeywordIndex
@@ -145,9 +145,30 @@ def test_quotes_come_best_first_within_a_source_and_across_sources(answers):
         for q in answer.citations:
             firsts.setdefault(q.path, q.score)
             mine = [c.score for c in answer.citations if c.path == q.path]
-            assert mine == sorted(mine, reverse=True)
+            assert mine[0] == max(mine)  # its best first; the others as chosen (what the text says next after it)
         assert list(firsts.values()) == sorted(firsts.values(), reverse=True)
         assert not scores or max(scores) == scores[0]
+
+
+def test_what_the_text_says_next_comes_right_after_the_quote_it_goes_on_from(engine, tmp_path):
+    """Each source's best quote first, then its others by score, except one that goes on right where the quote before
+    it ends (a follow-up's "what the text says next"): it is not pushed behind a passage that scored a little higher."""
+    text = "The mill kept two ledgers. What did they hold? Prices and names. The river rose. It flooded."
+    mill, other = tmp_path / "mill.txt", tmp_path / "other.txt"
+    mill.write_text(text, encoding="utf-8")
+    other.write_text(text, encoding="utf-8")
+    row = np.zeros(len(FEATURES))
+
+    def window(said: str, score: float, path: Path = mill) -> tuple[Window, str]:
+        start = text.index(said)
+        return Window(str(path), start, start + len(said), 0, text, row, score), said
+
+    found = [window("The mill kept two ledgers.", 0.9), window("It flooded.", 0.05),
+             window("What did they hold? Prices and names.", 0.01), window("The river rose.", 0.03),
+             window("Prices and names.", 0.5, other)]
+    assert [(Path(q.path).name, q.text) for q in engine._number(found, None)] == [
+        ("mill.txt", "The mill kept two ledgers."), ("mill.txt", "What did they hold? Prices and names."),
+        ("mill.txt", "The river rose."), ("mill.txt", "It flooded."), ("other.txt", "Prices and names.")]
 
 
 def test_off_topic_question_abstains_with_suggestions(engine):
