@@ -30,8 +30,8 @@ from .check import SentenceCheck
 from .errors import ConfigError, IndexBusy, IndexCorrupt, IndexMismatch, IndexProblem, QuestionError, RagError
 from .evidence import (AMOUNT, DATE, FEATURES, NAME, NUMBER_OF, SHARE, Question, Window, turns,
                        after_the_documents, announced_items, asks_amount, asks_count, asks_outcome, asks_person,
-                       asks_place, asks_reason, asks_share, asks_year, concludes, expected_type, gives_reason,
-                       has_amount, has_count, has_place, has_share, has_type, is_non_content, is_title, last_dated,
+                       asks_place, asks_reason, asks_share, asks_year, concludes, expected_type, has_amount,
+                       has_count, has_place, has_share, has_type, is_non_content, is_title, last_dated,
                        names_someone, question_terms, section_headings, windows, years)
 from .indexing import (IngestReport, Progress, Stamp, _load_keyword, check_identity, ingest, ingest_running,
                        ingest_stamp, load_repeated, version)
@@ -76,9 +76,6 @@ def _leading_up(found: list[Window], best: Window) -> Window | None:
     that leads up to its opening one, quoted with it."""
     before = [w for w in found if w.path == best.path and w.start < best.start < w.end <= best.end]
     return max(before, key=lambda w: (w.start, w.score), default=None)
-
-
-_REASON_REACH = 600  # characters after the best window where its reason may still be said
 
 
 @functools.lru_cache(maxsize=8)  # the documents a conversation is about, read again by its next questions
@@ -594,10 +591,6 @@ class Engine:
             first = first + [after]
         if asks_reason(own) and concludes(first[0].text) and (reason := _leading_up(found, first[0])):
             first = [reason] + first[1:]  # "So, of course, the mill had to close": why is said before
-        elif (asks_reason(own) and not gives_reason(first[0].text)
-              and (reason := self._reason_after(first[0]))
-              and sum(w.end - w.start for w in first) + reason.end - reason.start <= budget):
-            first = first + [reason]  # "Why did the mill shut on Sundays?": the reason said a few sentences on
         if expects == "list":  # "What are the three questions …?": the items the best window announces
             first = first + self._items(first[0])
         return verified(select(found, max_quotes, budget, s.near_duplicate, first), self.texts), support, ()
@@ -701,22 +694,6 @@ class Engine:
         after = [w for w in found if w.path == path and w.start == nxt
                  and not (best and _overlaps(w, [(best.path, best.start, best.end)]))]
         return max(after, key=lambda w: w.score, default=None)
-
-    def _reason_after(self, best: Window) -> Window | None:
-        """The first sentence of `best`'s document that opens within `_REASON_REACH` characters after it and gives a
-        reason (`gives_reason`), as a window scored as `best`; None when the file no longer says what `best` quotes."""
-        text = self.texts.get(best.path)
-        if text[best.start:best.end] != best.text:
-            return None
-        spans = _sentences(text)
-        at = bisect.bisect_left(spans, best.end, key=lambda span: span.start)
-        for span in spans[at:]:
-            if span.start > best.end + _REASON_REACH:
-                return None
-            said = text[span.start:span.end]
-            if gives_reason(said) and not is_non_content(said, self.repeated):
-                return replace(best, start=span.start, end=span.end, chunk_start=0, chunk_text=text)
-        return None
 
     def _next_sentence(self, found: list[Window], path: str, end: int, best: Window | None) -> Window | None:
         """The sentence of `path` right after `end`, as a window of its document scored as the best window found

@@ -514,19 +514,6 @@ _CONCLUDES = re.compile(r"^\W*(?:and\s+)?(?:so(?![\w-])(?!\s+(?:many|much|far|lo
                         r"thus(?!\s+far)|hence|(?:that|this|which)(?:'s|’s|\s+is)\s+why)\b", re.I)
 
 
-_REASON = re.compile(r"\b(?:because|reasons?|so\s+that|in\s+order\s+to|that[’']?s\s+why|convinced|due\s+to)\b", re.I)
-
-
-def gives_reason(text: str) -> bool:
-    """Whether `text` says why ("because", "the reason", "so that", "convinced that" …).
-
-    >>> [gives_reason(t) for t in ("We shut on Sundays because the river rose.", "We are convinced it helps.",
-    ...                            "The mill shut on Sundays.", "A reasonable price.")]
-    [True, True, False, False]
-    """
-    return bool(_REASON.search(text))
-
-
 def asks_reason(question: str) -> bool:
     """Whether the question asks why.
 

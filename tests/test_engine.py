@@ -997,21 +997,3 @@ def test_what_became_of_something_quotes_the_sentence_after_it_though_that_opens
     assert any(c.text == after and c.start == text.index(after) for c in answer.citations) == quoted
     assert all(after not in c.text for c in answer.citations if c.text != after)
     assert all(verifies(c.path, c.start, c.end, c.text) for c in answer.citations)
-
-
-def test_a_why_question_quotes_the_reason_said_a_few_sentences_after_the_best_passage(tmp_path, embedder):
-    """The passage that matches "why did the mill shut on Sundays?" tells that it shut, not why; the reason comes
-    four sentences on, in a sentence that says it is one ("because"). It is quoted right after the best window, not
-    left to chance among the low-scored ones."""
-    filler = " ".join(f"On Sunday {i} the mill ran wool from the north field in that wet year." for i in range(30))
-    text = (f"Kestrel Mills, a history\n\n{filler}\n\nIn 1904 Kestrel Mills began to shut its doors every Sunday, "
-            "from dawn to dusk, and the gates stayed locked until the Monday bell. The carders went home to the village "
-            "on the hill, and the looms stood still in the long sheds by the water. The yard was swept clean of wool "
-            "and straw, and the river ran on past the empty sheds all day. Ann Lee kept the keys. We did it because "
-            f"the weavers needed a day with their families.\n\n{filler.replace('north', 'south')}\n")
-    engine = _kestrel(tmp_path, embedder, text)
-    quotes = engine.ask("Why did Kestrel Mills shut on Sundays?").citations
-    assert quotes[0].text.startswith("In 1904 Kestrel Mills began to shut its doors every Sunday")
-    assert quotes[1].text == "We did it because the weavers needed a day with their families."
-    for q in quotes:
-        assert verifies(q.path, q.start, q.end, q.text)
