@@ -866,12 +866,12 @@ class Engine:
         order = list(dict.fromkeys(c.path for c, _ in found))
         ranked = []
         for path in order:
-            doc = self.texts.get(path)  # verified just before; a quote the file no longer holds goes on from nothing
+            text = self.texts.get(path)  # verified just before; a quote the file no longer holds goes on from nothing
             rest = [cq for cq in found if cq[0].path == path]
             while rest:
                 last = ranked[-1][0] if ranked and ranked[-1][0].path == path else None
                 at = next((i for i, (c, said) in enumerate(rest) if last and last.end <= c.start
-                           and doc[c.start:c.end] == said and not doc[last.end:c.start].strip()), 0)
+                           and text[c.start:c.end] == said and not text[last.end:c.start].strip()), 0)
                 ranked.append(rest.pop(at))
         found = ranked
         out = []

@@ -1014,10 +1014,9 @@ def _naming_sentence(quoted: str, noun: str, limit: int = 150) -> str:
     for said in re.split(r"(?<=[.!?])[\"”’]?\s", " ".join(quoted.split())):
         for i, m in enumerate(re.finditer(r"\w+", said)):
             if _singular(m.group()) == target and not (i and m.group()[:1].isupper() and noun[:1].islower()):
-                if len(said) <= limit:
-                    return said
-                start = said.find(" ", max(0, m.end() - limit)) + 1 if m.end() > limit else 0
-                return said[start:m.end()] if m.end() > limit else said[:limit]
+                if m.end() <= limit:
+                    return said[:limit]
+                return said[said.find(" ", m.end() - limit) + 1:m.end()]  # the words up to the noun
     return ""
 
 
