@@ -972,6 +972,8 @@ def _repeated(question: str, pronouns: list[tuple[int, int, str]], before: int, 
             and not _WH_SUBJECT.match(question))
 
 
+# Where a quote, on one line, goes on to its next sentence (`_first_sentence`, `_naming_sentence`).
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])[\"”’]?\s")
 # Words after "those"/"these" that end in "s" but name no plural of things ("these days", "those ones").
 _NOT_PLURAL = frozenset({"ones", "news", "series", "species", "means", "others", "days", "times"})
 
@@ -1011,7 +1013,7 @@ def _naming_sentence(quoted: str, noun: str, limit: int = 150) -> str:
     ('', 'Rival stores were bigger.')
     """
     target = _singular(noun)
-    for said in re.split(r"(?<=[.!?])[\"”’]?\s", " ".join(quoted.split())):
+    for said in _SENTENCE_BREAK.split(" ".join(quoted.split())):
         for i, m in enumerate(re.finditer(r"\w+", said)):
             if _singular(m.group()) == target and not (i and m.group()[:1].isupper() and noun[:1].islower()):
                 if m.end() <= limit:
@@ -1026,7 +1028,7 @@ def _first_sentence(text: str, limit: int = 150) -> str:
     >>> _first_sentence('"We never sell at a loss," the firm says. Critics laugh.')
     '"We never sell at a loss," the firm says.'
     """
-    return re.split(r"(?<=[.!?])[\"”’]?\s", " ".join(text.split()), maxsplit=1)[0][:limit]
+    return _SENTENCE_BREAK.split(" ".join(text.split()), maxsplit=1)[0][:limit]
 
 
 def _ellipsis(question: str) -> list[str]:
