@@ -767,7 +767,8 @@ def unresolved(text: str, sources: Sources, fragment: bool = False) -> list[tupl
                           and after.lower() not in STOPWORDS | _NOW
                           and following not in _RELATIVE_WORDS | (_PREPOSITIONS - {"to"}))
             if (not after[:1].isalnum() or prev in _PREPOSITIONS | _AUX or (shell and w in {"that", "this"})
-                    or ends_clause or determiner):
+                    or ends_clause or determiner or (after.lower() in _PARTICLES and prev not in _REPORTING
+                                                     and then.lower() not in _DETERMINERS | {"to"})):
                 found.append((start, end, word))
         elif (w in _AFTER_WORDS and not (tokens[i + 1][0] if i + 1 < len(tokens) else "?")[:1].isalnum()
               and not _OWN_TIME.search(text[:start])
@@ -779,6 +780,9 @@ def unresolved(text: str, sources: Sources, fragment: bool = False) -> list[tupl
 
 
 _WHOLE = {"whole", "entire"}
+# A phrasal verb's particle: a demonstrative before it stands alone ("Why was setting that up so hard?"); not a
+# conjunction's ("Did she say that up to ten closed?", "… warn that down the river …").
+_PARTICLES = {"up", "out", "off", "down", "back", "away", "aside"}  # not "over", "through": "favor that over X"
 _RELATIVE_WORDS = {"that", "which", "who", "whom", "whose", "where", "when"}
 
 

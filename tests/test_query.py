@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from tiny_corpus import REPO
-from rag.query import SourceRef, Sources, _without, interpret, named_sides, resolve
+from rag.query import SourceRef, Sources, _without, interpret, named_sides, resolve, unresolved
 from rag.records import Answer, Quote, Side, Turn
 
 JASSY, CRITIC = "003_0a520789b9504a2d.txt", "004_2c06855ad959a8de.txt"
@@ -1200,3 +1200,16 @@ def test_those_with_a_noun_the_referent_does_not_name_refers_to_the_quote_senten
     looms = _answered("How many looms did the mill buy in 1990?", "The mill bought 40 looms. Each loom cost a lot.")
     kept = interpret("Who built those looms?", [looms], Sources([]))
     assert "The mill bought 40 looms" not in kept.text and "looms" in kept.text
+
+
+def test_that_before_a_phrasal_verbs_particle_stands_alone_and_refers_back():
+    """"Why was setting that up so hard?": "that" before "up" has no noun of its own, so it refers to what the
+    previous question was about; before "over" it may lead a phrase ("that over the ferry") and is left to the
+    other rules, and after a reporting verb or before "up to" it is a conjunction."""
+    previous = Turn("What was the ferry deal Ann Lee made with Kestrel Mills?")
+    assert [w for _, _, w in unresolved("Why was setting that up so hard?", Sources([]))] == ["that"]
+    assert resolve("Why was setting that up so hard?", previous, Sources([])) != "Why was setting that up so hard?"
+    for alone in ("Who called that off?", "Did Ann ever write that down?", "Why did Bo Sim turn that away?"):
+        assert [w for _, _, w in unresolved(alone, Sources([]))] == ["that"], alone
+    for conjunction in ("Did Ann say that up to ten mills closed?", "Did Ann warn that down the river mills closed?"):
+        assert "that" not in [w for _, _, w in unresolved(conjunction, Sources([]))], conjunction
