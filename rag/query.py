@@ -1911,8 +1911,11 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
             if not _mentions(part, sources) and not _speaker(part):  # "… what Bezos said about them": his
                 shift = _TIME_SHIFT.search(part)  # words, outside the other part's sources
                 inherited = _shared([m for m in _mentions(other, sources) if not (shift and _YEAR.search(m[1]))])
-        # "…; what's the critic's counter-reading of the same idea?" points back as "that idea" does
+        # "…; what's the critic's counter-reading of the same idea?" points back as "that idea" does, and so does
+        # "… tell that origin story differently?" (a phrase that ends the clause, not a reported clause)
         pointed |= i > 0 and bool((same := _SAME.search(part)) and same.group(1).lower() not in _NOT_SAME)
+        pointed |= i > 0 and bool((m := _POINTED_PHRASE.search(part)) and not _REPORTS_WORD.fullmatch(m.group(1))
+                                  and not set(m.group(2).lower().split()) & (STOPWORDS | _NOW))
         named = _mentions(part, sources)
         # "Bezos vs Jassy on pay: what did the 2018 letter announce": names that share no document, one of which
         # names the document itself, ask that document where another name (its author) holds it ("Ann Lee vs Bo Sim:
@@ -1989,6 +1992,12 @@ _MEASURE_STEMS = frozenset(tokenize(" ".join(_MEASURE_NOUNS)))  # as a question'
 # A part that points back at the other's thing by calling it the same ("the same idea"; not "the same way").
 _SAME = re.compile(r"\bthe\s+same\s+([a-z]+)", re.I)
 _NOT_SAME = STOPWORDS | _TIME_NOUNS | {"way", "manner", "extent", "degree", "kind", "sort"}  # idioms, not a thing
+# "that"/"this" and a two-word noun phrase that ends its clause, an adverb may close it ("tell that origin story
+# differently?"), and the word before it, which must not report ("argues that prices rose?": a conjunction; "tell"
+# reports only with an object, "tell us that …").
+_POINTED_PHRASE = re.compile(r"([\w’'-]+)\s+(?:that|this)\s+([a-z][\w-]*\s+[a-z][\w-]*)(?:\s+[a-z]+ly)?\s*(?:[?.!,;]|$)",
+                             re.I)
+_REPORTS_WORD = re.compile(rf"{_SAYS}|{'|'.join(sorted(_REPORTING - {'tell', 'tells', 'told'}))}|\w+ing|(?:{_STANCE_NOUNS}|{'|'.join(sorted(_SHELL_NOUNS))})s?", re.I)
 # A part whose own words only say when, counted from the other part ("compared with the 2015 letter a decade later").
 _WHEN_STEMS = frozenset(tokenize(" ".join(_TIME_NOUNS | _TIME_WORDS | set(_NUMBER_WORDS)
                                           | {"decades", "afterwards", "following", "subsequently", "eventually"})))

@@ -1213,3 +1213,17 @@ def test_that_before_a_phrasal_verbs_particle_stands_alone_and_refers_back():
         assert [w for _, _, w in unresolved(alone, Sources([]))] == ["that"], alone
     for conjunction in ("Did Ann say that up to ten mills closed?", "Did Ann warn that down the river mills closed?"):
         assert "that" not in [w for _, _, w in unresolved(conjunction, Sources([]))], conjunction
+
+
+def test_a_second_part_that_points_back_with_that_and_a_noun_phrase_is_searched_with_the_first_parts_topic(
+        dated_authors):
+    """"How does Ann Lee describe the way the dye works began, and how does Bo Sim tell that founding story
+    differently?": "that founding story" is the dye works' beginning, so Bo Sim's side is searched for it too; a
+    reported clause ("… argue that wages rose?") asks its own question."""
+    q = interpret("How does Ann Lee describe the way the dye works began, and how does Bo Sim tell that founding "
+                  "story differently?", [], dated_authors)
+    assert q.kind == "comparison" and [s.label for s in q.sides] == ["Ann Lee", "Bo Sim"]
+    assert "dye works" in q.sides[1].query and "founding story" in q.sides[1].query
+    own = interpret("How does Ann Lee describe the way the dye works began, and does Bo Sim argue that wages rose?",
+                    [], dated_authors)
+    assert own.kind == "comparison" and "dye works" not in own.sides[1].query
