@@ -382,14 +382,19 @@ def has_type(text: str, kind: str, question: str = "") -> bool:
 
 
 def _has_list(text: str) -> bool:
-    """Whether `text` lists three items or more, the last after "and" or "or", with two commas at least: "A, B, and
-    C", "A, B, C or D", the item before the last comma of up to six words (one pass over the commas).
+    """Whether `text` holds an item of a bulleted list (a line that opens with a bullet mark), or lists three items or
+    more, the last after "and" or "or", with two commas at least: "A, B, and C", "A, B, C or D", the item before the
+    last comma of up to six words (one pass over the commas).
 
     >>> _has_list("Kindle (2007), Prime (2005), and AWS (2006) grew."), _has_list("It rained, and we left.")
     (True, False)
     >>> _has_list("Not every mill sows early, but we do, and it is our strength.")
     False
+    >>> _has_list("• Is it dry?"), _has_list("We ask: is it dry?")
+    (True, False)
     """
+    if _BULLET.search(text):  # an item of a bulleted list
+        return True
     parts = text.split(",")
     return any(_LAST_ITEM.match(parts[k]) and 0 < len(parts[k - 1].split()) <= 6
                and not _CLAUSE_ITEM.match(parts[k - 1]) for k in range(2, len(parts)))
@@ -879,6 +884,12 @@ def years(text: str) -> set[str]:
 
 
 # --- windows -------------------------------------------------------------------------------
+# A question whose answer is questions ("What questions does the mill ask before it buys?", "What does Ann ask
+# herself first?"): a window that asks is what it wants, not a restatement of it.
+_ASKS_QUESTIONS = re.compile(r"\b(?:what|which)\s+(?:[\w-]+\s+){0,2}questions\b|\bwhat\b[^?]*\bask(?:s|ed)?\s+"
+                             r"(?:itself|themselves|himself|herself|yourself|ourselves|myself)\b", re.I)
+
+
 @dataclass(frozen=True)
 class Question:
     """What the features need to know about a question, computed once."""
@@ -1187,7 +1198,8 @@ def _matrix(q: Question, s: _Sentences, sims: np.ndarray, bounds: np.ndarray, sc
         # without a percentage or a fraction for "how much of" ("most", "six months of the year" answer it).
         "type_miss": (~typed if q.expects not in (None, "list", "share") else np.zeros(len(n), bool)).astype(float),
         "year_miss": (~held_year if q.years else np.zeros(len(n), bool)).astype(float),
-        "asks": (asked[hi - 1] | (peak(np.where(asked, sims, -np.inf)) >= best)).astype(float),
+        "asks": (np.zeros(len(n), bool) if _ASKS_QUESTIONS.search(q.text)  # the text's questions answer it
+                 else asked[hi - 1] | (peak(np.where(asked, sims, -np.inf)) >= best)).astype(float),
         "position": scalars[:, 3], "first_sentence": scalars[:, 4], "units": scalars[:, 5],
         "log_chars": np.log(scalars[:, 6] + 1),
     }

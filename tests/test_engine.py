@@ -997,3 +997,26 @@ def test_what_became_of_something_quotes_the_sentence_after_it_though_that_opens
     assert any(c.text == after and c.start == text.index(after) for c in answer.citations) == quoted
     assert all(after not in c.text for c in answer.citations if c.text != after)
     assert all(verifies(c.path, c.start, c.end, c.text) for c in answer.citations)
+
+
+def test_a_question_that_asks_for_questions_takes_the_texts_bulleted_questions_as_its_listed_answer(tmp_path, embedder):
+    """"What questions does the mill ask itself before it buys a loom?": the text's own questions are the answer, not
+    a restatement of it (no "asks" mark), and two bulleted lines are a list, which a "what questions" asks for."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "mill.txt").write_text(
+        "Kestrel Mills buys few looms.\n\nWhen we look at a new loom, we ask ourselves a few questions:\n"
+        "• Will the weavers use it every day?\n• Can the river turn it in a dry summer?\n"
+        "If we like the answers, we buy it.\n\nWhy do we buy so few? Looms cost a lot, and wool prices swing.\n",
+        encoding="utf-8")
+    engine, _ = Engine.build(make_settings(corpus, tmp_path / "index"), embedder)
+    question = "What questions does the mill ask itself before it buys a loom?"
+    found = engine.candidates(question, engine.embedder.embed_one(question), engine.resolved(engine.settings),
+                              None, engine.settings.k_chunks)
+    asks, hit = FEATURES.index("asks"), FEATURES.index("type_hit")
+    listed = [w for w in found if "dry summer?" in w.text and w.text.startswith("When we look")]
+    assert listed and all(w.features[hit] == 1.0 and w.features[asks] == 0.0 for w in listed)
+    other = "Why does the mill buy so few looms?"
+    again = engine.candidates(other, engine.embedder.embed_one(other), engine.resolved(engine.settings), None,
+                              engine.settings.k_chunks)
+    assert any(w.features[asks] == 1.0 for w in again if w.text.startswith("Why do we buy so few?"))
