@@ -539,15 +539,20 @@ def concludes(text: str) -> bool:
     return bool(_CONCLUDES.match(text))
 
 
-# A sentence that turns or carries on the point of the one before it: what was said there is not all of it
-_TURNS = re.compile(r"^\W*(?:but|however|yet|and\s+then)\b", re.I)
+# A sentence that turns or carries on the point of the one before it: what was said there is not all of it. "It's
+# pride dressed as care." names what was said (not an "it" that stands for a clause after it: "It's wise to …").
+_TURNS = re.compile(r"^\W*(?:but|however|yet|and\s+then|(?:it(?:'s|’s)|(?:it|this|that)\s+(?:is|was))"
+                    r"(?!(?:\s+[\w-]+){0,3}\s+(?:to|that)\b))\b", re.I)
 
 
 def turns(text: str) -> bool:
-    """Whether `text` opens by turning or carrying on what precedes it ("But it is not enough.", "And then …").
+    """Whether `text` opens by turning or carrying on what precedes it ("But it is not enough.", "And then …", "It's
+    pride dressed as care.").
 
     >>> [turns(t) for t in ("But the loom was too slow.", "However, the mill closed.", "And then a second memo.")]
     [True, True, True]
+    >>> [turns(t) for t in ("It's pride dressed as care.", "This was a verdict.", "It's wise to ask.", "It is clear that")]
+    [True, True, False, False]
     >>> [turns(t) for t in ("Butter sold well.", "And the mill closed.", "Yesterday it rained.")]
     [False, False, False]
     """

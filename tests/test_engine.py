@@ -1020,3 +1020,19 @@ def test_a_question_that_asks_for_questions_takes_the_texts_bulleted_questions_a
     again = engine.candidates(other, engine.embedder.embed_one(other), engine.resolved(engine.settings), None,
                               engine.settings.k_chunks)
     assert any(w.features[asks] == 1.0 for w in again if w.text.startswith("Why do we buy so few?"))
+
+
+_VERDICT = ("Kestrel Mills sells blue thread to weavers in three towns.\nWatch Ann Lee discuss thread with the weavers of "
+            "Kestrel Mills, and you will notice something odd about her.\nShe speaks with the confidence of someone who "
+            "has cracked a code that every other mill in the valley missed.\nShe talks about thread the way a judge "
+            "talks about a verdict, sure of what every weaver ought to want. It's pride dressed up as care.\n\n"
+            "The Dye House\nThe vats were filled with indigo every morning. The river ran blue below the mill for a "
+            "mile.\n")
+
+
+def test_the_best_window_is_quoted_with_the_sentence_after_it_that_names_what_it_described(tmp_path, embedder):
+    """Three sentences describe how Ann Lee talks about thread; the fourth names what that is ("It's pride dressed
+    up as care."): the window that starts there goes on from the best one, so it is quoted right after it."""
+    engine = _kestrel(tmp_path, embedder, _VERDICT)
+    said = [q.text for q in engine.ask("How does Ann Lee talk about thread with the weavers?").citations]
+    assert said[0].endswith("ought to want.") and said[1] == "It's pride dressed up as care."
