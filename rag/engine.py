@@ -190,7 +190,8 @@ def _side_quotes(options: list[list[Window]], s: Settings, one_answer: bool = Fa
     none that overlaps or repeats a window already chosen.
     A side's next best window that goes on where its first stops comes before the other sides' windows:
     the side's answer continues there ("Amazon did the opposite." ends one window, the next says what it did).
-    So does, whatever the scorer gives it, a window that starts there and turns what the first said ("But …").
+    So does, whatever the scorer gives it, a window that starts there and turns or carries on what the first said
+    ("But …", "It's …").
     """
     budget = s.max_quote_chars if one_answer else s.max_quote_chars * (1 + 3 * len(options)) // 4
     firsts = _best_fitting([o[:_SIDE_OPTIONS] for o in options], budget)
@@ -579,7 +580,8 @@ class Engine:
         first = [_best(found, expects, s.min_support * VOUCHED_SUPPORT_SHARE)]
         # A follow-up goes on from the previous answer's quote; "What became of the mill?" from the best window:
         # what the text says next is how it ended. Any other question's best window is quoted with the window
-        # after it, room allowing, where that one turns or carries on its point ("But listening is not enough.").
+        # after it, room allowing, where that one turns or carries on its point ("But listening is not enough.",
+        # "It's pride dressed up as care.").
         span = [(first[0].path, first[0].start, first[0].end)]
         before = shown or (span if asks_outcome(text) else ())
         if before and (after := self._continuation(found, before, first[0])) is not None:

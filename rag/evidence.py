@@ -390,10 +390,11 @@ def _has_list(text: str) -> bool:
     (True, False)
     >>> _has_list("Not every mill sows early, but we do, and it is our strength.")
     False
-    >>> _has_list("• Is it dry?"), _has_list("We ask: is it dry?")
-    (True, False)
+    >>> _has_list("• Is it dry?"), _has_list("We ask: is it dry?"), _has_list("- Yes, said Ann."), _has_list("- A\\n- B")
+    (True, False, False, True)
     """
-    if _BULLET.search(text):  # an item of a bulleted list
+    marks = _BULLET.findall(text)  # an item of a bulleted list; a dash or star, only beside another
+    if len(marks) > 1 or any(m in _ROUND_BULLETS for m in marks):
         return True
     parts = text.split(",")
     return any(_LAST_ITEM.match(parts[k]) and 0 < len(parts[k - 1].split()) <= 6
@@ -541,8 +542,8 @@ def concludes(text: str) -> bool:
 
 # A sentence that turns or carries on the point of the one before it: what was said there is not all of it. "It's
 # pride dressed as care." names what was said (not an "it" that stands for a clause after it: "It's wise to …").
-_TURNS = re.compile(r"^\W*(?:but|however|yet|and\s+then|(?:it(?:'s|’s)|(?:it|this|that)\s+(?:is|was))"
-                    r"(?!(?:\s+[\w-]+){0,3}\s+(?:to|that)\b))\b", re.I)
+_TURNS = re.compile(r"^\W*(?:but|however|yet|and\s+then|(?:(?:it|that)(?:'s|’s)|(?:it|this|that)\s+(?:is|was)(?:n['’]t)?)"
+                    r"(?!(?:[\s,]+[\w-]+){0,3}[\s,]+(?:to|that)\b))\b", re.I)
 
 
 def turns(text: str) -> bool:
@@ -551,8 +552,9 @@ def turns(text: str) -> bool:
 
     >>> [turns(t) for t in ("But the loom was too slow.", "However, the mill closed.", "And then a second memo.")]
     [True, True, True]
-    >>> [turns(t) for t in ("It's pride dressed as care.", "This was a verdict.", "It's wise to ask.", "It is clear that")]
-    [True, True, False, False]
+    >>> [turns(t) for t in ("It's pride dressed as care.", "That's a verdict.", "It isn't care.", "It's wise to ask.",
+    ...                     "It is important, though, to ask.", "It is clear that")]
+    [True, True, True, False, False, False]
     >>> [turns(t) for t in ("Butter sold well.", "And the mill closed.", "Yesterday it rained.")]
     [False, False, False]
     """
@@ -890,8 +892,10 @@ def years(text: str) -> set[str]:
 
 # --- windows -------------------------------------------------------------------------------
 # A question whose answer is questions ("What questions does the mill ask before it buys?", "What does Ann ask
-# herself first?"): a window that asks is what it wants, not a restatement of it.
-_ASKS_QUESTIONS = re.compile(r"\b(?:what|which)\s+(?:[\w-]+\s+){0,2}questions\b|\bwhat\b[^?]*\bask(?:s|ed)?\s+"
+# herself first?"): a window that asks is what it wants, not a restatement of it. Not "What do the questions in the
+# survey measure?" nor "What happened when the mill asked itself …?".
+_ASKS_QUESTIONS = re.compile(rf"\b(?:what|which)\s+(?:{_MODIFIER}\s+){{0,2}}questions\s+(?:{_AUX})\b|"
+                             rf"\bwhat\s+(?:{_AUX})\s+[^?]*?\bask(?:s|ed|ing)?\s+"
                              r"(?:itself|themselves|himself|herself|yourself|ourselves|myself)\b", re.I)
 
 
@@ -1025,7 +1029,8 @@ def windows(question: Question, vector: np.ndarray, hits: Sequence[Hit], rows, t
 
 
 # --- announced lists --------------------------------------------------------------------------
-_BULLET = re.compile(r"(?m)^[ \t]*([•▪◦●‣∙*–-])[ \t]+(?=\S)")  # a list item's mark at the start of a line
+_ROUND_BULLETS = "•▪◦●‣∙"  # marks only a list uses (a dash or a star may open a line of dialogue or a footnote)
+_BULLET = re.compile(rf"(?m)^[ \t]*([{_ROUND_BULLETS}*–-])[ \t]+(?=\S)")  # a list item's mark at the start of a line
 _ITEM_GAP = 1_500  # a list's next item starts within this many characters of the one before (what it says between)
 _COUNTED = re.compile(rf"\b(\d|{_NUMBER_WORDS})\s+(?:[\w-]+\s+)?[a-z]+s\b", re.I)  # "three questions"
 _ITEM_LIMIT = 6  # items taken after a lead that does not count them

@@ -80,6 +80,23 @@ _PREPOSITIONS = {"about", "of", "to", "like", "with", "for", "on", "in", "from",
 _REPORTING = {"say", "says", "said", "tell", "tells", "told", "think", "thinks", "thought", "write", "writes", "wrote",
               "argue", "argues", "argued", "claim", "claims", "claimed", "believe", "believes", "believed"}
 _REPORTED = "|".join(sorted(_REPORTING))  # the verbs as a regex alternation
+
+
+def _forms(*verbs: str) -> frozenset[str]:
+    """Each verb with its -s, -ed and -ing forms ("argue": argues, argued, arguing); irregular forms are listed."""
+    out = set()
+    for v in verbs:
+        stem = v[:-1] if v.endswith("e") and not v.endswith("ee") else v
+        out |= {v, v + ("es" if v.endswith(("s", "sh")) else "s"), stem + "ed", stem + "ing"}
+    return frozenset(out)
+
+
+# Verbs (and words) that take a clause opened by "that" ("Did Ann argue that wages rose?", "Is it true that …").
+_THAT_CLAUSE = _forms("say", "argue", "claim", "think", "believe", "insist", "suggest", "warn", "hold", "agree", "deny",
+                      "show", "know", "find", "admit", "note", "mention", "hear", "report", "explain", "state",
+                      "contend", "maintain", "write", "predict", "expect", "assume", "conclude", "fear") | {
+    "said", "thought", "held", "denied", "denies", "knew", "known", "found", "heard", "wrote", "written", "admitted",
+    "admitting", "so", "true", "clear", "fact"}  # not "tell": "tell us that …", but "tell that story"
 # Words that set a part against another without saying what it is about ("how does her view compare?").
 _STANCE = frozenset(tokenize(" ".join(_REPORTING) + " view opinion position stance perspective take see sees saw "
                              "compare compared comparison differ differs different difference contrast agree "
@@ -767,8 +784,9 @@ def unresolved(text: str, sources: Sources, fragment: bool = False) -> list[tupl
                           and after.lower() not in STOPWORDS | _NOW
                           and following not in _RELATIVE_WORDS | (_PREPOSITIONS - {"to"}))
             if (not after[:1].isalnum() or prev in _PREPOSITIONS | _AUX or (shell and w in {"that", "this"})
-                    or ends_clause or determiner or (after.lower() in _PARTICLES and prev not in _REPORTING
-                                                     and then.lower() not in _DETERMINERS | {"to"})):
+                    or ends_clause or determiner or (after.lower() in _PARTICLES and not relative
+                                                     and then.lower() not in _NOT_AFTER_PARTICLE
+                                                     and not then[:1].isdigit())):
                 found.append((start, end, word))
         elif (w in _AFTER_WORDS and not (tokens[i + 1][0] if i + 1 < len(tokens) else "?")[:1].isalnum()
               and not _OWN_TIME.search(text[:start])
@@ -780,9 +798,12 @@ def unresolved(text: str, sources: Sources, fragment: bool = False) -> list[tupl
 
 
 _WHOLE = {"whole", "entire"}
-# A phrasal verb's particle: a demonstrative before it stands alone ("Why was setting that up so hard?"); not a
-# conjunction's ("Did she say that up to ten closed?", "… warn that down the river …").
+# A phrasal verb's particle: a demonstrative before it stands alone ("Why was setting that up so hard?", "Did Ann
+# write that down before the sale?"), unless the particle opens a phrase of its own after a conjunction "that" ("say
+# that up to ten closed", "that back in 1990", "that out of 40 looms", "that down the river", "that up north").
 _PARTICLES = {"up", "out", "off", "down", "back", "away", "aside"}  # not "over", "through": "favor that over X"
+_NOT_AFTER_PARTICLE = _DETERMINERS | {"to", "of", "in", "until", "till", "then", "from", "north", "south", "east",
+                                      "west", "front"}
 _RELATIVE_WORDS = {"that", "which", "who", "whom", "whose", "where", "when"}
 
 
@@ -1914,8 +1935,9 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
         # "…; what's the critic's counter-reading of the same idea?" points back as "that idea" does, and so does
         # "… tell that origin story differently?" (a phrase that ends the clause, not a reported clause)
         pointed |= i > 0 and bool((same := _SAME.search(part)) and same.group(1).lower() not in _NOT_SAME)
-        pointed |= i > 0 and bool((m := _POINTED_PHRASE.search(part)) and not _REPORTS_WORD.fullmatch(m.group(1))
-                                  and not set(m.group(2).lower().split()) & (STOPWORDS | _NOW))
+        pointed |= i > 0 and bool((m := _POINTED_PHRASE.search(part)) and (m.group(1) or "").lower() not in _DETERMINERS
+                                  and m.group(2).lower() not in _THAT_CLAUSE | _SHELL_NOUNS | _STANCE_NOUN_SET
+                                  and not set(m.group(3).lower().split()) & (STOPWORDS | _NOW | _TIME_NOUNS | _SEASONS))
         named = _mentions(part, sources)
         # "Bezos vs Jassy on pay: what did the 2018 letter announce": names that share no document, one of which
         # names the document itself, ask that document where another name (its author) holds it ("Ann Lee vs Bo Sim:
@@ -1983,6 +2005,7 @@ _STANCE_NOUNS = ("view|opinion|position|stance|account|description|explanation|d
                  "treatment|attitude")
 _VIEW_OF = re.compile(r"^\W*(?:(?:how|what)\s+)?(?:(?:does|do|did|is|was|are|were)\s+)?(?:the\s+)?"
                       rf"(?:{_STANCE_NOUNS})s?\s+(?:of|on|to|toward|towards|about)\s+(?P<topic>.*\w)\W*$", re.I)
+_STANCE_NOUN_SET = frozenset(_STANCE_NOUNS.split("|"))
 _OWNED_VIEW = re.compile(rf"(?:'s|’s)\s+(?:{_STANCE_NOUNS})s?\b", re.I)  # "the 1997 letter's view"
 # What a part may leave of its topic once its source is cut: a measure of the other part's thing ("the figure").
 _MEASURE_NOUNS = {"figure", "figures", "number", "numbers", "share", "amount", "total", "rate", "level", "count",
@@ -1993,11 +2016,12 @@ _MEASURE_STEMS = frozenset(tokenize(" ".join(_MEASURE_NOUNS)))  # as a question'
 _SAME = re.compile(r"\bthe\s+same\s+([a-z]+)", re.I)
 _NOT_SAME = STOPWORDS | _TIME_NOUNS | {"way", "manner", "extent", "degree", "kind", "sort"}  # idioms, not a thing
 # "that"/"this" and a two-word noun phrase that ends its clause, an adverb may close it ("tell that origin story
-# differently?"), and the word before it, which must not report ("argues that prices rose?": a conjunction; "tell"
-# reports only with an object, "tell us that …").
-_POINTED_PHRASE = re.compile(r"([\w’'-]+)\s+(?:that|this)\s+([a-z][\w-]*\s+[a-z][\w-]*)(?:\s+[a-z]+ly)?\s*(?:[?.!,;]|$)",
-                             re.I)
-_REPORTS_WORD = re.compile(rf"{_SAYS}|{'|'.join(sorted(_REPORTING - {'tell', 'tells', 'told'}))}|\w+ing|(?:{_STANCE_NOUNS}|{'|'.join(sorted(_SHELL_NOUNS))})s?", re.I)
+# differently?"), with the two words before it: not a conjunction after a verb that takes a clause ("argue that
+# prices rose?") or a noun it says ("the claim that …"), nor a relative ("the loom that Kestrel bought?"), nor a time
+# ("this past summer").
+_POINTED_PHRASE = re.compile(r"(?:([\w’'-]+)\s+)?([\w’'-]+)\s+(?:that|this)\s+([a-z][\w-]*\s+[a-z][\w-]*)"
+                             r"(?:\s+[a-z]+ly)?\s*(?:[?.!,;]|$)", re.I)
+_SEASONS = {"spring", "summer", "autumn", "fall", "winter", "past", "last", "next", "coming"}
 # A part whose own words only say when, counted from the other part ("compared with the 2015 letter a decade later").
 _WHEN_STEMS = frozenset(tokenize(" ".join(_TIME_NOUNS | _TIME_WORDS | set(_NUMBER_WORDS)
                                           | {"decades", "afterwards", "following", "subsequently", "eventually"})))
