@@ -581,7 +581,7 @@ def mark_id(kind: str, turn_id: str, n: int) -> str:
 
 def show_answer(turn: ChatTurn, engine, chats: ChatStore | None, names: dict[str, str]) -> None:
     answer = turn.answer
-    if answer.resolved_question and answer.resolved_question != answer.question:
+    if answer.read_differently:
         st.html(text_html(f"Read with the conversation so far: “{answer.resolved_question}”", "rag-resolved"))
     if answer.written is not None:
         show_written(answer.written, turn.id)

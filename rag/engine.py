@@ -34,7 +34,7 @@ from .evidence import (AMOUNT, DATE, FEATURES, NAME, NUMBER_OF, SHARE, Question,
                        has_count, has_place, has_share, has_type, is_non_content, is_title, last_dated,
                        names_someone, question_terms, section_headings, windows, years)
 from .indexing import (IngestReport, Progress, Stamp, _load_keyword, check_identity, ingest, ingest_running,
-                       ingest_stamp, load_repeated, version)
+                       ingest_stamp, load_cased, load_repeated, version)
 from .keyword import STOPWORDS, KeywordIndex, tokenize
 from .query import Query, SourceRef, Sources, compares, interpret
 from .quotes import DocumentTexts, repeats, select, verified
@@ -241,6 +241,7 @@ class IndexView:
     keyword: KeywordIndex
     catalog: tuple[DocInfo, ...]
     repeated: frozenset[str]  # boilerplate sentences (rag.evidence): never quoted
+    cased: dict[str, str]  # the names the documents write with a capital (rag.query.cased_words)
     version: tuple[str, int]  # (index id, generation): `rag.indexing.version`
     stamp: Stamp  # the ingest lock's stamp before it was opened: another stamp means an ingest began since
 
@@ -263,7 +264,8 @@ def open_view(settings: Settings, model: str, store: Store | None = None) -> Ind
         raise IndexCorrupt(f"{store.where} is inconsistent: run `rag ingest` again")
     catalog = tuple(store.catalog())
     _check_paths(catalog, store)
-    return IndexView(store, keyword, catalog, frozenset(load_repeated(Path(settings.index_dir))), version(identity),
+    folder = Path(settings.index_dir)
+    return IndexView(store, keyword, catalog, frozenset(load_repeated(folder)), load_cased(folder), version(identity),
                      stamp)
 
 
@@ -317,7 +319,7 @@ class Engine:
         catalog = list(view.catalog)
         by_path = {d.path: d for d in catalog}
         sources = Sources([SourceRef(d.path, d.title, d.author, d.publisher, d.aliases, d.title_guessed)
-                           for d in catalog], view.keyword.documents_with)
+                           for d in catalog], view.keyword.documents_with, view.cased)
         # A document's length, estimated from its chunk count: windows know where they sit in it.
         lengths = {d.path: d.chunks * self.settings.chunk_chars for d in catalog}
         path_order = np.argsort(np.argsort([d.path for d in catalog], kind="stable"))

@@ -70,7 +70,7 @@ def conversation_markdown(turns: Sequence[Answer | SavedTurn], names: Mapping[st
         parts.append(f"## {i}. {plain(answer.question)}")
         if isinstance(turn, SavedTurn):
             parts.append(f"_Asked {_utc(turn.created_at):%Y-%m-%d %H:%M} UTC_")
-        if answer.resolved_question and answer.resolved_question != answer.question:
+        if answer.read_differently:
             parts.append(f"_Understood as: {plain(answer.resolved_question)}_")
         if answer.written is not None and answer.written.sentences:
             parts.append(plain(" ".join(text for text, _ in answer.written.sentences)) +

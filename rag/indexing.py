@@ -32,9 +32,10 @@ from .chunking import chunk_document, chunking_fingerprint
 from .config import Settings
 from .embedding import Embedder
 from .errors import IndexBusy, IndexCorrupt, IndexMismatch, IndexProblem
-from .evidence import repeated_sentences
+from .evidence import is_title, repeated_sentences
 from .keyword import KeywordIndex
 from .loading import load_corpus
+from .query import cased_words
 from .records import Chunk, Document
 from .store import DocInfo, Store, StoredDoc, index_failure
 
@@ -45,6 +46,7 @@ _GROUP_SENTENCES = 2048  # sentences embedded and written together: a crash lose
 _PROGRESS_PASSAGES = 256
 _MIN_PROGRESS_PASSAGES = 64  # ... and no fewer: a small corpus is embedded in full batches (Settings.embed_batch)
 REPEATED_FILE = "repeated.json"  # keys of sentences found in many documents (boilerplate), beside the index
+CASED_FILE = "cased.json"  # the words the documents write as names (`rag.query.cased_words`), beside the index
 LOCK_FILE = ".ingest.lock"
 # An engine checking whether an ingest runs holds the lock shared for microseconds: an ingest
 # that finds it taken tries again this often, this far apart, before it reports another ingest.
@@ -233,6 +235,7 @@ def ingest(settings: Settings, embedder: Embedder, progress: Progress | None = N
         with writing(index_dir):
             keyword.save(index_dir)
             save_repeated(index_dir, repeated_sentences(sentences))
+            save_cased(index_dir, cased_words(s for doc in sentences for s in doc if not is_title(s)))
         wrote = bool(todo or gone or orphans or retitled or interrupted
                      or keyword.fingerprint != identity.get("fingerprint"))
         store.set_identity(fingerprint=keyword.fingerprint, chunking=chunking, complete="1",
@@ -317,23 +320,42 @@ def sentence_contexts(doc: Document, chunks: list[Chunk]) -> list[str]:
             for s, n in zip(spans, spans[1:] + [None])]
 
 
+def _save_json(folder: Path, name: str, value: list | dict) -> None:
+    tmp = folder / (name + ".tmp")
+    tmp.write_text(json.dumps(value, sort_keys=True), encoding="utf-8")
+    os.replace(tmp, folder / name)
+
+
+def _load_json(folder: Path, name: str, kind: type) -> list | dict | None:
+    """What the last ingest saved in `name`; None when the file is missing (an older index)."""
+    try:
+        value = json.loads((folder / name).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        raise IndexCorrupt(f"{folder / name} cannot be read ({exc}): run `rag ingest` again") from None
+    if not isinstance(value, kind):
+        raise IndexCorrupt(f"{folder / name} is damaged: run `rag ingest` again")
+    return value
+
+
 def save_repeated(folder: Path, keys: set[str]) -> None:
-    tmp = folder / (REPEATED_FILE + ".tmp")
-    tmp.write_text(json.dumps(sorted(keys)), encoding="utf-8")
-    os.replace(tmp, folder / REPEATED_FILE)
+    _save_json(folder, REPEATED_FILE, sorted(keys))
 
 
 def load_repeated(folder: Path) -> set[str]:
     """The boilerplate keys saved by the last ingest; none when the file is missing (an older index)."""
-    try:
-        keys = json.loads((folder / REPEATED_FILE).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return set()
-    except (OSError, ValueError) as exc:
-        raise IndexCorrupt(f"{folder / REPEATED_FILE} cannot be read ({exc}): run `rag ingest` again") from None
-    if not isinstance(keys, list):
-        raise IndexCorrupt(f"{folder / REPEATED_FILE} is damaged: run `rag ingest` again")
-    return {str(k) for k in keys}
+    return {str(k) for k in _load_json(folder, REPEATED_FILE, list) or ()}
+
+
+def save_cased(folder: Path, cased: dict[str, str]) -> None:
+    _save_json(folder, CASED_FILE, cased)
+
+
+def load_cased(folder: Path) -> dict[str, str]:
+    """The names the documents write with a capital (`rag.query.cased_words`), saved by the last ingest; none when
+    the file is missing (an older index: questions are then read as typed)."""
+    return {str(k): str(v) for k, v in (_load_json(folder, CASED_FILE, dict) or {}).items()}
 
 
 def _load_keyword(settings: Settings, store: Store) -> KeywordIndex:

@@ -28,7 +28,7 @@ import bisect
 import functools
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -279,11 +279,14 @@ class Sources:
     of the answer time (bench/out/report.md, scale).
     """
 
-    def __init__(self, refs: Sequence[SourceRef], spread: Callable[[list[str]], dict[str, int]] | None = None):
+    def __init__(self, refs: Sequence[SourceRef], spread: Callable[[list[str]], dict[str, int]] | None = None,
+                 cased: Mapping[str, str] | None = None):
         """`spread(terms)`: how many chunks of each document hold all of `terms` (the keyword index's
-        `documents_with`); without it, every name with a content word is deliberate."""
+        `documents_with`); without it, every name with a content word is deliberate. `cased`: the names the
+        documents write with a capital (`cased_words`), to read a question typed in lower case."""
         self.refs = list(refs)
         self.spread = spread
+        self.cased = dict(cased or {})
         # Names that the corpus's metadata gives (titles, authors, aliases): chosen by whoever built it.
         self.titles = {name for ref in self.refs for name in _title_names(ref.title)}  # what documents are about
         self.chosen = {name for ref in self.refs for name, _ in _name_keys(ref)
@@ -439,6 +442,7 @@ def interpret(question: str, history: Sequence[Turn], sources: Sources) -> Query
     >>> q.kind, [(s.paths, s.query) for s in q.sides]
     ('comparison', [(('a.txt',), 'prices'), (('b.txt',), 'prices')])
     """
+    question = recased(question, sources.cased)  # "what did bezos say about aws?" names Bezos and AWS
     previous = history[-1] if history else None
     follow_up = previous is not None and is_follow_up(question, sources)
     if previous is not None and not follow_up and _points_back(question, previous, sources):
@@ -525,6 +529,46 @@ def interpret(question: str, history: Sequence[Turn], sources: Sources) -> Query
         named = [replace(named[0], paths=tuple(sorted(set(named[0].paths) | before)))]
     asked = text.split(": ", 1)[0] if follow_up and ": " in text and ": " not in question else ""
     return Query(text, "fact", tuple(named), follow_up, prefer, shown, held, attributed, as_document, asked)
+
+
+# --- a question typed in lower case ---------------------------------------------------------------
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]+")
+_CASED_LEAST = 2  # uses inside sentences a word needs, ...
+_CASED_SHARE = 0.9  # ... and the share of them with a capital, to be read as a name
+
+
+def cased_words(sentences: Iterable[str]) -> dict[str, str]:
+    """The words the documents write with a capital inside their sentences (not as the first word), at least twice
+    and nine times in ten, by their lower-case form, as most often written: the names a question typed in lower
+    case means ("bezos": "Bezos", "aws": "AWS"). Not a stop word, nor a word of under three letters.
+
+    >>> cased_words(["We met Ann Lee at the mill.", "Later Ann Lee sold it to AWS, and AWS grew.", "The mill grew.",
+    ...              "Mill hands met the Mill owners."])
+    {'ann': 'Ann', 'lee': 'Lee', 'aws': 'AWS'}
+    """
+    written: dict[str, Counter[str]] = defaultdict(Counter)
+    for sentence in sentences:
+        for m in list(_WORD.finditer(sentence))[1:]:
+            written[m.group(0).lower()][m.group(0)] += 1
+    out = {}
+    for key, forms in written.items():
+        capital = sum(n for form, n in forms.items() if not form.islower())
+        if (capital >= _CASED_LEAST and capital >= _CASED_SHARE * sum(forms.values()) and len(key) > 2
+                and key not in STOPWORDS):
+            out[key] = max((form for form in forms if not form.islower()), key=lambda form: forms[form])
+    return out
+
+
+def recased(question: str, cased: Mapping[str, str]) -> str:
+    """`question` with each word typed all in lower case that the documents write as a name (`cased_words`)
+    written as they write it.
+
+    >>> recased("what did bezos say about aws and the mill?", {"bezos": "Bezos", "aws": "AWS"})
+    'what did Bezos say about AWS and the mill?'
+    """
+    if not cased:
+        return question
+    return _WORD.sub(lambda m: cased.get(m.group(0), m.group(0)) if m.group(0).islower() else m.group(0), question)
 
 
 # --- follow-ups ------------------------------------------------------------------------------

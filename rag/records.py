@@ -126,6 +126,12 @@ class Answer:
     uncovered: tuple[str, ...] = ()  # on abstention: what the question asks about that no passage holds (a year, or `evidence.AMOUNT`)
     written: Written | None = None  # the checked written answer, when a writer is configured (rag.writer)
 
+    @property
+    def read_differently(self) -> bool:
+        """Whether the question was read as more than its own words (a follow-up's referent, a year): not only
+        with the capitals of the names it typed in lower case."""
+        return bool(self.resolved_question) and self.resolved_question.lower() != self.question.lower()
+
     def to_json(self, id: str | None = None) -> dict:
         out = {"id": id, "question": self.question, "answer": self.answer,
                "abstained": self.abstained, "kind": self.kind,

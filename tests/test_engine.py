@@ -1036,3 +1036,24 @@ def test_the_best_window_is_quoted_with_the_sentence_after_it_that_names_what_it
     engine = _kestrel(tmp_path, embedder, _VERDICT)
     said = [q.text for q in engine.ask("How does Ann Lee talk about thread with the weavers?").citations]
     assert said[0].endswith("ought to want.") and said[1] == "It's pride dressed up as care."
+
+
+def test_ingest_saves_the_names_the_documents_capitalise_and_a_lower_case_question_is_read_with_them(
+        tmp_path, embedder):
+    """The ingest writes which words the documents write as names (cased.json beside the index); an engine opened on
+    the index reads "what did quill say …" with "Quill". An older index without the file reads questions as typed,
+    and the answer does not show a question read only with capitals as read differently."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "mill.txt").write_text(
+        "Kestrel Mills opened in 1890. The dyer Mara Quill said blue thread would sell.\n\nIn 1903 the river rose, and "
+        "Mara Quill moved the vats to the hill. The mill made cloth for the weavers of Leeds.\n", encoding="utf-8")
+    settings = make_settings(corpus, tmp_path / "index")
+    engine, _ = Engine.build(settings, embedder)
+    saved = json.loads((tmp_path / "index" / "cased.json").read_text(encoding="utf-8"))
+    assert saved["quill"] == "Quill" and "mill" not in saved and "river" not in saved
+    answer = Engine.open(settings, embedder).ask("what did mara quill say would sell?")
+    assert answer.resolved_question == "what did Mara Quill say would sell?" and not answer.read_differently
+    (tmp_path / "index" / "cased.json").unlink()
+    assert Engine.open(settings, embedder).ask("what did mara quill say would sell?").resolved_question == (
+        "what did mara quill say would sell?")

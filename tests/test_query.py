@@ -1233,3 +1233,17 @@ def test_a_second_part_that_points_back_with_that_and_a_noun_phrase_is_searched_
         own = interpret(f"How does Ann Lee describe the way the dye works began, and {own_question}", [],
                         dated_authors)
         assert own.kind == "comparison" and "dye works" not in own.sides[1].query, own_question
+
+
+def test_a_name_typed_in_lower_case_is_read_as_the_documents_write_it():
+    """"… differ from quill's own account of it?": the documents write "Quill" with a capital, so the question is
+    read with it, and Mara Quill, quoted in no document's metadata, is a side of her own across the corpus, not a
+    second search of the 1990 report."""
+    refs = [SourceRef(f"{n.split()[0].lower()}{y}.txt", f"{y} mill report", n, "", ())
+            for n, y in (("Ann Lee", 1990), ("Ann Lee", 1995), ("Bo Sim", 2001))]
+    question = "how does the 1990 report's story of how the dye works began differ from quill's own account of it?"
+    typed = interpret(question, [], Sources(refs))
+    assert [s.paths for s in typed.sides] == [("ann1990.txt",), ("ann1990.txt",)]
+    q = interpret(question, [], Sources(refs, None, {"quill": "Quill", "mara": "Mara"}))
+    assert q.kind == "comparison" and [s.paths for s in q.sides] == [("ann1990.txt",), ()]
+    assert q.sides[1].query == "Quill's story of how the dye works began"
