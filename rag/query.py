@@ -832,6 +832,8 @@ def unresolved(text: str, sources: Sources, fragment: bool = False) -> list[tupl
                                                      and then.lower() not in _NOT_AFTER_PARTICLE
                                                      and not then[:1].isdigit())):
                 found.append((start, end, word))
+        elif w == "one" and _pro_one(tokens, i):
+            found.append((start, end, word))
         elif (w in _AFTER_WORDS and not (tokens[i + 1][0] if i + 1 < len(tokens) else "?")[:1].isalnum()
               and not _OWN_TIME.search(text[:start])
               and (w == "then" or (before and before[-1][0].lower() in _EVENT_VERBS))):
@@ -842,6 +844,43 @@ def unresolved(text: str, sources: Sources, fragment: bool = False) -> list[tupl
 
 
 _WHOLE = {"whole", "entire"}
+_ARTICLES = {"a", "an", "the"}
+_NOT_AFTER_ONE = {"of", "who", "that", "which", "whose", "another", "by", "day", "time"}
+
+
+def _says_which(question: str, start: int) -> list[str]:
+    """The words between the article and the "one" at `start` that say which, less stop words: "the FAQ one": FAQ.
+
+    >>> _says_which("What goes into the FAQ one?", 23), _says_which("How long does a really good one take?", 28)
+    (['FAQ'], ['really', 'good'])
+    """
+    words = _WORDS.findall(question[:start])
+    at = max(i for i, w in enumerate(words) if w.lower() in _ARTICLES)
+    return [w for w in words[at + 1:] if w.lower() not in STOPWORDS]
+
+
+def _pro_one(tokens: list[tuple[str, int, int]], i: int) -> bool:
+    """Whether the "one" at `tokens[i]` stands for a thing the conversation named ("a really good one", "the FAQ
+    one", "the superstar one"): an article and one to three words that say which come before it, and no "of" or
+    relative after it ("the only one who …", "the first one of them"; "the one thing" has no word between).
+
+    >>> t = lambda q: [(m.group(0), m.start(), m.end()) for m in _TOKENS.finditer(q)]
+    >>> [_pro_one(t(q), [w for w, _, _ in t(q)].index("one")) for q in ("How long does a really good one take?",
+    ...  "What goes into the FAQ one?", "Who is the only one who knew?", "What is the one thing to do?", "Is one enough?")]
+    [True, True, False, False, False]
+    """
+    after = tokens[i + 1][0].lower() if i + 1 < len(tokens) else "?"
+    if after in _NOT_AFTER_ONE:
+        return False
+    for back in range(2, 5):  # the article, one to three words before "one"
+        if i - back < 0:
+            return False
+        word = tokens[i - back][0].lower()
+        if word in _ARTICLES:
+            return all(t[0][:1].isalnum() and t[0].lower() not in _ARTICLES for t in tokens[i - back + 1:i])
+        if not word[:1].isalnum():
+            return False
+    return False
 # A phrasal verb's particle: a demonstrative before it stands alone ("Why was setting that up so hard?", "Did Ann
 # write that down before the sale?"), unless the particle opens a phrase of its own after a conjunction "that" ("say
 # that up to ten closed", "that back in 1990", "that out of 40 looms", "that down the river", "that up north").
@@ -927,6 +966,13 @@ def _replace_pronouns(question: str, earlier: str, previous: Turn, sources: Sour
             named_years = _years(earlier)
             ref = (f"{word} (in {named_years[0]})" if len(named_years) == 1 and w == "then"
                    else f"{word} ({_first_sentence(quoted[0].text)})" if quoted else "")
+        elif w == "one":  # "the FAQ one": the sentence of the previous answer that names it, else its first sentence
+            quoted = [c.text for c in previous.answer.citations] if previous.answer else []
+            said = _says_which(question, start)
+            sentences = [x[:150] for text in quoted for x in _SENTENCE_BREAK.split(" ".join(text.split()))]
+            named = next((x for x in sentences if said and all(re.search(rf"\b{re.escape(m)}", x, re.I) for m in said)),
+                         "")
+            ref = f"{word} ({named or _first_sentence(quoted[0])})" if quoted else ""
         elif w in _DEMONSTRATIVE:
             ref = inner = referent(earlier, previous, sources, person=False)
             nxt = _SHELL.match(question, end) or _NEXT_WORD.match(question, end)

@@ -1247,3 +1247,18 @@ def test_a_name_typed_in_lower_case_is_read_as_the_documents_write_it():
     q = interpret(question, [], Sources(refs, None, {"quill": "Quill", "mara": "Mara"}))
     assert q.kind == "comparison" and [s.paths for s in q.sides] == [("ann1990.txt",), ()]
     assert q.sides[1].query == "Quill's story of how the dye works began"
+
+
+def test_one_after_an_article_and_words_that_say_which_stands_for_what_the_previous_answer_named():
+    """"What goes into the ledger one?" after an answer that quoted two documents: "one" stands for a thing the
+    conversation named, read as the quote's sentence that holds its words ("ledger"), else as the quote's first
+    sentence ("a really good one"); "the one thing", "the only one who" and "one of them" are no such "one"."""
+    previous = _answered("What does the mill draw up before the sale?",
+                         "First the clerks write a price sheet. Then they keep a ledger of every bale.")
+    q = interpret("What goes into the ledger one?", [previous], Sources([]))
+    assert q.follow_up and q.text == "What goes into the ledger one (Then they keep a ledger of every bale.)?"
+    good = interpret("How long should a really good one take?", [previous], Sources([]))
+    assert good.text == "How long should a really good one (First the clerks write a price sheet.) take?"
+    for own in ("What is the one thing a mill must do?", "Who is the only one who kept a ledger?",
+                "Which one of the mills kept a ledger?"):
+        assert "one" not in [w for _, _, w in unresolved(own, Sources([]))], own
