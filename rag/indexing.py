@@ -32,7 +32,7 @@ from .chunking import chunk_document, chunking_fingerprint
 from .config import Settings
 from .embedding import Embedder
 from .errors import IndexBusy, IndexCorrupt, IndexMismatch, IndexProblem
-from .evidence import is_title, repeated_sentences
+from .evidence import is_non_content, repeated_sentences
 from .keyword import KeywordIndex
 from .loading import load_corpus
 from .query import cased_words
@@ -232,11 +232,14 @@ def ingest(settings: Settings, embedder: Embedder, progress: Progress | None = N
         report(0.96, "updating the keyword index")
         keyword = _load_keyword(settings, store)
         keyword.update([c for _, chunks in todo for c in chunks], removed_ids)
+        repeated = repeated_sentences(sentences)
+        cased = cased_words(s for doc in sentences for s in doc if not is_non_content(s, repeated))
+        learned = _changed(index_dir, repeated, cased)  # an open engine reloads for them (a new generation)
         with writing(index_dir):
             keyword.save(index_dir)
-            save_repeated(index_dir, repeated_sentences(sentences))
-            save_cased(index_dir, cased_words(s for doc in sentences for s in doc if not is_title(s)))
-        wrote = bool(todo or gone or orphans or retitled or interrupted
+            save_repeated(index_dir, repeated)
+            save_cased(index_dir, cased)
+        wrote = bool(todo or gone or orphans or retitled or interrupted or learned
                      or keyword.fingerprint != identity.get("fingerprint"))
         store.set_identity(fingerprint=keyword.fingerprint, chunking=chunking, complete="1",
                            generation=str(generation(identity) + int(wrote)))
@@ -355,7 +358,18 @@ def save_cased(folder: Path, cased: dict[str, str]) -> None:
 def load_cased(folder: Path) -> dict[str, str]:
     """The names the documents write with a capital (`rag.query.cased_words`), saved by the last ingest; none when
     the file is missing (an older index: questions are then read as typed)."""
-    return {str(k): str(v) for k, v in (_load_json(folder, CASED_FILE, dict) or {}).items()}
+    cased = _load_json(folder, CASED_FILE, dict) or {}
+    if not all(isinstance(v, str) and v.lower() == k for k, v in cased.items()):
+        raise IndexCorrupt(f"{folder / CASED_FILE} is damaged: run `rag ingest` again")
+    return cased
+
+
+def _changed(folder: Path, repeated: set[str], cased: dict[str, str]) -> bool:
+    """Whether what this ingest learned of the corpus as a whole differs from what the last one saved."""
+    try:
+        return load_repeated(folder) != repeated or load_cased(folder) != cased
+    except IndexCorrupt:
+        return True
 
 
 def _load_keyword(settings: Settings, store: Store) -> KeywordIndex:

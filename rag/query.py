@@ -1,7 +1,9 @@
 """Understand a question before retrieval: follow-ups, comparisons and named sources.
 
 Pure functions over strings and the document catalog; no model, no store. Everything here
-reads the question's structure (pronouns, clauses, comparison words), never a corpus's wording.
+reads the question's structure (pronouns, clauses, comparison words), never a corpus's wording;
+what it takes from the corpus is measured at ingest: which words its documents write as names
+(`cased_words`), so a question typed in lower case names what it means ("what did bezos say").
 
 * **Follow-ups.** A question depends on the conversation when it lacks something: a pronoun
   with nothing before it to refer to ("How fast did it spread?"), or a topic ("Why?",
@@ -561,14 +563,37 @@ def cased_words(sentences: Iterable[str]) -> dict[str, str]:
 
 def recased(question: str, cased: Mapping[str, str]) -> str:
     """`question` with each word typed all in lower case that the documents write as a name (`cased_words`)
-    written as they write it.
+    written as they write it. Not a month or a day of the week ("in march"), nor a word after "the", "a" or a
+    possessive that the documents only capitalise in a longer name ("the golden rule", "the law of large numbers":
+    "Golden Globes", "Moore's Law"), unless the next word is in the table too ("the golden globes") or they write
+    it with other capitals than the first ("the aws console", "the fourweekmba articles").
 
-    >>> recased("what did bezos say about aws and the mill?", {"bezos": "Bezos", "aws": "AWS"})
-    'what did Bezos say about AWS and the mill?'
+    >>> cased = {"bezos": "Bezos", "aws": "AWS", "golden": "Golden", "globes": "Globes", "march": "March"}
+    >>> recased("in march, what did bezos say about aws and the golden rule?", cased)
+    'in march, what did Bezos say about AWS and the golden rule?'
+    >>> recased("did the golden globes help the aws console?", cased)
+    'did the Golden Globes help the AWS console?'
     """
     if not cased:
         return question
-    return _WORD.sub(lambda m: cased.get(m.group(0), m.group(0)) if m.group(0).islower() else m.group(0), question)
+    words = list(re.finditer(r"\w+", question))
+    out, last = [], 0
+    for i, m in enumerate(words):
+        word = m.group(0)
+        form = cased.get(word) if word.islower() and word not in _CALENDAR else None
+        before = words[i - 1].group(0).lower() if i else ""
+        after = words[i + 1].group(0) if i + 1 < len(words) else ""
+        if form == word.capitalize() and before in _DETERMINERS | _OWNERS and after not in cased:
+            form = None  # "the golden rule": a common word the documents capitalise only in a name
+        if form:
+            out += [question[last:m.start()], form]
+            last = m.end()
+    return "".join(out + [question[last:]])
+
+
+_CALENDAR = {"january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+             "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
+_OWNERS = {"my", "your", "our"}  # with `_DETERMINERS`' his, her, its, their
 
 
 # --- follow-ups ------------------------------------------------------------------------------

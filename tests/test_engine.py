@@ -12,7 +12,7 @@ from tiny_corpus import CRITIC, JASSY, make_settings, verifies, write_corpus
 from rag.chunking import chunk_document
 from rag.engine import VOUCHED_SUPPORT_SHARE, Engine
 from rag.evidence import AMOUNT, DATE, FEATURES, NAME, NUMBER_OF, SHARE, Window
-from rag.errors import IndexMismatch, IndexMissing, QuestionError, RagError
+from rag.errors import IndexCorrupt, IndexMismatch, IndexMissing, QuestionError, RagError
 from rag.indexing import ingest
 from rag.keyword import KeywordIndex
 from rag.loading import load_corpus
@@ -1041,8 +1041,9 @@ def test_the_best_window_is_quoted_with_the_sentence_after_it_that_names_what_it
 def test_ingest_saves_the_names_the_documents_capitalise_and_a_lower_case_question_is_read_with_them(
         tmp_path, embedder):
     """The ingest writes which words the documents write as names (cased.json beside the index); an engine opened on
-    the index reads "what did quill say …" with "Quill". An older index without the file reads questions as typed,
-    and the answer does not show a question read only with capitals as read differently."""
+    the index reads "what did quill say …" with "Quill". An older index without the file reads questions as typed
+    until the next ingest, which an open engine takes up; a damaged file is one line that says what to do. The answer
+    does not show a question read only with capitals as read differently."""
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "mill.txt").write_text(
@@ -1055,5 +1056,10 @@ def test_ingest_saves_the_names_the_documents_capitalise_and_a_lower_case_questi
     answer = Engine.open(settings, embedder).ask("what did mara quill say would sell?")
     assert answer.resolved_question == "what did Mara Quill say would sell?" and not answer.read_differently
     (tmp_path / "index" / "cased.json").unlink()
-    assert Engine.open(settings, embedder).ask("what did mara quill say would sell?").resolved_question == (
-        "what did mara quill say would sell?")
+    older = Engine.open(settings, embedder)
+    assert older.ask("what did mara quill say would sell?").resolved_question == "what did mara quill say would sell?"
+    ingest(settings, embedder)  # nothing changed but what it learned: an open engine takes it up
+    assert older.ask("what did mara quill say would sell?").resolved_question == "what did Mara Quill say would sell?"
+    (tmp_path / "index" / "cased.json").write_text('{"quill": "Jassy"}', encoding="utf-8")
+    with pytest.raises(IndexCorrupt, match="run `rag ingest` again"):
+        Engine.open(settings, embedder)
