@@ -729,8 +729,13 @@ def _cased_as_quoted(text: str, quotes: Sequence[str]) -> str:
 
 def _reports(text: str, name: str) -> bool:
     """Whether `name` is followed by a verb that reports what it said ("Bezos said", "does Ann say"), or
-    follows "according to": a speaker, not a thing ("did the Kindle sell")."""
-    return bool(re.search(rf"(?<!\w){re.escape(name)}\s+(?:{'|'.join(_REPORTING)})\b", text)
+    follows "according to": a speaker, not a thing ("did the Kindle sell", "does the mill write up a plan").
+
+    >>> _reports("What does Kestrel write up before it starts?", "Kestrel"), _reports("What does Ann write?", "Ann")
+    (False, True)
+    """
+    return bool(re.search(rf"(?<!\w){re.escape(name)}\s+(?:{'|'.join(_REPORTING)})\b(?!\s+(?:up|off|down|out)\b)",
+                          text)
                 or re.search(rf"\baccording\s+to\s+{re.escape(name)}(?!\w)", text, re.I))
 
 

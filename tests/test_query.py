@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from tiny_corpus import REPO
-from rag.query import SourceRef, Sources, _without, interpret, named_sides, resolve, unresolved
+from rag.query import SourceRef, Sources, _without, interpret, is_follow_up, named_sides, resolve, unresolved
 from rag.records import Answer, Quote, Side, Turn
 
 JASSY, CRITIC = "003_0a520789b9504a2d.txt", "004_2c06855ad959a8de.txt"
@@ -1262,3 +1262,12 @@ def test_one_after_an_article_and_words_that_say_which_stands_for_what_the_previ
     for own in ("What is the one thing a mill must do?", "Who is the only one who kept a ledger?",
                 "Which one of the mills kept a ledger?"):
         assert "one" not in [w for _, _, w in unresolved(own, Sources([]))], own
+
+
+def test_a_name_before_a_phrasal_verb_is_no_speaker_so_a_later_it_refers_to_it():
+    """"What does Kestrel write up before it buys a loom?" asks a new question: "write up" does not report what Kestrel
+    said, so Kestrel is what "it" stands for, and the question does not lean on the conversation (after a comparison
+    it was read as one more question to both of its sides). "What did Ann write before it closed?" still has Ann
+    speak."""
+    assert not is_follow_up("What does Kestrel write up before it buys a loom?", Sources([]))
+    assert is_follow_up("What did Ann write before it closed?", Sources([]))
