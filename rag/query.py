@@ -534,7 +534,7 @@ def interpret(question: str, history: Sequence[Turn], sources: Sources) -> Query
 
 
 # --- a question typed in lower case ---------------------------------------------------------------
-_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]+")
+_NAME_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]+")  # a word a name may be
 _CASED_LEAST = 2  # uses inside sentences a word needs, ...
 _CASED_SHARE = 0.9  # ... and the share of them with a capital, to be read as a name
 
@@ -550,7 +550,7 @@ def cased_words(sentences: Iterable[str]) -> dict[str, str]:
     """
     written: dict[str, Counter[str]] = defaultdict(Counter)
     for sentence in sentences:
-        for m in list(_WORD.finditer(sentence))[1:]:
+        for m in list(_NAME_WORD.finditer(sentence))[1:]:
             written[m.group(0).lower()][m.group(0)] += 1
     out = {}
     for key, forms in written.items():
@@ -576,7 +576,7 @@ def recased(question: str, cased: Mapping[str, str]) -> str:
     """
     if not cased:
         return question
-    words = list(re.finditer(r"\w+", question))
+    words = list(_WORDS.finditer(question))
     out, last = [], 0
     for i, m in enumerate(words):
         word = m.group(0)
@@ -999,7 +999,7 @@ def _replace_pronouns(question: str, earlier: str, previous: Turn, sources: Sour
         elif w == "one":  # "the FAQ one": the sentence of the previous answer that names it, else its first sentence
             quoted = [c.text for c in previous.answer.citations] if previous.answer else []
             said = _says_which(question, start)
-            sentences = [x[:150] for text in quoted for x in _SENTENCE_BREAK.split(" ".join(text.split()))]
+            sentences = [x[:150] for text in quoted for x in _quote_sentences(text)]
             named = next((x for x in sentences if said and all(re.search(rf"\b{re.escape(m)}", x, re.I) for m in said)),
                          "")
             ref = f"{word} ({named or _first_sentence(quoted[0])})" if quoted else ""
@@ -1117,7 +1117,7 @@ def _repeated(question: str, pronouns: list[tuple[int, int, str]], before: int, 
             and not _WH_SUBJECT.match(question))
 
 
-# Where a quote, on one line, goes on to its next sentence (`_first_sentence`, `_naming_sentence`).
+# Where a quote, on one line, goes on to its next sentence (`_quote_sentences`).
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])[\"”’]?\s")
 # Words after "those"/"these" that end in "s" but name no plural of things ("these days", "those ones").
 _NOT_PLURAL = frozenset({"ones", "news", "series", "species", "means", "others", "days", "times"})
@@ -1158,7 +1158,7 @@ def _naming_sentence(quoted: str, noun: str, limit: int = 150) -> str:
     ('', 'Rival stores were bigger.')
     """
     target = _singular(noun)
-    for said in _SENTENCE_BREAK.split(" ".join(quoted.split())):
+    for said in _quote_sentences(quoted):
         for i, m in enumerate(re.finditer(r"\w+", said)):
             if _singular(m.group()) == target and not (i and m.group()[:1].isupper() and noun[:1].islower()):
                 if m.end() <= limit:
@@ -1173,7 +1173,12 @@ def _first_sentence(text: str, limit: int = 150) -> str:
     >>> _first_sentence('"We never sell at a loss," the firm says. Critics laugh.')
     '"We never sell at a loss," the firm says.'
     """
-    return _SENTENCE_BREAK.split(" ".join(text.split()), maxsplit=1)[0][:limit]
+    return _quote_sentences(text)[0][:limit]
+
+
+def _quote_sentences(text: str) -> list[str]:
+    """The sentences of a quote, each on one line."""
+    return _SENTENCE_BREAK.split(" ".join(text.split()))
 
 
 def _ellipsis(question: str) -> list[str]:
