@@ -16,7 +16,7 @@ import itertools
 import re
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -129,6 +129,14 @@ def _best_fitting(options: list[list[Window]], budget: int) -> list[Window | Non
     return best[1]
 
 
+def _gives_figure(question: str) -> Callable[[str], bool] | None:
+    """What a passage must state to give the figure `question` asks for: a count of what it counts, a sum of money
+    or a share; None when it asks for none of these."""
+    if asks_count(question):
+        return functools.partial(has_count, question=question)
+    return has_amount if asks_amount(question) else has_share if asks_share(question) else None
+
+
 def _dated_where_answered(found: list[Window], threshold: float) -> bool:
     """Whether a window the scorer answers from (at `threshold` or above), or the one right after it, states a
     date; true when none reaches the threshold (the answer abstains for that, and says so). "In what year did
@@ -142,10 +150,11 @@ def _dated_where_answered(found: list[Window], threshold: float) -> bool:
     return any(has_type(w.text, "date") for w in answering + after)
 
 
-def _going_on(side: list[Window], first: Window) -> Window | None:
+def _going_on(side: list[Window], first: Window, gives: Callable[[str], bool] | None = None) -> Window | None:
     """The side's best window besides `first` (none overlapping it), when it starts right where `first` ends
     (nothing but blanks between them in the text `first` was cut from); else the best that starts there and
-    turns or carries on what `first` said (`turns`); else None."""
+    turns or carries on what `first` said (`turns`) or, where `first` does not, `gives` the figure the side asks for
+    (`_gives_figure`); else None."""
     rest = [w for w in side if w is not first and not _overlaps(w, [(first.path, first.start, first.end)])]
     if not rest:
         return None
@@ -160,7 +169,13 @@ def _going_on(side: list[Window], first: Window) -> Window | None:
         return best
     # ... or, whatever its score, the best one that turns what `first` said ("Ask growers what they want." then
     # "But listening is not enough."): the side's view is there
-    return max((w for w in rest if follows(w) and turns(w.text)), key=lambda w: w.score, default=None)
+    return max((w for w in rest if follows(w) and (turns(w.text) or _adds(w, first, gives))),
+               key=lambda w: w.score, default=None)
+
+
+def _adds(window: Window, first: Window, gives: Callable[[str], bool] | None) -> bool:
+    """Whether `window` gives the figure asked for (`gives`) that `first` does not."""
+    return bool(gives and gives(window.text) and not gives(first.text))
 
 
 def _best(found: list[Window], kind: str | None, near: float) -> Window:
@@ -177,7 +192,8 @@ def _best(found: list[Window], kind: str | None, near: float) -> Window:
     return best
 
 
-def _side_quotes(options: list[list[Window]], s: Settings, one_answer: bool = False) -> list[list[Window]]:
+def _side_quotes(options: list[list[Window]], s: Settings, one_answer: bool = False,
+                 figures: Sequence[Callable[[str], bool] | None] = ()) -> list[list[Window]]:
     """The windows each side of a comparison quotes, from its candidates best first.
 
     The sides share a fact's budget and three quarters of it again for each side beyond the first (1,400
@@ -191,15 +207,22 @@ def _side_quotes(options: list[list[Window]], s: Settings, one_answer: bool = Fa
     A side's next best window that goes on where its first stops comes before the other sides' windows:
     the side's answer continues there ("Amazon did the opposite." ends one window, the next says what it did).
     So does, whatever the scorer gives it, a window that starts there and turns or carries on what the first said
-    ("But …", "It's …").
+    ("But …", "It's …"), or that gives the figure the side asks for where the first does not (`figures`: one test
+    per side, `_gives_figure`; "It's part of why we made the Pledge." then "Over 300 firms have joined it.").
     """
     budget = s.max_quote_chars if one_answer else s.max_quote_chars * (1 + 3 * len(options)) // 4
+    figures = list(figures) or [None] * len(options)
     firsts = _best_fitting([o[:_SIDE_OPTIONS] for o in options], budget)
     chosen = [[w] if w is not None else [] for w in firsts]
     used = sum(w.end - w.start for w in firsts if w is not None)
-    going_on = [_going_on(side, first) if first is not None else None for side, first in zip(options, firsts)]
+    going_on = [_going_on(side, first, gives) if first is not None else None
+                for side, first, gives in zip(options, firsts, figures)]
+
+    def goes_on(w: Window, i: int) -> bool:  # says what the side's first window leaves unsaid
+        return w is going_on[i] and (turns(w.text) or _adds(w, chosen[i][0], figures[i]))
+
     pool = sorted(((w, i) for i, side in enumerate(options) if chosen[i] for w in side
-                   if (w.score >= FILLER or (w is going_on[i] and turns(w.text))) and w is not chosen[i][0]),
+                   if (w.score >= FILLER or goes_on(w, i)) and w is not chosen[i][0]),
                   key=lambda wi: (wi[0] is not going_on[wi[1]], -wi[0].score, wi[1]))
     for w, i in pool:
         every = [p for picked in chosen for p in picked]
@@ -797,7 +820,7 @@ class Engine:
         The sides share the quote budget (`_side_quotes`). A follow-up's side quotes a passage the previous
         answer showed only where it answers that side best (`_unshown`), as a fact does.
         """
-        searched = []
+        searched, figures = [], []
         # A side that names no source searches every document but those the other sides named: "the
         # critic's view versus Bezos's" looks for Bezos's words outside the critic's essay.
         named = {p for side in query.sides for p in side.paths}
@@ -820,6 +843,7 @@ class Engine:
             found = _unshown(self.candidates(text, side_vector, s, paths, s.k_chunks), query.held, s.min_support)
             found.sort(key=lambda w: (-w.score, w.path, w.start))
             searched.append(found)
+            figures.append(_gives_figure(text))
         supports = [found[0].score if found else 0.0 for found in searched]
         # A named side shows its best evidence, whatever its score (unless no side is near an answer,
         # below): the question chose its documents, and it says "no evidence" only when its search found
@@ -842,7 +866,7 @@ class Engine:
         # comparison's sides again in words of its own ("And what do they say about the rebuilding?").
         one_answer = (not query.follow_up and not compares(query.text)
                       and not any(side.paths for side in query.sides))
-        chosen = _side_quotes(options, s, one_source or one_answer)
+        chosen = _side_quotes(options, s, one_source or one_answer, figures)
         quotes: list[Quote] = []
         for side, picked in zip(query.sides, chosen):
             quotes.extend(self._number(verified(picked, self.texts), side, start=len(quotes) + 1))

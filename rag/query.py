@@ -2085,11 +2085,11 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
             of = asked_back and _OF_TOPIC.match(asked_part, asked_back.end())
             cut = _OF_TOPIC.match(rest)  # its object, names and years cut
             own = rest if of and cut and not set(tokenize(cut.group("object"))) <= _MEASURE_STEMS else ""
-        elif i > 0 and own and ((words := set(tokenize(own))) <= _MEASURE_STEMS | _WHEN_STEMS
+        elif i > 0 and own and ((words := set(tokenize(own))) <= _MEASURE_STEMS | _WHEN_STEMS | _HOW_MANY
                                 or (words & _MEASURE_STEMS and words <= set(tokenize(other)))):
             own = ""  # "… set against the figure in 2001", "… with the 2015 letter a decade later", "… with the
-            # number sold in 2001" (the first part's measure and words; not "the share sold"): the first part's
-            # question, asked of this part's source
+            # number sold in 2001" (the first part's measure and words; not "the share sold"), "… and how many in
+            # 2001?": the first part's question, asked of this part's source
         elif (i > 0 and own and not referred and _ENDS_ON_WHAT.search(own) and _MEASURES.search(other)
               and (asked := topic(other, sources))):
             own = f"{own.rstrip(' ?.!')}: {asked}"  # "How much of the rent …, versus what Bo says the mill pays
@@ -2137,6 +2137,7 @@ _MEASURE_NOUNS = {"figure", "figures", "number", "numbers", "share", "amount", "
                   "percentage", "value", "sum", "tally", "tallies", "proportion", "proportions", "quantity",
                   "quantities", "one", "ones"}
 _MEASURE_STEMS = frozenset(tokenize(" ".join(_MEASURE_NOUNS)))  # as a question's terms are compared ("tallie")
+_HOW_MANY = frozenset(tokenize("many much"))  # "…, and how many by Jassy's first letter?": the first part's count
 # A part that points back at the other's thing by calling it the same ("the same idea"; not "the same way").
 _SAME = re.compile(r"\bthe\s+same\s+([a-z]+)", re.I)
 _NOT_SAME = STOPWORDS | _TIME_NOUNS | {"way", "manner", "extent", "degree", "kind", "sort"}  # idioms, not a thing
@@ -2483,7 +2484,10 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
             start, end, owner = pre.start(), view.end(), None
             if text[:start].rstrip().endswith(",") and (comma := re.match(r"\s*(?:,|(?=[.?!]|$))", text[end:])):
                 start, end = text[:start].rstrip().rindex(","), end + comma.end()
-        start -= len(m.group(0)) if (m := re.search(r"\bthe\s+$", text[:start], re.I)) else 0
+        # "the 2001 letter" goes with its article, "his 2018 letter" with its owner ("… when Bezos wrote his 2018
+        # letter" cut to "… when")
+        before = r"\b(?:the|his|her|their|its)\s+$" if m else r"\bthe\s+$"
+        start -= len(m.group(0)) if (m := re.search(before, text[:start], re.I)) else 0
         # "According to the blog, …", "say in 2006 that …": the phrase goes with its name, as "commenting on" does
         # after the reader it describes ("a reader commenting under the blog say …"; not "Was Ann writing in …")
         if ((m := _BEFORE_NAME.search(text[:start])) and (re.match(r"\s*(?:[,.;:?!]|$)", text[end:])

@@ -662,3 +662,25 @@ def test_a_follow_up_kept_in_the_authors_document_is_searched_without_the_name_i
     previous = Turn(previous.question, replace(previous.answer, sides=(Side("1990 notes", ("lee1990.txt",), "x"),)))
     q = interpret("What drew her to the mill?", [previous], dated)
     assert [(s.paths, s.query) for s in q.sides] == [(("lee1990.txt",), "What drew her to the mill?")]
+
+
+def test_a_side_asking_how_many_quotes_the_sentence_that_gives_the_count(tmp_path, embedder):
+    """"How many carriers had signed the pledge by 2004, and how many by 2006?": the 2006 letter's best passage on
+    the pledge gives no count, the long sentence after it does ("over 300 firms"), so that one is quoted too. The
+    second part, "how many by …", counts what the first part counts."""
+    engine = build(tmp_path, {
+        "2004.txt": letter(2004, "Nineteen carriers had signed our Green Haul pledge by the end of 2004, each "
+                                 "promising to run clean trucks by 2030.", "Margaret Holloway"),
+        "2006.txt": letter(2006, "The Green Haul pledge is a big part of why we started our clean freight work a few "
+                                 "years ago (a pledge to run clean trucks by 2030, ten years ahead of the national "
+                                 "plan). We are making steady progress on this effort (we have moved every depot in "
+                                 "Ohio and Texas to solar panels by 2005, two years ahead of our original target of "
+                                 "2007, we have ordered four hundred electric vans to carry parcels through city "
+                                 "streets, and have over 300 firms who have joined us in the pledge). But we have a "
+                                 "different challenge than most freight companies given the size and spread of our "
+                                 "routes (including hauling millions of parcels per year).", "Tobias Reinholt")},
+        embedder)
+    answer = engine.ask("How many carriers had signed the Green Haul pledge by Holloway's last letter, and how many "
+                        "by Reinholt's first letter?")
+    assert [Path(p).name for s in answer.sides for p in s.paths] == ["2004.txt", "2006.txt"]
+    assert "Nineteen carriers" in quoted(answer) and "over 300 firms" in quoted(answer)
