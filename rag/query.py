@@ -200,8 +200,10 @@ _ASKS_VIEW = re.compile(rf"\b(?:{_SAYS}|see|view|viewed|explain\w*|think|regard\
 _STATED_THEN = re.compile(rf"^(?P<a>[^?;]*?\b(?:{_REPORTED}|{_PRESENTS}|insist|insisted)\b[^?;]*?)[.!;]\s+"
                           r"(?:compare|contrast)\s+(?:that|this|it|these|those)\s+(?:with|to|against)\s+"
                           r"(?P<b>[^.?!;]+?)\W*$", re.I)
-# "the view that X": the part is the claim X.
-_VIEW = re.compile(r"^\s*(?:the\s+)?(?:view|idea|claim|notion|argument|belief|position|opinion|thesis)\s+that\s+", re.I)
+# "the view that X", "the account that says X": the part is the claim X.
+_CLAIM_NOUNS = "view|idea|claim|notion|argument|belief|position|opinion|thesis|account|theory|contention|assertion"
+_VIEW = re.compile(rf"^\s*(?:the\s+)?(?:{_CLAIM_NOUNS})\s+that\s+(?:(?:says|holds|argues|claims|maintains|suggests)\s+"
+                   r"(?:that\s+)?)?", re.I)
 _RELATIVE_YEAR = re.compile(r"\b(?:(?P<n>a|one|two|three|four|five|six|seven|eight|nine|ten|\d+)\s+years?\s+(?P<dir>later|after|earlier|before)"
                             r"|the\s+(?P<dir2>following|next|previous|prior)\s+year"
                             r"|the\s+year\s+(?P<dir3>after|before)"
@@ -1894,6 +1896,8 @@ def split(text: str) -> list[str]:
     ['The diary says the mill closed over debt', 'How does the ledger explain the closure?']
     >>> split("Ann insists the mill paid well. Contrast that with what the ledger says about wages.")
     ['Ann insists the mill paid well', 'what the ledger says about wages']
+    >>> split("Contrast the account that says the mill began with a loan with the account that it began with a gift.")
+    ['the mill began with a loan', 'it began with a gift.']
     """
     body = text.strip()
     if (m := _ONE_ANOTHER.match(body)) and _ABOUT_VIEWS.search(body[m.end():]):
@@ -1906,8 +1910,7 @@ def split(text: str) -> list[str]:
         parts = [f"{about}: {m.group(v)}" if about else m.group(v) for v in ("a", "b")]
     elif m := _COMPARE_VERB.match(body):
         rest = body[m.end():]
-        pivot = (re.search(r"\s+with\s+(?=(?:the\s+)?(?:view|idea|claim|notion|argument|belief|position|opinion)\b)",
-                           rest, re.I)
+        pivot = (re.search(rf"\s+with\s+(?=(?:the\s+)?(?:{_CLAIM_NOUNS})\b)", rest, re.I)
                  or re.search(rf"\s+(?:with|to|against)\s+(?=(?:{'|'.join(sorted(_WH))})\b)", rest, re.I)
                  or re.search(r"\s+(?:with|to|against)\s+", rest, re.I) or re.search(r"\s+and\s+", rest, re.I))
         parts = [rest[:pivot.start()], rest[pivot.end():]] if pivot else []
