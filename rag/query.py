@@ -46,6 +46,11 @@ _COMPARISON = re.compile(
     r"in common|similar(ly|ity|ities)?|differently|agree[sd]?|disagree[sd]?|alike|each|both|(?:in)?consistent|"
     rf"contradict(s|ed|ion)?|{_MEASURED_UP})\b", re.I)
 _LEADS_ON = re.compile(r"^\s*(and|but|also|so|what about|how about|then)\b", re.I)
+# A word of conversation before the question ("ok so what …", "Thanks! And how …", "lol what did …"): not searched
+_INTERJECTION = re.compile(r"^\s*(?:ok|okay|alright|all\s+right|right|well|hmm+|oh|cool|great|nice|interesting|thanks|"
+                           r"thank\s+you|got\s+it|i\s+see|lol|haha)\b[\s,.!;:-]+(?=(?:and|but|so|also|then|what|how|why|"
+                           r"when|where|who|whom|whose|which|is|are|was|were|do|does|did|can|could|would|will|has|have|"
+                           r"had)\b)", re.I)
 _YEAR = re.compile(r"\b(19|20)\d{2}\b")
 _WORDS = re.compile(r"\w+")
 _PLAIN = str.maketrans("‘’“”", "''\"\"")  # curly quotes as typed on a keyboard, one character each
@@ -130,7 +135,11 @@ _WH_NOUN = re.compile(rf"(?:^|[,;]\s*)(?:[Ww]hat|[Ww]hich)\s+((?:{_NOT_NOUN}[a-z
 _SHELL = re.compile(rf"\s+(?:(?:kind|sort|type)\s+of\s+)?({'|'.join(sorted(_SHELL_NOUNS))})s?\b", re.I)
 # "Is it wise to …", "it is clear that …": an "it" that stands for a clause, not for a thing.
 _EXPLETIVE_IT = re.compile(r"\bit\s+(?:is|was|'s|’s|seems|seemed)\s+(?:\w+\s+){1,2}?(?:to|that)\b"
-                           r"|\b(?:is|was)\s+it\s+\w+\s+(?:to|that)\b", re.I)
+                           r"|\b(?:is|was)\s+it\s+\w+\s+(?:to|that)\b"
+                           # "what it takes to win", "what does it take?" (not "How long did it take to sell out?":
+                           # what sells out is what "it" refers to)
+                           r"|\bwhat\s+(?:(?:does|did|will|would|could|might)\s+)?it\s+(?:takes?|took)\b"
+                           r"(?!\s+(?:on|over|up|in|off)\b)", re.I)
 # A clause of the question before the one a pronoun is in ("How much is the offer worth, and how high …"), and a
 # thing it names with an article ("the offer", "a funny example"): what a pronoun in the later clause refers to.
 _EARLIER_CLAUSE = re.compile(r"^(.*\w)\s*(?:,\s*(?:and|but)\b|;|\s[-–—]\s)", re.I)
@@ -446,7 +455,8 @@ def interpret(question: str, history: Sequence[Turn], sources: Sources) -> Query
     >>> q.kind, [(s.paths, s.query) for s in q.sides]
     ('comparison', [(('a.txt',), 'prices'), (('b.txt',), 'prices')])
     """
-    question = recased(question, sources.cased)  # "what did bezos say about aws?" names Bezos and AWS
+    question = recased(_INTERJECTION.sub("", question), sources.cased)  # "what did bezos say about aws?" names Bezos
+    # and AWS
     previous = history[-1] if history else None
     follow_up = previous is not None and is_follow_up(question, sources)
     if previous is not None and not follow_up and _points_back(question, previous, sources):

@@ -1273,3 +1273,13 @@ def test_a_name_before_a_phrasal_verb_is_no_speaker_so_a_later_it_refers_to_it()
     speak."""
     assert not is_follow_up("What does Kestrel write up before it buys a loom?", Sources([]))
     assert is_follow_up("What did Ann write before it closed?", Sources([]))
+
+
+def test_a_word_of_conversation_before_a_follow_up_is_not_searched_and_what_it_takes_is_no_pronoun():
+    """"ok so what does it take instead?" goes on from the previous question ("so"), without the "ok" (a passage
+    that says "Ok, let's begin" is no answer), and its "it" stands for nothing: "what it takes" is an idiom."""
+    previous = _answered("What does Ann Lee say is the risk of weaving only what buyers ask for?", "Dull cloth.")
+    q = interpret("ok so what does it take instead?", [previous], Sources([]))
+    assert q.follow_up and q.text.startswith("so what does it take instead")
+    assert interpret("lol what did it take to win?", [], Sources([])).text == "what did it take to win?"
+    assert interpret("Great Britain and France: which wove more?", [], Sources([])).text.startswith("Great Britain")
