@@ -228,7 +228,7 @@ _BEFORE_NAME = re.compile(r"(?:,\s*as\s+(?:quoted|cited|reported|described|told|
                           # "a reader commenting on the essay, …": a reader (not "spend on marketing in 2004")
                           r"(?P<participle>\b(?:comment|writ|report|post|repl|respond|blogg)(?:ing|ying)\s+"
                           r"(?=on|in|about|under|below))?"
-                          r"\b(?:according\s+to|in|from|by|per|of|for|on|about|under|below)\s+"
+                          r"\b(?:according\s+to|as\s+of|in|from|by|per|of|for|on|about|under|below)\s+"
                           r"(?:(?:his|her|their|its|the|this|that)\s+)?"
                           rf"(?:(?:{'|'.join(_DOC_NOUNS)})s?\s+(?:with|by|of|from)\s+)?$", re.I)  # "the interview with"
 # "in the critic's view", "to Ann's mind": a name's view as an aside, cut whole with the name.
@@ -2077,6 +2077,7 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
                                   and m.group(2).lower() not in _THAT_CLAUSE | _SHELL_NOUNS | _STANCE_NOUN_SET
                                   and not set(m.group(3).lower().split()) & (STOPWORDS | _NOW | _TIME_NOUNS | _SEASONS))
         named = _mentions(part, sources)
+        leans = False  # whether the part is asked with what the other part asks ("…, and how many did the new one hold?")
         # "Bezos vs Jassy on pay: what did the 2018 letter announce": names that share no document, one of which
         # names the document itself, ask that document where another name (its author) holds it ("Ann Lee vs Bo Sim:
         # what did the 2001 report say", not where neither wrote one)
@@ -2110,8 +2111,9 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
             # to", has its topic; "… say about wages, and what is the mill known for?" asks its own question)
         elif (i > 0 and own and (pointed or (_ELIDED_MEASURE.match(part) and _MEASURES.search(other)))
               and (asked := topic(other, sources))):
-            own = f"{asked.rstrip(' ?.!')}; {own}"  # "…, and what share does Jassy say is still offline?", "…, and
-            # how low had that threshold gone?": what the first part asks about, with what this part asks of it
+            own, leans = f"{asked.rstrip(' ?.!')}; {own}", True  # "…, and what share does Jassy say is still
+            # offline?", "…, and how low had that threshold gone?": what the first part asks about, with what this part
+            # asks of it (a part that names no source too: "…, and how many could the new one hold?")
         query = own or topic(other, sources) or part
         if (m := _VIEW_OF.match(query)) and _OWNED_VIEW.search(part if own else other):
             query = m.group("topic")  # "How does the 1997 letter's view of X" asks X of each letter; "the attitude
@@ -2130,7 +2132,7 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
             side = Side(label=label, paths=tuple(sorted(paths)), query=query)
         else:
             label = re.sub(r"(’s|'s)$", "", _part_label(part))
-            side = Side(label=label, paths=(), query=query if _name_only(part) else part)
+            side = Side(label=label, paths=(), query=query if _name_only(part) or leans else part)
         if any(side.label == s.label for s in sides):
             side = replace(side, label=f"{side.label}: {_part_label(part)}")
         sides.append(side)

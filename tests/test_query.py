@@ -795,6 +795,7 @@ def test_a_part_asking_for_a_measure_it_does_not_name_measures_what_the_first_pa
     ("Of the goals the town met in 2001, how many were new?", "Of the goals the town met, how many were new?"),
     ("How far had wages fallen by the time Bo Sim wrote the 2001 report?", "How far had wages fallen?"),
     ("How far had wages fallen when Bo Sim wrote his 2001 report?", "How far had wages fallen?"),
+    ("Why, as of the 2001 report, had wages fallen?", "Why had wages fallen?"),
 ])
 def test_cutting_a_year_or_a_clause_that_names_the_source_leaves_no_dangling_word(question, query, dated_authors):
     assert interpret(question, [], dated_authors).sides[0].query == query
@@ -1283,3 +1284,11 @@ def test_a_word_of_conversation_before_a_follow_up_is_not_searched_and_what_it_t
     assert q.follow_up and q.text.startswith("so what does it take instead")
     assert interpret("lol what did it take to win?", [], Sources([])).text == "what did it take to win?"
     assert interpret("Great Britain and France: which wove more?", [], Sources([])).text.startswith("Great Britain")
+
+
+def test_a_part_that_names_no_source_and_asks_how_many_counts_what_the_first_part_counts():
+    """"…, and how many could the second one hold?": looms, as the first part counts, though neither part names a
+    source to search."""
+    q = interpret("How many looms could the first Kestrel mill hold, and how many could the second one hold?", [],
+                  Sources([]))
+    assert q.kind == "comparison" and "looms" in q.sides[1].query and "second" in q.sides[1].query
