@@ -150,7 +150,7 @@ def _dated_where_answered(found: list[Window], threshold: float) -> bool:
     return any(has_type(w.text, "date") for w in answering + after)
 
 
-def _going_on(side: list[Window], first: Window, gives: Callable[[str], bool] | None = None) -> Window | None:
+def _going_on(side: list[Window], first: Window, gives: Callable[[str], bool] | None) -> Window | None:
     """The side's best window besides `first` (none overlapping it), when it starts right where `first` ends
     (nothing but blanks between them in the text `first` was cut from); else the best that starts there and
     turns or carries on what `first` said (`turns`) or, where `first` does not, `gives` the figure the side asks for
@@ -168,7 +168,8 @@ def _going_on(side: list[Window], first: Window, gives: Callable[[str], bool] | 
     if follows(best):
         return best
     # ... or, whatever its score, the best one that turns what `first` said ("Ask growers what they want." then
-    # "But listening is not enough."): the side's view is there
+    # "But listening is not enough."): the side's view is there; or that gives the figure asked for, where `first`
+    # gives none ("It's why we made the Pledge." then "Over 300 firms have joined it.")
     return max((w for w in rest if follows(w) and (turns(w.text) or _adds(w, first, gives))),
                key=lambda w: w.score, default=None)
 
@@ -216,7 +217,7 @@ def _side_quotes(options: list[list[Window]], s: Settings, one_answer: bool = Fa
     chosen = [[w] if w is not None else [] for w in firsts]
     used = sum(w.end - w.start for w in firsts if w is not None)
     going_on = [_going_on(side, first, gives) if first is not None else None
-                for side, first, gives in zip(options, firsts, figures)]
+                for side, first, gives in zip(options, firsts, figures, strict=True)]
 
     def goes_on(w: Window, i: int) -> bool:  # says what the side's first window leaves unsaid
         return w is going_on[i] and (turns(w.text) or _adds(w, chosen[i][0], figures[i]))

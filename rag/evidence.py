@@ -460,9 +460,13 @@ _ASKS_MONEY = re.compile(r"\bhow\s+many\s+(?:dollars|euros|cents|yen)\b|"  # not
                          r"\bhow\s+much\s+(?:(?:[\w-]+\s+){0,2}?(?:money|funding|capital|cash|revenue|profit|income)\b|"
                          r"(?:did|does|do|will|would|has|had|could|can)\s+[^?]*?\b(?:rais(?:e|ed)|earn(?:ed)?|"
                          r"invest(?:ed)?|fund(?:ed)?)\b|(?:is|was|are|were)\s+[^?]*?\bworth\b)|"
-                         # "How big was the mill's yearly revenue?": its size, a sum (not "how big was sales growth")
-                         r"\bhow\s+(?:big|large)\s+(?:is|was|are|were|had|has|have)\b(?![^?]*\bgrowth\b)[^?]*?"
-                         r"\b(?:revenues?|sales|income|profits?|earnings|budget|run\s+rate)\b|"
+                         # "How big was the mill's yearly revenue?": its size, a sum (not "how big was sales growth",
+                         # "the share of revenue", "the sales team", "the profit margins")
+                         r"\bhow\s+(?:big|large)\s+(?:is|was|are|were|had|has|have)\s+"
+                         r"(?!(?:[\w'’-]+\s+){0,3}?(?:share|percentage|portion|proportion|fraction|impact|effect)\b)"
+                         r"(?:[\w'’-]+\s+){0,3}?(?:revenues?|sales|income|profits?|earnings|budget)"
+                         r"(?:\s+(?:pace|run\s+rate|base|total))?(?=\s*(?:[?.!,;]|$)|\s+(?:in|for|during|at|by|when|"
+                         r"become|grown|gotten|get|got)\b)|"
                          # "What was the mill's income in 1990?", "What did its cash flow come to?": a sum of money named
                          # and asked for whole, owned or dated (not "What is cash flow?", "What is driving sales?", "the
                          # income gap", "the best way to raise income")
@@ -590,8 +594,11 @@ def asks_amount(question: str) -> bool:
     >>> asks_amount("What's the hidden cost of all that speed?"), asks_amount("What was the human cost of the strike?")
     (False, False)
     >>> [asks_amount(q) for q in ("How big was the mill's yearly revenue in 1990?", "How large were its sales?",
-    ...                           "How big was sales growth?", "How big was the mill?", "How large a share of sales?")]
-    [True, True, False, False, False]
+    ...                           "How big was sales growth?", "How big was the mill?", "How large a share of sales?",
+    ...                           "How big was its share of revenue?", "How big is the sales team?",
+    ...                           "How big were the profit margins?", "How big is the impact on earnings?",
+    ...                           "How big had its yearly revenue pace become?")]
+    [True, True, False, False, False, False, False, False, False, True]
     >>> asks_amount("How cheaply can the mill make a loom?"), asks_amount("How expensive was the new bridge?")
     (True, True)
     >>> asks_amount("How expensive is it in time to train a weaver?"), asks_amount("How cheap is wool than silk?")

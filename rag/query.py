@@ -46,11 +46,14 @@ _COMPARISON = re.compile(
     r"in common|similar(ly|ity|ities)?|differently|agree[sd]?|disagree[sd]?|alike|each|both|(?:in)?consistent|"
     rf"contradict(s|ed|ion)?|{_MEASURED_UP})\b", re.I)
 _LEADS_ON = re.compile(r"^\s*(and|but|also|so|what about|how about|then)\b", re.I)
-# A word of conversation before the question ("ok so what …", "Thanks! And how …", "lol what did …"): not searched
-_INTERJECTION = re.compile(r"^\s*(?:ok|okay|alright|all\s+right|right|well|hmm+|oh|cool|great|nice|interesting|thanks|"
-                           r"thank\s+you|got\s+it|i\s+see|lol|haha)\b[\s,.!;:-]+(?=(?:and|but|so|also|then|what|how|why|"
-                           r"when|where|who|whom|whose|which|is|are|was|were|do|does|did|can|could|would|will|has|have|"
-                           r"had)\b)", re.I)
+# Words of conversation before the question ("ok so what …", "Thanks! And how …", "oh ok, what did …"): not
+# searched. One that may also start a question ("Nice is a city", "Right when the mill closed, …") needs a mark
+# after it.
+_MARKS = r"[\s,.!;:—–-]"
+_INTERJECTION = re.compile(rf"^\s*(?:(?:ok|okay|alright|all\s+right|hmm+|oh|thanks|thank\s+you|got\s+it|i\s+see|lol|"
+                           rf"haha)\b{_MARKS}+|(?:right|well|cool|great|nice|interesting)\s*[,.!;:—–-]{_MARKS}*)+"
+                           r"(?=(?:and|but|so|also|then|what|how|why|when|where|who|whom|whose|which|is|are|was|were|"
+                           r"do|does|did|can|could|would|will|has|have|had)\b)", re.I)
 _YEAR = re.compile(r"\b(19|20)\d{2}\b")
 _WORDS = re.compile(r"\w+")
 _PLAIN = str.maketrans("‘’“”", "''\"\"")  # curly quotes as typed on a keyboard, one character each
@@ -138,8 +141,8 @@ _EXPLETIVE_IT = re.compile(r"\bit\s+(?:is|was|'s|’s|seems|seemed)\s+(?:\w+\s+)
                            r"|\b(?:is|was)\s+it\s+\w+\s+(?:to|that)\b"
                            # "what it takes to win", "what does it take?" (not "How long did it take to sell out?":
                            # what sells out is what "it" refers to)
-                           r"|\bwhat\s+(?:(?:does|did|will|would|could|might)\s+)?it\s+(?:takes?|took)\b"
-                           r"(?!\s+(?:on|over|up|in|off)\b)", re.I)
+                           r"|\bwhat\s+(?:(?:does|did|will|would|could|can|should|might)\s+)?it\s+(?:takes?|took)\b"
+                           r"(?=\s+(?:to|instead)\b|\s*(?:[?.!,;]|$))", re.I)
 # A clause of the question before the one a pronoun is in ("How much is the offer worth, and how high …"), and a
 # thing it names with an article ("the offer", "a funny example"): what a pronoun in the later clause refers to.
 _EARLIER_CLAUSE = re.compile(r"^(.*\w)\s*(?:,\s*(?:and|but)\b|;|\s[-–—]\s)", re.I)
@@ -209,10 +212,12 @@ _ASKS_VIEW = re.compile(rf"\b(?:{_SAYS}|see|view|viewed|explain\w*|think|regard\
 _STATED_THEN = re.compile(rf"^(?P<a>[^?;]*?\b(?:{_REPORTED}|{_PRESENTS}|insist|insisted)\b[^?;]*?)[.!;]\s+"
                           r"(?:compare|contrast)\s+(?:that|this|it|these|those)\s+(?:with|to|against)\s+"
                           r"(?P<b>[^.?!;]+?)\W*$", re.I)
-# "the view that X", "the account that says X": the part is the claim X.
-_CLAIM_NOUNS = "view|idea|claim|notion|argument|belief|position|opinion|thesis|account|theory|contention|assertion"
-_VIEW = re.compile(rf"^\s*(?:the\s+)?(?:{_CLAIM_NOUNS})\s+that\s+(?:(?:says|holds|argues|claims|maintains|suggests)\s+"
-                   r"(?:that\s+)?)?", re.I)
+# "the view that X", "the account that says X" (not "the account that Bo gives"): the part is the claim X.
+_CLAIM_NOUNS = "view|idea|claim|notion|argument|belief|position|opinion|thesis"
+_TELLS = r"(?:says|holds|argues|claims|maintains|suggests)\s+(?:that\s+)?"
+_A_CLAIM = (rf"(?:(?:{_CLAIM_NOUNS})\s+that\s+(?:{_TELLS})?|(?:account|theory|contention|assertion|story)\s+that\s+"
+            rf"{_TELLS})")
+_VIEW = re.compile(rf"^\s*(?:the\s+)?{_A_CLAIM}", re.I)
 _RELATIVE_YEAR = re.compile(r"\b(?:(?P<n>a|one|two|three|four|five|six|seven|eight|nine|ten|\d+)\s+years?\s+(?P<dir>later|after|earlier|before)"
                             r"|the\s+(?P<dir2>following|next|previous|prior)\s+year"
                             r"|the\s+year\s+(?P<dir3>after|before)"
@@ -455,8 +460,8 @@ def interpret(question: str, history: Sequence[Turn], sources: Sources) -> Query
     >>> q.kind, [(s.paths, s.query) for s in q.sides]
     ('comparison', [(('a.txt',), 'prices'), (('b.txt',), 'prices')])
     """
-    question = recased(_INTERJECTION.sub("", question), sources.cased)  # "what did bezos say about aws?" names Bezos
-    # and AWS
+    # "ok so …": the words of conversation go; "what did bezos say about aws?" names Bezos and AWS
+    question = recased(_INTERJECTION.sub("", question), sources.cased)
     previous = history[-1] if history else None
     follow_up = previous is not None and is_follow_up(question, sources)
     if previous is not None and not follow_up and _points_back(question, previous, sources):
@@ -1906,8 +1911,8 @@ def split(text: str) -> list[str]:
     ['The diary says the mill closed over debt', 'How does the ledger explain the closure?']
     >>> split("Ann insists the mill paid well. Contrast that with what the ledger says about wages.")
     ['Ann insists the mill paid well', 'what the ledger says about wages']
-    >>> split("Contrast the account that says the mill began with a loan with the account that it began with a gift.")
-    ['the mill began with a loan', 'it began with a gift.']
+    >>> split("Contrast the account that says the mill began with a loan with the account that says it was a gift.")
+    ['the mill began with a loan', 'it was a gift.']
     """
     body = text.strip()
     if (m := _ONE_ANOTHER.match(body)) and _ABOUT_VIEWS.search(body[m.end():]):
@@ -1920,7 +1925,7 @@ def split(text: str) -> list[str]:
         parts = [f"{about}: {m.group(v)}" if about else m.group(v) for v in ("a", "b")]
     elif m := _COMPARE_VERB.match(body):
         rest = body[m.end():]
-        pivot = (re.search(rf"\s+with\s+(?=(?:the\s+)?(?:{_CLAIM_NOUNS})\b)", rest, re.I)
+        pivot = (re.search(rf"\s+with\s+(?=(?:the\s+)?(?:(?:{_CLAIM_NOUNS})\b|{_A_CLAIM}))", rest, re.I)
                  or re.search(rf"\s+(?:with|to|against)\s+(?=(?:{'|'.join(sorted(_WH))})\b)", rest, re.I)
                  or re.search(r"\s+(?:with|to|against)\s+", rest, re.I) or re.search(r"\s+and\s+", rest, re.I))
         parts = [rest[:pivot.start()], rest[pivot.end():]] if pivot else []
@@ -2077,7 +2082,7 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
                                   and m.group(2).lower() not in _THAT_CLAUSE | _SHELL_NOUNS | _STANCE_NOUN_SET
                                   and not set(m.group(3).lower().split()) & (STOPWORDS | _NOW | _TIME_NOUNS | _SEASONS))
         named = _mentions(part, sources)
-        leans = False  # whether the part is asked with what the other part asks ("…, and how many did the new one hold?")
+        leans = False  # whether it is asked with what the other part asks ("…, and how many did the new one hold?")
         # "Bezos vs Jassy on pay: what did the 2018 letter announce": names that share no document, one of which
         # names the document itself, ask that document where another name (its author) holds it ("Ann Lee vs Bo Sim:
         # what did the 2001 report say", not where neither wrote one)
@@ -2112,8 +2117,8 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
         elif (i > 0 and own and (pointed or (_ELIDED_MEASURE.match(part) and _MEASURES.search(other)))
               and (asked := topic(other, sources))):
             own, leans = f"{asked.rstrip(' ?.!')}; {own}", True  # "…, and what share does Jassy say is still
-            # offline?", "…, and how low had that threshold gone?": what the first part asks about, with what this part
-            # asks of it (a part that names no source too: "…, and how many could the new one hold?")
+            # offline?", "…, and how low had that threshold gone?": what the first part asks about, with what this
+            # part asks of it (a part that names no source too: "…, and how many could the new one hold?")
         query = own or topic(other, sources) or part
         if (m := _VIEW_OF.match(query)) and _OWNED_VIEW.search(part if own else other):
             query = m.group("topic")  # "How does the 1997 letter's view of X" asks X of each letter; "the attitude
@@ -2500,9 +2505,9 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
             if text[:start].rstrip().endswith(",") and (comma := re.match(r"\s*(?:,|(?=[.?!]|$))", text[end:])):
                 start, end = text[:start].rstrip().rindex(","), end + comma.end()
         # "the 2001 letter" goes with its article, "his 2018 letter" with its owner ("… when Bezos wrote his 2018
-        # letter" cut to "… when")
+        # letter?": "when" is left, and goes as `_DANGLING_WHEN` says)
         before = r"\b(?:the|his|her|their|its)\s+$" if m else r"\bthe\s+$"
-        start -= len(m.group(0)) if (m := re.search(before, text[:start], re.I)) else 0
+        start -= len(article.group(0)) if (article := re.search(before, text[:start], re.I)) else 0
         # "According to the blog, …", "say in 2006 that …": the phrase goes with its name, as "commenting on" does
         # after the reader it describes ("a reader commenting under the blog say …"; not "Was Ann writing in …")
         if ((m := _BEFORE_NAME.search(text[:start])) and (re.match(r"\s*(?:[,.;:?!]|$)", text[end:])

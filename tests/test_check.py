@@ -197,3 +197,29 @@ def test_a_side_quotes_the_window_that_turns_its_first_one_whatever_its_score():
     follower_only = [a[0], a[2]]
     assert _side_quotes([follower_only, b], Settings(max_quote_chars=800, max_quotes_per_side=2)) == [
         [a[0]], [b[0], b[1]]]
+
+
+def test_a_side_quotes_the_window_after_its_first_that_gives_the_figure_it_asks_for_whatever_its_score():
+    import numpy as np
+
+    from rag.config import Settings
+    from rag.engine import FILLER, _side_quotes
+    from rag.evidence import Window, has_amount
+
+    said = "The Kestrel fund is a big part of why the mill still runs. It now holds $30 million for new looms. "
+    catalogs = "Seed catalogs arrive each winter. Most growers order from the one their parents used. "
+    other = "The Quill fund paid $12 million for the dye house in 1990. Its trustees meet twice a year. "
+    document = {"a.txt": said + catalogs, "b.txt": other}
+
+    def window(path, start, end, score):
+        return Window(path, start, end, 0, document[path], np.zeros(1), score=score)
+
+    at = said.index("It now")
+    a = [window("a.txt", 0, at - 1, 0.6), window("a.txt", len(said), len(said) + len(catalogs) - 1, 0.3),
+         window("a.txt", at, len(said) - 1, FILLER / 2)]
+    b = [window("b.txt", 0, len(other) - 1, 0.7)]
+    settings = Settings(max_quote_chars=800, max_quotes_per_side=2)
+    # a asks for a sum its first window does not give: the next sentence gives one, so it comes next, though the
+    # scorer gives it less than filler; a side that asks for no figure gets its better window elsewhere
+    assert _side_quotes([a, b], settings, figures=[has_amount, None]) == [[a[0], a[2]], [b[0]]]
+    assert _side_quotes([a, b], settings) == [[a[0], a[1]], [b[0]]]
