@@ -2490,15 +2490,15 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
                 and ((role := _AS_ROLE.match(text, nth.end())) or not re.match(r"\s+as\b", text[nth.end():]))):
             end = role.end() if role else nth.end()  # "Ann's first report as CEO": the document she wrote
             owner = _OWNER.match(text, end)
-        m = _DOC_NOUN_AFTER.match(text[end:])  # "the 2001 letter", "the 2001 letter's"
-        if m and not owner and _AFTER_AUX.search(text[:start]) and not re.match(
-                rf"\s+(?!(?:{'|'.join(_PREPOSITIONS | {'that', 'the', 'a', 'an'})})\b)[a-z]", text[end + m.end():]):
-            m = None  # "did Bezos report in 1997": the noun is the subject's verb ("does the Gazette report say" not)
-        if m:
-            end += len(m.group(0))
+        noun = _DOC_NOUN_AFTER.match(text[end:])  # "the 2001 letter", "the 2001 letter's"
+        if noun and not owner and _AFTER_AUX.search(text[:start]) and not re.match(
+                rf"\s+(?!(?:{'|'.join(_PREPOSITIONS | {'that', 'the', 'a', 'an'})})\b)[a-z]", text[end + noun.end():]):
+            noun = None  # "did Bezos report in 1997": the noun is the subject's verb ("does the Gazette report say" not)
+        if noun:
+            end += len(noun.group(0))
             owner = _OWNER.match(text, end)
             end += len(owner.group(0)) if owner else 0
-        year_document = year and bool(m) and not owner  # "in her 2004 report about frost": the phrase goes whole
+        year_document = year and bool(noun) and not owner  # "in her 2004 report about frost": the phrase goes whole
         if (owner and (view := _IN_VIEW.match(text, end)) and (pre := _IN_BEFORE.search(text[:start]))
                 and re.search(r"(?:^|,)\s*$", text[:pre.start()])):  # an aside: "Who, in the critic's view, pays …"
             start, end, owner = pre.start(), view.end(), None
@@ -2506,7 +2506,7 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
                 start, end = text[:start].rstrip().rindex(","), end + comma.end()
         # "the 2001 letter" goes with its article, "his 2018 letter" with its owner ("… when Bezos wrote his 2018
         # letter?": "when" is left, and goes as `_DANGLING_WHEN` says)
-        before = r"\b(?:the|his|her|their|its)\s+$" if m else r"\bthe\s+$"
+        before = r"\b(?:the|his|her|their|its)\s+$" if noun else r"\bthe\s+$"
         start -= len(article.group(0)) if (article := re.search(before, text[:start], re.I)) else 0
         # "According to the blog, …", "say in 2006 that …": the phrase goes with its name, as "commenting on" does
         # after the reader it describes ("a reader commenting under the blog say …"; not "Was Ann writing in …")
