@@ -928,6 +928,8 @@ def _pro_one(tokens: list[tuple[str, int, int]], i: int) -> bool:
         if not word[:1].isalnum():
             return False
     return False
+
+
 # A phrasal verb's particle: a demonstrative before it stands alone ("Why was setting that up so hard?", "Did Ann
 # write that down before the sale?"), unless the particle opens a phrase of its own after a conjunction "that" ("say
 # that up to ten closed", "that back in 1990", "that out of 40 looms", "that down the river", "that up north").
