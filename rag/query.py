@@ -1335,6 +1335,10 @@ def referent(earlier: str, previous: Turn, sources: Sources, person: bool) -> st
     else the noun phrase the question asks about ("Which two e-commerce companies …"), else its rarest words.
     """
     found = _refer(earlier, sources, person)
+    if person and not any(w in sources.people for w in _WORDS.findall(found.lower())):
+        # one who speaks in it before a name that only tells documents apart ("what did Bezos call the best way to
+        # keep Day One energy?": Bezos, whom every document names, not Day One)
+        found = _speaker(earlier) or found
     asked = _WH_NOUN.search(earlier)
     if (not person and asked and found.startswith(f"the {asked.group(1)}") and previous.answer
             and previous.answer.citations and (name := _named_as(previous.answer.citations[0].text, asked.group(1)))

@@ -150,6 +150,14 @@ def test_a_person_pronoun_refers_to_the_earlier_questions_speaker_when_its_name_
     assert q.text == "What does Tolstoy say the town should do?"  # not the quote's author, Ann Lee
 
 
+def test_a_person_pronoun_refers_to_the_speaker_before_a_rare_name_that_is_no_person():
+    sources = Sources([SourceRef(f"{n}.txt", f"Mills {n}", "Ann Lee", "", ()) for n in "abc"],
+                      spread=lambda terms: {"a.txt": 1, "b.txt": 1, "c.txt": 1} if terms == ["tolstoy"] else {})
+    earlier = _answered("What did Tolstoy call the best way to keep a mill's Harvest Fair spirit?", "Rest often.")
+    q = interpret("Where was he born?", [earlier], sources)
+    assert q.text == "Where was Tolstoy born?"  # not "Harvest Fair", a rare name that only tells mills apart
+
+
 def test_a_person_pronoun_is_not_the_author_of_the_document_the_same_question_names():
     everywhere = Sources([SourceRef("a.txt", "Mill Notes", "Ann Lee", "", ("the diary",)),
                           SourceRef("b.txt", "Town Paper", "Bo Sim", "", ())],
