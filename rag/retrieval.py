@@ -33,6 +33,10 @@ EXACT_SCOPE = 1000
 # other boundaries: 0.89-0.94 in corpus/'s two versions of one article, where distinct chunks reach 0.88): it is
 # kept, and does not take the place of a chunk that says something else.
 TWIN = 0.9
+# A keyword match this many times the next one's BM25 score holds words no other chunk does (chosen, not fitted:
+# unscoped, the keyword search's best kept always cost ClapNQ's unanswerables 2 points of abstention; kept at
+# this lead, none).
+KEYWORD_LEAD = 2.0
 EXACT_CHUNKS = 2000  # an index this small is searched exactly in memory (its vectors: ~20 MB)
 
 
@@ -119,8 +123,12 @@ def retrieve(text: str, vector: np.ndarray, store: Store, keyword: KeywordIndex,
     candidates = [Candidate(cid, vectors[cid], score) for cid, score in fused.items() if cid in vectors]
     chosen = mmr(candidates, k, settings.mmr_lambda)
     # In a search scoped to some documents, the keyword search's best chunk is a candidate whatever fusion made
-    # of it: the chunk there that best matches the question's words, which the dense searches may rank low.
-    if allowed is not None and lexical and lexical[0][0] not in {c.id for c in chosen}:
+    # of it: the chunk there that best matches the question's words, which the dense searches may rank low. So it
+    # is in any search where it matches them `KEYWORD_LEAD` times as well as the next: the one chunk that holds the
+    # question's rare words ("Ahead of the July antitrust hearing, …"), which fusion, by rank only, may drop for
+    # chunks that all three searches rank middling.
+    if (lexical and lexical[0][0] not in {c.id for c in chosen}
+            and (allowed is not None or len(lexical) > 1 and lexical[0][1] >= KEYWORD_LEAD * lexical[1][1])):
         chosen += [c for c in candidates if c.id == lexical[0][0]]
     chunks.update((c.id, c) for c in store.get([c.id for c in chosen if c.id not in chunks]))
     return [Hit(chunks[c.id], c.fused, float(c.vector @ vector)) for c in chosen if c.id in chunks]

@@ -17,7 +17,7 @@ from rag.indexing import ingest
 from rag.keyword import KeywordIndex
 from rag.loading import load_corpus
 from rag.records import Answer, Quote, Turn
-from rag.retrieval import retrieve
+from rag.retrieval import KEYWORD_LEAD, retrieve
 from rag.store import Store
 
 QUESTIONS = [
@@ -909,6 +909,29 @@ def test_a_scoped_search_keeps_the_chunk_that_only_the_keyword_search_ranks_firs
                     1, engine._exact)
     assert hits[0].chunk.id != top  # fusion ranks a chunk on bridges first ...
     assert top in [h.chunk.id for h in hits]  # ... and the keyword search's best is kept too
+
+
+def test_any_search_keeps_the_chunk_whose_keyword_match_leads_the_next_by_far(tmp_path, embedder):
+    """Unscoped too, the chunk that alone holds the question's rare words ("the Halvard ledger … Orrin") is kept
+    where BM25 scores it `KEYWORD_LEAD` times the next chunk, though fusion by rank prefers chunks on bridges."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    bridges = " ".join(f"Bridges of stone {n} carry carts over rivers, and masons cut the stone for every bridge "
+                       f"they build in the valley." for n in range(7))
+    looms = " ".join(f"Looms {n} weave cotton thread into cloth, and the weavers sell the cloth at the market in "
+                     f"town." for n in range(6))
+    (corpus / "mill.txt").write_text(
+        f"{bridges}\n\nThe Halvard ledger lists one cart a week from Orrin, paid in wool, for the Kestrel span. "
+        f"{looms}\n\n{bridges.replace('valley', 'hills')}\n", encoding="utf-8")
+    (corpus / "other.txt").write_text(f"{bridges.replace('valley', 'plain')}\n", encoding="utf-8")
+    engine, _ = Engine.build(make_settings(corpus, tmp_path / "index"), embedder)
+    question = "What stone bridges over rivers do masons build for carts, says the Halvard ledger from Orrin?"
+    (top, best), (_, second) = engine.keyword.search(question, 2, None)
+    assert "Halvard" in engine.store.get([top])[0].text and best >= KEYWORD_LEAD * second
+    hits = retrieve(question, embedder.embed_one(question), engine.store, engine.keyword, engine.settings, None,
+                    1, engine._exact)
+    assert hits[0].chunk.id != top  # fusion ranks a chunk on bridges first ...
+    assert top in [h.chunk.id for h in hits]  # ... and the keyword search's far best is kept too
 
 
 def test_a_why_question_quotes_the_reason_before_a_conclusion_that_echoes_it(tmp_path, embedder):
