@@ -632,22 +632,31 @@ def _parts_only(previous: Turn, sources: Sources) -> bool:
 
 def _points_back(question: str, previous: Turn, sources: Sources) -> bool:
     """Whether a question that names nothing refers back by a definite noun phrase only the previous answer's
-    quotes hold ("What does the offer's title urge staff to do?" after a quote on the program's yearly offer).
+    quotes hold ("What does the offer's title urge staff to do?" after a quote on the program's yearly offer), or
+    by a shell noun that says nothing of its own, the question's one noun phrase ("Where did the idea come from?";
+    not "the idea of a loom" nor "the plan that failed", whose words after it say which, nor "A letter gives an
+    example of the rule: what was it?").
 
     >>> from rag.records import Answer, Quote
     >>> t = Turn("What is Pay to Quit?", Answer("", "", False, "fact", (Quote(1, "a.txt", "A", "", "Once a year, "
     ...          "we offer to pay staff to quit.", 0, 9, 0.9),), 0.9))
     >>> _points_back("What does the offer's title say?", t, Sources([]))
     True
-    >>> _points_back("What is the plan?", t, Sources([]))  # "plan" is in no quote
+    >>> _points_back("What is the mill?", t, Sources([]))  # "mill" is in no quote
     False
+    >>> [_points_back(q, t, Sources([])) for q in ("Where did the idea come from?", "Whose was the idea of a loom?")]
+    [True, False]
     """
     if not previous.answer or _mentions(question, sources) or _proper_spans(question):
         return False
     quoted = set(tokenize(" ".join(q.text for q in previous.answer.citations)))
     asked = set(tokenize(_earlier(previous)))
-    heads = [m.group(1) for m in re.finditer(r"\bthe\s+([a-z]+)\b", question, re.I)]
-    return any(set(tokenize(h)) & quoted - asked for h in heads)
+    heads = [(m.group(1), m.group(2)) for m in re.finditer(r"\bthe\s+([a-z]+)\b(?:\s+(\w+))?", question, re.I)]
+    alone = len(re.findall(r"\b(?:the|an?)\s", question, re.I)) == 1  # the question's one noun phrase
+    return any(set(tokenize(h)) & quoted - asked
+               or alone and h.lower() in _SHELL_NOUNS - {"way"}
+               and (after or "").lower() not in _PREPOSITIONS | _WH | {"that"}
+               for h, after in heads)
 
 
 def _years(text: str) -> list[str]:

@@ -981,6 +981,15 @@ def test_a_definite_noun_only_the_previous_quote_holds_makes_a_follow_up():
     assert not interpret("What does Ann Lee say about the offer?", [previous], named).follow_up
 
 
+def test_a_shell_noun_that_says_nothing_of_its_own_makes_a_follow_up():
+    """"the idea" asks of what the conversation was about, though no quote writes "idea"; "the idea of a loom"
+    says which idea itself."""
+    previous = _answered("What is the mill's Pay to Quit program?", "Once a year, the mill pays weavers to quit.")
+    q = interpret("Where did the idea first come from?", [previous], Sources([]))
+    assert q.follow_up and q.text.endswith(": What is the mill's Pay to Quit program?")
+    assert not interpret("Where did the idea of a loom come from?", [previous], Sources([])).follow_up
+
+
 def test_a_side_named_only_by_its_version_asks_the_other_sides_topic():
     """"… differ from the reviewer's version?": cutting the name leaves "the version", which asks nothing."""
     s = Sources([SourceRef("a.txt", "Mill history", "Ann Lee", "", ()), SourceRef("b.txt", "A review", "", "", ("reviewer",))])
