@@ -1426,15 +1426,19 @@ def _thing(text: str, sources: Sources) -> str:
         return (f"the {asked.group(1)} {said.group(1)} {said.group(2).strip()}"
                 if said and len(said.group(2).split()) <= 10 else f"the {asked.group(1)}")
     spans = _proper_spans(text)
+    # a source named by who wrote or published it ("as quoted by FourWeekMBA") is no thing it asks about; a title is
+    sources_named = {n.lower() for _, n, _ in _mentions(text, sources) if n not in sources.titles}
     names = [p for p in spans if not all(w in sources.people for w in _WORDS.findall(p.lower()))
-             and not _reports(text, p)
+             and not _reports(text, p) and p.lower() not in sources_named
              and not re.search(re.escape(p) + _DOC_NOUN_AFTER.pattern, text, re.I)]  # "the MBA article": a source
     # The last name that tells documents apart; else, when a name acts ("How does Ann explain Kestrel", "why
     # did Ann think Northwind sold Kestrel"), the last other name that heads its phrase (not "Kestrel workers").
     things = [p for p in names if not all(sources.common(w) for w in _WORDS.findall(p))]
     if not things and any(_speaks(text, p) or _reports(text, p) for p in spans):
+        # ... or that is the subject of a clause the question embeds ("How does Ann explain how Kestrel began?")
         things = [p for p in names if not _speaks(text, p) and re.search(
-            rf"(?<!\w){re.escape(p)}(?:\s*[^\w\s]|\s+(?:{'|'.join(sorted(_PREPOSITIONS | _AUX))})\b|\s*$)", text)]
+            rf"(?<!\w){re.escape(p)}(?:\s*[^\w\s]|\s+(?:{'|'.join(sorted(_PREPOSITIONS | _AUX))})\b|\s*$)"
+            rf"|\b(?i:how|why|where|when|whether|if)\s+{re.escape(p)}(?!\w)", text)]
     if things:
         return _with_head(text, things[-1])
     subject = _subject(text, sources)

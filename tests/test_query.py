@@ -990,6 +990,22 @@ def test_a_shell_noun_that_says_nothing_of_its_own_makes_a_follow_up():
     assert not interpret("Where did the idea of a loom come from?", [previous], Sources([])).follow_up
 
 
+def test_it_in_a_later_part_is_the_thing_the_first_part_asks_about_not_the_source_it_quotes():
+    """"as quoted by the Harbor Gazette" names a source; "how Kestrel began" is what "it" stands for, though every
+    document names Kestrel."""
+    everywhere = {"kestrel", "ann", "lee"}
+    sources = Sources([SourceRef("a.txt", "Mill Notes", "Ann Lee", "Harbor Gazette", ("Harbor Gazette",)),
+                       SourceRef("b.txt", "Town Paper", "Bo Sim", "", ("the critic",)),
+                       SourceRef("c.txt", "Loom Diary", "Cy Hart", "", ())],
+                      spread=lambda terms: dict.fromkeys(("a.txt", "b.txt", "c.txt") if set(terms) <= everywhere
+                                                         else ("a.txt",), 1))
+    q = interpret("How does Ann Lee's report, as quoted by the Harbor Gazette, explain how Kestrel began, and how does "
+                  "the critic explain where it really came from?", [], sources)
+    assert [(s.paths, s.query) for s in q.sides] == [
+        (("a.txt",), "How does Ann Lee's report explain how Kestrel began"),
+        (("b.txt",), "how does it explain where Kestrel really came from?")]
+
+
 def test_a_side_named_only_by_its_version_asks_the_other_sides_topic():
     """"… differ from the reviewer's version?": cutting the name leaves "the version", which asks nothing."""
     s = Sources([SourceRef("a.txt", "Mill history", "Ann Lee", "", ()), SourceRef("b.txt", "A review", "", "", ("reviewer",))])
