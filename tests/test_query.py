@@ -510,6 +510,13 @@ def two_authors() -> Sources:
                     SourceRef("sim.txt", "A gardener's year", "Bo Sim", "", ())])
 
 
+def test_a_part_asking_only_what_figure_its_source_gave_asks_the_first_parts_question(two_authors):
+    q = interpret("What share of the beds did Ann Lee say frost killed, and what figure did Bo Sim give?", [],
+                  two_authors)
+    assert [(s.paths, s.query) for s in q.sides] == [(("lee.txt",), "What share of the beds frost killed"),
+                                                     (("sim.txt",), "What share of the beds frost killed")]
+
+
 @pytest.mark.parametrize("question, query", [
     ("How do Ann Lee and Bo Sim differ on why frost comes early?", "why frost comes early?"),
     ("Where do Ann Lee and Bo Sim disagree about mulch?", "mulch?"),
