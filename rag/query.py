@@ -135,6 +135,10 @@ _NOW = {"year", "week", "month", "day", "time", "quarter", "season", "decade", "
 _NOT_NOUN = rf"(?!(?:{'|'.join(_AUX)}|of|the|a|an)\b)"
 _WH_NOUN = re.compile(rf"(?:^|[,;]\s*)(?:[Ww]hat|[Ww]hich)\s+((?:{_NOT_NOUN}[a-z][\w-]*\s+){{0,2}}{_NOT_NOUN}[a-z][\w-]*)"
                       rf"\s+(?:{'|'.join(_AUX)})\b")
+# Adverbs that stand between a subject and its verb ("the idea first came up"), as "-ly" ones do
+_MID_ADVERBS = {"first", "ever", "never", "still", "also", "even", "just", "always", "once"}
+# A shell noun after "the" and the word after it, if any ("the idea originally …"); not "the way": "the best way to …"
+_SHELL_BACK = re.compile(rf"\bthe\s+(?:{'|'.join(sorted(_SHELL_NOUNS - {'way'}))})s?\b(?:\s+(\w+))?", re.I)
 _SHELL = re.compile(rf"\s+(?:(?:kind|sort|type)\s+of\s+)?({'|'.join(sorted(_SHELL_NOUNS))})s?\b", re.I)
 # "Is it wise to …", "it is clear that …": an "it" that stands for a clause, not for a thing.
 _EXPLETIVE_IT = re.compile(r"\bit\s+(?:is|was|'s|’s|seems|seemed)\s+(?:\w+\s+){1,2}?(?:to|that)\b"
@@ -633,9 +637,10 @@ def _parts_only(previous: Turn, sources: Sources) -> bool:
 def _points_back(question: str, previous: Turn, sources: Sources) -> bool:
     """Whether a question that names nothing refers back by a definite noun phrase only the previous answer's
     quotes hold ("What does the offer's title urge staff to do?" after a quote on the program's yearly offer), or
-    by a shell noun that says nothing of its own, the question's one noun phrase ("Where did the idea come from?";
-    not "the idea of a loom" nor "the plan that failed", whose words after it say which, nor "A letter gives an
-    example of the rule: what was it?").
+    by a shell noun that says nothing of its own: the question's only article is its own, and the noun ends the
+    question or comes before a verb of its clause ("Where did the idea come from?", "Did the plan work out?"; not
+    "the idea of a loom", "the reason weavers leave", "the plan that failed", nor "A letter gives an example of the
+    rule: what was it?").
 
     >>> from rag.records import Answer, Quote
     >>> t = Turn("What is Pay to Quit?", Answer("", "", False, "fact", (Quote(1, "a.txt", "A", "", "Once a year, "
@@ -644,19 +649,25 @@ def _points_back(question: str, previous: Turn, sources: Sources) -> bool:
     True
     >>> _points_back("What is the mill?", t, Sources([]))  # "mill" is in no quote
     False
-    >>> [_points_back(q, t, Sources([])) for q in ("Where did the idea come from?", "Whose was the idea of a loom?")]
-    [True, False]
+    >>> [_points_back(q, t, Sources([])) for q in ("Where did the ideas first come from?", "What was the plan?",
+    ...                                             "Whose was the idea of a loom?", "What is the reason weavers leave?",
+    ...                                             "What is the method used?", "Where does the phrase 'x' come from?")]
+    [True, True, False, False, False, False]
     """
     if not previous.answer or _mentions(question, sources) or _proper_spans(question):
         return False
     quoted = set(tokenize(" ".join(q.text for q in previous.answer.citations)))
     asked = set(tokenize(_earlier(previous)))
-    heads = [(m.group(1), m.group(2)) for m in re.finditer(r"\bthe\s+([a-z]+)\b(?:\s+(\w+))?", question, re.I)]
-    alone = len(re.findall(r"\b(?:the|an?)\s", question, re.I)) == 1  # the question's one noun phrase
-    return any(set(tokenize(h)) & quoted - asked
-               or alone and h.lower() in _SHELL_NOUNS - {"way"}
-               and (after or "").lower() not in _PREPOSITIONS | _WH | {"that"}
-               for h, after in heads)
+    if any(set(tokenize(m.group(1))) & quoted - asked for m in re.finditer(r"\bthe\s+([a-z]+)\b", question, re.I)):
+        return True
+    if len(re.findall(r"\b(?:the|an?)\s", question, re.I)) != 1:
+        return False
+    shell = _SHELL_BACK.search(question)
+    if not shell:
+        return False
+    after = (shell.group(1) or "").lower()
+    return (after in _AUX | _EVENT_VERBS | _REPORTING | _MID_ADVERBS or after.endswith("ly")
+            or not after and re.match(r"\s*(?:[?.!]|$)", question[shell.end():]) is not None)
 
 
 def _years(text: str) -> list[str]:
@@ -1336,7 +1347,8 @@ def _owned(text: str, start: int, end: int, ref: str) -> tuple[str, int]:
 def referent(earlier: str, previous: Turn, sources: Sources, person: bool) -> str:
     """What a pronoun of the next question refers to in `earlier` (the previous question as resolved).
 
-    A person: the first name in it of an author or of no common word, else the name that speaks in it
+    A person: the first name in it of an author or of no common word, unless that name only qualifies a noun
+    ("the company's Day One energy"), else the name that speaks in it
     ("What does Ann expect …?"), else the one that speaks in it once cased as the previous answer's
     quotes write its words ("according to bezos's letter": Bezos), else, where it names no source, a name
     in it that those quotes go on to call "he" or "she", else the author of the previous answer's first
@@ -1344,9 +1356,9 @@ def referent(earlier: str, previous: Turn, sources: Sources, person: bool) -> st
     else the noun phrase the question asks about ("Which two e-commerce companies …"), else its rarest words.
     """
     found = _refer(earlier, sources, person)
-    if person and not any(w in sources.people for w in _WORDS.findall(found.lower())):
-        # one who speaks in it before a name that only tells documents apart ("what did Bezos call the best way to
-        # keep Day One energy?": Bezos, whom every document names, not Day One)
+    if person and found and _qualifies(earlier, found):
+        # a name that only qualifies a noun is no person: the one who speaks in it ("what did Bezos call the best way
+        # to keep a company's Day One energy?": Bezos, whom every document names, not Day One)
         found = _speaker(earlier) or found
     asked = _WH_NOUN.search(earlier)
     if (not person and asked and found.startswith(f"the {asked.group(1)}") and previous.answer
@@ -1426,11 +1438,11 @@ def _thing(text: str, sources: Sources) -> str:
         return (f"the {asked.group(1)} {said.group(1)} {said.group(2).strip()}"
                 if said and len(said.group(2).split()) <= 10 else f"the {asked.group(1)}")
     spans = _proper_spans(text)
-    # a source named by who wrote or published it ("as quoted by FourWeekMBA") is no thing it asks about; a title is
-    sources_named = {n.lower() for _, n, _ in _mentions(text, sources) if n not in sources.titles}
     names = [p for p in spans if not all(w in sources.people for w in _WORDS.findall(p.lower()))
-             and not _reports(text, p) and p.lower() not in sources_named
-             and not re.search(re.escape(p) + _DOC_NOUN_AFTER.pattern, text, re.I)]  # "the MBA article": a source
+             and not _reports(text, p)
+             # "the MBA article", "as quoted by the Gazette", "according to Bo": a source, no thing it asks about
+             and not re.search(re.escape(p) + _DOC_NOUN_AFTER.pattern, text, re.I)
+             and not re.search(rf"\b(?:by|according\s+to)\s+(?:the\s+)?{re.escape(p)}(?!\w)", text, re.I)]
     # The last name that tells documents apart; else, when a name acts ("How does Ann explain Kestrel", "why
     # did Ann think Northwind sold Kestrel"), the last other name that heads its phrase (not "Kestrel workers").
     things = [p for p in names if not all(sources.common(w) for w in _WORDS.findall(p))]
@@ -1438,7 +1450,7 @@ def _thing(text: str, sources: Sources) -> str:
         # ... or that is the subject of a clause the question embeds ("How does Ann explain how Kestrel began?")
         things = [p for p in names if not _speaks(text, p) and re.search(
             rf"(?<!\w){re.escape(p)}(?:\s*[^\w\s]|\s+(?:{'|'.join(sorted(_PREPOSITIONS | _AUX))})\b|\s*$)"
-            rf"|\b(?i:how|why|where|when|whether|if)\s+{re.escape(p)}(?!\w)", text)]
+            rf"|\b(?i:how|why|where|whether)\s+{re.escape(p)}(?!\w)", text)]
     if things:
         return _with_head(text, things[-1])
     subject = _subject(text, sources)
@@ -2176,8 +2188,9 @@ _MEASURE_NOUNS = {"figure", "figures", "number", "numbers", "share", "amount", "
                   "percentage", "value", "sum", "tally", "tallies", "proportion", "proportions", "quantity",
                   "quantities", "one", "ones"}
 _MEASURE_STEMS = frozenset(tokenize(" ".join(_MEASURE_NOUNS)))  # as a question's terms are compared ("tallie")
-# Verbs that only say a figure was stated ("what figure did Jassy give?"), as a reporting verb says a view was
-_GIVING = frozenset(tokenize("give gives gave given cite cites cited quote quotes quoted put puts state states stated"))
+# Verbs that only say a figure was stated ("what figure did Jassy give?"), as a reporting verb says a view was; not
+# those that are nouns too ("the state", "a quote")
+_GIVING = frozenset(tokenize("give gives gave given cite cites cited quoted stated"))
 _HOW_MANY = frozenset(tokenize("many much"))  # "…, and how many by Jassy's first letter?": the first part's count
 # A part that points back at the other's thing by calling it the same ("the same idea"; not "the same way").
 _SAME = re.compile(r"\bthe\s+same\s+([a-z]+)", re.I)
@@ -2300,13 +2313,25 @@ def _parallel_subject(after: str, other: str) -> str:
     return m.group(1).strip() if m else ""
 
 
+def _qualifies(text: str, name: str) -> bool:
+    """Whether `name` stands between a determiner (or an owner's "'s") and a word in lower case: it qualifies the
+    noun after it ("what Japanese term", "a company's Day One energy"), as no person does.
+
+    >>> _qualifies("what Japanese term does Ann use?", "Japanese"), _qualifies("a mill's Harvest Fair spirit", "Harvest Fair")
+    (True, True)
+    >>> _qualifies("What did Ann write to Bo in 1890?", "Bo"), _qualifies("Why did Ann say Bo left?", "Bo")
+    (False, False)
+    """
+    return bool(re.search(rf"(?:\b(?i:{'|'.join(sorted(_WH | _DETERMINERS))})|\w[’']s)\s+{re.escape(name)}\s+[a-z]",
+                          text))
+
+
 def _refer(text: str, sources: Sources, person: bool) -> str:
     """What a pronoun after `text` refers to: a person's name, or a thing (`_thing`)."""
     if not person:
         return _thing(text, sources)
     # A name that qualifies the noun after it comes last ("what Japanese term does Bezos use": Bezos)
-    spans = sorted(_proper_spans(text), key=lambda p: bool(re.search(
-        rf"\b(?i:{'|'.join(sorted(_WH | _DETERMINERS))})\s+{re.escape(p)}\s+[a-z]", text)))
+    spans = sorted(_proper_spans(text), key=lambda p: _qualifies(text, p))
     return next((p for p in spans if any(w in sources.people for w in _WORDS.findall(p.lower()))
                  or not sources.common(p)), "")
 

@@ -87,7 +87,8 @@ class Candidate:
 def retrieve(text: str, vector: np.ndarray, store: Store, keyword: KeywordIndex, settings: Settings,
              paths: tuple[str, ...] | None = None, k: int | None = None, exact: Vectors | None = None) -> list[Hit]:
     """The best `k` chunks for `text` (whose embedding is `vector`), fused and diversified, with the near
-    copies of them met on the way (`mmr`: up to `k` more) and, scoped to `paths`, the keyword search's best.
+    copies of them met on the way (`mmr`: up to `k` more) and the keyword search's best, where the search is scoped
+    to `paths` or that chunk leads the next by `KEYWORD_LEAD`.
 
     The searches return ids; vectors are read for the fused candidates (MMR needs them) and
     texts only for the chunks chosen, so a question costs few by-id reads at any scale.
@@ -127,8 +128,9 @@ def retrieve(text: str, vector: np.ndarray, store: Store, keyword: KeywordIndex,
     # is in any search where it matches them `KEYWORD_LEAD` times as well as the next: the one chunk that holds the
     # question's rare words ("Ahead of the July antitrust hearing, …"), which fusion, by rank only, may drop for
     # chunks that all three searches rank middling.
+    runner_up = lexical[1][1] if len(lexical) > 1 else 0.0
     if (lexical and lexical[0][0] not in {c.id for c in chosen}
-            and (allowed is not None or len(lexical) > 1 and lexical[0][1] >= KEYWORD_LEAD * lexical[1][1])):
+            and (allowed is not None or lexical[0][1] >= KEYWORD_LEAD * runner_up)):
         chosen += [c for c in candidates if c.id == lexical[0][0]]
     chunks.update((c.id, c) for c in store.get([c.id for c in chosen if c.id not in chunks]))
     return [Hit(chunks[c.id], c.fused, float(c.vector @ vector)) for c in chosen if c.id in chunks]

@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from tiny_corpus import REPO
-from rag.query import SourceRef, Sources, _without, interpret, is_follow_up, named_sides, resolve, unresolved
+from rag.query import SourceRef, Sources, _thing, _without, interpret, is_follow_up, named_sides, resolve, unresolved
 from rag.records import Answer, Quote, Side, Turn
 
 JASSY, CRITIC = "003_0a520789b9504a2d.txt", "004_2c06855ad959a8de.txt"
@@ -156,6 +156,8 @@ def test_a_person_pronoun_refers_to_the_speaker_before_a_rare_name_that_is_no_pe
     earlier = _answered("What did Tolstoy call the best way to keep a mill's Harvest Fair spirit?", "Rest often.")
     q = interpret("Where was he born?", [earlier], sources)
     assert q.text == "Where was Tolstoy born?"  # not "Harvest Fair", a rare name that only tells mills apart
+    other = _answered("What did Tolstoy write to Chekhov in 1890?", "A long letter.")
+    assert interpret("How did he reply?", [other], sources).text == "How did Chekhov reply?"  # a person, not a noun's
 
 
 def test_a_person_pronoun_is_not_the_author_of_the_document_the_same_question_names():
@@ -515,6 +517,9 @@ def test_a_part_asking_only_what_figure_its_source_gave_asks_the_first_parts_que
                   two_authors)
     assert [(s.paths, s.query) for s in q.sides] == [(("lee.txt",), "What share of the beds frost killed"),
                                                      (("sim.txt",), "What share of the beds frost killed")]
+    q = interpret("What share of the beds did Ann Lee say frost killed, and what figure did Bo Sim give for the state?",
+                  [], two_authors)
+    assert "state" in q.sides[1].query  # "the state" is a noun of its own, not a verb of giving
 
 
 @pytest.mark.parametrize("question, query", [
@@ -1011,6 +1016,7 @@ def test_it_in_a_later_part_is_the_thing_the_first_part_asks_about_not_the_sourc
     assert [(s.paths, s.query) for s in q.sides] == [
         (("a.txt",), "How does Ann Lee's report explain how Kestrel began"),
         (("b.txt",), "how does it explain where Kestrel really came from?")]
+    assert _thing("How did the Harbor Gazette grow in 2001?", sources) == "Harbor Gazette"  # the subject, not a source
 
 
 def test_a_side_named_only_by_its_version_asks_the_other_sides_topic():
