@@ -2333,7 +2333,7 @@ def _refer(text: str, sources: Sources, person: bool) -> str:
     # A name that qualifies the noun after it comes last ("what Japanese term does Bezos use": Bezos)
     spans = sorted(_proper_spans(text), key=lambda p: _qualifies(text, p))
     return next((p for p in spans if any(w in sources.people for w in _WORDS.findall(p.lower()))
-                 or not sources.common(p)), "")
+                 or not sources.common(p) and not re.search(r"\d", p)), "")  # "Day 2" is no one
 
 
 def _shared(mentions: list[tuple[int, str, frozenset[str]]]) -> frozenset[str]:
