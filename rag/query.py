@@ -1201,7 +1201,7 @@ def _naming_sentence(quoted: str, noun: str, limit: int = 150) -> str:
         for i, m in enumerate(re.finditer(r"\w+", said)):
             if _singular(m.group()) == target and not (i and m.group()[:1].isupper() and noun[:1].islower()):
                 if m.end() <= limit:
-                    return said[:limit]
+                    return _clipped(said, limit)
                 return said[said.find(" ", m.end() - limit) + 1:m.end()]  # the words up to the noun
     return ""
 
@@ -1212,7 +1212,18 @@ def _first_sentence(text: str, limit: int = 150) -> str:
     >>> _first_sentence('"We never sell at a loss," the firm says. Critics laugh.')
     '"We never sell at a loss," the firm says.'
     """
-    return _quote_sentences(text)[0][:limit]
+    return _clipped(_quote_sentences(text)[0], limit)
+
+
+def _clipped(text: str, limit: int) -> str:
+    """`text`, or its words that fit in `limit` characters: no word cut in two ("… achieve and ma").
+
+    >>> _clipped("We wrote two reports on the flood.", 20), _clipped("Floods", 3)
+    ('We wrote two reports', 'Flo')
+    """
+    if len(text) <= limit:
+        return text
+    return text[:limit + 1].rsplit(" ", 1)[0] if " " in text[:limit + 1] else text[:limit]
 
 
 def _quote_sentences(text: str) -> list[str]:

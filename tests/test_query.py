@@ -1022,6 +1022,15 @@ def test_it_in_a_later_part_is_the_thing_the_first_part_asks_about_not_the_sourc
     assert _thing("How did the Harbor Gazette grow in 2001?", sources) == "Harbor Gazette"  # the subject, not a source
 
 
+def test_a_long_quote_sentence_read_as_a_referent_is_cut_between_words():
+    quote = ("In my view, a slow and steady rotation of crops across the northern fields is by far the best way to keep "
+             "the soil rich, the weeds down and the harvests of wheat and barley high for many years.")
+    previous = _answered("What does Ann Lee call the best way to keep the soil rich?", quote)
+    q = interpret("Why does that approach work so well?", [previous], Sources([]))
+    assert q.text == ("Why does that approach (In my view, a slow and steady rotation of crops across the northern "
+                      "fields is by far the best way to keep the soil rich, the weeds down and the) work so well?")
+
+
 def test_a_side_named_only_by_its_version_asks_the_other_sides_topic():
     """"… differ from the reviewer's version?": cutting the name leaves "the version", which asks nothing."""
     s = Sources([SourceRef("a.txt", "Mill history", "Ann Lee", "", ()), SourceRef("b.txt", "A review", "", "", ("reviewer",))])
