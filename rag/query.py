@@ -1449,11 +1449,14 @@ def _thing(text: str, sources: Sources) -> str:
         return (f"the {asked.group(1)} {said.group(1)} {said.group(2).strip()}"
                 if said and len(said.group(2).split()) <= 10 else f"the {asked.group(1)}")
     spans = _proper_spans(text)
+    sources_named = {n.lower() for _, n, _ in _mentions(text, sources)}
     names = [p for p in spans if not all(w in sources.people for w in _WORDS.findall(p.lower()))
              and not _reports(text, p)
-             # "the MBA article", "as quoted by the Gazette", "according to Bo": a source, no thing it asks about
+             # "the MBA article", and a source's name after "as quoted by", "according to": a source, no thing it
+             # asks about (not "sued by Kestrel", where Kestrel names no source)
              and not re.search(re.escape(p) + _DOC_NOUN_AFTER.pattern, text, re.I)
-             and not re.search(rf"\b(?:by|according\s+to)\s+(?:the\s+)?{re.escape(p)}(?!\w)", text, re.I)]
+             and not (p.lower() in sources_named
+                      and re.search(rf"\b(?:by|according\s+to)\s+(?:the\s+)?{re.escape(p)}(?!\w)", text, re.I))]
     # The last name that tells documents apart; else, when a name acts ("How does Ann explain Kestrel", "why
     # did Ann think Northwind sold Kestrel"), the last other name that heads its phrase (not "Kestrel workers").
     things = [p for p in names if not all(sources.common(w) for w in _WORDS.findall(p))]

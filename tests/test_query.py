@@ -1020,6 +1020,7 @@ def test_it_in_a_later_part_is_the_thing_the_first_part_asks_about_not_the_sourc
         (("a.txt",), "How does Ann Lee's report explain how Kestrel began"),
         (("b.txt",), "how does it explain where Kestrel really came from?")]
     assert _thing("How did the Harbor Gazette grow in 2001?", sources) == "Harbor Gazette"  # the subject, not a source
+    assert _thing("What was the mill sued by Kestrel for?", Sources([])) == "Kestrel"  # "by" a name that is no source
 
 
 def test_a_long_quote_sentence_read_as_a_referent_is_cut_between_words():
