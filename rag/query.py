@@ -1934,8 +1934,8 @@ def _paired_person(text: str, sources: Sources) -> str:
 def split(text: str) -> list[str]:
     """The parts of a question that asks two things: two clauses, a pivot, or "compare A with B".
 
-    >>> split("What did A say in 2001, and what did it reach a year later?")
-    ['What did A say in 2001', 'what did it reach a year later?']
+    >>> split("What did A say in 1890, and what did it reach a year later?")
+    ['What did A say in 1890', 'what did it reach a year later?']
     >>> split("Contrast the view that X is good with the view that it is bad.")
     ['X is good', 'it is bad.']
     >>> split("Compare what A says about talking to staff with what B says.")
@@ -2327,6 +2327,9 @@ def _parallel_subject(after: str, other: str) -> str:
     return m.group(1).strip() if m else ""
 
 
+_QUALIFIER_BEFORE = "|".join(sorted(_WH | _DETERMINERS))  # words before a name that qualifies a noun
+
+
 def _qualifies(text: str, name: str) -> bool:
     """Whether `name` stands between a determiner (or an owner's "'s") and a word in lower case: it qualifies the
     noun after it ("what Japanese term", "a company's Day One energy"), as no person does.
@@ -2336,8 +2339,7 @@ def _qualifies(text: str, name: str) -> bool:
     >>> _qualifies("What did Ann write to Bo in 1890?", "Bo"), _qualifies("Why did Ann say Bo left?", "Bo")
     (False, False)
     """
-    return bool(re.search(rf"(?:\b(?i:{'|'.join(sorted(_WH | _DETERMINERS))})|\w[’']s)\s+{re.escape(name)}\s+[a-z]",
-                          text))
+    return bool(re.search(rf"(?:\b(?i:{_QUALIFIER_BEFORE})|\w[’']s)\s+{re.escape(name)}\s+[a-z]", text))
 
 
 def _refer(text: str, sources: Sources, person: bool) -> str:
