@@ -155,9 +155,12 @@ _ON_ITS_OWN = re.compile(r"on\s+(?:its|their)\s+own\b", re.I)  # an idiom: the "
 # ... but "What point is it used to make?" has fronted its object: "it" is a thing, used to make a point.
 _FRONTED_OBJECT = re.compile(r"^\W*(?:what|which)\b[^?]*?\b(?:is|was)\s+it\s+\w+ed\s+to\b", re.I)
 # A clause that starts a second question: "…, and what does B say…", "…; how did…".
-# Without a comma only a wh-word starts one: "… and was criticized by …" continues the first clause.
+# Without a comma only a wh-word starts one: "… and was criticized by …" continues the first clause, and so does
+# a wh-word before a subject pronoun ("… asked for but which they wanted", "… and what they need"): a relative or
+# embedded clause, not a question.
 _MARKED_CLAUSE = rf"\s*(?:,\s*(?:and|but|while|whereas)\s+|;\s*(?:and\s+)?)(?=(?:{'|'.join(sorted(_WH | _AUX))})\b)"
-_CLAUSE = re.compile(rf"{_MARKED_CLAUSE}|\s+(?:and|but)\s+(?=(?:{'|'.join(sorted(_WH))})\b)", re.I)
+_CLAUSE = re.compile(rf"{_MARKED_CLAUSE}|\s+(?:and|but)\s+(?=(?:{'|'.join(sorted(_WH))})\b"
+                     r"(?!\s+(?:he|she|it|we|they|i|you)\b))", re.I)
 # A pivot between the two things compared.
 _PIVOT = re.compile(r",?\s+(?:differs?\s+from|different\s+from|compared?\s+(?:with|to)|in\s+comparison\s+(?:with|to)|"
                     r"versus|vs\.?|as\s+opposed\s+to|whereas|(?:in)?consistent\s+with|in\s+line\s+with|"
@@ -1958,6 +1961,8 @@ def split(text: str) -> list[str]:
     ['Ann insists the mill paid well', 'what the ledger says about wages']
     >>> split("Contrast the account that says the mill began with a loan with the account that says it was a gift.")
     ['the mill began with a loan', 'it was a gift.']
+    >>> split("Which mill did Ann say no buyer asked for but which they wanted, per the ledger?")
+    []
     """
     body = text.strip()
     if (m := _ONE_ANOTHER.match(body)) and _ABOUT_VIEWS.search(body[m.end():]):
