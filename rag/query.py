@@ -2155,10 +2155,12 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
             cut = _OF_TOPIC.match(rest)  # its object, names and years cut
             own = rest if of and cut and not set(tokenize(cut.group("object"))) <= _MEASURE_STEMS else ""
         elif i > 0 and own and ((words := set(tokenize(own)) - _GIVING) <= _MEASURE_STEMS | _WHEN_STEMS | _HOW_MANY
+                                | _ANSWER_STEMS
                                 or (words & _MEASURE_STEMS and words <= set(tokenize(other)))):
             own = ""  # "… set against the figure in 2001", "… with the 2015 letter a decade later", "… with the
             # number sold in 2001" (the first part's measure and words; not "the share sold"), "… and how many in
-            # 2001?", "… and what figure did Bo give?": the first part's question, asked of this part's source
+            # 2001?", "… and what figure did Bo give?", "… and what reason does Bo offer?": the first part's question,
+            # asked of this part's source
         elif (i > 0 and own and not referred and _ENDS_ON_WHAT.search(own) and _MEASURES.search(other)
               and (asked := topic(other, sources))):
             own = f"{own.rstrip(' ?.!')}: {asked}"  # "How much of the rent …, versus what Bo says the mill pays
@@ -2209,7 +2211,12 @@ _MEASURE_NOUNS = {"figure", "figures", "number", "numbers", "share", "amount", "
 _MEASURE_STEMS = frozenset(tokenize(" ".join(_MEASURE_NOUNS)))  # as a question's terms are compared ("tallie")
 # Verbs that only say a figure was stated ("what figure did Jassy give?"), as a reporting verb says a view was; not
 # those that are nouns too ("the state", "a quote")
-_GIVING = frozenset(tokenize("give gives gave given cite cites cited quoted stated"))
+_GIVING = frozenset(tokenize("give gives gave given cite cites cited quoted stated offer offers offered provide "
+                             "provides provided"))
+# What a part may leave once its source is cut that only names the kind of answer it wants ("what reason does Bo
+# give?"): the other part's question, as a measure is.
+_ANSWER_STEMS = frozenset(tokenize(f"{_STANCE_NOUNS.replace('|', ' ')} reason reasons explanations rationale motive "
+                                   "justification answer answers"))
 _HOW_MANY = frozenset(tokenize("many much"))  # "…, and how many by Jassy's first letter?": the first part's count
 # A part that points back at the other's thing by calling it the same ("the same idea"; not "the same way").
 _SAME = re.compile(r"\bthe\s+same\s+([a-z]+)", re.I)

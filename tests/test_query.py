@@ -525,6 +525,12 @@ def test_a_part_asking_only_what_figure_its_source_gave_asks_the_first_parts_que
     assert "state" in q.sides[1].query  # "the state" is a noun of its own, not a verb of giving
 
 
+def test_a_part_asking_only_what_reason_its_source_gave_asks_the_first_parts_question(two_authors):
+    q = interpret("Why did Ann Lee move the beans indoors, and what reason does Bo Sim offer?", [], two_authors)
+    assert [(s.paths, s.query) for s in q.sides] == [(("lee.txt",), "Why did it move the beans indoors"),
+                                                     (("sim.txt",), "Why did it move the beans indoors")]
+
+
 @pytest.mark.parametrize("question, query", [
     ("How do Ann Lee and Bo Sim differ on why frost comes early?", "why frost comes early?"),
     ("Where do Ann Lee and Bo Sim disagree about mulch?", "mulch?"),
