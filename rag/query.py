@@ -59,7 +59,8 @@ _WORDS = re.compile(r"\w+")
 _PLAIN = str.maketrans("‘’“”", "''\"\"")  # curly quotes as typed on a keyboard, one character each
 _SUBTITLE = re.compile(r"\s*\([^()]*\)\s*$|\s*:\s.*$")  # "Title (Part 2)", "Title: a subtitle"
 _JOIN_WORDS = 4  # "A and B" joins two names with at most a few words between them ("and the new")
-_TOKENS = re.compile(r"(?:[A-Za-z]\.){2,}|[\w’'.-]*\w|[^\w\s]")  # "U.S." keeps its last period
+# "U.S." keeps its last period; a pronoun's contraction is two tokens ("it's": "it", "'s")
+_TOKENS = re.compile(r"(?:[A-Za-z]\.){2,}|\b(?:it|he|she|they)(?=['’](?:s|re|ve|d|ll)\b)|[\w’'.-]*\w|[^\w\s]", re.I)
 _AUX = {"is", "was", "are", "were", "did", "does", "do", "has", "have", "had", "can", "could", "will", "would",
         "should", "may", "might", "must"}
 _NEGATED = re.compile(r"(\w+?)n[’']t", re.I)  # "didn't", "isn't", "won't"
@@ -111,6 +112,8 @@ _THAT_CLAUSE = _forms("say", "argue", "claim", "think", "believe", "insist", "su
 _STANCE = frozenset(tokenize(" ".join(_REPORTING) + " view opinion position stance perspective take see sees saw "
                              "compare compared comparison differ differs different difference contrast agree "
                              "disagree similar own words account explanation description version story"))
+_CONTRACTED = re.compile(r"['’](s|re)\b", re.I)  # after a pronoun ("it's", "they're"): the verb it stands for
+_CONTRACTED_VERB = {"s": "is", "re": "are"}
 _PERSON = {"he", "him", "his", "she", "her", "hers", "himself", "herself"}
 _THING = {"it", "its", "itself", "they", "them", "their", "theirs", "themselves"}
 _DEMONSTRATIVE = {"this", "that", "these", "those"}
@@ -222,16 +225,19 @@ _STATED_THEN = re.compile(rf"^(?P<a>[^?;]*?\b(?:{_REPORTED}|{_PRESENTS}|insist|i
 # "the view that X", "the account that says X" (not "the account that Bo gives"): the part is the claim X.
 _CLAIM_NOUNS = "view|idea|claim|notion|argument|belief|position|opinion|thesis"
 _TELLS = r"(?:says|holds|argues|claims|maintains|suggests)\s+(?:that\s+)?"
+# What a document is called by its kind; a description names one ("the gardening blog post").
+_DOC_NOUNS = ("article", "post", "essay", "letter", "piece", "podcast", "interview", "blog", "report", "paper",
+              "speech", "transcript", "memo", "column", "write-up", "writeup", "newsletter", "episode", "op-ed")
+# "the article that treats X as Y", "the one that says X": a view, named by the document that holds it
+_HOLDS_VIEW = r"(?:says|holds|argues|claims|maintains|suggests|insists|treats|sees|views|calls|frames|casts|paints|" \
+              r"presents|describes|portrays)\s+(?:that\s+)?"
 _A_CLAIM = (rf"(?:(?:{_CLAIM_NOUNS})\s+that\s+(?:{_TELLS})?|(?:account|theory|contention|assertion|story)\s+that\s+"
-            rf"{_TELLS})")
+            rf"{_TELLS}|(?:{'|'.join(_DOC_NOUNS)}|one)\s+(?:that|which)\s+{_HOLDS_VIEW})")
 _VIEW = re.compile(rf"^\s*(?:the\s+)?{_A_CLAIM}", re.I)
 _RELATIVE_YEAR = re.compile(r"\b(?:(?P<n>a|one|two|three|four|five|six|seven|eight|nine|ten|\d+)\s+years?\s+(?P<dir>later|after|earlier|before)"
                             r"|the\s+(?P<dir2>following|next|previous|prior)\s+year"
                             r"|the\s+year\s+(?P<dir3>after|before)"
                             r"|(?P<same>that|the\s+same)\s+year(?!s))\b", re.I)
-# What a document is called by its kind; a description names one ("the gardening blog post").
-_DOC_NOUNS = ("article", "post", "essay", "letter", "piece", "podcast", "interview", "blog", "report", "paper",
-              "speech", "transcript", "memo", "column", "write-up", "writeup", "newsletter", "episode", "op-ed")
 # What a possessive pronoun owns when it ends the clause ("its weakness?").
 _CLAUSE_END_NOUN = re.compile(r"\s+((?:[\w-]+\s+){0,2}?[\w-]+)(?=\s*(?:[?.!,;]|$))")
 # Between two names that make one ("Ann's 2019 report"), and a phrase whose object was cut ("According to ,").
@@ -1961,6 +1967,8 @@ def split(text: str) -> list[str]:
     ['Ann insists the mill paid well', 'what the ledger says about wages']
     >>> split("Contrast the account that says the mill began with a loan with the account that says it was a gift.")
     ['the mill began with a loan', 'it was a gift.']
+    >>> split("Contrast the essay that treats the mill as a gift with the one that says it was a trap.")
+    ['the mill as a gift', 'it was a trap.']
     >>> split("Which mill did Ann say no buyer asked for but which they wanted, per the ledger?")
     []
     """
@@ -1975,7 +1983,7 @@ def split(text: str) -> list[str]:
         parts = [f"{about}: {m.group(v)}" if about else m.group(v) for v in ("a", "b")]
     elif m := _COMPARE_VERB.match(body):
         rest = body[m.end():]
-        pivot = (re.search(rf"\s+with\s+(?=(?:the\s+)?(?:(?:{_CLAIM_NOUNS})\b|{_A_CLAIM}))", rest, re.I)
+        pivot = (re.search(rf"\s+(?:with|against)\s+(?=(?:the\s+)?(?:(?:{_CLAIM_NOUNS})\b|{_A_CLAIM}))", rest, re.I)
                  or re.search(rf"\s+(?:with|to|against)\s+(?=(?:{'|'.join(sorted(_WH))})\b)", rest, re.I)
                  or re.search(r"\s+(?:with|to|against)\s+", rest, re.I) or re.search(r"\s+and\s+", rest, re.I))
         parts = [rest[:pivot.start()], rest[pivot.end():]] if pivot else []
@@ -2121,6 +2129,8 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
                     ref = _plural_noun(other) or ref
                 if ref:
                     ref, cut = _owned(part, start, end, ref) if w in _POSSESSIVE else (ref, end)
+                    if contracted := _CONTRACTED.match(part, end):  # "it's a trap": "the mill is a trap"
+                        ref, cut = f"{ref} {_CONTRACTED_VERB[contracted.group(1).lower()]}", contracted.end()
                     part, referred = part[:start] + ref + part[cut:], True
             if not _mentions(part, sources) and not _speaker(part):  # "… what Bezos said about them": his
                 shift = _TIME_SHIFT.search(part)  # words, outside the other part's sources

@@ -495,6 +495,17 @@ def test_one_account_against_another_is_a_comparison_of_two_views():
     assert other.kind == "fact"
 
 
+def test_a_view_named_by_the_document_that_holds_it_is_a_side_and_a_contracted_it_refers_back():
+    """"Contrast the essay that treats X as Y with the one that says it's Z": each view is a side, without the
+    words that name its document, and "it's" is a pronoun ("it") and a verb ("is")."""
+    refs = Sources([SourceRef("a.txt", "Notes on ferns", "Ann Whitcombe", "", ())])
+    q = interpret("Contrast the essay that treats Kestrel Mills as a gift to the town against the one that says "
+                  "it's really a trap.", [], refs)
+    assert q.kind == "comparison" and [s.paths for s in q.sides] == [(), ()]
+    assert q.sides[0].query == "Kestrel Mills as a gift to the town"
+    assert q.sides[1].query == "Mills is really a trap."
+
+
 def test_a_view_stated_then_a_question_about_another_source_is_a_comparison():
     """"A says X. How does B see Y?": the stated view is one side, in its source; the question the other."""
     refs = Sources([SourceRef("a.txt", "Notes on ferns", "Ann Whitcombe", "", ()),
