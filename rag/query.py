@@ -59,8 +59,7 @@ _WORDS = re.compile(r"\w+")
 _PLAIN = str.maketrans("‘’“”", "''\"\"")  # curly quotes as typed on a keyboard, one character each
 _SUBTITLE = re.compile(r"\s*\([^()]*\)\s*$|\s*:\s.*$")  # "Title (Part 2)", "Title: a subtitle"
 _JOIN_WORDS = 4  # "A and B" joins two names with at most a few words between them ("and the new")
-# "U.S." keeps its last period; a pronoun's contraction is two tokens ("it's": "it", "'s")
-_TOKENS = re.compile(r"(?:[A-Za-z]\.){2,}|\b(?:it|he|she|they)(?=['’](?:s|re|ve|d|ll)\b)|[\w’'.-]*\w|[^\w\s]", re.I)
+_TOKENS = re.compile(r"(?:[A-Za-z]\.){2,}|[\w’'.-]*\w|[^\w\s]")  # "U.S." keeps its last period
 _AUX = {"is", "was", "are", "were", "did", "does", "do", "has", "have", "had", "can", "could", "will", "would",
         "should", "may", "might", "must"}
 _NEGATED = re.compile(r"(\w+?)n[’']t", re.I)  # "didn't", "isn't", "won't"
@@ -112,8 +111,6 @@ _THAT_CLAUSE = _forms("say", "argue", "claim", "think", "believe", "insist", "su
 _STANCE = frozenset(tokenize(" ".join(_REPORTING) + " view opinion position stance perspective take see sees saw "
                              "compare compared comparison differ differs different difference contrast agree "
                              "disagree similar own words account explanation description version story"))
-_CONTRACTED = re.compile(r"['’](s|re)\b", re.I)  # after a pronoun ("it's", "they're"): the verb it stands for
-_CONTRACTED_VERB = {"s": "is", "re": "are"}
 _PERSON = {"he", "him", "his", "she", "her", "hers", "himself", "herself"}
 _THING = {"it", "its", "itself", "they", "them", "their", "theirs", "themselves"}
 _DEMONSTRATIVE = {"this", "that", "these", "those"}
@@ -159,11 +156,11 @@ _ON_ITS_OWN = re.compile(r"on\s+(?:its|their)\s+own\b", re.I)  # an idiom: the "
 _FRONTED_OBJECT = re.compile(r"^\W*(?:what|which)\b[^?]*?\b(?:is|was)\s+it\s+\w+ed\s+to\b", re.I)
 # A clause that starts a second question: "…, and what does B say…", "…; how did…".
 # Without a comma only a wh-word starts one: "… and was criticized by …" continues the first clause, and so does
-# a wh-word before a subject pronoun ("… asked for but which they wanted", "… and what they need"): a relative or
-# embedded clause, not a question.
+# a relative word before a subject pronoun ("… asked for but which they wanted"): a relative clause, not a question
+# ("… and why she stopped" is one).
 _MARKED_CLAUSE = rf"\s*(?:,\s*(?:and|but|while|whereas)\s+|;\s*(?:and\s+)?)(?=(?:{'|'.join(sorted(_WH | _AUX))})\b)"
-_CLAUSE = re.compile(rf"{_MARKED_CLAUSE}|\s+(?:and|but)\s+(?=(?:{'|'.join(sorted(_WH))})\b"
-                     r"(?!\s+(?:he|she|it|we|they|i|you)\b))", re.I)
+_CLAUSE = re.compile(rf"{_MARKED_CLAUSE}|\s+(?:and|but)\s+(?=(?:{'|'.join(sorted(_WH))})\b)"
+                     r"(?!(?:which|who|whom|whose)\s+(?:he|she|it|we|they|i|you)\b)", re.I)
 # A pivot between the two things compared.
 _PIVOT = re.compile(r",?\s+(?:differs?\s+from|different\s+from|compared?\s+(?:with|to)|in\s+comparison\s+(?:with|to)|"
                     r"versus|vs\.?|as\s+opposed\s+to|whereas|(?:in)?consistent\s+with|in\s+line\s+with|"
@@ -224,13 +221,14 @@ _STATED_THEN = re.compile(rf"^(?P<a>[^?;]*?\b(?:{_REPORTED}|{_PRESENTS}|insist|i
                           r"(?P<b>[^.?!;]+?)\W*$", re.I)
 # "the view that X", "the account that says X" (not "the account that Bo gives"): the part is the claim X.
 _CLAIM_NOUNS = "view|idea|claim|notion|argument|belief|position|opinion|thesis"
-_TELLS = r"(?:says|holds|argues|claims|maintains|suggests)\s+(?:that\s+)?"
+_TELLS_VERBS = "says|holds|argues|claims|maintains|suggests"
+_TELLS = rf"(?:{_TELLS_VERBS})\s+(?:that\s+)?"
 # What a document is called by its kind; a description names one ("the gardening blog post").
 _DOC_NOUNS = ("article", "post", "essay", "letter", "piece", "podcast", "interview", "blog", "report", "paper",
               "speech", "transcript", "memo", "column", "write-up", "writeup", "newsletter", "episode", "op-ed")
 # "the article that treats X as Y", "the one that says X": a view, named by the document that holds it
-_HOLDS_VIEW = r"(?:says|holds|argues|claims|maintains|suggests|insists|treats|sees|views|calls|frames|casts|paints|" \
-              r"presents|describes|portrays)\s+(?:that\s+)?"
+# (not "describes", "calls", "presents": "the report that describes the flood" only says which report)
+_HOLDS_VIEW = rf"(?:{_TELLS_VERBS}|insists|treats|frames|casts|paints|portrays)\s+(?:that\s+)?"
 _A_CLAIM = (rf"(?:(?:{_CLAIM_NOUNS})\s+that\s+(?:{_TELLS})?|(?:account|theory|contention|assertion|story)\s+that\s+"
             rf"{_TELLS}|(?:{'|'.join(_DOC_NOUNS)}|one)\s+(?:that|which)\s+{_HOLDS_VIEW})")
 _VIEW = re.compile(rf"^\s*(?:the\s+)?{_A_CLAIM}", re.I)
@@ -1971,6 +1969,8 @@ def split(text: str) -> list[str]:
     ['the mill as a gift', 'it was a trap.']
     >>> split("Which mill did Ann say no buyer asked for but which they wanted, per the ledger?")
     []
+    >>> split("Explain how Ann dried the ferns and why she stopped in 1890.")
+    ['Explain how Ann dried the ferns', 'why she stopped in 1890.']
     """
     body = text.strip()
     if (m := _ONE_ANOTHER.match(body)) and _ABOUT_VIEWS.search(body[m.end():]):
@@ -1983,7 +1983,8 @@ def split(text: str) -> list[str]:
         parts = [f"{about}: {m.group(v)}" if about else m.group(v) for v in ("a", "b")]
     elif m := _COMPARE_VERB.match(body):
         rest = body[m.end():]
-        pivot = (re.search(rf"\s+(?:with|against)\s+(?=(?:the\s+)?(?:(?:{_CLAIM_NOUNS})\b|{_A_CLAIM}))", rest, re.I)
+        pivot = (re.search(rf"\s+with\s+(?=(?:the\s+)?(?:(?:{_CLAIM_NOUNS})\b|{_A_CLAIM}))", rest, re.I)
+                 or re.search(rf"\s+against\s+(?=(?:the\s+)?(?:(?:{_CLAIM_NOUNS})\b|{_A_CLAIM}))", rest, re.I)
                  or re.search(rf"\s+(?:with|to|against)\s+(?=(?:{'|'.join(sorted(_WH))})\b)", rest, re.I)
                  or re.search(r"\s+(?:with|to|against)\s+", rest, re.I) or re.search(r"\s+and\s+", rest, re.I))
         parts = [rest[:pivot.start()], rest[pivot.end():]] if pivot else []
@@ -2129,8 +2130,6 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
                     ref = _plural_noun(other) or ref
                 if ref:
                     ref, cut = _owned(part, start, end, ref) if w in _POSSESSIVE else (ref, end)
-                    if contracted := _CONTRACTED.match(part, end):  # "it's a trap": "the mill is a trap"
-                        ref, cut = f"{ref} {_CONTRACTED_VERB[contracted.group(1).lower()]}", contracted.end()
                     part, referred = part[:start] + ref + part[cut:], True
             if not _mentions(part, sources) and not _speaker(part):  # "… what Bezos said about them": his
                 shift = _TIME_SHIFT.search(part)  # words, outside the other part's sources
@@ -2165,12 +2164,12 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
             cut = _OF_TOPIC.match(rest)  # its object, names and years cut
             own = rest if of and cut and not set(tokenize(cut.group("object"))) <= _MEASURE_STEMS else ""
         elif i > 0 and own and ((words := set(tokenize(own)) - _GIVING) <= _MEASURE_STEMS | _WHEN_STEMS | _HOW_MANY
-                                | _ANSWER_STEMS
+                                | (_ANSWER_STEMS if _WHY_OR_HOW.match(other) else frozenset())
                                 or (words & _MEASURE_STEMS and words <= set(tokenize(other)))):
             own = ""  # "… set against the figure in 2001", "… with the 2015 letter a decade later", "… with the
             # number sold in 2001" (the first part's measure and words; not "the share sold"), "… and how many in
-            # 2001?", "… and what figure did Bo give?", "… and what reason does Bo offer?": the first part's question,
-            # asked of this part's source
+            # 2001?", "… and what figure did Bo give?", "… and what reason does Bo give?" after a why or how: the
+            # first part's question, asked of this part's source
         elif (i > 0 and own and not referred and _ENDS_ON_WHAT.search(own) and _MEASURES.search(other)
               and (asked := topic(other, sources))):
             own = f"{own.rstrip(' ?.!')}: {asked}"  # "How much of the rent …, versus what Bo says the mill pays
@@ -2221,10 +2220,11 @@ _MEASURE_NOUNS = {"figure", "figures", "number", "numbers", "share", "amount", "
 _MEASURE_STEMS = frozenset(tokenize(" ".join(_MEASURE_NOUNS)))  # as a question's terms are compared ("tallie")
 # Verbs that only say a figure was stated ("what figure did Jassy give?"), as a reporting verb says a view was; not
 # those that are nouns too ("the state", "a quote")
-_GIVING = frozenset(tokenize("give gives gave given cite cites cited quoted stated offer offers offered provide "
-                             "provides provided"))
+_GIVING = frozenset(tokenize("give gives gave given cite cites cited quoted stated"))
 # What a part may leave once its source is cut that only names the kind of answer it wants ("what reason does Bo
-# give?"): the other part's question, as a measure is.
+# give?"): the other part's question, as a measure is, where that asks why or how (not "When did Ann close the mill,
+# and what reason does Bo give?").
+_WHY_OR_HOW = re.compile(r"\W*(?:why|how)\b(?!\s+(?:many|much|long|often|far|old|big)\b)", re.I)
 _ANSWER_STEMS = frozenset(tokenize(f"{_STANCE_NOUNS.replace('|', ' ')} reason reasons explanations rationale motive "
                                    "justification answer answers"))
 _HOW_MANY = frozenset(tokenize("many much"))  # "…, and how many by Jassy's first letter?": the first part's count
