@@ -488,9 +488,10 @@ def test_one_account_against_another_is_a_comparison_of_two_views():
     assert q.sides[1].query == "KFS was built for selling seed"
     some = interpret("Some argue the frost came early, while others claim the ferns were weak.", [], refs)
     assert [s.query for s in some.sides] == ["the frost came early", "the ferns were weak"]
-    # A clause that opens with no name gives "it" nothing to stand for; a question of its own is no view.
+    # A clause that opens with no name gives "it" no name to stand for: the second view is searched with the first
+    # one, whose thing "it" is; a question of its own is no view.
     plain = interpret("One says the mill closed; another says it moved. Who is right?", [], refs)
-    assert [s.query for s in plain.sides] == ["the mill closed", "it moved"]
+    assert [s.query for s in plain.sides] == ["the mill closed", "the mill closed; it moved"]  # "it": the mill
     other = interpret("Some say the mill closed; others say it moved. When did the mill open?", [], refs)
     assert other.kind == "fact"
 
@@ -548,6 +549,16 @@ def test_a_part_asking_only_what_reason_its_source_gave_asks_the_first_parts_que
     # After a question that asks no why or how, the reason is a question of its own.
     q = interpret("When did Ann Lee move the beans indoors, and what reason does Bo Sim give?", [], two_authors)
     assert "reason" in q.sides[1].query
+
+
+def test_a_later_part_that_says_little_and_keeps_a_pronoun_is_searched_with_what_the_first_part_asks(two_authors):
+    q = interpret("What did Ann Lee say Kestrel Mills owed its weavers, and what does Bo Sim say it's really worth?",
+                  [], two_authors)
+    assert q.kind == "comparison" and [s.paths for s in q.sides] == [("lee.txt",), ("sim.txt",)]
+    assert "weavers" in q.sides[1].query and "really worth" in q.sides[1].query
+    # a later part that asks a question of its own holds no pronoun left for the first part's thing
+    q = interpret("Which frost dates did Ann Lee record, and what would Bo Sim change?", [], two_authors)
+    assert "frost" not in q.sides[1].query
 
 
 @pytest.mark.parametrize("question, query", [
