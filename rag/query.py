@@ -2164,7 +2164,7 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
             cut = _OF_TOPIC.match(rest)  # its object, names and years cut
             own = rest if of and cut and not set(tokenize(cut.group("object"))) <= _MEASURE_STEMS else ""
         elif i > 0 and own and ((words := set(tokenize(own)) - _GIVING) <= _MEASURE_STEMS | _WHEN_STEMS | _HOW_MANY
-                                | (_ANSWER_STEMS if _WHY_OR_HOW.match(other) else frozenset())
+                                | (_ANSWER_STEMS if _WHY_OR_HOW.search(other) else frozenset())
                                 or (words & _MEASURE_STEMS and words <= set(tokenize(other)))):
             own = ""  # "… set against the figure in 2001", "… with the 2015 letter a decade later", "… with the
             # number sold in 2001" (the first part's measure and words; not "the share sold"), "… and how many in
@@ -2225,7 +2225,7 @@ _MEASURE_NOUNS = {"figure", "figures", "number", "numbers", "share", "amount", "
 # play"): the thing is what the first part asks about, searched with it. Measured on every visible set: +4 questions,
 # none lost; with any number of words, +4 and -4; on the number of words alone (at most 2, 3, 4), +2, +5 -2 and
 # +5 -2, but then two views or a part with a question of its own ("…, and what would drones change?") lean too.
-_THING_LEFT = re.compile(r"\b(?:it|its|they|their|them)\b", re.I)
+_THING_LEFT = re.compile(r"\b(?:it|its|they|their|them)\b")  # in lower case: "IT" is no pronoun
 _ELLIPTICAL_TERMS = 3
 _MEASURE_STEMS = frozenset(tokenize(" ".join(_MEASURE_NOUNS)))  # as a question's terms are compared ("tallie")
 # Verbs that only say a figure was stated ("what figure did Jassy give?"), as a reporting verb says a view was; not
@@ -2234,7 +2234,7 @@ _GIVING = frozenset(tokenize("give gives gave given cite cites cited quoted stat
 # What a part may leave once its source is cut that only names the kind of answer it wants ("what reason does Bo
 # give?"): the other part's question, as a measure is, where that asks why or how (not "When did Ann close the mill,
 # and what reason does Bo give?").
-_WHY_OR_HOW = re.compile(r"\W*(?:why|how)\b(?!\s+(?:many|much|long|often|far|old|big)\b)", re.I)
+_WHY_OR_HOW = re.compile(r"\b(?:why|how)\b(?!\s+(?:many|much|long|often|far|old|big|soon|early|late)\b)", re.I)
 _ANSWER_STEMS = frozenset(tokenize(f"{_STANCE_NOUNS.replace('|', ' ')} reason reasons explanations rationale motive "
                                    "justification answer answers"))
 _HOW_MANY = frozenset(tokenize("many much"))  # "…, and how many by Jassy's first letter?": the first part's count

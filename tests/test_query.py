@@ -546,9 +546,13 @@ def test_a_part_asking_only_what_reason_its_source_gave_asks_the_first_parts_que
     q = interpret("Why did Ann Lee move the beans indoors, and what reason does Bo Sim give?", [], two_authors)
     assert [(s.paths, s.query) for s in q.sides] == [(("lee.txt",), "Why did it move the beans indoors"),
                                                      (("sim.txt",), "Why did it move the beans indoors")]
+    q = interpret("According to Ann Lee, why were the beans moved indoors, and what reason does Bo Sim give?", [],
+                  two_authors)
+    assert "beans" in q.sides[1].query
     # After a question that asks no why or how, the reason is a question of its own.
-    q = interpret("When did Ann Lee move the beans indoors, and what reason does Bo Sim give?", [], two_authors)
-    assert "reason" in q.sides[1].query
+    for asked in ("When did Ann Lee move the beans indoors", "How soon did Ann Lee move the beans indoors"):
+        q = interpret(f"{asked}, and what reason does Bo Sim give?", [], two_authors)
+        assert "reason" in q.sides[1].query, asked
 
 
 def test_a_later_part_that_says_little_and_keeps_a_pronoun_is_searched_with_what_the_first_part_asks(two_authors):
