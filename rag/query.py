@@ -2220,13 +2220,6 @@ _OWNED_VIEW = re.compile(rf"(?:'s|’s)\s+(?:{_STANCE_NOUNS})s?\b", re.I)  # "th
 _MEASURE_NOUNS = {"figure", "figures", "number", "numbers", "share", "amount", "total", "rate", "level", "count",
                   "percentage", "value", "sum", "tally", "tallies", "proportion", "proportions", "quantity",
                   "quantities", "one", "ones"}
-# A later part that says little (this many content words or fewer once names are cut) and still holds a pronoun
-# for a thing that nothing in it stood in for ("what did Amazon do to its rivals?", "… that it's only a power
-# play"): the thing is what the first part asks about, searched with it. Measured on every visible set: +4 questions,
-# none lost; with any number of words, +4 and -4; on the number of words alone (at most 2, 3, 4), +2, +5 -2 and
-# +5 -2, but then two views or a part with a question of its own ("…, and what would drones change?") lean too.
-_THING_LEFT = re.compile(r"\b(?:it|its|they|their|them)\b")  # in lower case: "IT" is no pronoun
-_ELLIPTICAL_TERMS = 3
 _MEASURE_STEMS = frozenset(tokenize(" ".join(_MEASURE_NOUNS)))  # as a question's terms are compared ("tallie")
 # Verbs that only say a figure was stated ("what figure did Jassy give?"), as a reporting verb says a view was; not
 # those that are nouns too ("the state", "a quote")
@@ -2238,6 +2231,13 @@ _WHY_OR_HOW = re.compile(r"\b(?:why|how)\b(?!\s+(?:many|much|long|often|far|old|
 _ANSWER_STEMS = frozenset(tokenize(f"{_STANCE_NOUNS.replace('|', ' ')} reason reasons explanations rationale motive "
                                    "justification answer answers"))
 _HOW_MANY = frozenset(tokenize("many much"))  # "…, and how many by Jassy's first letter?": the first part's count
+# A later part that says little (this many content words or fewer once names are cut) and still holds a pronoun
+# for a thing that nothing in it stood in for ("what did Amazon do to its rivals?", "… that it's only a power
+# play"): the thing is what the first part asks about, searched with it. Measured on every visible set: +4 questions,
+# none lost. With the pronoun alone: +4 -4; on the number of words alone (at most 2, 3, 4, any): +2, +7 -2, +7 -4,
+# -4 in all, but then two views or a part with a question of its own ("…, and what would drones change?") lean too.
+_THING_LEFT = re.compile(r"\b(?:it|its|they|their|them)\b")  # in lower case: "IT" is no pronoun
+_ELLIPTICAL_TERMS = 3
 # A part that points back at the other's thing by calling it the same ("the same idea"; not "the same way").
 _SAME = re.compile(r"\bthe\s+same\s+([a-z]+)", re.I)
 _NOT_SAME = STOPWORDS | _TIME_NOUNS | {"way", "manner", "extent", "degree", "kind", "sort"}  # idioms, not a thing
