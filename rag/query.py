@@ -2168,7 +2168,7 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
                                 or (words & _MEASURE_STEMS and words <= set(tokenize(other)))):
             own = ""  # "… set against the figure in 2001", "… with the 2015 letter a decade later", "… with the
             # number sold in 2001" (the first part's measure and words; not "the share sold"), "… and how many in
-            # 2001?", "… and what figure did Bo give?", "… and what reason does Bo give?" after a why or how: the
+            # 1890?", "… and what figure did Bo give?", "… and what reason does Bo give?" after a why or how: the
             # first part's question, asked of this part's source
         elif (i > 0 and own and not referred and _ENDS_ON_WHAT.search(own) and _MEASURES.search(other)
               and (asked := topic(other, sources))):
@@ -2228,8 +2228,7 @@ _GIVING = frozenset(tokenize("give gives gave given cite cites cited quoted stat
 # give?"): the other part's question, as a measure is, where that asks why or how (not "When did Ann close the mill,
 # and what reason does Bo give?").
 _WHY_OR_HOW = re.compile(r"\b(?:why|how)\b(?!\s+(?:many|much|long|often|far|old|big|soon|early|late)\b)", re.I)
-_ANSWER_STEMS = frozenset(tokenize(f"{_STANCE_NOUNS.replace('|', ' ')} reason reasons explanations rationale motive "
-                                   "justification answer answers"))
+_ANSWER_STEMS = frozenset(tokenize(f"{_STANCE_NOUNS.replace('|', ' ')} reason rationale motive justification answer"))
 _HOW_MANY = frozenset(tokenize("many much"))  # "…, and how many by Jassy's first letter?": the first part's count
 # A later part that says little (this many content words or fewer once names are cut) and still holds a pronoun
 # for a thing that nothing in it stood in for ("what did Amazon do to its rivals?", "… that it's only a power
