@@ -358,6 +358,14 @@ def has_type(text: str, kind: str, question: str = "") -> bool:
     (False, True)
     >>> has_type("Ann kept half of the price.", "share"), has_type("Ann kept $2 of the $3 price.", "share")
     (True, False)
+    >>> has_type("It is cheap. Hill weavers are paid less.", "name", "Who pays for the cheap cloth?")
+    True
+    >>> has_type("It is cheap. Hill weavers are paid less.", "name", "Who founded the mill?")
+    False
+    >>> [has_type(t, "name", "Who pays the weaver?") for t in ("Weavers are paid less.", "This will cost more.")]
+    [False, False]
+    >>> has_type("The hill weavers are paid less.", "name", "Where did the buyers, who paid less, go?")
+    False
     """
     if kind == "list":
         given = _given_item(question)
@@ -378,7 +386,26 @@ def has_type(text: str, kind: str, question: str = "") -> bool:
                                  or (_A_YEAR.fullmatch(m.group(0)) and _YEAR_AFTER.search(text[:m.start()]))):
             continue
         return True
-    return False
+    return kind == "name" and _asks_group(question) and any(
+        (noun := m.group("noun").lower()) not in echoed | STOPWORDS and noun[:-1] not in echoed
+        for m in _GROUP_SUBJECT.finditer(text))
+
+
+# "Who pays for it?", "Who was against it?" (not "Who founded it?": `asks_person`): a group may answer, the plural
+# subject that opens a sentence or clause ("Warehouse workers are pushed …", "Publishers didn't want …").
+_GROUP_SUBJECT = re.compile(r"(?:^|(?<=[.!?:;])\s+)[\s\"“‘'(•*–—-]*(?:[A-Z][a-z-]+\s+)?(?:[a-z][a-z-]+\s+)?"
+                            r"(?P<noun>[A-Za-z-]*[a-z](?<!s)s)\s+(?:(?:are|were|have|had|will|would|shall|should|can|"
+                            r"could|do|did|must|may|might)(?:n[’']t)?|won[’']t)\b")
+
+
+@functools.lru_cache(maxsize=256)
+def _asks_group(question: str) -> bool:
+    """Whether "who" is what the question asks (its first "who", "where" … that asks: not "Where did the weavers, who
+    were paid less, go?"), and not for one person or firm (`asks_person`). A follow-up read with the question it
+    points back to ("Who pays for it?: What did Ann sell?") is asked by its own part."""
+    own = question.split(": ", 1)[0]
+    asked = _ASKS_FOR[3][0].search(own)
+    return bool(asked) and asked.group(1).lower() == "who" and not asks_person(own)
 
 
 def _has_list(text: str) -> bool:
