@@ -46,6 +46,7 @@ from .writer import ChatWriter, Writer, checked
 
 _YEAR_MISS = FEATURES.index("year_miss")
 _TYPE_HIT, _TYPE_MISS = FEATURES.index("type_hit"), FEATURES.index("type_miss")
+_IDF_COVER = FEATURES.index("idf_cover")
 _SUGGESTIONS = 3  # closest document titles offered when the bot abstains
 _SIDE_OPTIONS = 5  # a comparison side's best windows among which the budget is shared
 _SIDES_SEARCHED = 4  # comparisons with more sides share the budget greedily
@@ -88,7 +89,7 @@ def _overlaps(window: Window, spans: Sequence[tuple[str, int, int]]) -> bool:
     return any(path == window.path and start < window.end and window.start < end for path, start, end in spans)
 
 
-_FIGURES = frozenset({"duration", "date", "number", "amount"})  # answer types a follow-up's next sentence may vouch for
+_FIGURES = frozenset({"duration", "date", "number", "amount"})  # answer types a sentence beside the best may give
 
 
 def _unshown(found: list[Window], shown: Sequence[tuple[str, int, int]], bar: float) -> list[Window]:
@@ -603,7 +604,8 @@ class Engine:
                 return [], support, ()
             return verified([after], self.texts), support, ()
         expects = expected_type(own)
-        first = [_best(found, expects, s.min_support * VOUCHED_SUPPORT_SHARE)]
+        near = s.min_support * VOUCHED_SUPPORT_SHARE
+        first = [_best(found, expects, near)]
         # A follow-up goes on from the previous answer's quote; "What became of the mill?" from the best window:
         # what the text says next is how it ended. Any other question's best window is quoted with the window
         # after it, room allowing, where that one turns or carries on its point ("But listening is not enough.",
@@ -617,11 +619,37 @@ class Engine:
         elif (not before and (after := self._continuation(found, span, first[0])) is not None and turns(after.text)
               and (first[0].end - first[0].start) + (after.end - after.start) <= budget):
             first = first + [after]
+        if expects in _FIGURES and (figure := self._figure_after(found, expects, own, near, first, held)):
+            first = first[:1] + [figure] + first[1:]  # the figure asked for before a point carried on
         if asks_reason(own) and concludes(first[0].text) and (reason := _leading_up(found, first[0])):
             first = [reason] + first[1:]  # "So, of course, the mill had to close": why is said before
         if expects == "list":  # "What are the three questions …?": the items the best window announces
             first = first + self._items(first[0])
         return verified(select(found, max_quotes, budget, s.near_duplicate, first), self.texts), support, ()
+
+    def _figure_after(self, found: list[Window], kind: str, question: str, near: float,
+                      taken: Sequence[Window], held: Sequence[tuple[str, int, int]]) -> Window | None:
+        """The sentence that gives the figure asked for (`kind`: a span of time, a date, a number, a sum), one or two
+        after the window scored `near` or above that says most of what the question asks about (its words' idf
+        share), where that window gives none: "How long had the mill run when Ann wrote her first report?" after "In
+        her first report, Ann …" is answered by "Remember, this was 1890. The mill had opened three years before."
+        The second sentence is quoted with the one between, unless `taken` (the windows to be quoted) holds that one.
+        None where neither gives it, or where it is quoted already or in the previous answer (`held`)."""
+        vouched = [w for w in found if w.score >= near]
+        gives = _gives_figure(question) or functools.partial(has_type, kind=kind, question=question)
+        if not vouched:
+            return None
+        top = max(vouched, key=lambda w: (w.features[_IDF_COVER], w.score))
+        if gives(top.text):
+            return None
+        spans = [(w.path, w.start, w.end) for w in taken] + list(held)
+        then = self._next_sentence(found, top.path, top.end, top)
+        if then is not None and not gives(then.text):
+            after = self._next_sentence(found, top.path, then.end, top)
+            if after is None or not gives(after.text):
+                return None
+            then = after if _overlaps(then, spans) else replace(after, start=then.start)
+        return None if then is None or _overlaps(then, spans) else then
 
     def _items(self, window: Window) -> list[Window]:
         """The items after `window` of the list it announces and starts (`announced_items`), as windows of its

@@ -1086,3 +1086,28 @@ def test_ingest_saves_the_names_the_documents_capitalise_and_a_lower_case_questi
     (tmp_path / "index" / "cased.json").write_text('{"quill": "Jassy"}', encoding="utf-8")
     with pytest.raises(IndexCorrupt, match="run `rag ingest` again"):
         Engine.open(settings, embedder)
+
+
+def test_a_figure_asked_for_is_quoted_from_the_sentences_after_the_passage_that_names_what_it_asks(tmp_path, embedder):
+    """"How long had the mill been running when Ann Lee wrote her first report?": the passage on her first report
+    gives no span of time; two sentences after it the text says "the mill had only opened four years before", and
+    that is quoted, not only a passage that merely holds a "since"."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "mill.txt").write_text(
+        "Customer-first, weaver-first, town-first. You have probably heard all of those lately.\n\n"
+        "But Ann Lee has been talking about fair wages since 1890. Not in a speech at the fair, but in her first "
+        "report to the weavers, the year the mill paid its first dividend.\n\n"
+        "This week we look at three lessons from Ann Lee's reports.\n\n"
+        "In her very first report to the weavers, Ann Lee wrote that the mill would put a loom in every cottage. "
+        "She wrote about how the mill would pay each family on time.\n\n"
+        "Remember, this was 1890. The mill had only opened four years before, and the town had just built its "
+        "bridge. Cloth from the hills was still carried to market by cart.\n\n"
+        "In that first report to her weavers, Ann wrote that the mill would make bold choices. It would not play it "
+        "safe. She asked for a focus on the long run, not the next season.\n\n"
+        "The weavers sold blue thread at the Saturday market.\n", encoding="utf-8")
+    (corpus / "other.txt").write_text("Bakers buy flour in town and bake bread every morning.\n", encoding="utf-8")
+    engine, _ = Engine.build(make_settings(corpus, tmp_path / "index"), embedder)
+    answer = engine.ask("How long had the mill been running when Ann Lee wrote her first report to the weavers?")
+    assert any("The mill had only opened four years before" in c.text for c in answer.citations)
+    assert all(verifies(c.path, c.start, c.end, c.text) for c in answer.citations)
