@@ -1534,6 +1534,22 @@ def _phrase(words: list[str]) -> list[str]:
     return phrase
 
 
+def _claim_verb(phrase: list[str]) -> int:
+    """Where the verb of a claim's clause starts: its first word from the third on that reads as a verb in the
+    present ("begins", not "business") or the past ("closed"), after no owner and before a preposition, a
+    determiner or a pronoun ("begins with", "closed over"; not "the mill workers earn"); else nowhere.
+
+    >>> [_claim_verb(q.split()) for q in ("customer obsession begins with a curious", "the mill closed over debt",
+    ...                                   "the mill workers earn less", "the mill's wages rose", "the ledger")]
+    [2, 2, 5, 4, 2]
+    """
+    for i in range(2, len(phrase)):
+        if (re.fullmatch(r"[a-z]+(?:[^s'’u]s|ed)", phrase[i]) and not _OWNER.search(phrase[i - 1])
+                and i + 1 < len(phrase) and phrase[i + 1].lower() in _PREPOSITIONS | _DETERMINERS | {"it", "them"}):
+            return i
+    return len(phrase)
+
+
 def _verb_after_do(phrase: list[str]) -> int:
     """Where the verb starts in what follows "does"/"did": the first lower-case word after a name,
     else the first word before a preposition other than "of"; else nowhere (a phrase without a verb).
@@ -1607,6 +1623,7 @@ def _subject(text: str, sources: Sources) -> str:
     text = _HAPPENED.sub("", text)  # "What happened to the lamp?" is about the lamp
     cut = _without(text, _name_spans(text, sources))
     words = _TOKENS.findall(cut)
+    asked = bool(words) and words[0].lower() in _WH | _AUX
     if words and words[0].lower() in _WH:
         if words[0].lower() == "how" and len(words) > 1 and words[1].lower() not in _AUX:
             words = words[1:]  # "how long", "how many"
@@ -1623,6 +1640,8 @@ def _subject(text: str, sources: Sources) -> str:
     while words and words[0].lower() in QUESTION_FRAME | _REPORTING | _PREPOSITIONS | {"it"}:  # "How does X describe
         words, do_support = words[1:], False  # …", "What does X say about …"
     phrase = _phrase(words)
+    if not asked:  # a claim ("customer obsession begins with a curious, …"): its subject ends at its verb
+        phrase = phrase[:_claim_verb(phrase)]
     after = words[len(phrase):]
     speaker = (1 < len(phrase) <= 3 and phrase[0].lower() in _DETERMINERS) or (
         0 < len(phrase) <= 3 and all(w[:1].isupper() for w in phrase))  # "the author", "Ann Lee"

@@ -1394,3 +1394,12 @@ def test_a_part_that_names_no_source_and_asks_how_many_counts_what_the_first_par
     q = interpret("How many looms could the first Kestrel mill hold, and how many could the second one hold?", [],
                   Sources([]))
     assert q.kind == "comparison" and "looms" in q.sides[1].query and "second" in q.sides[1].query
+
+
+def test_it_in_a_second_view_stands_for_the_subject_of_the_first_not_the_clause_up_to_a_comma():
+    """"… the account that says the frost begins with a slow, creeping cold with the account that says it …": "it"
+    is the frost; the first view's subject ends at its verb, not at its comma."""
+    q = interpret("Contrast the account that says the frost begins with a slow, creeping kind of cold with the account "
+                  "that says it really comes down to wind.", [], Sources([]))
+    assert [s.query for s in q.sides] == ["the frost begins with a slow, creeping kind of cold",
+                                          "the frost really comes down to wind."]
