@@ -1151,6 +1151,7 @@ _DOCUMENT_PHRASE = re.compile(
     rf"(?=\s*(?:[?.!,;:]|$)|\s+(?!of\b)(?:{'|'.join(sorted(_PREPOSITIONS))}|that|which|when|where|and|or)\b)", re.I)
 _WH_SUBJECT = re.compile(rf"^\W*(?:what|who|which)\s+(?!(?:{'|'.join(_AUX)})\b)", re.I)  # "What replaced it"
 _DUMMY_IT = re.compile(r"\s+(?:take|takes|took|taken)\b", re.I)  # "how long did it take"
+_TAKES_IT = re.compile(r"\bit\s+(?:used\s+to\s+)?(?:take|takes|took|taken)\b", re.I)  # "how long did it (used to) take"
 
 
 def _repeated(question: str, pronouns: list[tuple[int, int, str]], before: int, start: int, end: int) -> bool:
@@ -2138,8 +2139,8 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
         if i > 0 and (pronouns := unresolved(part, sources, fragment=True)):
             for start, end, word in reversed(pronouns):
                 w = word.lower()
-                if _bound_in_part(part, start):
-                    continue
+                if _bound_in_part(part, start) or (w == "it" and _DUMMY_IT.match(part, end) and _TAKES_IT.search(other)):
+                    continue  # "…, and how long does it take now?" after "How long did it take the mill to …": no thing
                 nxt = _NEXT_WORD.match(part, end)
                 pointed |= (w in _DEMONSTRATIVE and bool(nxt) and nxt.group(1).lower() not in STOPWORDS | _TIME_NOUNS
                             and not _OWNER.match(part, nxt.end()))  # not "by that time", "this year's harvest"

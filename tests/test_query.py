@@ -1403,3 +1403,12 @@ def test_it_in_a_second_view_stands_for_the_subject_of_the_first_not_the_clause_
                   "that says it really comes down to wind.", [], Sources([]))
     assert [s.query for s in q.sides] == ["the frost begins with a slow, creeping kind of cold",
                                           "the frost really comes down to wind."]
+
+
+def test_a_later_part_that_asks_how_long_it_takes_now_asks_the_first_parts_question_not_a_garbled_subject():
+    """"How long did it take the mill to dye a bolt in 1890, and how long does it take now?": the second "it" is the
+    same dummy subject, no thing of the first part; the part leans on the first part's question."""
+    q = interpret("How long did it take the mill to dye a bolt in 1890, and how long does it take now?", [], Sources([]))
+    assert [(s.label, s.query) for s in q.sides] == [
+        ("How long did it take the mill to dye a bolt in 1890", "How long did it take the mill to dye a bolt in 1890"),
+        ("How long does it take now", "How long did it take the mill to dye a bolt in 1890; how long does it take now?")]
