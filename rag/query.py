@@ -1052,7 +1052,10 @@ def _replace_pronouns(question: str, earlier: str, previous: Turn, sources: Sour
         elif w in _DEMONSTRATIVE:
             ref = inner = referent(earlier, previous, sources, person=False)
             nxt = _SHELL.match(question, end) or _NEXT_WORD.match(question, end)
-            if nxt and nxt.group(1).lower() not in STOPWORDS:  # "that claim": kept, with what it refers to
+            if nxt and question[:start].split()[-1:] and question[:start].split()[-1].lower() in _AUX \
+                    and _VERB_ENDS.match(question, nxt.end()):
+                ref = f"{word} ({ref})" if ref else ""  # "How did that work out?": "that" acts, no "that work"
+            elif nxt and nxt.group(1).lower() not in STOPWORDS:  # "that claim": kept, with what it refers to
                 end = nxt.end()
                 quoted = previous.answer.citations[0].text if previous.answer and previous.answer.citations else ""
                 if (w in {"these", "those"} and nxt.re is not _SHELL and _reads_plural(nxt.group(1))
@@ -1150,6 +1153,7 @@ _DOCUMENT_PHRASE = re.compile(
     rf"(?:{'|'.join(_DOC_NOUNS)})(?:\s+(?:{'|'.join(_DOC_NOUNS)}))?s?\b"  # "the podcast post"; not "the paper mill":
     rf"(?=\s*(?:[?.!,;:]|$)|\s+(?!of\b)(?:{'|'.join(sorted(_PREPOSITIONS))}|that|which|when|where|and|or)\b)", re.I)
 _WH_SUBJECT = re.compile(rf"^\W*(?:what|who|which)\s+(?!(?:{'|'.join(_AUX)})\b)", re.I)  # "What replaced it"
+_VERB_ENDS = re.compile(r"\s+(?:out|up|off|over|through)\b|\s*[?.!]?\s*$")  # after "did that work": it is a verb
 _DUMMY_IT = re.compile(r"\s+(?:take|takes|took|taken)\b", re.I)  # "how long did it take"
 _TAKES_IT = re.compile(r"\bit\s+(?:used\s+to\s+)?(?:take|takes|took|taken)\b", re.I)  # "how long did it (used to) take"
 

@@ -1412,3 +1412,13 @@ def test_a_later_part_that_asks_how_long_it_takes_now_asks_the_first_parts_quest
     assert [(s.label, s.query) for s in q.sides] == [
         ("How long did it take the mill to dye a bolt in 1890", "How long did it take the mill to dye a bolt in 1890"),
         ("How long does it take now", "How long did it take the mill to dye a bolt in 1890; how long does it take now?")]
+
+
+@pytest.mark.parametrize("question, read", [
+    ("How did that work out?", "How did that (the mill) work out?"),
+    ("Did that end up raising wages in the valley?", "Did that (the mill) end up raising wages in the valley?"),
+    ("Did that policy work?", "Did that policy (the mill) work?")])
+def test_that_before_a_verb_after_an_auxiliary_acts_and_the_verb_stays_whole(question, read):
+    """"How did that work out?": "that" is the subject and "work out" its verb; its referent goes after "that", not
+    after "that work" (as it does after "that policy", a noun)."""
+    assert resolve(question, Turn("What did the mill do about its night shift in 1890?"), Sources([])) == read
