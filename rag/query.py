@@ -1052,8 +1052,9 @@ def _replace_pronouns(question: str, earlier: str, previous: Turn, sources: Sour
         elif w in _DEMONSTRATIVE:
             ref = inner = referent(earlier, previous, sources, person=False)
             nxt = _SHELL.match(question, end) or _NEXT_WORD.match(question, end)
-            if nxt and question[:start].split()[-1:] and question[:start].split()[-1].lower() in _AUX \
-                    and _VERB_ENDS.match(question, nxt.end()):
+            before = question[:start].split()
+            if (nxt and nxt.re is not _SHELL and before and before[-1].lower() in _AUX - _COPULAS
+                    and _VERB_ENDS.match(question, nxt.end())):
                 ref = f"{word} ({ref})" if ref else ""  # "How did that work out?": "that" acts, no "that work"
             elif nxt and nxt.group(1).lower() not in STOPWORDS:  # "that claim": kept, with what it refers to
                 end = nxt.end()
@@ -1153,9 +1154,11 @@ _DOCUMENT_PHRASE = re.compile(
     rf"(?:{'|'.join(_DOC_NOUNS)})(?:\s+(?:{'|'.join(_DOC_NOUNS)}))?s?\b"  # "the podcast post"; not "the paper mill":
     rf"(?=\s*(?:[?.!,;:]|$)|\s+(?!of\b)(?:{'|'.join(sorted(_PREPOSITIONS))}|that|which|when|where|and|or)\b)", re.I)
 _WH_SUBJECT = re.compile(rf"^\W*(?:what|who|which)\s+(?!(?:{'|'.join(_AUX)})\b)", re.I)  # "What replaced it"
-_VERB_ENDS = re.compile(r"\s+(?:out|up|off|over|through)\b|\s*[?.!]?\s*$")  # after "did that work": it is a verb
+# After "did that work" (not "was that policy": a copula's "that" is a determiner), what ends it or takes a particle
+_VERB_ENDS = re.compile(r"\s+(?:out|up|off|over|through)\b|\s*[?.!]?\s*$", re.I)  # is a verb
+_COPULAS = {"is", "are", "was", "were"}
 _DUMMY_IT = re.compile(r"\s+(?:take|takes|took|taken)\b", re.I)  # "how long did it take"
-_TAKES_IT = re.compile(r"\bit\s+(?:used\s+to\s+)?(?:take|takes|took|taken)\b", re.I)  # "how long did it (used to) take"
+_TAKES_IT = re.compile(r"\bit\s+(?:used?\s+to\s+)?(?:take|takes|took|taken)\b", re.I)  # "how long did it (used to) take"
 
 
 def _repeated(question: str, pronouns: list[tuple[int, int, str]], before: int, start: int, end: int) -> bool:
@@ -1539,18 +1542,25 @@ def _phrase(words: list[str]) -> list[str]:
     return phrase
 
 
+# What follows a claim's verb ("begins with", "closed over the", "sold it"); not the prepositions that follow a noun
+# as often ("the conditions in the mills", "the prices of 1890")
+_AFTER_CLAIM_VERB = (_PREPOSITIONS - {"of", "in", "at", "for", "from", "by", "than"}) | _DETERMINERS | {"it", "them"}
+
+
 def _claim_verb(phrase: list[str]) -> int:
     """Where the verb of a claim's clause starts: its first word from the third on that reads as a verb in the
-    present ("begins", not "business") or the past ("closed"), after no owner and before a preposition, a
-    determiner or a pronoun ("begins with", "closed over"; not "the mill workers earn"); else nowhere.
+    present ("begins", not "business" nor "crisis") or the past ("closed"), after no owner and before what follows a
+    verb (`_AFTER_CLAIM_VERB`: "begins with", "closed over"; not "the mill workers in the valley", where "in" follows
+    a noun); else nowhere: a clause whose verb is missed is read whole, as before.
 
     >>> [_claim_verb(q.split()) for q in ("customer obsession begins with a curious", "the mill closed over debt",
-    ...                                   "the mill workers earn less", "the mill's wages rose", "the ledger")]
-    [2, 2, 5, 4, 2]
+    ...                                   "the mill workers earn less", "the mill's wages rose", "the ledger",
+    ...                                   "the working conditions in the mills were harsh")]
+    [2, 2, 5, 4, 2, 8]
     """
     for i in range(2, len(phrase)):
-        if (re.fullmatch(r"[a-z]+(?:[^s'’u]s|ed)", phrase[i]) and not _OWNER.search(phrase[i - 1])
-                and i + 1 < len(phrase) and phrase[i + 1].lower() in _PREPOSITIONS | _DETERMINERS | {"it", "them"}):
+        if (re.fullmatch(r"[a-z]+(?:[^s'’ui]s|ed)", phrase[i]) and not _OWNER.search(phrase[i - 1])
+                and i + 1 < len(phrase) and phrase[i + 1].lower() in _AFTER_CLAIM_VERB):
             return i
     return len(phrase)
 
@@ -1628,7 +1638,7 @@ def _subject(text: str, sources: Sources) -> str:
     text = _HAPPENED.sub("", text)  # "What happened to the lamp?" is about the lamp
     cut = _without(text, _name_spans(text, sources))
     words = _TOKENS.findall(cut)
-    asked = bool(words) and words[0].lower() in _WH | _AUX
+    asked = bool(words) and (words[0].lower() in _WH | _AUX or bool(_NEGATED.fullmatch(words[0])))
     if words and words[0].lower() in _WH:
         if words[0].lower() == "how" and len(words) > 1 and words[1].lower() not in _AUX:
             words = words[1:]  # "how long", "how many"

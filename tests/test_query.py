@@ -1422,3 +1422,23 @@ def test_that_before_a_verb_after_an_auxiliary_acts_and_the_verb_stays_whole(que
     """"How did that work out?": "that" is the subject and "work out" its verb; its referent goes after "that", not
     after "that work" (as it does after "that policy", a noun)."""
     assert resolve(question, Turn("What did the mill do about its night shift in 1890?"), Sources([])) == read
+
+
+def test_a_plural_noun_before_a_preposition_is_no_verb_that_ends_a_claims_subject():
+    """"the working conditions in the mills were harsh": "conditions in" follows a noun, so "they" in the second
+    view stands for the whole subject, not for "the working"."""
+    q = interpret("Contrast the account that says the working conditions in the mills were harsh with the account "
+                  "that says they were fair.", [], Sources([]))
+    assert [s.query for s in q.sides] == ["the working conditions in the mills were harsh",
+                                          "the working conditions in the mills were fair."]
+
+
+def test_that_after_a_copula_is_a_determiner_and_its_noun_keeps_the_quoted_sentence():
+    """"What was that policy?": "that policy" points back to what was quoted, as before "did that work" was read."""
+    quote = Quote(n=1, path="mill.txt", start=0, end=40, text="The mill cut the night shift to save coal.",
+                  title="Notes", author="Ann Lee", score=0.9)
+    previous = Turn("What did the mill do about its night shift?",
+                    Answer(question="What did the mill do?", answer="", abstained=False, kind="fact",
+                           citations=(quote,), support=0.9))
+    assert resolve("What was that policy?", previous, Sources([])) == \
+        "What was that policy (The mill cut the night shift to save coal.)?"
