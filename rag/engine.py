@@ -636,9 +636,9 @@ class Engine:
         The second sentence is quoted with the one between, unless `taken` (the windows to be quoted) holds that one.
         None where neither gives it, or where it is quoted already or in the previous answer (`held`)."""
         vouched = [w for w in found if w.score >= near]
-        gives = _gives_figure(question) or functools.partial(has_type, kind=kind, question=question)
         if not vouched:
             return None
+        gives = _gives_figure(question) or functools.partial(has_type, kind=kind, question=question)
         top = max(vouched, key=lambda w: (w.features[_IDF_COVER], w.score))
         if gives(top.text):
             return None

@@ -1158,7 +1158,7 @@ _WH_SUBJECT = re.compile(rf"^\W*(?:what|who|which)\s+(?!(?:{'|'.join(_AUX)})\b)"
 _VERB_ENDS = re.compile(r"\s+(?:out|up|off|over|through)\b|\s*[?.!]?\s*$", re.I)  # is a verb
 _COPULAS = {"is", "are", "was", "were"}
 _DUMMY_IT = re.compile(r"\s+(?:take|takes|took|taken)\b", re.I)  # "how long did it take"
-_TAKES_IT = re.compile(r"\bit\s+(?:used?\s+to\s+)?(?:take|takes|took|taken)\b", re.I)  # "how long did it (used to) take"
+_TAKES_IT = re.compile(r"\bit\s+(?:used?\s+to\s+)?(?:take|takes|took|taken)\b", re.I)  # "did it (use to) take"
 
 
 def _repeated(question: str, pronouns: list[tuple[int, int, str]], before: int, start: int, end: int) -> bool:
@@ -2153,7 +2153,8 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
         if i > 0 and (pronouns := unresolved(part, sources, fragment=True)):
             for start, end, word in reversed(pronouns):
                 w = word.lower()
-                if _bound_in_part(part, start) or (w == "it" and _DUMMY_IT.match(part, end) and _TAKES_IT.search(other)):
+                if _bound_in_part(part, start) or (w == "it" and _DUMMY_IT.match(part, end)
+                                                   and _TAKES_IT.search(other)):
                     continue  # "…, and how long does it take now?" after "How long did it take the mill to …": no thing
                 nxt = _NEXT_WORD.match(part, end)
                 pointed |= (w in _DEMONSTRATIVE and bool(nxt) and nxt.group(1).lower() not in STOPWORDS | _TIME_NOUNS
