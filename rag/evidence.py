@@ -243,12 +243,13 @@ def is_non_content(text: str, repeated: set[str] = frozenset()) -> bool:
 _ASKING = (r"(?:^|[,;:(.!?\"“”'‘’\-–—]\s*|\b(?:and|or|but|so|me|know|say|says|said|tell|ask|asks|asked|wonder|"
            r"explain)\s+)(?:(?:and|or|but|so|then|also)\s+)?"  # "Can you tell me who …", "Hi! Who …"
            r"(?:(?:in|on|at|by|from|since|until|till|to|for|of|before|after|during|with|about|among)\s+)?\b")
+_ASKS_WHO_WHERE = re.compile(rf"{_ASKING}(who|whom|whose|where)\b", re.I)  # the wh-word it asks with, by name
 _ASKS_FOR = (  # (pattern on the question, type it expects); first match wins
     (re.compile(rf"\bhow ({_SPAN_MEASURES})\b", re.I), "duration"),
     (re.compile(rf"\b(how ({_COUNT_MEASURES})|what (percentage|share|number|amount|"
                 r"price|proportion|fraction)|what percent)\b", re.I), "number"),
     (re.compile(rf"{_ASKING}when\b|\b(what year|which year|what date)\b", re.I), "date"),
-    (re.compile(rf"{_ASKING}(who|whom|whose|where)\b", re.I), "name"),
+    (_ASKS_WHO_WHERE, "name"),
     # "Which company does …", "what early-2000s startup did …", "what was the name of …": a proper name answers
     # (not "what company culture …", nor "which companies …": a list)
     (re.compile(r"\b(?:what|which)\s+(?:[\w-]+\s+){0,2}?(?:company|firm|startup|start-up|retailer|publisher|band|brand)"
@@ -404,7 +405,7 @@ def _asks_group(question: str) -> bool:
     were paid less, go?"), and not for one person or firm (`asks_person`). A follow-up read with the question it
     points back to ("Who pays for it?: What did Ann sell?") is asked by its own part."""
     own = question.split(": ", 1)[0]
-    asked = _ASKS_FOR[3][0].search(own)
+    asked = _ASKS_WHO_WHERE.search(own)
     return bool(asked) and asked.group(1).lower() == "who" and not asks_person(own)
 
 

@@ -1154,11 +1154,13 @@ _DOCUMENT_PHRASE = re.compile(
     rf"(?:{'|'.join(_DOC_NOUNS)})(?:\s+(?:{'|'.join(_DOC_NOUNS)}))?s?\b"  # "the podcast post"; not "the paper mill":
     rf"(?=\s*(?:[?.!,;:]|$)|\s+(?!of\b)(?:{'|'.join(sorted(_PREPOSITIONS))}|that|which|when|where|and|or)\b)", re.I)
 _WH_SUBJECT = re.compile(rf"^\W*(?:what|who|which)\s+(?!(?:{'|'.join(_AUX)})\b)", re.I)  # "What replaced it"
-# After "did that work" (not "was that policy": a copula's "that" is a determiner), what ends it or takes a particle
-_VERB_ENDS = re.compile(r"\s+(?:out|up|off|over|through)\b|\s*[?.!]?\s*$", re.I)  # is a verb
+# After "did that work", a word that ends the question or takes a particle is a verb ("How did that work out?"); not
+# after a copula, whose "that" is a determiner ("What was that policy?": `_COPULAS`)
+_VERB_ENDS = re.compile(r"\s+(?:out|up|off|over|through)\b|\s*[?.!]?\s*$", re.I)
 _COPULAS = {"is", "are", "was", "were"}
-_DUMMY_IT = re.compile(r"\s+(?:take|takes|took|taken)\b", re.I)  # "how long did it take"
-_TAKES_IT = re.compile(r"\bit\s+(?:used?\s+to\s+)?(?:take|takes|took|taken)\b", re.I)  # "did it (use to) take"
+_TAKE = r"(?:take|takes|took|taken)\b"
+_DUMMY_IT = re.compile(rf"\s+{_TAKE}", re.I)  # "how long did it take"
+_TAKES_IT = re.compile(rf"\bit\s+(?:used?\s+to\s+)?{_TAKE}", re.I)  # "did it (use to) take"
 
 
 def _repeated(question: str, pronouns: list[tuple[int, int, str]], before: int, start: int, end: int) -> bool:
