@@ -240,6 +240,9 @@ _RELATIVE_YEAR = re.compile(r"\b(?:(?P<n>a|one|two|three|four|five|six|seven|eig
 _CLAUSE_END_NOUN = re.compile(r"\s+((?:[\w-]+\s+){0,2}?[\w-]+)(?=\s*(?:[?.!,;]|$))")
 # Between two names that make one ("Ann's 2019 report"), and a phrase whose object was cut ("According to ,").
 _JOINED = re.compile(r"(?:'s|’s)?\s+")
+# "according to Ann(,) and (according to) the blog": two names of one attribution, cut as one
+_ATTRIBUTED_PAIR = re.compile(r",?\s+(?:and|or|&)\s+(?:(?:according\s+to|in|per|by|from)\s+)?"
+                              r"(?:(?:the|his|her|their|its)\s+)?", re.I)
 _BEFORE_NAME = re.compile(r"(?:,\s*as\s+(?:quoted|cited|reported|described|told|written|put)\s+)?"
                           # "a reader commenting on the essay, …": a reader (not "spend on marketing in 2004")
                           r"(?P<participle>\b(?:comment|writ|report|post|repl|respond|blogg)(?:ing|ying)\s+"
@@ -1916,9 +1919,11 @@ def _joined(text: str, sources: Sources) -> bool:
     >>> s = Sources([SourceRef("a.txt", "Ann Lee", "", "", ()), SourceRef("b.txt", "Science and Art", "", "", ())])
     >>> _joined("What do Ann Lee and the Science and Art essay say?", s), _joined("Ann Lee on Science and Art", s)
     (True, False)
+    >>> _joined("Why did frost come, according to Ann Lee, and according to the Science and Art essay?", s)
+    True
     """
     spans = sorted(_name_spans(text, sources))
-    return any(re.search(r"\band\b|&", between, re.I) and len(between.split()) <= _JOIN_WORDS
+    return any(re.search(r"\band\b|&", between, re.I) and len(re.findall(r"[\w&]+", between)) <= _JOIN_WORDS
                for between in (text[a[1]:b[0]] for a, b in zip(spans, spans[1:])))
 
 
@@ -2588,6 +2593,10 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
     'Why was the mill so busy?'
 
     An aside left with no source, or a phrase with no object, goes:
+    >>> _without("Why did frost come, according to Ann, and according to the gardening blog?", [(33, 36), (59, 73)])
+    'Why did frost come?'
+    >>> _without("Why did frost come, according to Ann and the gardening blog?", [(33, 36), (45, 59)])
+    'Why did frost come?'
     >>> _without("Bo, in the 1990 report quoted by the blog, says frost came early.", [(11, 22), (37, 41)])
     'Bo says frost came early.'
     >>> _without("According to the 1990 report quoted in a book, when does frost come?", [(17, 28)])
@@ -2606,7 +2615,9 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
     spans = [_unquoted(text, a, b) for a, b in spans]
     merged: list[tuple[int, int]] = []
     for start, end in sorted(spans):  # "Ann's 2019 report": one name, as cut
-        if merged and _JOINED.fullmatch(text, merged[-1][1], start):
+        if merged and (_JOINED.fullmatch(text, merged[-1][1], start)
+                       or (_ATTRIBUTED_PAIR.fullmatch(text, merged[-1][1], start)
+                           and _BEFORE_NAME.search(text[:merged[-1][0]]))):
             merged[-1] = (merged[-1][0], end)
         else:
             merged.append((start, end))
