@@ -124,7 +124,8 @@ _SHELL_NOUNS = {"claim", "argument", "idea", "view", "point", "statement", "resp
                 "concern", "example", "story", "remark", "comment", "suggestion", "proposal", "rule", "concept",
                 "notion", "theory", "thesis", "observation", "prediction", "phrase", "quote", "mantra",
                 "philosophy", "mindset", "habit", "framing", "way"}
-_NEXT_WORD = re.compile(r"\s+(\w+)")
+# the word after "that", past "same", "very", "exact" ("in that same statement": the statement)
+_NEXT_WORD = re.compile(r"\s+(?:(?:same|very|exact)\s+)?(\w+)", re.I)
 # Ending a clause, these point to the time of what the conversation was about ("What happened next?").
 _AFTER_WORDS = {"then", "next", "afterwards", "afterward"}
 _EVENT_VERBS = {"happen", "happens", "happened", "come", "comes", "came", "do", "does", "did", "follow", "follows",
@@ -139,7 +140,8 @@ _WH_NOUN = re.compile(rf"(?:^|[,;]\s*)(?:[Ww]hat|[Ww]hich)\s+((?:{_NOT_NOUN}[a-z
 _MID_ADVERBS = {"first", "ever", "never", "still", "also", "even", "just", "always", "once"}
 # A shell noun after "the" and the word after it, if any ("the idea originally …"); not "the way": "the best way to …"
 _SHELL_BACK = re.compile(rf"\bthe\s+(?:{'|'.join(sorted(_SHELL_NOUNS - {'way'}))})s?\b(?:\s+(\w+))?", re.I)
-_SHELL = re.compile(rf"\s+(?:(?:kind|sort|type)\s+of\s+)?({'|'.join(sorted(_SHELL_NOUNS))})s?\b", re.I)
+_SHELL = re.compile(rf"\s+(?:(?:same|very|exact)\s+)?(?:(?:kind|sort|type)\s+of\s+)?({'|'.join(sorted(_SHELL_NOUNS))})s?\b",
+                    re.I)
 # "Is it wise to …", "it is clear that …": an "it" that stands for a clause, not for a thing.
 _EXPLETIVE_IT = re.compile(r"\bit\s+(?:is|was|'s|’s|seems|seemed)\s+(?:\w+\s+){1,2}?(?:to|that)\b"
                            r"|\b(?:is|was)\s+it\s+\w+\s+(?:to|that)\b"
@@ -2422,7 +2424,11 @@ def _refer(text: str, sources: Sources, person: bool) -> str:
     # A name that qualifies the noun after it comes last ("what Japanese term does Bezos use": Bezos)
     spans = sorted(_proper_spans(text), key=lambda p: _qualifies(text, p))
     return next((p for p in spans if any(w in sources.people for w in _WORDS.findall(p.lower()))
-                 or not sources.common(p) and not re.search(r"\d", p)), "")  # "Day 2" is no one
+                 or not sources.common(p) and not _NUMBERED.search(p)), "")
+
+
+# "Day 2", "Day One", "Mill Two" are no one
+_NUMBERED = re.compile(rf"\d|\b(?i:{'|'.join(w for w in _NUMBER_WORDS if w != 'a')})\b")
 
 
 def _shared(mentions: list[tuple[int, str, frozenset[str]]]) -> frozenset[str]:

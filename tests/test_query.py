@@ -1442,3 +1442,26 @@ def test_that_after_a_copula_is_a_determiner_and_its_noun_keeps_the_quoted_sente
                            citations=(quote,), support=0.9))
     assert resolve("What was that policy?", previous, Sources([])) == \
         "What was that policy (The mill cut the night shift to save coal.)?"
+
+
+def test_that_same_before_a_noun_keeps_the_noun_whole_with_what_it_refers_to():
+    """"In that same statement, …": "same" is no noun; the referent goes after "that same statement", as after
+    "that statement", not between "that" and "same"."""
+    quote = Quote(n=1, path="mill.txt", start=0, end=40, text="The mill cut the night shift to save coal.",
+                  title="Notes", author="Ann Lee", score=0.9)
+    previous = Turn("What did the mill do about its night shift?",
+                    Answer(question="What did the mill do?", answer="", abstained=False, kind="fact",
+                           citations=(quote,), support=0.9))
+    assert resolve("In that same statement, what was the biggest cost?", previous, Sources([])) == \
+        "In that same statement (The mill cut the night shift to save coal.), what was the biggest cost?"
+
+
+def test_a_person_pronoun_is_no_numbered_name():
+    """"Before which fair did Ann Lee say … keeps Day One crowds coming?": "she" next is Ann Lee, who says it, though
+    every document names her; not "Day One", a numbered name as "Day 2" is."""
+    refs = [SourceRef("a.txt", "Mill notes", "", "Kestrel Press", ()), SourceRef("b.txt", "Fair days", "", "", ())]
+    sources = Sources(refs, spread=lambda terms: {"a.txt": 1, "b.txt": 1} if terms in (["ann", "lee"], ["ann"]) else {})
+    q = interpret("What did she call the town's biggest asset?",
+                  [_answered("Before which fair did Ann Lee say that early sowing keeps Day One crowds coming?",
+                             "Early sowing keeps the crowds coming.")], sources)
+    assert q.text == "What did Ann Lee call the town's biggest asset?"
