@@ -12,7 +12,7 @@ import html
 import re
 from collections.abc import Callable, Sequence
 
-from .evidence import AMOUNT, NUMBER_OF, SHARE
+from .evidence import AMOUNT, DATE, NAME, NUMBER_OF, SHARE
 from .records import Answer, Quote, Side
 
 # Markdown's specials, and Streamlit's: "$" opens LaTeX, ":" opens colours (":red[...]") and
@@ -178,13 +178,16 @@ def abstention(suggestions: Sequence[str], scope: str | None = None, plain: bool
     "The documents say nothing about a percentage or share, so I won't answer with another figure."
     >>> abstention([], uncovered=["a date or year"], plain=True)
     "The documents say nothing about a date or year, so I won't answer with a passage that gives none."
+    >>> abstention([], scope="Mill notes", uncovered=["Japan"], plain=True)
+    "Mill notes says nothing about Japan, so I won't answer with a passage about something else."
     """
     show = (lambda t: t) if plain else (lambda t: f"**{escape_markdown(t)}**")
     where = show(scope) if scope else "the documents"
     if uncovered:
         instead = ("another year's passage" if all(re.fullmatch(r"\d{4}", u) for u in uncovered)
                    else "another figure" if any(u in (AMOUNT, SHARE) or u.startswith(NUMBER_OF) for u in uncovered)
-                   else "a passage that gives none")
+                   else "a passage that gives none" if any(u in (DATE, NAME) or u.startswith("the ") for u in uncovered)
+                   else "a passage about something else")  # a name the question asks about
         text = (f"{'The documents' if not scope else show(scope)} say{'s' if scope else ''} nothing about "
                 f"{' or '.join(map(show, uncovered))}, so I won't answer with {instead}.")
     else:

@@ -59,6 +59,7 @@ _SIDES_SEARCHED = 4  # comparisons with more sides share the budget greedily
 # pass the most of them (+2 against 0.5: answers in the named source scored 0.15-0.18); 0.4 and 0.42 +1;
 # 0.28 and below keep wrong passages in a named letter instead of searching all (-1, -2 at 0.2).
 VOUCHED_SUPPORT_SHARE = 0.35
+_NAME_STEM = 5  # a name's word is written where a word starts with its first five letters ("Japanese": "Japan")
 # A comparison has more room than a fact (`_side_quotes`), but does not fill it with windows the scorer
 # gives under this chance of answering: they would not inform. A round figure, not fitted.
 FILLER = 0.01
@@ -552,14 +553,15 @@ class Engine:
     def _evidence(self, text: str, vector, s: Settings, paths: tuple[str, ...] | None, k: int,
                   max_quotes: int, budget: int, topic: str | None = None,
                   shown: Sequence[tuple[str, int, int]] = (), asked: str = "",
-                  held: Sequence[tuple[str, int, int]] = ()):
+                  held: Sequence[tuple[str, int, int]] = (), names: Sequence[str] = ()):
         """(verified quotes, support, uncovered): uncovered names the years the question asks about
         that no candidate window (nor its document's title) holds, `AMOUNT` when it asks for a sum of
         money that no candidate about what it names states (`_anchored`), `NUMBER_OF` what a "how many" question
         counts when no such candidate gives a number that counts things (`has_count`), `SHARE` when it asks for a
         percentage or share that none gives (`has_share`), "the city" (town, country …) when it asks in which one
-        and none names a place (`has_place`), or `DATE` when it asks in
-        what year (or on what date) and no such candidate gives a date; then nothing is quoted.
+        and none names a place (`has_place`), `DATE` when it asks in
+        what year (or on what date) and no such candidate gives a date, or the `names` it asks about that the
+        documents searched never write (`_unnamed`); then nothing is quoted.
 
         `shown`: spans the previous answer quoted (what the text says after them may answer); `held`: those of
         them quoted again only where they answer best (`_unshown`).
@@ -575,6 +577,8 @@ class Engine:
             return [], support, tuple(sorted(named_years))
         if later := after_the_documents(text, self._last_dated):
             return [], support, later
+        if found and (unnamed := self._unnamed(names, paths)):
+            return [], support, unnamed
         money, counted, year, part = asks_amount(own), asks_count(own), asks_year(own), asks_share(own)
         place, who = asks_place(own), asks_person(own)
         if found and (money or counted or year or part or place or who):
@@ -788,13 +792,15 @@ class Engine:
         source that the conversation named, or a question that names its source by author, role, year
         or description (`Query.attributed`), searches that source at the vouched threshold, then the
         whole corpus ("the goals for 2010" are in the 2009 letter), for the same topic: the question less
-        the source's name, which the rest of the corpus need not hold. A source named by a year that only dates
+        the source's name, which the rest of the corpus need not hold. A source named as a document ("In his 2022
+        letter, …": `Query.as_document`) is searched at the vouched threshold too, and only there. A source named
+        by a year that only dates
         what is asked, answering below the full threshold, gives way to the whole corpus's answer when it answers
         outright and a quote of it at the full threshold states the year.
         """
         paths = query.sides[0].paths if query.sides else None
         topic = query.sides[0].query if query.sides else None
-        presumed = bool(query.prefer) or query.attributed
+        presumed = bool(query.prefer) or query.attributed or query.as_document
         vouched = s.with_(min_support=s.min_support * VOUCHED_SUPPORT_SHARE) if presumed else s
         kept = paths is not None and presumed
         whole = vector
@@ -804,7 +810,7 @@ class Engine:
             vector = self.embedder.embed_one(topic)
         found, support, uncovered = self._evidence(query.text, vector, vouched if kept else s, paths, s.k_chunks,
                                                    s.max_quotes, s.max_quote_chars, topic, query.shown, query.asked,
-                                                   query.held)
+                                                   query.held, query.names)
         # ... unless the name cut is a publisher's, and the publisher is what it asks about ("the guy behind
         # FourWeekMBA"): the whole question's evidence when it scores better and its best passage names it.
         cut: set[str] = set()
@@ -814,13 +820,14 @@ class Engine:
                    - set(re.findall(r"\b[A-Z][\w-]+", topic or ""))) & publishers
         if cut:
             named = self._evidence(query.text, whole, vouched if kept else s, paths, s.k_chunks, s.max_quotes,
-                                   s.max_quote_chars, topic, query.shown, query.asked, query.held)
+                                   s.max_quote_chars, topic, query.shown, query.asked, query.held, query.names)
             best = max(named[0], key=lambda quote: quote[0].score)[1] if named[0] else ""
             if named[1] > support and any(re.search(rf"\b{re.escape(n)}\b", best) for n in cut):
                 found, support, uncovered = named
         if query.prefer and (paths is None or paths != tuple(query.prefer)):
             near = self._evidence(query.text, vector, vouched, query.prefer, s.k_chunks, s.max_quotes,
-                                  s.max_quote_chars, shown=query.shown, asked=query.asked, held=query.held)
+                                  s.max_quote_chars, shown=query.shown, asked=query.asked, held=query.held,
+                                  names=query.names)
             if near[0] and (not found or near[1] >= support):
                 return self._number(near[0], None), near[1], near[2], replace(query, sides=())
         named_years = years(query.text)
@@ -829,7 +836,7 @@ class Engine:
             # report answering only as presumed: a passage elsewhere that states the year and answers outright
             # (a later report looking back).
             wide = self._evidence(query.text, whole, s, None, s.k_chunks, s.max_quotes, s.max_quote_chars,
-                                  shown=query.shown, asked=query.asked, held=query.held)
+                                  shown=query.shown, asked=query.asked, held=query.held, names=query.names)
             if any(years(said) & named_years for w, said in wide[0] if w.score >= s.min_support):
                 (found, support, uncovered), query = wide, replace(query, sides=())
         if paths is not None and not found and (support == 0.0 or kept) and not query.as_document:
@@ -838,7 +845,7 @@ class Engine:
             # another letter's passage would answer a question that was not asked.
             found, support, uncovered = self._evidence(query.text, vector, s, None, s.k_chunks, s.max_quotes,
                                                        s.max_quote_chars, topic, query.shown, query.asked,
-                                                       query.held)
+                                                       query.held, query.names)
             query = replace(query, sides=())
         return self._number(found, None), support, uncovered, query
 
@@ -900,6 +907,18 @@ class Engine:
         for side, picked in zip(query.sides, chosen):
             quotes.extend(self._number(verified(picked, self.texts), side, start=len(quotes) + 1))
         return quotes, max(supports, default=0.0)
+
+    def _unnamed(self, names: Sequence[str], paths: tuple[str, ...] | None) -> tuple[str, ...]:
+        """The `names` a question asks about (`Query.names`) that the documents searched (`paths`; None: all)
+        never write: a word of the name (its first letters, `_NAME_STEM`: "Japan" for "Japanese") that neither
+        their text nor their titles hold, digits aside ("July 29": "29th" is written). "In the 2013 letter, how
+        many tablets sold in Japan?", the 2013 letter never naming Japan: its passages answer about something
+        else. A name of stop words only ("The May") has no word to miss."""
+        searched = set(paths) if paths is not None else set(self._titles)
+        titles = tokenize(" ".join(self._titles.get(p, "") for p in searched))
+        return tuple(name for name in names if not all(
+            any(w.startswith(t[:_NAME_STEM]) for w in titles) or searched & self.keyword.documents_starting(
+                t[:_NAME_STEM]) for t in tokenize(name) if t.isalpha()))
 
     def _closest_titles(self, vector) -> tuple[str, ...]:
         """On abstention: the titles of the documents whose mean chunk vector is nearest the question.

@@ -154,6 +154,15 @@ class KeywordIndex:
             rows = found if rows is None else rows & found
         return dict(Counter(self.paths[r] for r in rows or ()))
 
+    def documents_starting(self, head: str) -> set[str]:
+        """The documents with a word that starts with `head` ("japan": "japan", "japanese")."""
+        i = bisect.bisect_left(self._words, head)
+        found: set[str] = set()
+        while i < len(self._words) and self._words[i].startswith(head):
+            found.update(self.documents_with([self._words[i]]))
+            i += 1
+        return found
+
     def chunk_ids(self, paths: tuple[str, ...]) -> set[str]:
         """Ids of the chunks of the given documents."""
         return {self.ids[i] for path in paths for i in self._rows_of.get(path, ())}

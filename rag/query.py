@@ -140,8 +140,8 @@ _WH_NOUN = re.compile(rf"(?:^|[,;]\s*)(?:[Ww]hat|[Ww]hich)\s+((?:{_NOT_NOUN}[a-z
 _MID_ADVERBS = {"first", "ever", "never", "still", "also", "even", "just", "always", "once"}
 # A shell noun after "the" and the word after it, if any ("the idea originally …"); not "the way": "the best way to …"
 _SHELL_BACK = re.compile(rf"\bthe\s+(?:{'|'.join(sorted(_SHELL_NOUNS - {'way'}))})s?\b(?:\s+(\w+))?", re.I)
-_SHELL = re.compile(rf"\s+(?:(?:same|very|exact)\s+)?(?:(?:kind|sort|type)\s+of\s+)?({'|'.join(sorted(_SHELL_NOUNS))})s?\b",
-                    re.I)
+_SHELL = re.compile(rf"\s+(?:(?:same|very|exact)\s+)?(?:(?:kind|sort|type)\s+of\s+)?"
+                    rf"({'|'.join(sorted(_SHELL_NOUNS))})s?\b", re.I)
 # "Is it wise to …", "it is clear that …": an "it" that stands for a clause, not for a thing.
 _EXPLETIVE_IT = re.compile(r"\bit\s+(?:is|was|'s|’s|seems|seemed)\s+(?:\w+\s+){1,2}?(?:to|that)\b"
                            r"|\b(?:is|was)\s+it\s+\w+\s+(?:to|that)\b"
@@ -453,6 +453,10 @@ class Query:
     # A follow-up's own question when `text` adds the previous one as context ("And who built it: In which
     # city is the mill?"): what it asks for (a sum, a share, a city) is read here, not in the context.
     asked: str = ""
+    # A fact's names that it asks about (`asked_names`), as the user typed them with a capital (not a word of a
+    # question typed in lower case that the documents' casing capitalised): a passage of a document that never
+    # writes one answers about something else (`Engine._unnamed`).
+    names: tuple[str, ...] = ()
 
 
 # A year that something was set or planned for ("the goals the mill set for (the year) 2010", "aim to open by (the
@@ -476,6 +480,7 @@ def interpret(question: str, history: Sequence[Turn], sources: Sources) -> Query
     >>> q.kind, [(s.paths, s.query) for s in q.sides]
     ('comparison', [(('a.txt',), 'prices'), (('b.txt',), 'prices')])
     """
+    typed = question  # its names as the user wrote them (`Query.names`)
     # "ok so …": the words of conversation go; "what did bezos say about aws?" names Bezos and AWS
     question = recased(_INTERJECTION.sub("", question), sources.cased)
     previous = history[-1] if history else None
@@ -563,7 +568,9 @@ def interpret(question: str, history: Sequence[Turn], sources: Sources) -> Query
         before = _shared(_mentions(str(int(early[0]) - 1), sources))
         named = [replace(named[0], paths=tuple(sorted(set(named[0].paths) | before)))]
     asked = text.split(": ", 1)[0] if follow_up and ": " in text and ": " not in question else ""
-    return Query(text, "fact", tuple(named), follow_up, prefer, shown, held, attributed, as_document, asked)
+    names = tuple(n for n in asked_names(named[0].query if named else text, sources)
+                  if re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", typed))  # not a word recased from the documents
+    return Query(text, "fact", tuple(named), follow_up, prefer, shown, held, attributed, as_document, asked, names)
 
 
 # --- a question typed in lower case ---------------------------------------------------------------
@@ -1718,6 +1725,32 @@ def _proper_spans(text: str) -> list[str]:
     return [re.sub(r"(’s|'s)$", "", s) for s in spans]
 
 
+# A word written mostly in capitals: "FAQ", "EC2", "CEOs", "IPO'd", "U.S." (not "McDonald", "YouTube")
+_ACRONYM = re.compile(r"\b(?:[A-Z][A-Z0-9&]+[a-z]?(?:['’][a-z]+)?|(?:[A-Z]\.){2,})(?!\w)")
+_OPENS = r"(?:^|[.?!:;\"“‘]\s*)"  # where a capital opens a sentence or a quotation, not a name
+
+
+def asked_names(text: str, sources: Sources) -> list[str]:
+    """The names a question asks about, besides those of its sources: its capitalised phrases (`_proper_spans`)
+    inside a sentence and out of quotation marks, not what a follow-up's resolution put in brackets, nor acronyms
+    ("FAQ", "EC2", "CEOs": users shorten or spell out what the documents may write the other way), nor a word of
+    one or two letters ("Dr"), nor the subject after an auxiliary ("How much did Kestrel Mills pay …?": a firm's
+    own notes say "we").
+
+    >>> s = Sources([SourceRef("a.txt", "Mill notes", "Ann Lee", "", ()), SourceRef("b.txt", "Town paper", "", "", ())])
+    >>> asked_names("In Ann Lee's notes, how many looms did Kestrel Mills sell in Japan?", s)
+    ['Japan']
+    >>> asked_names("What did the FAQ say? Besides frost, what hurt sales in the U.S. and at Dr. Lee's farm?", s)
+    []
+    >>> asked_names("How many of those (the looms Kestrel Mills bought) went to ‘Harbor Row’ or McDonald Street?", s)
+    ['McDonald Street']
+    """
+    cut = re.sub(r"\([^()]*\)", " ", _without(text, _name_spans(text, sources)))
+    return [p for p in _proper_spans(cut)
+            if not _ACRONYM.search(p) and any(len(w) > 2 for w in re.findall(r"[^\W\d_]+", p))
+            and not re.search(rf"(?:{_OPENS}|\b(?i:{'|'.join(sorted(_AUX))})\s+){re.escape(p)}(?!\w)", cut)]
+
+
 def topic(text: str, sources: Sources, searchable: bool = False) -> str:
     """`text` without the sources it names, when what is left says what it asks about; else ''.
     `searchable`: only words the documents use say it."""
@@ -2417,6 +2450,9 @@ def _qualifies(text: str, name: str) -> bool:
     return bool(re.search(rf"(?:\b(?i:{_QUALIFIER_BEFORE})|\w[’']s)\s+{re.escape(name)}\s+[a-z]", text))
 
 
+_NUMBERED = re.compile(rf"\d|\b(?i:{'|'.join(w for w in _NUMBER_WORDS if w != 'a')})\b")  # "Day 2", "Day One": no one
+
+
 def _refer(text: str, sources: Sources, person: bool) -> str:
     """What a pronoun after `text` refers to: a person's name, or a thing (`_thing`)."""
     if not person:
@@ -2426,9 +2462,6 @@ def _refer(text: str, sources: Sources, person: bool) -> str:
     return next((p for p in spans if any(w in sources.people for w in _WORDS.findall(p.lower()))
                  or not sources.common(p) and not _NUMBERED.search(p)), "")
 
-
-# "Day 2", "Day One", "Mill Two" are no one
-_NUMBERED = re.compile(rf"\d|\b(?i:{'|'.join(w for w in _NUMBER_WORDS if w != 'a')})\b")
 
 
 def _shared(mentions: list[tuple[int, str, frozenset[str]]]) -> frozenset[str]:

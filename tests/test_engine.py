@@ -1111,3 +1111,43 @@ def test_a_figure_asked_for_is_quoted_from_the_sentences_after_the_passage_that_
     answer = engine.ask("How long had the mill been running when Ann Lee wrote her first report to the weavers?")
     assert any("The mill had only opened four years before" in c.text for c in answer.citations)
     assert all(verifies(c.path, c.start, c.end, c.text) for c in answer.citations)
+
+
+@pytest.fixture(scope="module")
+def mill_and_harbor(tmp_path_factory, embedder) -> Engine:
+    """Two documents named by their titles: the mill's notes, and a harbor report that names Japan."""
+    root = tmp_path_factory.mktemp("mill_and_harbor")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    (corpus / "mill.txt").write_text("# Kestrel Mills Notes\n\nIn 1890 Kestrel Mills sold forty looms to weavers in "
+                                     "Portugal, its best year for looms.\n\nThe mill also dyed two thousand bolts of "
+                                     "wool that spring.\n", encoding="utf-8")
+    (corpus / "trade.txt").write_text("# Harbor Trade Report\n\nShips from the harbor carried wool and tea to Japan "
+                                      "and back every season.\n\nThe harbor master counted three hundred ships in a "
+                                      "good year.\n", encoding="utf-8")
+    engine, _ = Engine.build(make_settings(corpus, root / "index"), embedder)
+    return engine
+
+
+def test_a_source_named_as_a_document_answers_at_the_vouched_threshold(mill_and_harbor):
+    """"In the Harbor Trade Report, …" names the document the answer is in, as "What does the critic say …" names
+    its author: that report is searched at the vouched share of the threshold."""
+    engine, question = mill_and_harbor, "In the Harbor Trade Report, what did the ships carry?"
+    support = engine.ask(question, settings=engine.settings.with_(min_support=0.0)).support
+    bar = min(1.0, support * (1 + 1 / VOUCHED_SUPPORT_SHARE) / 2)  # between vouched and full
+    assert support < bar  # the full threshold alone would abstain
+    answer = engine.ask(question, settings=engine.settings.with_(min_support=bar))
+    assert not answer.abstained and {Path(c.path).name for c in answer.citations} == {"trade.txt"}
+
+
+def test_a_name_the_named_document_never_writes_is_said_not_answered(mill_and_harbor):
+    """"In the Kestrel Mills Notes, how many looms did the mill sell in Japan?": the notes never name Japan, so
+    their passage on looms sold to Portugal does not answer; the name is said. "Portuguese" is written as "Portugal"
+    is (their first letters); a name typed in lower case may be any word, and is answered from the passage as before."""
+    unnamed = mill_and_harbor.ask("In the Kestrel Mills Notes, how many looms did the mill sell in Japan?")
+    assert unnamed.abstained and unnamed.uncovered == ("Japan",)
+    for question in ("In the Kestrel Mills Notes, how many looms did the mill sell in Portugal?",
+                     "In the Kestrel Mills Notes, how many looms did the mill sell to Portuguese weavers?",
+                     "In the Kestrel Mills Notes, how many looms did the mill sell in japan?"):
+        answer = mill_and_harbor.ask(question)
+        assert [Path(c.path).name for c in answer.citations][:1] == ["mill.txt"], question
