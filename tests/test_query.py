@@ -1435,11 +1435,7 @@ def test_a_plural_noun_before_a_preposition_is_no_verb_that_ends_a_claims_subjec
 
 def test_that_after_a_copula_is_a_determiner_and_its_noun_keeps_the_quoted_sentence():
     """"What was that policy?": "that policy" points back to what was quoted, as before "did that work" was read."""
-    quote = Quote(n=1, path="mill.txt", start=0, end=40, text="The mill cut the night shift to save coal.",
-                  title="Notes", author="Ann Lee", score=0.9)
-    previous = Turn("What did the mill do about its night shift?",
-                    Answer(question="What did the mill do?", answer="", abstained=False, kind="fact",
-                           citations=(quote,), support=0.9))
+    previous = _answered("What did the mill do about its night shift?", "The mill cut the night shift to save coal.")
     assert resolve("What was that policy?", previous, Sources([])) == \
         "What was that policy (The mill cut the night shift to save coal.)?"
 
@@ -1447,11 +1443,7 @@ def test_that_after_a_copula_is_a_determiner_and_its_noun_keeps_the_quoted_sente
 def test_that_same_before_a_noun_keeps_the_noun_whole_with_what_it_refers_to():
     """"In that same statement, …": "same" is no noun; the referent goes after "that same statement", as after
     "that statement", not between "that" and "same"."""
-    quote = Quote(n=1, path="mill.txt", start=0, end=40, text="The mill cut the night shift to save coal.",
-                  title="Notes", author="Ann Lee", score=0.9)
-    previous = Turn("What did the mill do about its night shift?",
-                    Answer(question="What did the mill do?", answer="", abstained=False, kind="fact",
-                           citations=(quote,), support=0.9))
+    previous = _answered("What did the mill do about its night shift?", "The mill cut the night shift to save coal.")
     assert resolve("In that same statement, what was the biggest cost?", previous, Sources([])) == \
         "In that same statement (The mill cut the night shift to save coal.), what was the biggest cost?"
 
