@@ -794,9 +794,8 @@ class Engine:
         whole corpus ("the goals for 2010" are in the 2009 letter), for the same topic: the question less
         the source's name, which the rest of the corpus need not hold. A source named as a document ("In his 2022
         letter, …": `Query.as_document`) is searched at the vouched threshold too, and only there. A source named
-        by a year that only dates
-        what is asked, answering below the full threshold, gives way to the whole corpus's answer when it answers
-        outright and a quote of it at the full threshold states the year.
+        by a year that only dates what is asked, answering below the full threshold, gives way to the whole
+        corpus's answer when it answers outright and a quote of it at the full threshold states the year.
         """
         paths = query.sides[0].paths if query.sides else None
         topic = query.sides[0].query if query.sides else None
