@@ -934,21 +934,27 @@ def test_any_search_keeps_the_chunk_whose_keyword_match_leads_the_next_by_far(tm
     assert top in [h.chunk.id for h in hits]  # ... and the keyword search's far best is kept too
 
 
+def _beside_bakers(tmp_path, embedder, mill: str) -> Engine:
+    """An engine over mill.txt, holding `mill`, and a short other.txt about bakers."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "mill.txt").write_text(mill, encoding="utf-8")
+    (corpus / "other.txt").write_text("Bakers buy flour in town and bake bread every morning.\n", encoding="utf-8")
+    engine, _ = Engine.build(make_settings(corpus, tmp_path / "index"), embedder)
+    return engine
+
+
 def test_a_why_question_quotes_the_reason_before_a_conclusion_that_echoes_it(tmp_path, embedder):
     """The sentence that restates the question as a conclusion ("So, of course, …") matches it best; the reason is
     the sentence before it, quoted with it."""
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "mill.txt").write_text(
+    engine = _beside_bakers(tmp_path, embedder,
         "The Halvard mill grinds wheat for the valley. Its millers start before dawn.\n"
         "Years ago a rival mill ground grain for free and was loved by every farmer in the valley. "
         "It closed within a year and the farmers had nowhere to go. "
         "A promise that cannot be kept up leaves people stranded. "
         "So, of course, a mill that cares about its farmers has to care about its costs too. "
         "Caring about farmers and caring about costs go together at the Halvard mill.\n"
-        "The mill also sells flour at the market on Saturdays.\n", encoding="utf-8")
-    (corpus / "other.txt").write_text("Bakers buy flour in town and bake bread every morning.\n", encoding="utf-8")
-    engine, _ = Engine.build(make_settings(corpus, tmp_path / "index"), embedder)
+        "The mill also sells flour at the market on Saturdays.\n")
     answer = engine.ask("why does a mill that cares about its farmers still have to care about its costs?")
     first = answer.citations[0].text
     assert "A promise that cannot be kept up" in first and "So, of course" in first
@@ -1092,9 +1098,7 @@ def test_a_figure_asked_for_is_quoted_from_the_sentences_after_the_passage_that_
     """"How long had the mill been running when Ann Lee wrote her first report?": the passage on her first report
     gives no span of time; two sentences after it the text says "the mill had only opened four years before", and
     that is quoted, not only a passage that merely holds a "since"."""
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "mill.txt").write_text(
+    engine = _beside_bakers(tmp_path, embedder,
         "Customer-first, weaver-first, town-first. You have probably heard all of those lately.\n\n"
         "But Ann Lee has been talking about fair wages since 1890. Not in a speech at the fair, but in her first "
         "report to the weavers, the year the mill paid its first dividend.\n\n"
@@ -1105,9 +1109,7 @@ def test_a_figure_asked_for_is_quoted_from_the_sentences_after_the_passage_that_
         "bridge. Cloth from the hills was still carried to market by cart.\n\n"
         "In that first report to her weavers, Ann wrote that the mill would make bold choices. It would not play it "
         "safe. She asked for a focus on the long run, not the next season.\n\n"
-        "The weavers sold blue thread at the Saturday market.\n", encoding="utf-8")
-    (corpus / "other.txt").write_text("Bakers buy flour in town and bake bread every morning.\n", encoding="utf-8")
-    engine, _ = Engine.build(make_settings(corpus, tmp_path / "index"), embedder)
+        "The weavers sold blue thread at the Saturday market.\n")
     answer = engine.ask("How long had the mill been running when Ann Lee wrote her first report to the weavers?")
     assert any("The mill had only opened four years before" in c.text for c in answer.citations)
     assert all(verifies(c.path, c.start, c.end, c.text) for c in answer.citations)
