@@ -273,7 +273,7 @@ _DANGLING_WHEN = re.compile(r",?\s+(?:when|while|after|before|by\s+the\s+time|at
 _SAYS_AFTER = re.compile(r"\s+(?:says|said|writes|wrote|explains|explained|remembers|remembered|recalls|recalled|"
                          r"notes|noted|argues|argued|claims|claimed|thinks|thought|believes|believed|describes|"
                          r"described|tells|told|suggests|suggested|mentions|mentioned|gives|gave|reports|reported|"
-                         r"cites|cited)\b(?:\s+that\b)?(?!\s+(?:about|of|on|regarding)\b)", re.I)
+                         r"cites|cited|quotes|puts)\b(?:\s+that\b)?(?!\s+(?:about|of|on|regarding)\b)", re.I)
 # What starts the clause a reporting verb reports ("says [prices rose]"), not its object or an adverbial ("described
 # [in 1990]", "told [a story]").
 _CLAUSE_AFTER = re.compile(rf"\s+(?!(?:{'|'.join(sorted(_PREPOSITIONS | _DETERMINERS | {'as'}))})\b)[A-Za-z]", re.I)
@@ -785,14 +785,18 @@ def _cased_as_quoted(text: str, quotes: Sequence[str]) -> str:
 
 def _reports(text: str, name: str) -> bool:
     """Whether `name` is followed by a verb that reports what it said ("Bezos said", "does Ann say"), or
-    follows "according to": a speaker, not a thing ("did the Kindle sell", "does the mill write up a plan").
+    follows "according to", or tells it ("as Ann puts it", "as the post quotes it"): a speaker, not a thing ("did
+    the Kindle sell", "does the mill write up a plan").
 
     >>> _reports("What does Kestrel write up before it starts?", "Kestrel"), _reports("What does Ann write?", "Ann")
     (False, True)
+    >>> _reports("How did the mill open, as Kestrel tells it?", "Kestrel")
+    True
     """
     return bool(re.search(rf"(?<!\w){re.escape(name)}\s+(?:{'|'.join(_REPORTING)})\b(?!\s+(?:up|off|down|out)\b)",
                           text)
-                or re.search(rf"\baccording\s+to\s+{re.escape(name)}(?!\w)", text, re.I))
+                or re.search(rf"\baccording\s+to\s+{re.escape(name)}(?!\w)", text, re.I)
+                or re.search(rf"\bas\s+{re.escape(name)}\s+[a-z]+s\s+it\b", text))
 
 
 _TIME_CLAUSE = re.compile(r"\w[^,;:]*?\s(?:when|after|before|since|until|once|while)\s+(?:[^,;:?]*\s)?$", re.I)
@@ -2624,6 +2628,8 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
     'What became of the mill that closed early?'
     >>> _without("Why did the mill close, as Ann recalls it?", [(27, 30)]), _without("Who, according to Ann, grows ferns?", [(18, 21)])
     ('Why did the mill close?', 'Who grows ferns?')
+    >>> _without("How did the mill begin as Ann quotes it?", [(26, 29)])
+    'How did the mill begin?'
     >>> _without("According to the interview with Ann, when does frost come?", [(32, 35)])
     'when does frost come?'
     >>> _without("What became of the mill that Ann described in 1990?", [(29, 32), (46, 50)])

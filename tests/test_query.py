@@ -1457,3 +1457,15 @@ def test_a_person_pronoun_is_no_numbered_name():
                   [_answered("Before which fair did Ann Lee say that early sowing keeps Day One crowds coming?",
                              "Early sowing keeps the crowds coming.")], sources)
     assert q.text == "What did Ann Lee call the town's biggest asset?"
+
+
+def test_a_source_that_tells_a_story_is_not_what_a_later_it_stands_for():
+    # "as Quill quotes it": Quill reports the story; the second part's "it" is what the story is about
+    sources = Sources([SourceRef("a.txt", "Mill Notes", "Ann Lee", "", ("Quill",)),
+                       SourceRef("b.txt", "Town Paper", "Bo Sim", "", ("the skeptic",))],
+                      spread=lambda terms: {"a.txt": 1} if "quill" in terms else {"a.txt": 1, "b.txt": 1})
+    q = interpret("How did Kestrel begin according to Tolstoy's diary as Quill quotes it, and how does the skeptic "
+                  "explain where it came from?", [], sources)
+    assert [s.paths for s in q.sides] == [("a.txt",), ("b.txt",)]
+    assert "Kestrel" in q.sides[1].query and "Quill" not in q.sides[1].query
+    assert q.sides[0].query == "How did Kestrel begin according to Tolstoy's diary"  # the aside goes whole
