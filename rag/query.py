@@ -142,6 +142,10 @@ _MID_ADVERBS = {"first", "ever", "never", "still", "also", "even", "just", "alwa
 _SHELL_BACK = re.compile(rf"\bthe\s+(?:{'|'.join(sorted(_SHELL_NOUNS - {'way'}))})s?\b(?:\s+(\w+))?", re.I)
 _SHELL = re.compile(rf"\s+(?:(?:same|very|exact)\s+)?(?:(?:kind|sort|type)\s+of\s+)?"
                     rf"({'|'.join(sorted(_SHELL_NOUNS))})s?\b", re.I)
+# "as Ann puts it", "as the post quotes it": a source that tells the story; its "it" stands for nothing to resolve.
+_TELLS_IT = r"(?:puts|quotes|tells|says|sees|recalls|remembers|describes|reports|explains)\s+(it)\b"
+_TELLS_AFTER = re.compile(rf"\s+{_TELLS_IT}", re.I)  # after the name
+_AS_TELLS_IT = re.compile(rf"\b(?i:as)\s+(?:the\s+)?[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*\s+{_TELLS_IT}")
 # "Is it wise to …", "it is clear that …": an "it" that stands for a clause, not for a thing.
 _EXPLETIVE_IT = re.compile(r"\bit\s+(?:is|was|'s|’s|seems|seemed)\s+(?:\w+\s+){1,2}?(?:to|that)\b"
                            r"|\b(?:is|was)\s+it\s+\w+\s+(?:to|that)\b"
@@ -273,7 +277,7 @@ _DANGLING_WHEN = re.compile(r",?\s+(?:when|while|after|before|by\s+the\s+time|at
 _SAYS_AFTER = re.compile(r"\s+(?:says|said|writes|wrote|explains|explained|remembers|remembered|recalls|recalled|"
                          r"notes|noted|argues|argued|claims|claimed|thinks|thought|believes|believed|describes|"
                          r"described|tells|told|suggests|suggested|mentions|mentioned|gives|gave|reports|reported|"
-                         r"cites|cited|quotes|puts)\b(?:\s+that\b)?(?!\s+(?:about|of|on|regarding)\b)", re.I)
+                         r"cites|cited)\b(?:\s+that\b)?(?!\s+(?:about|of|on|regarding)\b)", re.I)
 # What starts the clause a reporting verb reports ("says [prices rose]"), not its object or an adverbial ("described
 # [in 1990]", "told [a story]").
 _CLAUSE_AFTER = re.compile(rf"\s+(?!(?:{'|'.join(sorted(_PREPOSITIONS | _DETERMINERS | {'as'}))})\b)[A-Za-z]", re.I)
@@ -785,18 +789,19 @@ def _cased_as_quoted(text: str, quotes: Sequence[str]) -> str:
 
 def _reports(text: str, name: str) -> bool:
     """Whether `name` is followed by a verb that reports what it said ("Bezos said", "does Ann say"), or
-    follows "according to", or tells it ("as Ann puts it", "as the post quotes it"): a speaker, not a thing ("did
-    the Kindle sell", "does the mill write up a plan").
+    follows "according to", or tells it ("as Ann puts it", "as the Gazette quotes it"): a speaker, not a thing ("did
+    the Kindle sell", "does the mill write up a plan", "as Kestrel sells it").
 
     >>> _reports("What does Kestrel write up before it starts?", "Kestrel"), _reports("What does Ann write?", "Ann")
     (False, True)
-    >>> _reports("How did the mill open, as Kestrel tells it?", "Kestrel")
-    True
+    >>> [_reports(q, "Kestrel") for q in ("How did the mill open, as Kestrel puts it?", "As Kestrel quotes it, why?",
+    ...                                   "How did the mill open, as the Kestrel recalls it?", "How did it go as Kestrel sells it?")]
+    [True, True, True, False]
     """
     return bool(re.search(rf"(?<!\w){re.escape(name)}\s+(?:{'|'.join(_REPORTING)})\b(?!\s+(?:up|off|down|out)\b)",
                           text)
                 or re.search(rf"\baccording\s+to\s+{re.escape(name)}(?!\w)", text, re.I)
-                or re.search(rf"\bas\s+{re.escape(name)}\s+[a-z]+s\s+it\b", text))
+                or re.search(rf"\b(?i:as)\s+(?:the\s+)?{re.escape(name)}\s+{_TELLS_IT}", text))
 
 
 _TIME_CLAUSE = re.compile(r"\w[^,;:]*?\s(?:when|after|before|since|until|once|while)\s+(?:[^,;:?]*\s)?$", re.I)
@@ -858,6 +863,7 @@ def unresolved(text: str, sources: Sources, fragment: bool = False) -> list[tupl
                  if re.match(r"it\b", m.group(0)[m.group(0).lower().index("it"):], re.I)}
     if _FRONTED_OBJECT.match(text):
         expletive = set()
+    expletive |= {m.start(1) for m in _AS_TELLS_IT.finditer(text)}
     for i, (word, start, end) in enumerate(tokens):
         w = word.lower()
         before = tokens[:i]
@@ -2711,8 +2717,10 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
         if subject and (clause := _REPORTS_CLAUSE.match(text, end)):  # "why does Ann say frost came early"
             text = text[:aux.start()] + " " + text[clause.end():]
             continue
-        if not owner and not aux and (says := _SAYS_AFTER.match(text, end)):
-            aside = re.search(r"(?:,\s*)?\bas\s+$", text[:start], re.I)
+        aside = re.search(r"(?:,\s*)?\bas\s+$", text[:start], re.I)
+        if not owner and not aux and aside and (tells := _TELLS_AFTER.match(text, end)):
+            start, end = aside.start(), tells.end()  # "…, as Ann puts it": the aside goes whole
+        elif not owner and not aux and (says := _SAYS_AFTER.match(text, end)):
             relative = re.search(r"\b(?:that|which|who)\s+$", text[:start], re.I)
             if aside and (it := re.match(r"\s+(?:it|them|this|that)\b", text[says.end():], re.I)):
                 start, end = aside.start(), says.end() + it.end()  # "…, as Ann recalls it": the aside goes whole

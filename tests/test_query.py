@@ -1469,3 +1469,7 @@ def test_a_source_that_tells_a_story_is_not_what_a_later_it_stands_for():
     assert [s.paths for s in q.sides] == [("a.txt",), ("b.txt",)]
     assert "Kestrel" in q.sides[1].query and "Quill" not in q.sides[1].query
     assert q.sides[0].query == "How did Kestrel begin according to Tolstoy's diary"  # the aside goes whole
+    # the idiom's own "it" stands for nothing a conversation could fill in
+    earlier = _answered("What did Kestrel sell in 1990?", "Kestrel sold blue thread.")
+    for question in ("How did the mill begin, as Quill puts it?", "How did the mill begin as the Quill recalls it?"):
+        assert interpret(question, [earlier], sources).text == question
