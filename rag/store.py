@@ -104,13 +104,13 @@ class Store:
         self.settings = settings
         self.remote = settings.chroma_host is not None
         self.where = (f"the Chroma server at {settings.chroma_host}:{settings.chroma_port}" if self.remote
-                      else f"the index at {settings.index_dir}")
+                      else f"the index folder {settings.index_dir}")
         with self._guard():
             self.client = self._connect(create)
             names = {c if isinstance(c, str) else c.name for c in self.client.list_collections()}
             chunks_name = f"{settings.collection}_chunks"
             if not create and chunks_name not in names:
-                raise IndexMissing(f"no index in {self.where}: run `rag ingest` first")
+                raise IndexMissing(f"nothing is indexed in {self.where} yet: run `rag ingest` first")
             space = {"hnsw": {"space": "cosine"}}
             # embedding_function=None: Chroma must never fall back to its default model (a download).
             self.chunks, self.sentences, self.docs = (
@@ -128,7 +128,7 @@ class Store:
                                        settings=chroma_settings)
         index_dir = Path(self.settings.index_dir)
         if not create and not (index_dir / "chroma.sqlite3").exists():
-            raise IndexMissing(f"no index in {self.where}: run `rag ingest` first")
+            raise IndexMissing(f"nothing is indexed in {self.where} yet: run `rag ingest` first")
         index_dir.mkdir(parents=True, exist_ok=True)
         return _fresh_client(index_dir, chroma_settings)
 
