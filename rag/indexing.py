@@ -69,9 +69,19 @@ class IngestReport:
     warnings: tuple[str, ...]
 
     def summary(self) -> str:
-        return (f"{self.documents} documents ({self.added} added, {self.updated} updated, {self.removed} removed, "
-                f"{self.unchanged} unchanged); {self.chunks} chunks; split {self.split} documents, embedded "
-                f"{self.chunks_embedded} chunks and {self.sentences_embedded} sentences in {self.seconds:.1f}s")
+        return (f"{_count(self.documents, 'document')} ({self.added} added, {self.updated} updated, {self.removed} "
+                f"removed, {self.unchanged} unchanged); {_count(self.chunks, 'chunk')}; split "
+                f"{_count(self.split, 'document')}, embedded {_count(self.chunks_embedded, 'chunk')} and "
+                f"{_count(self.sentences_embedded, 'sentence')} in {self.seconds:.1f}s")
+
+
+def _count(n: int, noun: str) -> str:
+    """ "1 document", "2 documents".
+
+    >>> _count(1, "chunk"), _count(0, "chunk"), _count(5, "chunk")
+    ('1 chunk', '0 chunks', '5 chunks')
+    """
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def corpus_root(settings: Settings) -> Path:
