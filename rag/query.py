@@ -795,7 +795,8 @@ def _reports(text: str, name: str) -> bool:
     >>> _reports("What does Kestrel write up before it starts?", "Kestrel"), _reports("What does Ann write?", "Ann")
     (False, True)
     >>> [_reports(q, "Kestrel") for q in ("How did the mill open, as Kestrel puts it?", "As Kestrel quotes it, why?",
-    ...                                   "How did the mill open, as the Kestrel recalls it?", "How did it go as Kestrel sells it?")]
+    ...                                   "How did it open, as the Kestrel recalls it?",
+    ...                                   "How did it go as Kestrel sells it?")]
     [True, True, True, False]
     """
     return bool(re.search(rf"(?<!\w){re.escape(name)}\s+(?:{'|'.join(_REPORTING)})\b(?!\s+(?:up|off|down|out)\b)",
@@ -2723,7 +2724,7 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
         elif not owner and not aux and (says := _SAYS_AFTER.match(text, end)):
             relative = re.search(r"\b(?:that|which|who)\s+$", text[:start], re.I)
             if aside and (it := re.match(r"\s+(?:it|them|this|that)\b", text[says.end():], re.I)):
-                start, end = aside.start(), says.end() + it.end()  # "…, as Ann recalls it": the aside goes whole
+                start, end = aside.start(), says.end() + it.end()  # "…, as Ann wrote them": the aside goes whole
             elif relative and not _CLAUSE_AFTER.match(text, says.end()):
                 start, end = relative.start(), says.end()  # "the mill that Ann described in 1990": the mill
             else:
