@@ -2474,7 +2474,6 @@ def _refer(text: str, sources: Sources, person: bool) -> str:
                  or not sources.common(p) and not _NUMBERED.search(p)), "")
 
 
-
 def _shared(mentions: list[tuple[int, str, frozenset[str]]]) -> frozenset[str]:
     """The documents every mention names ("Jassy's 2021 letter": the 2021 letter); none if they share none."""
     if not mentions:
