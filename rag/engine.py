@@ -590,11 +590,15 @@ class Engine:
                 return [], support, (NUMBER_OF + counted,)
             if part and not any(has_share(t) for t in about):
                 return [], support, (SHARE,)
-            if place and not any(has_place(t, own) for t in about):
-                return [], support, ("the " + place,)
-            lower = set(re.findall(r"\b[a-z]+\b", "\n".join(w.text for w in found))) if who else set()
-            if who and not any(names_someone(t, own, lower) for t in about):
-                return [], support, (NAME,)
+            if who or place:
+                # A name is in almost every passage: only those near an answer can give the one asked for.
+                lower = set(re.findall(r"\b[a-z]+\b", "\n".join(w.text for w in found)))
+                named = self._anchored([w for w in found if w.score >= s.min_support * VOUCHED_SUPPORT_SHARE],
+                                       text if paths is None else topic or text, follow_up=bool(shown))
+                if place and not any(has_place(t, own, lower) for t in named):
+                    return [], support, ("the " + place,)
+                if who and not any(names_someone(t, own, lower) for t in named):
+                    return [], support, (NAME,)
             if year and not (any(has_type(t, "date") for t in about) and _dated_where_answered(found, s.min_support)):
                 return [], support, (DATE,)
         if support < s.min_support:

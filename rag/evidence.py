@@ -674,7 +674,7 @@ def asks_share(question: str) -> bool:
 
 
 _ASKS_PLACE = re.compile(rf"\b(?:what|which)\s+(city|town|village|country|county|province|region|continent|"
-                         rf"neighbou?rhood|street)\b(?=\s*\?|\s+(?:{_AUX}|in|on|at|near|outside)\b)", re.I)
+                         rf"neighbou?rhood|street|university|college|school|campus)\b(?=\s*\?|\s+(?:{_AUX}|in|on|at|near|outside)\b)", re.I)
 
 
 def asks_place(question: str) -> str | None:
@@ -683,21 +683,23 @@ def asks_place(question: str) -> str | None:
 
     >>> [asks_place(q) for q in ("In which city is the mill?", "What town did Ann grow up in?",
     ...                          "What state was the market in?", "Which city's mayor spoke?", "Where is the mill?",
-    ...                          "What town hall meeting did Ann attend?", "Which country music album won?")]
-    ['city', 'town', None, None, None, None, None]
+    ...                          "What town hall meeting did Ann attend?", "Which country music album won?",
+    ...                          "At which university did Ann study?", "What school subjects did Ann teach?")]
+    ['city', 'town', None, None, None, None, None, 'university', None]
     """
     m = _ASKS_PLACE.search(question)
     return m.group(1).lower() if m else None
 
 
-# "Who founded the mill?", "Who took over from Ann?", "Who was the first weaver to …?", "What was the name of the
-# clerk who …?": one person (or firm) did it, and only a passage that names one answers. Not "Who was against it?",
-# "Who pays for it?": "publishers", "warehouse workers" answer those.
-_ASKS_PERSON = re.compile(rf"{_ASKING}who\s+(?:(?:first|later|then|originally)\s+)?(?:co-?founded|founded|started|"
-                          r"created|invented|coined|designed|built|succeeded|replaced|won|hired|took\s+over)\b|"
+# "Who founded the mill?", "Which manager first came up with it?", "Who took over from Ann?", "Who was the first
+# weaver to …?", "What was the name of the clerk who …?": one person (or firm) did it, and only a passage that names
+# one answers. Not "Who was against it?", "Who pays for it?": "publishers", "warehouse workers" answer those.
+_PERSON = r"person|man|woman|employee|customer|founder|engineer|manager|executive|clerk|author|client|leader"
+_DID_FIRST = (r"(?:(?:first|later|then|originally)\s+)?(?:co-?founded|founded|started|created|invented|coined|designed|"
+              r"built|succeeded|replaced|won|hired|took\s+over|came\s+up\s+with|thought\s+up)\b")
+_ASKS_PERSON = re.compile(rf"{_ASKING}(?:who|(?:which|what)\s+(?:[\w'’-]+\s+){{0,2}}?(?:{_PERSON}))\s+{_DID_FIRST}|"
                           rf"{_ASKING}who\s+(?:was|is)\s+the\s+(?:first|last|next|original)\b|"
-                          r"\bthe\s+name\s+of\s+the\s+(?:[\w-]+\s+){0,2}?(?:person|man|woman|employee|customer|"
-                          r"founder|engineer|manager|executive|clerk|author|client|leader)\b", re.I)
+                          rf"\bthe\s+name\s+of\s+the\s+(?:[\w-]+\s+){{0,2}}?(?:{_PERSON})\b", re.I)
 
 
 def asks_person(question: str) -> bool:
@@ -710,6 +712,9 @@ def asks_person(question: str) -> bool:
     >>> [asks_person(q) for q in ("How many weavers who started in 1990 stayed?", "What did the man who founded it say?",
     ...                           "Who were the first buyers?", "What are the names of the mill's products?")]
     [False, False, False, False]
+    >>> [asks_person(q) for q in ("Which mill manager first came up with the idea?", "What clerk founded it?",
+    ...                           "Which managers were against it?", "What did the manager start?")]
+    [True, True, False, False]
     """
     return bool(_ASKS_PERSON.search(question))
 
@@ -746,9 +751,11 @@ def _heading(line: str) -> bool:
             and all(w[0].isupper() or w[0].isdigit() or w in _SMALL_WORDS for w in words))
 
 
-def has_place(text: str, question: str = "") -> bool:
+def has_place(text: str, question: str = "", lower: set[str] = frozenset()) -> bool:
     """Whether `text` names a place: a name after "in", "at", "from", "near", "outside" or "to" ("in Seattle",
-    "at the Stanford University campus") that the question does not name.
+    "at the Stanford University campus") that the question does not name, and whose first word the candidates
+    never write in lower case, nor its plural (`lower`: the words they do; "in the Shareholder letter" names no
+    place where they write "shareholders").
 
     >>> [has_place(t, "In which city is the Kestrel mill?") for t in ("The Kestrel mill stands in Leeds.",
     ...     "It is in the Kestrel building.", "It moved to a new building.", "We met at Stanford University.",
@@ -759,12 +766,15 @@ def has_place(text: str, question: str = "") -> bool:
     >>> [has_place(t, "In which city is the mill?") for t in ("It grew in AWS.", "Sales in the EU grew.",
     ...     "It met at the Monday fair.", "Why Move from Product to Subscription", "It moved\\nto New York in 2001.")]
     [False, True, False, False, True]
+    >>> has_place("As Ann wrote in the Shareholder letter.", "In which city is the mill?", {"shareholders", "wrote"})
+    False
     """
     named = _echoed(question, "name")
     for m in _PLACE.finditer(text):
         end = text.find("\n", m.start())
         line = text[text.rfind("\n", 0, m.start()) + 1:end if end >= 0 else len(text)]  # the line the match opens on
-        if m.group(1).split()[0].lower() not in named and not _heading(line):
+        first = m.group(1).split()[0].lower()
+        if first not in named and not {first, first + "s", first + "es"} & lower and not _heading(line):
             return True
     return False
 

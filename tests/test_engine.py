@@ -541,6 +541,20 @@ def test_who_founded_a_firm_no_passage_names_anyone_for_is_told_so(tmp_path, emb
     assert not engine.ask("Who founded Kestrel Mills?").abstained
 
 
+def test_which_manager_did_it_is_not_answered_by_a_name_in_a_passage_far_from_the_answer(tmp_path, embedder):
+    """"Which manager first came up with the night shift?" asks for one name, as "who" does: the passage on the
+    night shift names no one, and a name in a passage on something else (far below the threshold) is no answer."""
+    text = ("The night shift at Kestrel Mills began when a manager wanted the looms to run until dawn. The looms "
+            "have run day and night since then.\n\nThe river below the mill turns blue with indigo each spring. "
+            "Ada Brandt painted the river in 1931.\n")
+    engine = _kestrel(tmp_path, embedder, text)
+    answer = engine.ask("Which manager first came up with the night shift at Kestrel Mills?")
+    assert answer.abstained and answer.uncovered == (NAME,)
+    engine = _kestrel(tmp_path, embedder, text.replace("a manager wanted", "the manager Ada Brandt wanted"), "index2")
+    answer = engine.ask("Which manager first came up with the night shift at Kestrel Mills?")
+    assert not answer.abstained and "Ada Brandt" in answer.citations[0].text
+
+
 def test_a_list_told_in_paragraphs_is_quoted_with_the_items_its_lead_counts(tmp_path, embedder):
     """"What are the three layers …?": the best window holds the lead ("three distinct layers") and the first
     item's paragraph; the next paragraphs that open on a layer are quoted too, by their first sentences."""
