@@ -591,7 +591,8 @@ class Engine:
             if part and not any(has_share(t) for t in about):
                 return [], support, (SHARE,)
             if who or place:
-                # A name is in almost every passage: only those near an answer can give the one asked for.
+                # Some name is in almost every passage: only windows scoring at least the vouched share of the
+                # threshold can give the one asked for.
                 lower = set(re.findall(r"\b[a-z]+\b", "\n".join(w.text for w in found)))
                 named = self._anchored([w for w in found if w.score >= s.min_support * VOUCHED_SUPPORT_SHARE],
                                        text if paths is None else topic or text, follow_up=bool(shown))

@@ -673,8 +673,11 @@ def asks_share(question: str) -> bool:
     return bool(_ASKS_PART.search(question))
 
 
+# "In which city …", "What town did Ann grow up in?"; a school only where it is asked as a place ("At which university
+# did Ann study?", not "Which school has the most pupils?": "Leeds University" answers that, with no "in" or "at").
 _ASKS_PLACE = re.compile(rf"\b(?:what|which)\s+(city|town|village|country|county|province|region|continent|"
-                         rf"neighbou?rhood|street|university|college|school|campus)\b(?=\s*\?|\s+(?:{_AUX}|in|on|at|near|outside)\b)", re.I)
+                         rf"neighbou?rhood|street)\b(?=\s*\?|\s+(?:{_AUX}|in|on|at|near|outside)\b)|"
+                         rf"\b(?:at|from|to|in)\s+(?:what|which)\s+(university|college|school|campus)\b", re.I)
 
 
 def asks_place(question: str) -> str | None:
@@ -684,11 +687,11 @@ def asks_place(question: str) -> str | None:
     >>> [asks_place(q) for q in ("In which city is the mill?", "What town did Ann grow up in?",
     ...                          "What state was the market in?", "Which city's mayor spoke?", "Where is the mill?",
     ...                          "What town hall meeting did Ann attend?", "Which country music album won?",
-    ...                          "At which university did Ann study?", "What school subjects did Ann teach?")]
+    ...                          "At which university did Ann study?", "Which school has the most pupils?")]
     ['city', 'town', None, None, None, None, None, 'university', None]
     """
     m = _ASKS_PLACE.search(question)
-    return m.group(1).lower() if m else None
+    return (m.group(1) or m.group(2)).lower() if m else None
 
 
 # "Who founded the mill?", "Which manager first came up with it?", "Who took over from Ann?", "Who was the first
@@ -697,7 +700,8 @@ def asks_place(question: str) -> str | None:
 _PERSON = r"person|man|woman|employee|customer|founder|engineer|manager|executive|clerk|author|client|leader"
 _DID_FIRST = (r"(?:(?:first|later|then|originally)\s+)?(?:co-?founded|founded|started|created|invented|coined|designed|"
               r"built|succeeded|replaced|won|hired|took\s+over|came\s+up\s+with|thought\s+up)\b")
-_ASKS_PERSON = re.compile(rf"{_ASKING}(?:who|(?:which|what)\s+(?:[\w'’-]+\s+){{0,2}}?(?:{_PERSON}))\s+{_DID_FIRST}|"
+_ASKS_PERSON = re.compile(rf"{_ASKING}(?:who|(?:which|what)\s+(?!(?:kind|type|sort)s?\s+of\b)(?:[\w'’-]+\s+){{0,2}}?"
+                          rf"(?:{_PERSON}))\s+{_DID_FIRST}|"
                           rf"{_ASKING}who\s+(?:was|is)\s+the\s+(?:first|last|next|original)\b|"
                           rf"\bthe\s+name\s+of\s+the\s+(?:[\w-]+\s+){{0,2}}?(?:{_PERSON})\b", re.I)
 
@@ -713,7 +717,7 @@ def asks_person(question: str) -> bool:
     ...                           "Who were the first buyers?", "What are the names of the mill's products?")]
     [False, False, False, False]
     >>> [asks_person(q) for q in ("Which mill manager first came up with the idea?", "What clerk founded it?",
-    ...                           "Which managers were against it?", "What did the manager start?")]
+    ...                           "Which managers were against it?", "What kind of manager founded it?")]
     [True, True, False, False]
     """
     return bool(_ASKS_PERSON.search(question))
@@ -754,8 +758,8 @@ def _heading(line: str) -> bool:
 def has_place(text: str, question: str = "", lower: set[str] = frozenset()) -> bool:
     """Whether `text` names a place: a name after "in", "at", "from", "near", "outside" or "to" ("in Seattle",
     "at the Stanford University campus") that the question does not name, and whose first word the candidates
-    never write in lower case, nor its plural (`lower`: the words they do; "in the Shareholder letter" names no
-    place where they write "shareholders").
+    is no common noun: a word before a lower-case noun that the candidates also write in lower case, or its plural
+    (`lower`: the words they do; "in the Shareholder letter" names no place where they write "shareholders").
 
     >>> [has_place(t, "In which city is the Kestrel mill?") for t in ("The Kestrel mill stands in Leeds.",
     ...     "It is in the Kestrel building.", "It moved to a new building.", "We met at Stanford University.",
@@ -766,15 +770,18 @@ def has_place(text: str, question: str = "", lower: set[str] = frozenset()) -> b
     >>> [has_place(t, "In which city is the mill?") for t in ("It grew in AWS.", "Sales in the EU grew.",
     ...     "It met at the Monday fair.", "Why Move from Product to Subscription", "It moved\\nto New York in 2001.")]
     [False, True, False, False, True]
-    >>> has_place("As Ann wrote in the Shareholder letter.", "In which city is the mill?", {"shareholders", "wrote"})
-    False
+    >>> [has_place(t, "In which city is the mill?", {"shareholders", "new", "university"}) for t in (
+    ...     "As Ann wrote in the Shareholder letter.", "It moved to New York.", "Ann studied at the University of Leeds.")]
+    [False, True, True]
     """
     named = _echoed(question, "name")
     for m in _PLACE.finditer(text):
         end = text.find("\n", m.start())
         line = text[text.rfind("\n", 0, m.start()) + 1:end if end >= 0 else len(text)]  # the line the match opens on
         first = m.group(1).split()[0].lower()
-        if first not in named and not {first, first + "s", first + "es"} & lower and not _heading(line):
+        common = (" " not in m.group(1) and {first, first + "s", first + "es"} & lower  # "the Shareholder letter"
+                  and re.match(r"\s+(?!(?:of|in|on|at|and|to|for)\b)[a-z]", text[m.end():]))
+        if first not in named and not common and not _heading(line):
             return True
     return False
 

@@ -269,7 +269,10 @@ _STRANDED = re.compile(r"\b(?:with|to|from|and)\s+(?=(?:about|on|over|regarding|
 _ROLE_NOUNS = ("author", "writer", "host", "founder", "editor", "speaker", "guest", "narrator", "creator", "blogger",
                "columnist", "reporter", "interviewer")
 _DOC_NOUN_AFTER = re.compile(rf"\s+(?:{'|'.join(_DOC_NOUNS + _ROLE_NOUNS)})s?\b", re.I)
-_ROLE_OF = re.compile(rf"\b(?:the|its|their)\s+(?:{'|'.join(_ROLE_NOUNS)})s?\s+of\s+$", re.I)  # "the author of" the blog
+# "the author of" the blog, "the hosts of" it; not the person asked for ("Who is the author of …", "the name of the
+# founder of …").
+_ROLE_OF = re.compile(rf"\b(?:the|its|their)\s+(?:{'|'.join(_ROLE_NOUNS)})(?P<many>s)?\s+of\s+$", re.I)
+_ASKS_ROLE = re.compile(r"\b(?:who\s+(?:is|was|are|were)|name\s+of)\s+$", re.I)
 # A subordinator left at the end once the clause it opened named only a source ("… by the time Bezos wrote the
 # 2000 letter?").
 _DANGLING_WHEN = re.compile(r",?\s+(?:when|while|after|before|by\s+the\s+time|at\s+the\s+time|once|as)"
@@ -2631,6 +2634,10 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
     'What errors are in the account?'
     >>> _without("What degree does the author of the gardening blog hold?", [(35, 49)])
     'What degree does it hold?'
+    >>> _without("What do the hosts of the gardening blog grow?", [(25, 39)])
+    'What do they grow?'
+    >>> _without("Who is the author of the gardening blog?", [(25, 39)])
+    'Who is the author?'
 
     A name that reports or recalls inside a clause goes with its verb, an aside with its commas:
     >>> _without("What became of the mill that Ann says closed early?", [(29, 32)])
@@ -2703,7 +2710,9 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
         # letter?": "when" is left, and goes as `_DANGLING_WHEN` says)
         before = r"\b(?:the|his|her|their|its)\s+$" if noun else r"\bthe\s+$"
         start -= len(article.group(0)) if (article := re.search(before, text[:start], re.I)) else 0
-        start = role.start() if (role := _ROLE_OF.search(text[:start])) else start  # "the author of the blog": one name
+        if (role := _ROLE_OF.search(text[:start])) and not _ASKS_ROLE.search(text[:role.start()]):
+            # "the author of the blog": one name ("the authors of": a plural one)
+            start, plural = role.start(), plural or bool(role.group("many"))
         # "According to the blog, …", "say in 2006 that …": the phrase goes with its name, as "commenting on" does
         # after the reader it describes ("a reader commenting under the blog say …"; not "Was Ann writing in …")
         if ((m := _BEFORE_NAME.search(text[:start])) and (re.match(r"\s*(?:[,.;:?!]|$)", text[end:])
