@@ -41,10 +41,13 @@ from .records import Side, Turn
 # "How does A's account hold up against B's?": idioms that set one thing against another (not "measures up to 2005")
 _MEASURED_UP = (r"(?:holds?|held|holding|stacks?|stacked|stacking|measures?|measured|measuring|stands?|stood|standing)"
                 r"\s+up\s+(?:against|to|with)(?!\s+\d)")
+# "Set A's view against B's", "Weigh A against B": a verb that, opening a sentence, compares (only the verb: the
+# names after it are the sides). Not "What did the mill set aside against losses?".
+_SET_AGAINST_VERB = r"(?:set|sets|setting|weigh|weighs|weighing|pit|pits|pitting)(?=\s[^.?!]{1,80}?\bagainst\b)"
 _COMPARISON = re.compile(
     r"\b(compare[sd]?|comparison|comparing|differ(s|ent|ence|ences)?|versus|vs\.?|contrast|"
     r"in common|similar(ly|ity|ities)?|differently|agree[sd]?|disagree[sd]?|alike|each|both|(?:in)?consistent|"
-    rf"contradict(s|ed|ion)?|{_MEASURED_UP})\b", re.I)
+    rf"contradict(s|ed|ion)?|{_MEASURED_UP}|(?:(?<=^)|(?<=[.?!]\s)|(?<=please\s)){_SET_AGAINST_VERB})\b", re.I)
 _LEADS_ON = re.compile(r"^\s*(and|but|also|so|what about|how about|then)\b", re.I)
 # Words of conversation before the question ("ok so what …", "Thanks! And how …", "oh ok, what did …"): not
 # searched. One that may also start a question ("Nice is a city", "Right when the mill closed, …") needs a mark
@@ -171,7 +174,7 @@ _CLAUSE = re.compile(rf"{_MARKED_CLAUSE}|\s+(?:and|but)\s+(?=(?:{'|'.join(sorted
 _PIVOT = re.compile(r",?\s+(?:differs?\s+from|different\s+from|compared?\s+(?:with|to)|in\s+comparison\s+(?:with|to)|"
                     r"versus|vs\.?|as\s+opposed\s+to|whereas|(?:in)?consistent\s+with|in\s+line\s+with|"
                     rf"at\s+odds\s+with|contradicts?|contradicted|{_MEASURED_UP})\s+|,\s*while\s+", re.I)
-_COMPARE_VERB = re.compile(r"^\s*(?:please\s+)?(?:compare|contrast)\s+", re.I)
+_COMPARE_VERB = re.compile(rf"^\s*(?:please\s+)?(?:compare|contrast|{_SET_AGAINST_VERB})\s+", re.I)
 # "One account says A; another says B. …", "Some argue A, while others claim B": two views set side by side.
 # What may follow the two views: nothing, or a question about them ("What does each side say?", "Who is right?").
 _ABOUT_VIEWS = re.compile(r"^\W*$|\b(?:each|both|right|correct|true|differ\w*|compare\w*|contrast\w*|agree\w*|"
@@ -1788,6 +1791,8 @@ def compares(text: str) -> bool:
 
     >>> compares("How do the growers and the mill differ on prices?"), compares("When did it open, and where?")
     (True, False)
+    >>> compares("Was it a gift? Weigh Ann's account against Bo's."), compares("What did it set aside against losses?")
+    (True, False)
     """
     return bool(_COMPARISON.search(text) or _SET_AGAINST.search(text))
 
@@ -1898,8 +1903,8 @@ _LEAD = re.compile(rf"^(?!\W*{_ASKS}).*[.!]\s+(?=(?-i:[A-Z]))(?={_ASKS})", re.I 
 
 
 # A question, then a sentence that asks to compare two named views of it ("… ? Compare Ann's account with Bo's.").
-_ASKED_THEN_COMPARED = re.compile(r"^\W*(?P<asked>.*?\w.*\?)\s*(?P<compare>(?:please\s+)?(?:compare|contrast)\s+"
-                                  r"[^?!]+?)(?:,?\s*please)?[?.!]*\s*$", re.I | re.S)
+_ASKED_THEN_COMPARED = re.compile(rf"^\W*(?P<asked>.*?\w.*\?)\s*(?P<compare>(?:please\s+)?(?:compare|contrast|"
+                                  rf"{_SET_AGAINST_VERB})\s+[^?!]+?)(?:,?\s*please)?[?.!]*\s*$", re.I | re.S)
 _OWNED_HEAD = re.compile(r"(?:'s|’s)(?:\s+(?:own\s+)?\w+)?$")  # a possessive and its noun
 # Whose view a side is: a name of up to four words, not a pronoun or a clause ("it", "what Bo says").
 _NOT_WHOSE = "|".join(sorted(_WH | _PERSON | _THING | _DEMONSTRATIVE))
@@ -2060,6 +2065,8 @@ def split(text: str) -> list[str]:
     ['the mill as a gift', 'it was a trap.']
     >>> split("Which mill did Ann say no buyer asked for but which they wanted, per the ledger?")
     []
+    >>> split("Set Ann's account of the flood against the ledger's.")
+    ["Ann's account of the flood", "the ledger's."]
     >>> split("Explain how Ann dried the ferns and why she stopped in 1890.")
     ['Explain how Ann dried the ferns', 'why she stopped in 1890.']
     """
