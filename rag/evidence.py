@@ -505,7 +505,8 @@ _ASKS_MONEY = re.compile(r"\bhow\s+many\s+(?:dollars|euros|cents|yen)\b|"  # not
 _CHANGE = re.compile(r"\b(?:grow|grew|grown|rise|rose|risen|fall|fell|fallen|drop(?:ped)?|increase[sd]?|"
                      r"decrease[sd]?|declined?|shr[iau]nk)\b", re.I)
 _AMOUNT = re.compile(rf"[$€£¥]\s?\d|(\d|\b({_NUMBER_WORDS}|a|hundred|thousand|million|billion|trillion))\s*"
-                     r"(dollars?|cents?|euros?|pounds? sterling|yen|usd|eur|gbp)\b", re.I)
+                     r"(dollars?|cents?|euros?|pounds? sterling|yen|usd|eur|gbp)\b|"
+                     r"\b(?:hundreds|thousands|millions|billions|trillions)\s+of\s+(?:dollars|euros|pounds|yen)\b", re.I)
 AMOUNT = "a price or amount of money"  # what an abstention names when no candidate holds one
 NUMBER_OF = "the number of "  # ... when none gives a count of what a "how many" question counts (it follows)
 DATE = "a date or year"  # ... and when none gives a date
@@ -644,8 +645,9 @@ def has_amount(text: str) -> bool:
     """Whether `text` states a sum of money.
 
     >>> [has_amount(t) for t in ("It sold for $12.50.", "Tickets were 40 euros.", "It cost five million dollars.",
-    ...                          "It cost a lot.", "They want every last dollar.")]
-    [True, True, True, False, False]
+    ...                          "It cost a lot.", "They want every last dollar.", "It saved millions of dollars.",
+    ...                          "Millions of people use it.")]
+    [True, True, True, False, False, True, False]
     """
     return bool(_AMOUNT.search(text))
 
