@@ -579,7 +579,10 @@ def concludes(text: str) -> bool:
 # A sentence that turns or carries on the point of the one before it: what was said there is not all of it. "It's
 # pride dressed as care." names what was said (not an "it" that stands for a clause after it: "It's wise to …").
 _TURNS = re.compile(r"^\W*(?:but|however|yet|and\s+then|(?:(?:it|that)(?:'s|’s)|(?:it|this|that)\s+(?:is|was)(?:n['’]t)?)"
-                    r"(?!(?:[\s,]+[\w-]+){0,3}[\s,]+(?:to|that)\b))\b", re.I)
+                    r"(?!(?:[\s,]+[\w-]+){0,3}[\s,]+(?:to|that)\b)|"
+                    # "Ann knew this would …": "this" stands for what was said before (a verb follows, not a noun)
+                    r"(?:[\w’'-]+\s+){1,3}this\s+(?:is|was|would|will|could|can|meant|means|led|leads|made|makes)\b)\b",
+                    re.I)
 
 
 def turns(text: str) -> bool:
@@ -593,6 +596,8 @@ def turns(text: str) -> bool:
     [True, True, True, False, False, False]
     >>> [turns(t) for t in ("Butter sold well.", "And the mill closed.", "Yesterday it rained.")]
     [False, False, False]
+    >>> [turns(t) for t in ("Ann knew this would push the mill.", "Ann knew this mill would close.")]
+    [True, False]
     """
     return bool(_TURNS.match(text))
 
