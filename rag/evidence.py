@@ -506,7 +506,8 @@ _CHANGE = re.compile(r"\b(?:grow|grew|grown|rise|rose|risen|fall|fell|fallen|dro
                      r"decrease[sd]?|declined?|shr[iau]nk)\b", re.I)
 _AMOUNT = re.compile(rf"[$€£¥]\s?\d|(\d|\b({_NUMBER_WORDS}|a|hundred|thousand|million|billion|trillion))\s*"
                      r"(dollars?|cents?|euros?|pounds? sterling|yen|usd|eur|gbp)\b|"
-                     r"\b(?:hundreds|thousands|millions|billions|trillions)\s+of\s+(?:dollars|euros|pounds|yen)\b", re.I)
+                     r"\b(?:hundreds|thousands|millions|billions|trillions)\s+of\s+(?:dollars|euros|pounds\s+sterling|yen)\b",
+                     re.I)
 AMOUNT = "a price or amount of money"  # what an abstention names when no candidate holds one
 NUMBER_OF = "the number of "  # ... when none gives a count of what a "how many" question counts (it follows)
 DATE = "a date or year"  # ... and when none gives a date
@@ -581,13 +582,13 @@ def concludes(text: str) -> bool:
 _TURNS = re.compile(r"^\W*(?:but|however|yet|and\s+then|(?:(?:it|that)(?:'s|’s)|(?:it|this|that)\s+(?:is|was)(?:n['’]t)?)"
                     r"(?!(?:[\s,]+[\w-]+){0,3}[\s,]+(?:to|that)\b)|"
                     # "Ann knew this would …": "this" stands for what was said before (a verb follows, not a noun)
-                    r"(?:[\w’'-]+\s+){1,3}this\s+(?:is|was|would|will|could|can|meant|means|led|leads|made|makes)\b)\b",
+                    r"(?:[\w’'-]+,?\s+){1,3}this\s+(?:is|was|would|will|could|can|meant|means|led|leads|made|makes)\b)\b",
                     re.I)
 
 
 def turns(text: str) -> bool:
     """Whether `text` opens by turning or carrying on what precedes it ("But it is not enough.", "And then …", "It's
-    pride dressed as care.").
+    pride dressed as care.", "Ann knew this would …": a "this" that stands for it).
 
     >>> [turns(t) for t in ("But the loom was too slow.", "However, the mill closed.", "And then a second memo.")]
     [True, True, True]
@@ -596,8 +597,9 @@ def turns(text: str) -> bool:
     [True, True, True, False, False, False]
     >>> [turns(t) for t in ("Butter sold well.", "And the mill closed.", "Yesterday it rained.")]
     [False, False, False]
-    >>> [turns(t) for t in ("Ann knew this would push the mill.", "Ann knew this mill would close.")]
-    [True, False]
+    >>> [turns(t) for t in ("Ann knew this would push the mill.", "Ann knew this mill would close.",
+    ...                     "Still, this was new.")]
+    [True, False, True]
     """
     return bool(_TURNS.match(text))
 
@@ -651,8 +653,8 @@ def has_amount(text: str) -> bool:
 
     >>> [has_amount(t) for t in ("It sold for $12.50.", "Tickets were 40 euros.", "It cost five million dollars.",
     ...                          "It cost a lot.", "They want every last dollar.", "It saved millions of dollars.",
-    ...                          "Millions of people use it.")]
-    [True, True, True, False, False, True, False]
+    ...                          "Millions of people use it.", "It shipped millions of pounds of flour.")]
+    [True, True, True, False, False, True, False, False]
     """
     return bool(_AMOUNT.search(text))
 

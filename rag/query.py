@@ -43,7 +43,8 @@ _MEASURED_UP = (r"(?:holds?|held|holding|stacks?|stacked|stacking|measures?|meas
                 r"\s+up\s+(?:against|to|with)(?!\s+\d)")
 # "Set A's view against B's", "Weigh A against B": a verb that, opening a sentence, compares (only the verb: the
 # names after it are the sides). Not "What did the mill set aside against losses?".
-_SET_AGAINST_VERB = r"(?:set|sets|setting|weigh|weighs|weighing|pit|pits|pitting)(?=\s[^.?!]{1,80}?\bagainst\b)"
+_SET_AGAINST_VERB = (r"(?:set|sets|setting|weigh|weighs|weighing|pit|pits|pitting)"
+                     r"(?!\s+(?:aside|up|off|out|in|down|apart|about)\b)(?=\s[^.?!,;:]{1,80}?\bagainst\b)")
 _COMPARISON = re.compile(
     r"\b(compare[sd]?|comparison|comparing|differ(s|ent|ence|ences)?|versus|vs\.?|contrast|"
     r"in common|similar(ly|ity|ities)?|differently|agree[sd]?|disagree[sd]?|alike|each|both|(?:in)?consistent|"
@@ -1793,6 +1794,8 @@ def compares(text: str) -> bool:
     (True, False)
     >>> compares("Was it a gift? Weigh Ann's account against Bo's."), compares("What did it set aside against losses?")
     (True, False)
+    >>> compares("Setting aside the 1990 report, what did Ann say against the mill?")
+    False
     """
     return bool(_COMPARISON.search(text) or _SET_AGAINST.search(text))
 
