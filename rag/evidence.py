@@ -309,6 +309,8 @@ def expected_type(question: str) -> str | None:
     ('share', 'number')
     >>> expected_type("How much of a ferry ticket’s price goes to fuel?"), expected_type("How much of a difference?")
     ('share', 'number')
+    >>> expected_type("What royalty rate do authors get?"), expected_type("What rate of growth did it keep?")
+    ('share', 'share')
     >>> [expected_type(q) for q in ("What did Ann sow, and when?", "Since when has it rained?", "By whom was it sown?",
     ...                             "What happens when it rains?", "Why do farmers who sow early win?",
     ...                             "Where does the town's water come from?", "Where did the farmers go?",
@@ -517,7 +519,8 @@ NAME = "the name asked for"  # ... and when none about what it names names anyon
 _LEADING_WHEN = re.compile(rf"^\W*when\s+(?!(?:{_AUX}|exactly)\b)(?:(?!\b(?:did|does|do)\b)[^,?])+,\s*(?=(?:what|"
                            rf"which|who|whom|whose|how|why|where|{_AUX})\b)", re.I)
 # A share, not a sum ("how much of a loss": a sum; "how much of a book's price": a share of the price).
-_ASKS_SHARE = re.compile(r"\bhow\s+much\s+of\b(?!\s+an?\s+(?!(?:[\w-]+\s+){0,2}[\w-]+(?:'s|’s|s'|s’)\s))", re.I)
+_ASKS_SHARE = re.compile(r"\bhow\s+much\s+of\b(?!\s+an?\s+(?!(?:[\w-]+\s+){0,2}[\w-]+(?:'s|’s|s'|s’)\s))|"
+                         r"\b(?:what|which)\s+(?:[\w-]+\s+)?rates?\b", re.I)  # "What royalty rate …?": "70%" answers
 # "Where does X come from?" asks for a source or a cause ("genuine empathy"), not a place.
 _ASKS_ORIGIN = re.compile(rf"{_ASKING}where\b(?:(?!,\s*(?:and|but|or)\b)[^?])*?\b(?:come|comes|came|coming|stem|stems|"
                           r"stemmed|originate[sd]?|spring|springs|sprang)\s+from\b", re.I)  # within one clause
