@@ -311,6 +311,8 @@ def expected_type(question: str) -> str | None:
     ('share', 'number')
     >>> expected_type("What royalty rate do authors get?"), expected_type("What rate of growth did it keep?")
     ('share', 'share')
+    >>> expected_type("How much is the fee, and what rate applies?"), expected_type("Which rates did Ann cut?")
+    ('amount', 'list')
     >>> [expected_type(q) for q in ("What did Ann sow, and when?", "Since when has it rained?", "By whom was it sown?",
     ...                             "What happens when it rains?", "Why do farmers who sow early win?",
     ...                             "Where does the town's water come from?", "Where did the farmers go?",
@@ -324,7 +326,7 @@ def expected_type(question: str) -> str | None:
     ...                             "Other than water, what do ferns need?", "Any reason other than cost?")]
     ['list', 'list', 'list', None, 'list', None]
     """
-    if _ASKS_SHARE.search(question):
+    if _ASKS_SHARE.search(question) or (_ASKS_RATE.search(question) and not asks_amount(question)):
         return "share"
     question = _LEADING_WHEN.sub("", question)  # "When Ann built the mill, which wood did she use?" asks "which"
     question = _ASKS_ORIGIN.sub(" ", question)  # "… and where did the money come from?" asks no place
@@ -519,8 +521,9 @@ NAME = "the name asked for"  # ... and when none about what it names names anyon
 _LEADING_WHEN = re.compile(rf"^\W*when\s+(?!(?:{_AUX}|exactly)\b)(?:(?!\b(?:did|does|do)\b)[^,?])+,\s*(?=(?:what|"
                            rf"which|who|whom|whose|how|why|where|{_AUX})\b)", re.I)
 # A share, not a sum ("how much of a loss": a sum; "how much of a book's price": a share of the price).
-_ASKS_SHARE = re.compile(r"\bhow\s+much\s+of\b(?!\s+an?\s+(?!(?:[\w-]+\s+){0,2}[\w-]+(?:'s|’s|s'|s’)\s))|"
-                         r"\b(?:what|which)\s+(?:[\w-]+\s+)?rates?\b", re.I)  # "What royalty rate …?": "70%" answers
+_ASKS_SHARE = re.compile(r"\bhow\s+much\s+of\b(?!\s+an?\s+(?!(?:[\w-]+\s+){0,2}[\w-]+(?:'s|’s|s'|s’)\s))", re.I)
+# "What royalty rate …?": a percentage ("70%") answers it (the type asked for; a sum asked for too stays one).
+_ASKS_RATE = re.compile(r"\b(?:what|which)\s+(?:[\w-]+\s+)?rate\b", re.I)
 # "Where does X come from?" asks for a source or a cause ("genuine empathy"), not a place.
 _ASKS_ORIGIN = re.compile(rf"{_ASKING}where\b(?:(?!,\s*(?:and|but|or)\b)[^?])*?\b(?:come|comes|came|coming|stem|stems|"
                           r"stemmed|originate[sd]?|spring|springs|sprang)\s+from\b", re.I)  # within one clause
