@@ -772,9 +772,9 @@ def _heading(line: str) -> bool:
 
 def has_place(text: str, question: str = "", lower: set[str] = frozenset()) -> bool:
     """Whether `text` names a place: a name after "in", "at", "from", "near", "outside" or "to" ("in Seattle",
-    "at the Stanford University campus") that the question does not name, and whose first word the candidates
-    is no common noun: a word before a lower-case noun that the candidates also write in lower case, or its plural
-    (`lower`: the words they do; "in the Shareholder letter" names no place where they write "shareholders").
+    "at the Stanford University campus") that the question does not name and that is no common noun: not one word
+    before a lower-case noun that the candidates also write in lower case, or in the plural (`lower`: the words they
+    write so; "in the Shareholder letter" names no place where they write "shareholders").
 
     >>> [has_place(t, "In which city is the Kestrel mill?") for t in ("The Kestrel mill stands in Leeds.",
     ...     "It is in the Kestrel building.", "It moved to a new building.", "We met at Stanford University.",

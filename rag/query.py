@@ -48,7 +48,7 @@ _SET_AGAINST_VERB = (r"(?:set|sets|setting|weigh|weighs|weighing|pit|pits|pittin
 _COMPARISON = re.compile(
     r"\b(compare[sd]?|comparison|comparing|differ(s|ent|ence|ences)?|versus|vs\.?|contrast|"
     r"in common|similar(ly|ity|ities)?|differently|agree[sd]?|disagree[sd]?|alike|each|both|(?:in)?consistent|"
-    rf"contradict(s|ed|ion)?|{_MEASURED_UP}|(?:(?<=^)|(?<=[.?!]\s)|(?<=please\s)){_SET_AGAINST_VERB})\b", re.I)
+    rf"contradict(s|ed|ion)?|{_MEASURED_UP}|(?:^|(?<=[.?!]\s)|(?<=please\s)){_SET_AGAINST_VERB})\b", re.I)
 _LEADS_ON = re.compile(r"^\s*(and|but|also|so|what about|how about|then)\b", re.I)
 # Words of conversation before the question ("ok so what …", "Thanks! And how …", "oh ok, what did …"): not
 # searched. One that may also start a question ("Nice is a city", "Right when the mill closed, …") needs a mark
