@@ -583,7 +583,8 @@ class Engine:
         place, who = asks_place(own), asks_person(own)
         if found and (money or counted or year or part or place or who):
             # Unscoped (a named source's fallback), the names of the whole question anchor the figure.
-            about = self._anchored(found, text if paths is None else topic or text, follow_up=bool(shown))
+            anchor = text if paths is None else topic or text
+            about = self._anchored(found, anchor, follow_up=bool(shown)) if money or counted or part or year else []
             if money and not any(has_amount(t) for t in about):
                 return [], support, (AMOUNT,)
             if counted and not any(has_count(t, own) for t in about):
@@ -595,7 +596,7 @@ class Engine:
                 # threshold can give the one asked for.
                 lower = set(re.findall(r"\b[a-z]+\b", "\n".join(w.text for w in found)))
                 named = self._anchored([w for w in found if w.score >= s.min_support * VOUCHED_SUPPORT_SHARE],
-                                       text if paths is None else topic or text, follow_up=bool(shown))
+                                       anchor, follow_up=bool(shown))
                 if place and not any(has_place(t, own, lower) for t in named):
                     return [], support, ("the " + place,)
                 if who and not any(names_someone(t, own, lower) for t in named):
