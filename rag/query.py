@@ -156,7 +156,9 @@ _EXPLETIVE_IT = re.compile(r"\bit\s+(?:is|was|'s|’s|seems|seemed)\s+(?:\w+\s+)
                            # "what it takes to win", "what does it take?" (not "How long did it take to sell out?":
                            # what sells out is what "it" refers to)
                            r"|\bwhat\s+(?:(?:does|did|will|would|could|can|should|might)\s+)?it\s+(?:takes?|took)\b"
-                           r"(?=\s+(?:to|instead)\b|\s*(?:[?.!,;]|$))", re.I)
+                           r"(?=\s+(?:to|instead)\b|\s*(?:[?.!,;]|$))"
+                           # "How long did it take the team to build it?": who took the time comes after "take"
+                           r"|\bit\s+(?:takes?|took)\s+(?!to\b)(?:[\w’'-]+\s+){1,3}?to\s+[a-z]", re.I)
 # A clause of the question before the one a pronoun is in ("How much is the offer worth, and how high …"), and a
 # thing it names with an article ("the offer", "a funny example"): what a pronoun in the later clause refers to.
 _EARLIER_CLAUSE = re.compile(r"^(.*\w)\s*(?:,\s*(?:and|but)\b|;|\s[-–—]\s)", re.I)
@@ -1005,6 +1007,11 @@ def resolve(question: str, previous: Turn, sources: Sources) -> str:
     'How fast did Riverside Library spread?'
     >>> resolve("How many Fortune 100 firms use it?", Turn("What does Kestrel Pay let farmers do?"), Sources([]))
     'How many Fortune 100 firms use Kestrel Pay?'
+    >>> resolve("How long did it take the crew to build it?", Turn("When did the town open the Riverside Library?"),
+    ...         Sources([]))
+    'How long did it take the crew to build Riverside Library?'
+    >>> resolve("Who ran it?", Turn("In how many towns was the night ferry running by 2010?"), Sources([]))
+    'Who ran the night ferry?'
     >>> resolve("How did readers who bought the Kindle rate it?", Turn("When did Ann open her shop?"), Sources([]))
     'How did readers who bought the Kindle rate it?'
     >>> resolve("Why did she think so?", Turn("What did Ann Lee say about frost?"), Sources([]))
@@ -1671,11 +1678,16 @@ def _subject(text: str, sources: Sources) -> str:
     text = _HAPPENED.sub("", text)  # "What happened to the lamp?" is about the lamp
     cut = _without(text, _name_spans(text, sources))
     words = _TOKENS.findall(cut)
+    # "In how many towns was the ferry running?": a fronted wh-phrase is no subject; the ferry is
+    fronted = len(words) > 1 and words[0].lower() in _PREPOSITIONS and words[1].lower() in _WH
+    words = words[fronted:]
     asked = bool(words) and (words[0].lower() in _WH | _AUX or bool(_NEGATED.fullmatch(words[0])))
     if words and words[0].lower() in _WH:
         if words[0].lower() == "how" and len(words) > 1 and words[1].lower() not in _AUX:
             words = words[1:]  # "how long", "how many"
         words = words[1:]
+        if fronted and (aux := next((i for i, w in enumerate(words[:4]) if w.lower() in _AUX), None)) is not None:
+            words = words[aux:]
         if (len(words) > 1 and re.fullmatch(r"[a-z]+[^s'’]s", words[0]) and words[0] not in _AUX
                 and words[1].lower() in _DETERMINERS | _POSSESSIVE):
             words = words[1:]  # "What guides the superpower": the wh-word is the subject; it is about the superpower
@@ -1709,6 +1721,9 @@ def _subject(text: str, sources: Sources) -> str:
     if passive and len(phrase) > 1 and phrase[-1].lower().endswith("ed") and phrase[-2].lower() not in _DETERMINERS:
         # "When was the Kindle launched", not "What is the speed"
         phrase.pop()
+    if passive and (ing := next((i for i in range(1, len(phrase)) if re.fullmatch(r"[a-z]{2,}ing", phrase[i])
+                                 and phrase[i - 1].lower() not in _DETERMINERS), None)):
+        phrase = phrase[:ing]  # "Where was the ferry running by 2010": a progressive's verb ends its subject
     if [t for t in tokenize(" ".join(phrase)) if t not in QUESTION_FRAME]:
         return " ".join(phrase)
     terms = list(dict.fromkeys(t for t in tokenize(cut) if t not in QUESTION_FRAME | _REPORTING))
@@ -2479,13 +2494,18 @@ _NUMBERED = re.compile(rf"\d|\b(?i:{'|'.join(w for w in _NUMBER_WORDS if w != 'a
 
 
 def _refer(text: str, sources: Sources, person: bool) -> str:
-    """What a pronoun after `text` refers to: a person's name, or a thing (`_thing`)."""
+    """What a pronoun after `text` refers to: a person's name, or a thing (`_thing`).
+
+    >>> _refer("In her last report as CEO, how many looms did Ann Lee sell?", Sources([]), person=True)
+    'Ann Lee'
+    """
     if not person:
         return _thing(text, sources)
     # A name that qualifies the noun after it comes last ("what Japanese term does Bezos use": Bezos)
     spans = sorted(_proper_spans(text), key=lambda p: _qualifies(text, p))
+    # a word in capitals is a title or a thing ("his final letter as CEO", "AWS"), no person's name
     return next((p for p in spans if any(w in sources.people for w in _WORDS.findall(p.lower()))
-                 or not sources.common(p) and not _NUMBERED.search(p)), "")
+                 or not sources.common(p) and not _NUMBERED.search(p) and not _ACRONYM.fullmatch(p)), "")
 
 
 def _shared(mentions: list[tuple[int, str, frozenset[str]]]) -> frozenset[str]:
