@@ -90,6 +90,9 @@ def _overlaps(window: Window, spans: Sequence[tuple[str, int, int]]) -> bool:
     return any(path == window.path and start < window.end and window.start < end for path, start, end in spans)
 
 
+# A year stated this many characters before a window may frame it: "For 2010, we have 452 detailed goals. … In the
+# 452 goals, the terms net income … are not used once." answers for 2010. About two paragraphs; chosen, not fitted.
+_YEAR_FRAME = 1000
 _FIGURES = frozenset({"duration", "date", "number", "amount"})  # answer types a sentence beside the best may give
 
 
@@ -573,7 +576,7 @@ class Engine:
         found = _unshown(found, held, s.min_support)
         support = max((w.score for w in found), default=0.0)
         named_years = years(text)
-        if named_years and all(w.features[_YEAR_MISS] for w in found):
+        if named_years and all(w.features[_YEAR_MISS] and not self._framed(w, named_years) for w in found):
             return [], support, tuple(sorted(named_years))
         if later := after_the_documents(text, self._last_dated):
             return [], support, later
@@ -636,6 +639,10 @@ class Engine:
         if expects == "list":  # "What are the three questions …?": the items the best window announces
             first = first + self._items(first[0])
         return verified(select(found, max_quotes, budget, s.near_duplicate, first), self.texts), support, ()
+
+    def _framed(self, window: Window, named: set[str]) -> bool:
+        """Whether the text just before `window` in its document (`_YEAR_FRAME`) states one of the `named` years."""
+        return bool(years(self.texts.get(window.path)[max(0, window.start - _YEAR_FRAME):window.start]) & named)
 
     def _figure_after(self, found: list[Window], kind: str, question: str, near: float,
                       taken: Sequence[Window], held: Sequence[tuple[str, int, int]]) -> Window | None:

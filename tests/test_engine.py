@@ -555,6 +555,19 @@ def test_which_manager_did_it_is_not_answered_by_a_name_in_a_passage_far_from_th
     assert not answer.abstained and "Ada Brandt" in answer.citations[0].text
 
 
+def test_a_year_stated_just_before_a_passage_frames_it(tmp_path, embedder):
+    """A heading "Goals for 1931" is no evidence, but the passage under it speaks of 1931: a question on 1931's goals
+    is answered from it, not told that the documents say nothing about 1931. A year stated nowhere near still is."""
+    body = ("Kestrel Mills set forty goals for its weavers, each with an owner and a date. None of them is easy. "
+            "The word profit is not used once in the forty goals.\n")
+    question = "How often does profit come up in the goals Kestrel Mills set for 1931?"
+    head = "Kestrel Mills notes\n\nThe mill stands by the river. Its looms are old.\n\n"
+    answer = _kestrel(tmp_path, embedder, f"{head}Goals for 1931\n\n{body}").ask(question)
+    assert not answer.abstained and "not used once" in " ".join(c.text for c in answer.citations)
+    answer = _kestrel(tmp_path, embedder, f"{head}Goals\n\n{body}", "index2").ask(question)
+    assert answer.abstained and answer.uncovered == ("1931",)
+
+
 def test_a_list_told_in_paragraphs_is_quoted_with_the_items_its_lead_counts(tmp_path, embedder):
     """"What are the three layers …?": the best window holds the lead ("three distinct layers") and the first
     item's paragraph; the next paragraphs that open on a layer are quoted too, by their first sentences."""
