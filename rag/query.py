@@ -119,6 +119,7 @@ _PERSON = {"he", "him", "his", "she", "her", "hers", "himself", "herself"}
 _THING = {"it", "its", "itself", "they", "them", "their", "theirs", "themselves"}
 _DEMONSTRATIVE = {"this", "that", "these", "those"}
 _POSSESSIVE = {"his", "its", "their", "theirs", "hers"}
+_THEY = {"they", "them", "their", "theirs", "themselves"}
 # Nouns that stand for something said ("that claim", "this strategy"): after a demonstrative they refer
 # to what the previous answer quoted, not to the previous question's words.
 _SHELL_NOUNS = {"claim", "argument", "idea", "view", "point", "statement", "response", "answer", "strategy",
@@ -1012,6 +1013,8 @@ def resolve(question: str, previous: Turn, sources: Sources) -> str:
     'How long did it take the crew to build Riverside Library?'
     >>> resolve("Who ran it?", Turn("In how many towns was the night ferry running by 2010?"), Sources([]))
     'Who ran the night ferry?'
+    >>> resolve("What did he say they would not do?", Turn("What did Ann Lee promise about the looms?"), Sources([]))
+    'What did Ann Lee say they would not do?'
     >>> resolve("How did readers who bought the Kindle rate it?", Turn("When did Ann open her shop?"), Sources([]))
     'How did readers who bought the Kindle rate it?'
     >>> resolve("Why did she think so?", Turn("What did Ann Lee say about frost?"), Sources([]))
@@ -1119,6 +1122,9 @@ def _replace_pronouns(question: str, earlier: str, previous: Turn, sources: Sour
             ref = acted_on or referent(earlier, previous, sources, person=w in _PERSON)
             if w == "it" and not acted_on and before and before[-1].lower() in _AUX:
                 ref = _acting(ref)  # "Why did it want …?": the subject of the previous question, not its clause
+            if (w in _THEY and ref and ref == _speaker(earlier)
+                    and any(p.lower() in _PERSON for _, _, p in pronouns)):
+                ref = ""  # "What did he say they would not do?" after "What did Ann Lee promise …": he is Ann Lee
             if w in _PERSON and ref and (other := _other_person(question, earlier, previous, sources, ref)):
                 ref = other
             if w in _PERSON and ref in things and previous.answer and previous.answer.citations:
