@@ -28,7 +28,7 @@ from .config import Settings
 from .embedding import Embedder
 from .check import SentenceCheck
 from .errors import ConfigError, IndexBusy, IndexCorrupt, IndexMismatch, IndexProblem, QuestionError, RagError
-from .evidence import (AMOUNT, DATE, FEATURES, NAME, NUMBER_OF, SHARE, Question, Window, turns,
+from .evidence import (AMOUNT, DATE, FEATURES, NAME, NUMBER_OF, SHARE, Question, Window, sets_up, turns,
                        after_the_documents, announced_items, asks_amount, asks_count, asks_outcome, asks_person,
                        asks_place, asks_reason, asks_share, asks_year, concludes, expected_type, has_amount,
                        has_count, has_place, has_share, has_type, is_non_content, is_title, last_dated,
@@ -629,9 +629,10 @@ class Engine:
             # both when they fit; else what the text says next (the follow-up asks about what was shown)
             first = first + [after] if (first[0].end - first[0].start) + (after.end - after.start) <= budget \
                 else [after]
-        elif (not before and (after := self._continuation(found, span, first[0])) is not None and turns(after.text)
+        elif (not before and (after := self._continuation(found, span, first[0])) is not None
+              and (turns(after.text) or sets_up(first[0].text, self.texts.get(after.path)[first[0].end:after.start]))
               and (first[0].end - first[0].start) + (after.end - after.start) <= budget):
-            first = first + [after]
+            first = first + [after]  # "It's pride dressed up as care."; "Amazon did the opposite." and what it did
         if expects in _FIGURES and (figure := self._figure_after(found, expects, own, near, first, held)):
             first = first[:1] + [figure] + first[1:]  # the figure asked for before a point carried on
         if asks_reason(own) and concludes(first[0].text) and (reason := _leading_up(found, first[0])):

@@ -610,6 +610,26 @@ def turns(text: str) -> bool:
     return bool(_TURNS.match(text))
 
 
+# A window whose last sentence is this short, its paragraph going on, sets up what follows ("Amazon did the
+# opposite.", "Remember, this was 1997."). Chosen, not fitted.
+_SETUP_WORDS = 5
+
+
+def sets_up(text: str, gap: str) -> bool:
+    """Whether a window's `text` ends on a short sentence (`_SETUP_WORDS`) from which its paragraph goes on: `gap`, the
+    text between it and the next sentence, breaks no line. What follows is its point: quoted with it, room allowing.
+
+    >>> sets_up("Most mills cut the pay of their weavers. Kestrel did the opposite.", " ")
+    True
+    >>> sets_up("Most mills cut the pay of their weavers. Kestrel did the opposite.", "\\n\\n")
+    False
+    >>> sets_up("Kestrel did the opposite of what most mills on the river did.", " ")
+    False
+    """
+    said = split_sentences(text)
+    return bool(said) and len(text[said[-1].start:said[-1].end].split()) <= _SETUP_WORDS and "\n" not in gap
+
+
 def asks_amount(question: str) -> bool:
     """Whether the question asks for a sum of money (a price, a cost, what was paid, spent, raised or earned).
 
