@@ -93,6 +93,7 @@ def _overlaps(window: Window, spans: Sequence[tuple[str, int, int]]) -> bool:
 # A year stated this many characters before a window may frame it: "For 2010, we have 452 detailed goals. … In the
 # 452 goals, the terms net income … are not used once." answers for 2010. About two paragraphs; chosen, not fitted.
 _YEAR_FRAME = 1000
+_YEAR_STATED = re.compile(r"\b(?:19|20)\d{2}\b")  # as `evidence.years` reads them
 _FIGURES = frozenset({"duration", "date", "number", "amount"})  # answer types a sentence beside the best may give
 
 
@@ -642,8 +643,10 @@ class Engine:
         return verified(select(found, max_quotes, budget, s.near_duplicate, first), self.texts), support, ()
 
     def _framed(self, window: Window, named: set[str]) -> bool:
-        """Whether the text just before `window` in its document (`_YEAR_FRAME`) states one of the `named` years."""
-        return bool(years(self.texts.get(window.path)[max(0, window.start - _YEAR_FRAME):window.start]) & named)
+        """Whether the last year stated just before `window` in its document (`_YEAR_FRAME`) is one of the `named`
+        ("In 2009 we … For 2010, we have 452 goals. …": the window is about 2010, not 2009)."""
+        stated = _YEAR_STATED.findall(self.texts.get(window.path)[max(0, window.start - _YEAR_FRAME):window.start])
+        return bool(stated) and stated[-1] in named
 
     def _figure_after(self, found: list[Window], kind: str, question: str, near: float,
                       taken: Sequence[Window], held: Sequence[tuple[str, int, int]]) -> Window | None:

@@ -618,6 +618,7 @@ _SETUP_WORDS = 5
 def sets_up(text: str, gap: str) -> bool:
     """Whether a window's `text` ends on a short sentence (`_SETUP_WORDS`) from which its paragraph goes on: `gap`, the
     text between it and the next sentence, breaks no line. What follows is its point: quoted with it, room allowing.
+    (In a hard-wrapped file every line ends in a break: there it never holds, which errs on the side of quoting less.)
 
     >>> sets_up("Most mills cut the pay of their weavers. Kestrel did the opposite.", " ")
     True

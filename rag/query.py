@@ -159,7 +159,8 @@ _EXPLETIVE_IT = re.compile(r"\bit\s+(?:is|was|'s|’s|seems|seemed)\s+(?:\w+\s+)
                            r"|\bwhat\s+(?:(?:does|did|will|would|could|can|should|might)\s+)?it\s+(?:takes?|took)\b"
                            r"(?=\s+(?:to|instead)\b|\s*(?:[?.!,;]|$))"
                            # "How long did it take the team to build it?": who took the time comes after "take"
-                           r"|\bit\s+(?:takes?|took)\s+(?!to\b)(?:[\w’'-]+\s+){1,3}?to\s+[a-z]", re.I)
+                           r"|\bit\s+(?:takes?|took)\s+(?!to\b)(?:[\w’'-]+\s+){1,3}?to\s+(?-i:[a-z])(?!(?:the|a|an)\b)",
+                           re.I)
 # A clause of the question before the one a pronoun is in ("How much is the offer worth, and how high …"), and a
 # thing it names with an article ("the offer", "a funny example"): what a pronoun in the later clause refers to.
 _EARLIER_CLAUSE = re.compile(r"^(.*\w)\s*(?:,\s*(?:and|but)\b|;|\s[-–—]\s)", re.I)
@@ -1727,9 +1728,13 @@ def _subject(text: str, sources: Sources) -> str:
     if passive and len(phrase) > 1 and phrase[-1].lower().endswith("ed") and phrase[-2].lower() not in _DETERMINERS:
         # "When was the Kindle launched", not "What is the speed"
         phrase.pop()
-    if passive and (ing := next((i for i in range(1, len(phrase)) if re.fullmatch(r"[a-z]{2,}ing", phrase[i])
-                                 and phrase[i - 1].lower() not in _DETERMINERS), None)):
-        phrase = phrase[:ing]  # "Where was the ferry running by 2010": a progressive's verb ends its subject
+    if fronted and passive and (ing := next((i for i in range(1, len(phrase) - 1) if re.fullmatch(r"[a-z]{2,}ing",
+                                                                                         phrase[i])
+                                             and phrase[i - 1].lower() not in _DETERMINERS
+                                             and (phrase[i + 1].lower() in _PREPOSITIONS or phrase[i + 1].isdigit())),
+                                            None)):
+        phrase = phrase[:ing]  # "In how many towns was the ferry running by 2010": a progressive's verb ends its subject
+        # (not "the new building opened", "the annual spending")
     if [t for t in tokenize(" ".join(phrase)) if t not in QUESTION_FRAME]:
         return " ".join(phrase)
     terms = list(dict.fromkeys(t for t in tokenize(cut) if t not in QUESTION_FRAME | _REPORTING))
