@@ -1016,6 +1016,8 @@ def resolve(question: str, previous: Turn, sources: Sources) -> str:
     'Who ran the night ferry?'
     >>> resolve("What did he say they would not do?", Turn("What did Ann Lee promise about the looms?"), Sources([]))
     'What did Ann Lee say they would not do?'
+    >>> resolve("How did that work out?", Turn("Did Kestrel Mills ever try weaving silk?"), Sources([]))
+    'How did that (Kestrel Mills ever try weaving silk) work out?'
     >>> resolve("How did readers who bought the Kindle rate it?", Turn("When did Ann open her shop?"), Sources([]))
     'How did readers who bought the Kindle rate it?'
     >>> resolve("Why did she think so?", Turn("What did Ann Lee say about frost?"), Sources([]))
@@ -1097,6 +1099,8 @@ def _replace_pronouns(question: str, earlier: str, previous: Turn, sources: Sour
             before = question[:start].split()
             if (nxt and nxt.re is not _SHELL and before and before[-1].lower() in _AUX - _COPULAS
                     and _VERB_ENDS.match(question, nxt.end())):
+                if yes_no := _YES_NO_HEAD.match(earlier):  # "Did Ann ever try weaving silk?": what she tried
+                    ref = earlier[yes_no.end():].rstrip("?. ")
                 ref = f"{word} ({ref})" if ref else ""  # "How did that work out?": "that" acts, no "that work"
             elif nxt and nxt.group(1).lower() not in STOPWORDS:  # "that claim": kept, with what it refers to
                 end = nxt.end()
