@@ -1691,7 +1691,7 @@ def _subject(text: str, sources: Sources) -> str:
     words = _TOKENS.findall(cut)
     # "In how many towns was the ferry running?": a fronted wh-phrase is no subject; the ferry is
     fronted = len(words) > 1 and words[0].lower() in _PREPOSITIONS and words[1].lower() in _WH
-    words = words[fronted:]
+    words = words[1:] if fronted else words
     asked = bool(words) and (words[0].lower() in _WH | _AUX or bool(_NEGATED.fullmatch(words[0])))
     if words and words[0].lower() in _WH:
         if words[0].lower() == "how" and len(words) > 1 and words[1].lower() not in _AUX:

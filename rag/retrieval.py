@@ -125,8 +125,8 @@ def retrieve(text: str, vector: np.ndarray, store: Store, keyword: KeywordIndex,
     # question's words, which the dense searches may rank low. Fusion, by rank only, drops a chunk that two searches
     # rank second and the third misses ("Executives carry around empty chairs in meetings") for chunks that all three
     # rank middling.
-    best_words = {cid for cid, _ in lexical[:KEYWORD_KEPT]} - {c.id for c in chosen}
-    chosen += [c for c in candidates if c.id in best_words]
+    keyword_best = {cid for cid, _ in lexical[:KEYWORD_KEPT]} - {c.id for c in chosen}
+    chosen += [c for c in candidates if c.id in keyword_best]
     chunks.update((c.id, c) for c in store.get([c.id for c in chosen if c.id not in chunks]))
     return [Hit(chunks[c.id], c.fused, float(c.vector @ vector)) for c in chosen if c.id in chunks]
 
