@@ -31,7 +31,7 @@ from .errors import ConfigError, IndexBusy, IndexCorrupt, IndexMismatch, IndexPr
 from .evidence import (AMOUNT, DATE, FEATURES, NAME, NUMBER_OF, SHARE, Question, Window, sets_up, turns,
                        after_the_documents, announced_items, asks_amount, asks_count, asks_outcome, asks_person,
                        asks_place, asks_reason, asks_share, asks_year, concludes, expected_type, has_amount,
-                       has_count, has_place, has_share, has_type, is_non_content, is_title, last_dated,
+                       has_count, has_place, has_share, has_type, is_non_content, is_title, last_dated, last_year,
                        names_someone, question_terms, section_headings, windows, years)
 from .indexing import (IngestReport, Progress, Stamp, _load_keyword, check_identity, ingest, ingest_running,
                        ingest_stamp, load_cased, load_repeated, version)
@@ -93,7 +93,6 @@ def _overlaps(window: Window, spans: Sequence[tuple[str, int, int]]) -> bool:
 # A year stated this many characters before a window may frame it: "For 2010, we have 452 detailed goals. … In the
 # 452 goals, the terms net income … are not used once." answers for 2010. About two paragraphs; chosen, not fitted.
 _YEAR_FRAME = 1000
-_YEAR_STATED = re.compile(r"\b(?:19|20)\d{2}\b")  # as `evidence.years` reads them
 _FIGURES = frozenset({"duration", "date", "number", "amount"})  # answer types a sentence beside the best may give
 
 
@@ -645,8 +644,7 @@ class Engine:
     def _framed(self, window: Window, named: set[str]) -> bool:
         """Whether the last year stated just before `window` in its document (`_YEAR_FRAME`) is one of the `named`
         ("In 2009 we … For 2010, we have 452 goals. …": the window is about 2010, not 2009)."""
-        stated = _YEAR_STATED.findall(self.texts.get(window.path)[max(0, window.start - _YEAR_FRAME):window.start])
-        return bool(stated) and stated[-1] in named
+        return last_year(self.texts.get(window.path)[max(0, window.start - _YEAR_FRAME):window.start]) in named
 
     def _figure_after(self, found: list[Window], kind: str, question: str, near: float,
                       taken: Sequence[Window], held: Sequence[tuple[str, int, int]]) -> Window | None:

@@ -984,6 +984,16 @@ def years(text: str) -> set[str]:
     return set(_YEAR.findall(text))
 
 
+def last_year(text: str) -> str | None:
+    """The last year named in a text, as `years` reads them.
+
+    >>> last_year("In 2009 we grew. For 2010, we set goals."), last_year("No year.")
+    ('2010', None)
+    """
+    found = _YEAR.findall(text)
+    return found[-1] if found else None
+
+
 # --- windows -------------------------------------------------------------------------------
 # A question whose answer is questions ("What questions does the mill ask before it buys?", "What does Ann ask
 # herself first?"): a window that asks is what it wants, not a restatement of it. Not "What do the questions in the

@@ -119,7 +119,7 @@ _PERSON = {"he", "him", "his", "she", "her", "hers", "himself", "herself"}
 _THING = {"it", "its", "itself", "they", "them", "their", "theirs", "themselves"}
 _DEMONSTRATIVE = {"this", "that", "these", "those"}
 _POSSESSIVE = {"his", "its", "their", "theirs", "hers"}
-_THEY = {"they", "them", "their", "theirs", "themselves"}
+_THEY = _THING - {"it", "its", "itself"}
 # Nouns that stand for something said ("that claim", "this strategy"): after a demonstrative they refer
 # to what the previous answer quoted, not to the previous question's words.
 _SHELL_NOUNS = {"claim", "argument", "idea", "view", "point", "statement", "response", "answer", "strategy",
@@ -1732,18 +1732,26 @@ def _subject(text: str, sources: Sources) -> str:
     if passive and len(phrase) > 1 and phrase[-1].lower().endswith("ed") and phrase[-2].lower() not in _DETERMINERS:
         # "When was the Kindle launched", not "What is the speed"
         phrase.pop()
-    if fronted and passive and (ing := next((i for i in range(1, len(phrase) - 1) if re.fullmatch(r"[a-z]{2,}ing",
-                                                                                         phrase[i])
-                                             and phrase[i - 1].lower() not in _DETERMINERS
-                                             and (phrase[i + 1].lower() in _PREPOSITIONS or phrase[i + 1].isdigit())),
-                                            None)):
-        phrase = phrase[:ing]  # "In how many towns was the ferry running by 2010": a progressive's verb ends its subject
-        # (not "the new building opened", "the annual spending")
+    if fronted and passive and (ing := _progressive(phrase)):
+        phrase = phrase[:ing]  # "In how many towns was the ferry running by 2010": its verb ends the subject
     if [t for t in tokenize(" ".join(phrase)) if t not in QUESTION_FRAME]:
         return " ".join(phrase)
     terms = list(dict.fromkeys(t for t in tokenize(cut) if t not in QUESTION_FRAME | _REPORTING))
     rare = set(sorted(terms, key=sources.rarity)[:3])
     return " ".join(dict.fromkeys(w for w in _WORDS.findall(cut) if tokenize(w) and tokenize(w)[0] in rare))
+
+
+def _progressive(phrase: list[str]) -> int | None:
+    """Where a progressive's verb stands in a phrase read after "was": an "-ing" word after a word that is no
+    determiner, with a preposition or a number after it ("the ferry running by 2010"; not "the new building opened",
+    "the annual spending").
+
+    >>> _progressive("the ferry running by 2010".split()), _progressive("the new building opened".split())
+    (2, None)
+    """
+    return next((i for i in range(1, len(phrase) - 1) if re.fullmatch(r"[a-z]{2,}ing", phrase[i])
+                 and phrase[i - 1].lower() not in _DETERMINERS
+                 and (phrase[i + 1].lower() in _PREPOSITIONS or phrase[i + 1].isdigit())), None)
 
 
 def _proper_spans(text: str) -> list[str]:
