@@ -32,7 +32,7 @@ from .evidence import (AMOUNT, DATE, FEATURES, NAME, NUMBER_OF, SHARE, Question,
                        after_the_documents, announced_items, asks_amount, asks_count, asks_outcome, asks_person,
                        asks_place, asks_reason, asks_share, asks_year, concludes, expected_type, has_amount,
                        has_count, has_place, has_share, has_type, is_non_content, is_title, last_dated, last_year,
-                       names_someone, question_terms, section_headings, windows, years)
+                       names_someone, question_terms, section_headings, states_reason, windows, years)
 from .indexing import (IngestReport, Progress, Stamp, _load_keyword, check_identity, ingest, ingest_running,
                        ingest_stamp, load_cased, load_repeated, version)
 from .keyword import STOPWORDS, KeywordIndex, tokenize
@@ -93,6 +93,8 @@ def _overlaps(window: Window, spans: Sequence[tuple[str, int, int]]) -> bool:
 # A year stated this many characters before a window may frame it: "For 2010, we have 452 detailed goals. … In the
 # 452 goals, the terms net income … are not used once." answers for 2010. About two paragraphs; chosen, not fitted.
 _YEAR_FRAME = 1000
+# A "why" question's reason is looked for this many sentences after its best window (chosen, not fitted).
+_REASON_REACH = 4
 _FIGURES = frozenset({"duration", "date", "number", "amount"})  # answer types a sentence beside the best may give
 
 
@@ -637,6 +639,8 @@ class Engine:
             first = first[:1] + [figure] + first[1:]  # the figure asked for before a point carried on
         if asks_reason(own) and concludes(first[0].text) and (reason := _leading_up(found, first[0])):
             first = [reason] + first[1:]  # "So, of course, the mill had to close": why is said before
+        elif asks_reason(own) and (reason := self._reason_after(found, first, near, budget, held)):
+            first = first + [reason]  # "We asked staff back to the office. … We've become convinced that …"
         if expects == "list":  # "What are the three questions …?": the items the best window announces
             first = first + self._items(first[0])
         return verified(select(found, max_quotes, budget, s.near_duplicate, first), self.texts), support, ()
@@ -669,6 +673,36 @@ class Engine:
                 return None
             then = after if _overlaps(then, spans) else replace(after, start=then.start)
         return None if then is None or _overlaps(then, spans) else then
+
+    def _reason_after(self, found: list[Window], taken: Sequence[Window], near: float, budget: int,
+                      held: Sequence[tuple[str, int, int]]) -> Window | None:
+        """The reason a "why" question asks for, where the windows `taken` to be quoted give none (`states_reason`)
+        and the scorer found nothing else to say (no other candidate scores `near` an answer): the sentences after the
+        best window (and the windows quoted right after it) through the first of the next `_REASON_REACH` that gives
+        one, as a window. The best window often says what was done and the text says why a few sentences on: "We
+        asked staff back three days a week. … But we don't think it's the best long-term approach. We've become
+        convinced that inventing is easier together." None where no sentence in reach gives one, where the run
+        overlaps a quote taken or the previous answer's (`held`), or where it does not fit the `budget` with them."""
+        spans = [(w.path, w.start, w.end) for w in taken] + list(held)
+        if any(states_reason(w.text) for w in taken) or any(w.score >= near and not _overlaps(w, spans) for w in found):
+            return None
+        best, end = taken[0], taken[0].end
+        for w in sorted(taken[1:], key=lambda w: w.start):
+            if w.path == best.path and w.start >= end and not self.texts.get(w.path)[end:w.start].strip():
+                end = w.end
+        room = budget - sum(w.end - w.start for w in taken)
+        start = None
+        for _ in range(_REASON_REACH):
+            then = self._next_sentence(found, best.path, end, best)
+            if then is None or _overlaps(then, spans):
+                return None
+            start = then.start if start is None else start
+            if then.end - start > room:
+                return None
+            if states_reason(then.text):
+                return replace(then, start=start)  # with the sentences that lead to it
+            end = then.end
+        return None
 
     def _items(self, window: Window) -> list[Window]:
         """The items after `window` of the list it announces and starts (`announced_items`), as windows of its

@@ -447,6 +447,45 @@ def test_the_best_window_is_quoted_with_the_one_after_it_that_turns_its_point(tm
     assert all(verifies(q.path, q.start, q.end, q.text) for q in answer.citations)
 
 
+_DYE_HOUSE = (
+    "The Dye House\nThe vats at Kestrel Mills were filled with indigo every morning, and the river ran blue below the "
+    "mill for a mile. The dyers kept their recipes in a locked tin box. Each spring they walked the hills for madder "
+    "root and weld, and each autumn they boiled oak galls for the black that the tailors of the town liked best. The "
+    "youngest dyer kept the tally of every vat in a ledger with a green cover.\n\n")
+_MILL_FLOOR = (
+    "The Mill Floor\nIn May, Kestrel Mills asked its weavers to come back to the mill floor at least three days a "
+    "week. During the flood year the weavers had worked from their cottages on hand looms, and the orders kept going "
+    "out on time. The mill thanked them for it in the spring newsletter, and the newsletter was pinned to every gate. "
+    "Nobody missed a single delivery that year, not even in the wettest weeks of March. ")
+_CARTERS = ("The carters took the cloth to the station at dawn. The station master signed for every bale. The train "
+            "left at noon. ")
+_SHEDS = "\n\nThe Flood Year\nIn 1903 the river rose over the sheds. The crews carried the looms to the hill.\n"
+
+
+@pytest.mark.parametrize(("between", "reason", "quoted"), [
+    ("", "The mill does not think cottage weaving is the best way to work for the long run. It has become convinced "
+         "that new patterns are found faster when weavers sit side by side and trade ideas at the looms.", True),
+    ("", "The mill does not think cottage weaving is the best way to work for the long run. It wants them back "
+         "because new patterns are found faster when weavers sit side by side and trade ideas at the looms.", True),
+    (_CARTERS, "It wants them back because new patterns are found faster when weavers sit side by side.", False),
+])
+def test_a_why_questions_best_window_is_quoted_with_the_reason_the_text_gives_a_few_sentences_on(
+        tmp_path, embedder, between, reason, quoted):
+    """The best window for "why did the mill want its weavers back" (three sentences) says that it asked them back;
+    the reason comes a few sentences on, in a chunk that is not retrieved (one chunk is kept here). Within four
+    sentences of the best window (`_REASON_REACH`), it is quoted from the sentence after the best window's, so the
+    sentences leading to it come with it; five on, it is not."""
+    engine = _kestrel(tmp_path, embedder, _DYE_HOUSE + _MILL_FLOOR + between + reason + _SHEDS)
+    one = engine.settings.with_(k_chunks=1, k_keyword=1)
+    answer = engine.ask("Why did Kestrel Mills want its weavers back on the mill floor three days a week?", settings=one)
+    said = [q.text for q in answer.citations]
+    assert said[0].startswith("In May, Kestrel Mills asked its weavers")
+    assert any(reason in q for q in said) == quoted
+    if quoted:
+        assert said[1].startswith("Nobody missed a single delivery") and said[1].endswith(reason)
+    assert all(verifies(q.path, q.start, q.end, q.text) for q in answer.citations)
+
+
 def test_a_follow_up_goes_on_from_the_best_quote_not_from_the_turn_quoted_after_it(tmp_path, embedder):
     """A previous answer that quoted the turn after its best quote ("But listening was not enough. …") still ends,
     for a follow-up that asks what comes next, where the best quote ends: the turn is what it may ask about.
