@@ -381,8 +381,8 @@ def has_type(text: str, kind: str, question: str = "") -> bool:
     if kind == "list":
         given = _given_item(question)
         # "What questions does the mill ask?" is answered by questions, not by a passage that lists things it buys
-        questions = text.count("?") > 1 or _ASKED_ITEM.search(text)
-        return _has_list(text) and (questions or not _ASKS_QUESTIONS.search(question)) and (
+        of_kind = not _ASKS_QUESTIONS.search(question) or text.count("?") > 1 or bool(_ASKED_ITEM.search(text))
+        return of_kind and _has_list(text) and (
             not given or any(w.startswith(g) for w in re.findall(r"\w+", text.lower()) for g in given))
     pattern = {"number": _NUMBER, "amount": _AMOUNT, "duration": _DURATION, "date": _DATE,
                "name": _NAME, "share": _PART}[kind]
