@@ -381,8 +381,8 @@ def has_type(text: str, kind: str, question: str = "") -> bool:
     if kind == "list":
         given = _given_item(question)
         # "What questions does the mill ask?" is answered by questions, not by a passage that lists things it buys
-        of_kind = not _ASKS_QUESTIONS.search(question) or text.count("?") > 1 or bool(_ASKED_ITEM.search(text))
-        return of_kind and _has_list(text) and (
+        of_kind = not _asks_questions(question) or text.count("?") > 1 or bool(_ASKED_ITEM.search(text))
+        return _has_list(text) and of_kind and (
             not given or any(w.startswith(g) for w in re.findall(r"\w+", text.lower()) for g in given))
     pattern = {"number": _NUMBER, "amount": _AMOUNT, "duration": _DURATION, "date": _DATE,
                "name": _NAME, "share": _PART}[kind]
@@ -1035,6 +1035,12 @@ _ASKS_QUESTIONS = re.compile(rf"\b(?:what|which)\s+(?:{_MODIFIER}\s+){{0,2}}ques
                              r"(?:itself|themselves|himself|herself|yourself|ourselves|myself)\b", re.I)
 
 
+@functools.lru_cache(maxsize=256)  # read for every candidate sentence of a question
+def _asks_questions(question: str) -> bool:
+    """Whether the question's answer is questions (`_ASKS_QUESTIONS`)."""
+    return bool(_ASKS_QUESTIONS.search(question))
+
+
 @dataclass(frozen=True)
 class Question:
     """What the features need to know about a question, computed once."""
@@ -1346,7 +1352,7 @@ def _matrix(q: Question, s: _Sentences, sims: np.ndarray, bounds: np.ndarray, sc
         # without a percentage or a fraction for "how much of" ("most", "six months of the year" answer it).
         "type_miss": (~typed if q.expects not in (None, "list", "share") else np.zeros(len(n), bool)).astype(float),
         "year_miss": (~held_year if q.years else np.zeros(len(n), bool)).astype(float),
-        "asks": (np.zeros(len(n), bool) if _ASKS_QUESTIONS.search(q.text)  # the text's questions answer it
+        "asks": (np.zeros(len(n), bool) if _asks_questions(q.text)  # the text's questions answer it
                  else asked[hi - 1] | (peak(np.where(asked, sims, -np.inf)) >= best)).astype(float),
         "position": scalars[:, 3], "first_sentence": scalars[:, 4], "units": scalars[:, 5],
         "log_chars": np.log(scalars[:, 6] + 1),
