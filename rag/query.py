@@ -119,6 +119,7 @@ _PERSON = {"he", "him", "his", "she", "her", "hers", "himself", "herself"}
 _THING = {"it", "its", "itself", "they", "them", "their", "theirs", "themselves"}
 _DEMONSTRATIVE = {"this", "that", "these", "those"}
 _POSSESSIVE = {"his", "its", "their", "theirs", "hers"}
+_PLURAL_PRONOUNS = {"they", "them", "their"}
 _THEY = _THING - {"it", "its", "itself"}
 # Nouns that stand for something said ("that claim", "this strategy"): after a demonstrative they refer
 # to what the previous answer quoted, not to the previous question's words.
@@ -2266,8 +2267,9 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
                             and not _OWNER.match(part, nxt.end()))  # not "by that time", "this year's harvest"
                 ref = "" if w in _DEMONSTRATIVE else (_parallel_subject(part[end:], other)
                                                       or _refer(other, sources, person=w in _PERSON))
-                if w == "them" and ref and not _PLURAL.search(ref):  # "them" is no "Kestrel"
-                    ref = _plural_noun(other) or ref
+                if w in _PLURAL_PRONOUNS and ref and not _PLURAL.search(ref):  # "them" is no "Kestrel"
+                    found = (_plural_noun(other), _plural_subject(other))
+                    ref = next((f for f in (found if w == "them" else found[::-1]) if f), ref)
                 if ref:
                     ref, cut = _owned(part, start, end, ref) if w in _POSSESSIVE else (ref, end)
                     part, referred = part[:start] + ref + part[cut:], True
@@ -2480,6 +2482,27 @@ def _plural_noun(text: str) -> str:
     last = words[-1] if words else ""
     return last if (last.islower() and len(last) > 3 and re.search(r"(?<![sui])s$", last)
                     and last not in STOPWORDS | _AUX | _REPORTING) else ""
+
+
+def _plural_subject(text: str) -> str:
+    """The subject of a question that follows its auxiliary, when it is a plural noun phrase: what "they" in the
+    next part most likely stands for ("What did the mill's new looms cost, and how fast were they?"); ''
+    otherwise.
+
+    >>> _plural_subject("What did the mill's new looms cost"), _plural_subject("What should Kestrel's customer terminals cost")
+    ("the mill's new looms", "Kestrel's customer terminals")
+    >>> _plural_subject("What did Ann say about looms"), _plural_subject("How many looms does the mill run")
+    ('', '')
+    """
+    head = re.match(rf"\s*(?:{'|'.join(_WH)})\s+(?:{'|'.join(_AUX)})\s+", text, re.I)
+    words = re.findall(r"[\w’'-]+", text[head.end():]) if head else []
+    for i, word in enumerate(words[:4]):
+        if (word.islower() and len(word) > 3 and _PLURAL.search(word) and not _OWNER.search(word)
+                and word not in STOPWORDS | _REPORTING):
+            return " ".join(words[:i + 1])
+        if word.islower() and (word in _AUX | _REPORTING or word in STOPWORDS - _DETERMINERS):
+            return ""
+    return ""
 
 
 def _parallel_subject(after: str, other: str) -> str:

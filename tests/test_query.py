@@ -617,6 +617,12 @@ def test_them_in_a_second_part_stands_for_the_first_parts_plural_noun_not_for_it
     assert q.sides[1].query == "how Kestrel actually treated rivals?"
 
 
+def test_they_in_a_second_part_stands_for_the_first_parts_plural_subject_not_for_its_name(two_authors):
+    """"What should Kestrel's new looms cost, and how fast will they be?": "they" are the looms, not Kestrel."""
+    q = interpret("What should Kestrel's new looms cost, and how fast will they be?", [], two_authors)
+    assert [s.query.rstrip("?") for s in q.sides][1].endswith("Kestrel's new looms be")
+
+
 def test_a_names_view_as_an_aside_is_cut_whole(two_authors):
     q = interpret("Who, in Bo Sim's view, waters too much?", [], two_authors)
     assert q.sides[0].paths == ("sim.txt",) and q.sides[0].query == "Who waters too much?"
