@@ -1112,6 +1112,8 @@ def _replace_pronouns(question: str, earlier: str, previous: Turn, sources: Sour
                     ref = naming  # "those documents", which the referent does not name: the quote's sentence that does
                 elif nxt.re is _SHELL and quoted:
                     ref = _first_sentence(quoted)  # what was said: the quote's
+                elif nxt.group(1).lower() in _DOC_NOUNS and (documents := _DOCUMENT_PHRASE.findall(earlier)):
+                    ref = documents[-1]  # "that same letter" after "In his 2016 letter, …": his 2016 letter
                 ref = f"{question[start:end]} ({ref})" if ref else question[start:end]
             elif w in {"that", "this"} and previous.answer and previous.answer.citations:
                 # a bare "that" ("What does the author call that?", "What happened after that?"): what was said

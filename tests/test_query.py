@@ -142,6 +142,13 @@ def test_a_demonstrative_or_then_that_ends_a_question_refers_to_the_previous_quo
     assert q.follow_up and q.text == resolved
 
 
+def test_that_same_document_refers_to_the_document_the_earlier_question_named():
+    q = interpret("In that same report, what does she say ends the dispute?",
+                  [_answered("In her 2016 report, what does Ann Lee say the mill's second day looks like?", "Stasis.")],
+                  Sources([]))
+    assert q.text.startswith("In that same report (her 2016 report), what does")
+
+
 def test_a_person_pronoun_refers_to_the_earlier_questions_speaker_when_its_name_is_everywhere():
     everywhere = Sources([SourceRef(f"{n}.txt", f"Mills {n}", "Ann Lee", "", ()) for n in "abc"],
                          spread=lambda terms: {"a.txt": 1, "b.txt": 1, "c.txt": 1})
