@@ -201,7 +201,7 @@ def _best(found: list[Window], kind: str | None, near: float) -> Window:
 
 
 def _side_quotes(options: list[list[Window]], s: Settings, one_answer: bool = False,
-                 figures: Sequence[Callable[[str], bool] | None] = ()) -> list[list[Window]]:
+                 figures: Sequence[Callable[[str], bool] | None] = (), first_bar: float = 0.0) -> list[list[Window]]:
     """The windows each side of a comparison quotes, from its candidates best first.
 
     The sides share a fact's budget and three quarters of it again for each side beyond the first (1,400
@@ -217,10 +217,11 @@ def _side_quotes(options: list[list[Window]], s: Settings, one_answer: bool = Fa
     So does, whatever the scorer gives it, a window that starts there and turns or carries on what the first said
     ("But …", "It's …"), or that gives the figure the side asks for where the first does not (`figures`: one test
     per side, `_gives_figure`; "It's part of why we made the Pledge." then "Over 300 firms have joined it.").
+    A side's first window scores `first_bar` or more: a side with none that fits beside the others' has no quote.
     """
     budget = s.max_quote_chars if one_answer else s.max_quote_chars * (1 + 3 * len(options)) // 4
     figures = list(figures) or [None] * len(options)
-    firsts = _best_fitting([o[:_SIDE_OPTIONS] for o in options], budget)
+    firsts = _best_fitting([[w for w in o[:_SIDE_OPTIONS] if w.score >= first_bar] for o in options], budget)
     chosen = [[w] if w is not None else [] for w in firsts]
     used = sum(w.end - w.start for w in firsts if w is not None)
     going_on = [_going_on(side, first, gives) if first is not None else None
@@ -950,7 +951,10 @@ class Engine:
         # comparison's sides again in words of its own ("And what do they say about the rebuilding?").
         one_answer = (not query.follow_up and not compares(query.text)
                       and not any(side.paths for side in query.sides))
-        chosen = _side_quotes(options, s, one_source or one_answer, figures)
+        # Parts of one question ("Why did Cosmo fail, and how long did it last?"): a part whose only windows near an
+        # answer are the other part's passage is answered there (and in what follows it, `_going_on`), not by a
+        # passage far from an answer that the source happens to hold.
+        chosen = _side_quotes(options, s, one_source or one_answer, figures, near if one_source or one_answer else 0.0)
         quotes: list[Quote] = []
         for side, picked in zip(query.sides, chosen):
             quotes.extend(self._number(verified(picked, self.texts), side, start=len(quotes) + 1))

@@ -526,6 +526,24 @@ def test_two_things_asked_in_one_question_share_a_facts_quote_budget(tmp_path, e
     assert all(verifies(q.path, q.start, q.end, q.text) for q in answer.citations)
 
 
+_FERRY = ("The Ferry\nMany of us remember the Pelican ferry, which promised a crossing to the island every hour. It "
+          "left from the old stone pier below the mill. I rode it often, and the children loved the deck. The captain "
+          "rang a brass bell at every landing. But it lost money on every crossing, and the ferry ran for two summers "
+          "and then it was gone.\n\n")
+_GUILD = "The Guild\nAnn Lee joined the weavers' guild twelve years ago, and she still keeps its books.\n"
+
+
+def test_a_part_answered_only_in_the_other_parts_passage_takes_no_passage_far_from_an_answer(tmp_path, embedder):
+    """"Why did the ferry fail, and how long did it run?": the best window for both parts is the one on the ferry,
+    which the first part quotes. The second part does not quote the next best passage, scored far below an answer
+    (the dye house, or the guild's "twelve years ago"): the ferry's passage answers it."""
+    engine = _kestrel(tmp_path, embedder, _FERRY + _DYE_HOUSE + _GUILD)
+    answer = engine.ask("Why did the Pelican ferry fail, and how long did it run?")
+    said = [q.text for q in answer.citations]
+    assert len(said) == 1 and "the ferry ran for two summers" in said[0]
+    assert all(verifies(q.path, q.start, q.end, q.text) for q in answer.citations)
+
+
 def test_a_question_for_a_figure_starts_from_the_best_window_that_gives_one():
     """"How long has Ann worked at the mill?": the best window tells how the mill works and gives no span of time;
     the best that gives one, scored near an answer, is where the answer starts. Below that, or for a question that
