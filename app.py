@@ -597,7 +597,7 @@ def show_answer(turn: ChatTurn, engine, chats: ChatStore | None, names: dict[str
                 if mine:
                     show_quotes(mine, names, turn.id, heading=side.label)
                 else:
-                    st.info(no_evidence(side))
+                    st.info(no_evidence(side, answer.sides))
     else:
         show_quotes(answer.citations, names, turn.id)
     show_sources(turn, engine, names)

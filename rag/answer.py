@@ -145,12 +145,25 @@ def compose_comparison(sides: Sequence[Side], quotes: Sequence[Quote], names: di
     for side in sides:
         mine = [q for q in quotes if q.side == side.label]
         head = f"### {escape_markdown(side.label)}"
-        body = compose_fact(mine, names) if mine else f"_{no_evidence(side)}_"
+        body = compose_fact(mine, names) if mine else f"_{no_evidence(side, sides)}_"
         sections.append(f"{head}\n\n{body}")
     return "\n\n".join(sections)
 
 
-def no_evidence(side: Side) -> str:
+def no_evidence(side: Side, sides: Sequence[Side] = ()) -> str:
+    """What a side with no quote says, among the question's `sides`.
+
+    >>> parts = Side("Why did the ferry fail?", ("a.txt",)), Side("How long did it run?", ("a.txt",))
+    >>> no_evidence(parts[1], parts)
+    'No passage addresses this part of the question apart from those quoted for the rest of it.'
+    >>> views = Side("Ann", ("a.txt",)), Side("Critic", ("c.txt",))
+    >>> no_evidence(views[1], views), no_evidence(Side("Bo's view", ()), (Side("Ann", ("a.txt",)), Side("Bo's view", ())))
+    ('No passage in Critic addresses this question.', 'No passage addresses this part of the question.')
+    """
+    if len(sides) > 1 and len({s.paths for s in sides}) == 1:  # parts of one question searched in the same
+        # documents: the passages quoted for another part may answer this one too ("Why did it fail, and how long
+        # did it run?")
+        return "No passage addresses this part of the question apart from those quoted for the rest of it."
     if not side.paths:  # a part of the question, searched in every document
         return "No passage addresses this part of the question."
     return f"No passage in {side.label} addresses this question."
@@ -233,7 +246,7 @@ def compose_plain(answer: Answer) -> str:
         if side is not None:
             lines.append(f"== {_one_line(side.label)} ==")
             if not quotes:
-                lines.append(f"  {_one_line(no_evidence(side))}")
+                lines.append(f"  {_one_line(no_evidence(side, answer.sides))}")
         for q in quotes:
             by = f" — {_one_line(q.author)}" if q.author else ""
             also = f" (also in: {', '.join(map(_one_line, q.also_in))})" if q.also_in else ""

@@ -937,6 +937,8 @@ class Engine:
         # second part of "What was X, and why was it dropped?"; two views set against each other vouch for
         # each other, so both are quoted at scores a fact would abstain on). When no side reaches it,
         # nothing any side found is near an answer (an off-topic comparison of two named documents): abstain.
+        # Where every side names the same source, the name tells no side apart: each side's first passage must
+        # then be near an answer (`_side_quotes`' first_bar below).
         near = s.min_support * VOUCHED_SUPPORT_SHARE
         options = []
         for i, (side, found) in enumerate(zip(query.sides, searched)):
@@ -951,10 +953,12 @@ class Engine:
         # comparison's sides again in words of its own ("And what do they say about the rebuilding?").
         one_answer = (not query.follow_up and not compares(query.text)
                       and not any(side.paths for side in query.sides))
-        # Parts of one question ("Why did Cosmo fail, and how long did it last?"): a part whose only windows near an
-        # answer are the other part's passage is answered there (and in what follows it, `_going_on`), not by a
-        # passage far from an answer that the source happens to hold.
-        chosen = _side_quotes(options, s, one_source or one_answer, figures, near if one_source or one_answer else 0.0)
+        # Parts of one question ("Why did Cosmo fail, and how long did it last?", "How does the newer chip compare to
+        # it?" of one letter): a part whose only windows near an answer are the other part's passage is left to that
+        # passage (and to what the text says after it, where that part's candidates go on there: `_going_on`), not
+        # given a passage far from an answer that the source happens to hold.
+        parts = one_source or one_answer
+        chosen = _side_quotes(options, s, parts, figures, near if parts else 0.0)
         quotes: list[Quote] = []
         for side, picked in zip(query.sides, chosen):
             quotes.extend(self._number(verified(picked, self.texts), side, start=len(quotes) + 1))

@@ -84,7 +84,7 @@ def conversation_markdown(turns: Sequence[Answer | SavedTurn], names: Mapping[st
                 mine = [q for q in answer.citations if q.side == side.label]
                 parts.extend(_citation(q, names) for q in mine)
                 if not mine:
-                    parts.append(f"_{plain(no_evidence(side))}_")
+                    parts.append(f"_{plain(no_evidence(side, answer.sides))}_")
         else:
             parts.extend(_citation(q, names) for q in answer.citations)
         if isinstance(turn, SavedTurn) and turn.rating is not None:

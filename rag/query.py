@@ -119,7 +119,7 @@ _PERSON = {"he", "him", "his", "she", "her", "hers", "himself", "herself"}
 _THING = {"it", "its", "itself", "they", "them", "their", "theirs", "themselves"}
 _DEMONSTRATIVE = {"this", "that", "these", "those"}
 _POSSESSIVE = {"his", "its", "their", "theirs", "hers"}
-_PLURAL_PRONOUNS = {"they", "them", "their"}
+_PLURAL_PRONOUNS = {"they", "them"}
 _THEY = _THING - {"it", "its", "itself"}
 # Nouns that stand for something said ("that claim", "this strategy"): after a demonstrative they refer
 # to what the previous answer quoted, not to the previous question's words.
@@ -1112,8 +1112,10 @@ def _replace_pronouns(question: str, earlier: str, previous: Turn, sources: Sour
                     ref = naming  # "those documents", which the referent does not name: the quote's sentence that does
                 elif nxt.re is _SHELL and quoted:
                     ref = _first_sentence(quoted)  # what was said: the quote's
-                elif nxt.group(1).lower() in _DOC_NOUNS and (documents := _DOCUMENT_PHRASE.findall(earlier)):
-                    ref = documents[-1]  # "that same letter" after "In his 2016 letter, …": his 2016 letter
+                elif nxt.group(1).lower() in _DOC_NOUNS and len(documents := {
+                        d for d in _DOCUMENT_PHRASE.findall(earlier)
+                        if re.search(rf"\b{re.escape(nxt.group(1))}s?$", d, re.I)}) == 1:
+                    ref = documents.pop()  # "that same letter" after "In his 2016 letter, …": his 2016 letter
                 ref = f"{question[start:end]} ({ref})" if ref else question[start:end]
             elif w in {"that", "this"} and previous.answer and previous.answer.citations:
                 # a bare "that" ("What does the author call that?", "What happened after that?"): what was said
@@ -1204,7 +1206,7 @@ _DOCUMENT_PHRASE = re.compile(
     rf"\b(?:his|her|their|its|the|this|that)\s+"
     rf"(?:(?!(?:{'|'.join(sorted(_PREPOSITIONS | _DETERMINERS | {'and', 'or'}))})\b)[\w'’-]+\s+){{0,3}}?"
     rf"(?:{'|'.join(_DOC_NOUNS)})(?:\s+(?:{'|'.join(_DOC_NOUNS)}))?s?\b"  # "the podcast post"; not "the paper mill":
-    rf"(?=\s*(?:[?.!,;:]|$)|\s+(?!of\b)(?:{'|'.join(sorted(_PREPOSITIONS))}|that|which|when|where|and|or)\b)", re.I)
+    rf"(?=\s*(?:[?.!,;:)]|$)|\s+(?!of\b)(?:{'|'.join(sorted(_PREPOSITIONS))}|that|which|when|where|and|or)\b)", re.I)
 _WH_SUBJECT = re.compile(rf"^\W*(?:what|who|which)\s+(?!(?:{'|'.join(_AUX)})\b)", re.I)  # "What replaced it"
 # After "did that work", a word that ends the question or takes a particle is a verb ("How did that work out?"); not
 # after a copula, whose "that" is a determiner ("What was that policy?": `_COPULAS`)
@@ -2269,9 +2271,8 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
                             and not _OWNER.match(part, nxt.end()))  # not "by that time", "this year's harvest"
                 ref = "" if w in _DEMONSTRATIVE else (_parallel_subject(part[end:], other)
                                                       or _refer(other, sources, person=w in _PERSON))
-                if w in _PLURAL_PRONOUNS and ref and not _PLURAL.search(ref):  # "them" is no "Kestrel"
-                    found = (_plural_noun(other), _plural_subject(other))
-                    ref = next((f for f in (found if w == "them" else found[::-1]) if f), ref)
+                if w in _PLURAL_PRONOUNS and ref and not _PLURAL.search(ref):  # "them" is no "Kestrel": the
+                    ref = (_plural_noun if w == "them" else _plural_subject)(other) or ref  # object; "they": subject
                 if ref:
                     ref, cut = _owned(part, start, end, ref) if w in _POSSESSIVE else (ref, end)
                     part, referred = part[:start] + ref + part[cut:], True
@@ -2487,23 +2488,28 @@ def _plural_noun(text: str) -> str:
 
 
 def _plural_subject(text: str) -> str:
-    """The subject of a question that follows its auxiliary, when it is a plural noun phrase: what "they" in the
-    next part most likely stands for ("What did the mill's new looms cost, and how fast were they?"); ''
-    otherwise.
+    """The subject of a question that follows its auxiliary, when it is a plural noun phrase (a determiner or an
+    owner, then words in lower case up to the plural): what "they" in the next part most likely stands for ("What
+    did the mill's new looms cost, and how fast were they?"); '' otherwise.
 
     >>> _plural_subject("What did the mill's new looms cost"), _plural_subject("What should Kestrel's customer terminals cost")
     ("the mill's new looms", "Kestrel's customer terminals")
     >>> _plural_subject("What did Ann say about looms"), _plural_subject("How many looms does the mill run")
     ('', '')
+    >>> _plural_subject("What will Kestrel charge customers"), _plural_subject("What is the plan that needs it")
+    ('', '')
+    >>> _plural_subject("What was the crisis at Kestrel")
+    ''
     """
     head = re.match(rf"\s*(?:{'|'.join(_WH)})\s+(?:{'|'.join(_AUX)})\s+", text, re.I)
     words = re.findall(r"[\w’'-]+", text[head.end():]) if head else []
     for i, word in enumerate(words[:4]):
-        if (word.islower() and len(word) > 3 and _PLURAL.search(word) and not _OWNER.search(word)
-                and word not in STOPWORDS | _REPORTING):
+        if _OWNER.search(word) or (i == 0 and word.lower() in _DETERMINERS):
+            continue  # "Kestrel's", "the"
+        if not word.islower() or word in STOPWORDS | _AUX | _REPORTING:
+            return ""  # a name that acts ("Kestrel charge customers"), a verb or a word that ends the phrase
+        if len(word) > 3 and re.search(r"(?<![sui])s$", word):
             return " ".join(words[:i + 1])
-        if word.islower() and (word in _AUX | _REPORTING or word in STOPWORDS - _DETERMINERS):
-            return ""
     return ""
 
 

@@ -536,11 +536,12 @@ _GUILD = "The Guild\nAnn Lee joined the weavers' guild twelve years ago, and she
 def test_a_part_answered_only_in_the_other_parts_passage_takes_no_passage_far_from_an_answer(tmp_path, embedder):
     """"Why did the ferry fail, and how long did it run?": the best window for both parts is the one on the ferry,
     which the first part quotes. The second part does not quote the next best passage, scored far below an answer
-    (the dye house, or the guild's "twelve years ago"): the ferry's passage answers it."""
+    (the dye house, or the guild's "twelve years ago"): the ferry's passage answers it, as its note says."""
     engine = _kestrel(tmp_path, embedder, _FERRY + _DYE_HOUSE + _GUILD)
     answer = engine.ask("Why did the Pelican ferry fail, and how long did it run?")
     said = [q.text for q in answer.citations]
     assert len(said) == 1 and "the ferry ran for two summers" in said[0]
+    assert "apart from those quoted for the rest of it" in answer.answer  # not "no passage addresses" it, bare
     assert all(verifies(q.path, q.start, q.end, q.text) for q in answer.citations)
 
 
