@@ -645,6 +645,19 @@ def test_they_in_a_second_part_stands_for_the_first_parts_plural_subject_not_for
     assert interpret(question, [], two_authors).sides[1].query == second
 
 
+@pytest.mark.parametrize("front", ["According to the 2005 letter,", "In the 2005 letter,"])
+def test_a_source_named_before_the_first_clause_scopes_every_part(letter_refs, front):
+    """"According to the 2005 letter, how was X reorganized, and what was the benefit?": the second part is asked of
+    the 2005 letter too, and of what the first part asks about (a short part with a bare "the benefit" is
+    elliptical)."""
+    q = interpret(f"{front} how was the warehouse network reorganized, and what was the benefit?", [], letter_refs)
+    assert [s.paths for s in q.sides] == [("letters/2005.md",), ("letters/2005.md",)]
+    assert q.sides[1].query == "how was the warehouse network reorganized; what was the benefit?"
+    # a part that moves in time is not held to the first part's year
+    now = interpret(f"{front} how long did shipping take, and how long does it take now?", [], letter_refs)
+    assert now.sides[1].paths == ()
+
+
 def test_a_names_view_as_an_aside_is_cut_whole(two_authors):
     q = interpret("Who, in Bo Sim's view, waters too much?", [], two_authors)
     assert q.sides[0].paths == ("sim.txt",) and q.sides[0].query == "Who waters too much?"
