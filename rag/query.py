@@ -303,9 +303,9 @@ _REPORTS_CLAUSE = re.compile(r"\s+(?:say|think|write|argue|claim|believe|suggest
 _ELIDED_HEAD = re.compile(r"\w(?:'s|’s|s'|s’)\W*$")
 _POSSESSED = re.compile(r"\w(?:'s|’s|s'|s’)\s+(\w[^?.!,;]*?)\s*(?:[?.!,;]|$)")
 _DESCRIBED = re.compile(rf"\b(?:the|this|that)\s+(?P<words>(?:[\w-]+\s+){{1,3}}?)(?:{'|'.join(_DOC_NOUNS)})s?\b", re.I)
-# A part that moves in time from the one before ("what did she say about it later"): not about that year.
 # A source named before a question's first clause ("According to the 2022 letter, …", "In his 2004 letter, …").
 _FRONTED_SCOPE = re.compile(r"^\W*(?:according\s+to|in|per)\s+[^,?]{1,80},", re.I)
+# A part that moves in time from the one before ("what did she say about it later"): not about that year.
 _TIME_SHIFT = re.compile(r"\b(later|afterwards?|subsequently|eventually|today|now|since|since then|these days)\b", re.I)
 _NUMBER_WORDS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
                  "nine": 9, "ten": 10}
@@ -2281,11 +2281,13 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
             if not _mentions(part, sources) and not _speaker(part):  # "… what Bezos said about them": his
                 shift = _TIME_SHIFT.search(part)  # words, outside the other part's sources
                 inherited = _shared([m for m in _mentions(other, sources) if not (shift and _YEAR.search(m[1]))])
-        elif (i > 0 and (front := _FRONTED_SCOPE.match(other)) and not _mentions(part, sources)
-              and not _speaker(part) and not _TIME_SHIFT.search(part)):
+        elif (i > 0 and (front := _FRONTED_SCOPE.match(other)) and not _COMPARISON.search(front.group(0))
+              and not _mentions(part, sources) and not _speaker(part)):
             # "According to the 2022 letter, how was X reorganized, and what was the benefit?": the fronted source
-            # scopes the whole question, not its first part only
-            inherited = _shared(_mentions(front.group(0), sources))
+            # scopes the whole question, not its first part only (less its year where the part moves in time; not
+            # "In contrast to the 1997 letter, …", which names what the question sets against)
+            shift = _TIME_SHIFT.search(part)
+            inherited = _shared([m for m in _mentions(front.group(0), sources) if not (shift and _YEAR.search(m[1]))])
         # "…; what's the critic's counter-reading of the same idea?" points back as "that idea" does, and so does
         # "… tell that origin story differently?" (a phrase that ends the clause, not a reported clause)
         pointed |= i > 0 and bool((same := _SAME.search(part)) and same.group(1).lower() not in _NOT_SAME)
@@ -2393,7 +2395,7 @@ _ELLIPTICAL_TERMS = 3
 # "…, and what was the benefit?", "…, and how big was the catalog?": a question that only asks what a thing named
 # "the …" is, the benefit of what the first part asks about (not "… and where did the crews carry the looms?", nor a
 # view stated as a part: "…; another says the ferns were weak")
-_DEFINITE = re.compile(rf"^\W*(?i:{'|'.join(sorted(_WH))})(?:\s+[a-z]+)?\s+(?i:is|was|are|were)\s+(?i:the)"
+_DEFINITE = re.compile(rf"^\W*(?i:{'|'.join(sorted(_WH - {'who', 'whom', 'whose'}))})(?:\s+[a-z]+)?\s+(?i:is|was|are|were)\s+(?i:the)"
                        r"\s+[a-z]+(?:\s+[a-z]+)?\W*$")
 # A part that points back at the other's thing by calling it the same ("the same idea"; not "the same way").
 _SAME = re.compile(r"\bthe\s+same\s+([a-z]+)", re.I)
