@@ -2395,8 +2395,8 @@ _ELLIPTICAL_TERMS = 3
 # "…, and what was the benefit?", "…, and how big was the catalog?": a question that only asks what a thing named
 # "the …" is, the benefit of what the first part asks about (not "… and where did the crews carry the looms?", nor a
 # view stated as a part: "…; another says the ferns were weak")
-_DEFINITE = re.compile(rf"^\W*(?i:{'|'.join(sorted(_WH - {'who', 'whom', 'whose'}))})(?:\s+[a-z]+)?\s+(?i:is|was|are|were)\s+(?i:the)"
-                       r"\s+[a-z]+(?:\s+[a-z]+)?\W*$")
+_DEFINITE = re.compile(rf"^\W*(?i:{'|'.join(sorted(_WH - {'who', 'whom', 'whose'}))})(?:\s+[a-z]+)?"
+                       r"\s+(?i:is|was|are|were)\s+(?i:the)\s+[a-z]+(?:\s+[a-z]+)?\W*$")
 # A part that points back at the other's thing by calling it the same ("the same idea"; not "the same way").
 _SAME = re.compile(r"\bthe\s+same\s+([a-z]+)", re.I)
 _NOT_SAME = STOPWORDS | _TIME_NOUNS | {"way", "manner", "extent", "degree", "kind", "sort"}  # idioms, not a thing
@@ -2507,8 +2507,10 @@ def _plural_subject(text: str) -> str:
     owner, then words in lower case up to the plural): what "they" in the next part most likely stands for ("What
     did the mill's new looms cost, and how fast were they?"); '' otherwise.
 
-    >>> _plural_subject("What did the mill's new looms cost"), _plural_subject("What should Kestrel's customer terminals cost")
-    ("the mill's new looms", "Kestrel's customer terminals")
+    >>> _plural_subject("What did the mill's new looms cost")
+    "the mill's new looms"
+    >>> _plural_subject("What should Kestrel's customer terminals cost")
+    "Kestrel's customer terminals"
     >>> _plural_subject("What did Ann say about looms"), _plural_subject("How many looms does the mill run")
     ('', '')
     >>> _plural_subject("What will Kestrel charge customers"), _plural_subject("What is the plan that needs it")
