@@ -2279,15 +2279,13 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
                     ref, cut = _owned(part, start, end, ref) if w in _POSSESSIVE else (ref, end)
                     part, referred = part[:start] + ref + part[cut:], True
             if not _mentions(part, sources) and not _speaker(part):  # "… what Bezos said about them": his
-                shift = _TIME_SHIFT.search(part)  # words, outside the other part's sources
-                inherited = _shared([m for m in _mentions(other, sources) if not (shift and _YEAR.search(m[1]))])
+                inherited = _inherited(other, part, sources)  # words, outside the other part's sources
         elif (i > 0 and (front := _FRONTED_SCOPE.match(other)) and not _COMPARISON.search(front.group(0))
               and not _mentions(part, sources) and not _speaker(part)):
             # "According to the 2022 letter, how was X reorganized, and what was the benefit?": the fronted source
             # scopes the whole question, not its first part only (less its year where the part moves in time; not
             # "In contrast to the 1997 letter, …", which names what the question sets against)
-            shift = _TIME_SHIFT.search(part)
-            inherited = _shared([m for m in _mentions(front.group(0), sources) if not (shift and _YEAR.search(m[1]))])
+            inherited = _inherited(front.group(0), part, sources)
         # "…; what's the critic's counter-reading of the same idea?" points back as "that idea" does, and so does
         # "… tell that origin story differently?" (a phrase that ends the clause, not a reported clause)
         pointed |= i > 0 and bool((same := _SAME.search(part)) and same.group(1).lower() not in _NOT_SAME)
@@ -2457,6 +2455,13 @@ def _shift_year(text: str, year: int) -> str:
     return f"{text[:m.start()]}{head}{shifted}{rest}"
 
 
+def _inherited(named_in: str, part: str, sources: Sources) -> frozenset[str]:
+    """The documents every source `named_in` the other part (or in its fronted phrase) shares, for a `part` that names
+    none: less the years named when the part moves in time ("…, and what did she say about it later?")."""
+    shift = _TIME_SHIFT.search(part)
+    return _shared([m for m in _mentions(named_in, sources) if not (shift and _YEAR.search(m[1]))])
+
+
 def _bound_in_part(part: str, start: int) -> bool:
     """Whether the pronoun at `start` is the object of a clause that hangs on the part's own subject
     ("how customer obsession comes off when others adopt it": "it" is customer obsession), so it needs
@@ -2487,6 +2492,9 @@ def _bare(question: str) -> str:
     return _ARTICLE.sub("", _YES_NO_HEAD.sub("", _QUESTION_HEAD.sub("", question)))
 
 
+_PLURAL_WORD = re.compile(r"(?<![sui])s$")  # a plural in lower case ("rivals", not "crisis", "bus", "status")
+
+
 def _plural_noun(text: str) -> str:
     """The plural noun that ends `text`, its verb's object: what "them" in the next part most likely stands for
     ("How does Ann say mills should treat rivals, and how did Bo treat them?"); '' when it ends on none.
@@ -2498,7 +2506,7 @@ def _plural_noun(text: str) -> str:
     """
     words = re.findall(r"[\w’'-]+", text)
     last = words[-1] if words else ""
-    return last if (last.islower() and len(last) > 3 and re.search(r"(?<![sui])s$", last)
+    return last if (last.islower() and len(last) > 3 and _PLURAL_WORD.search(last)
                     and last not in STOPWORDS | _AUX | _REPORTING) else ""
 
 
@@ -2525,7 +2533,7 @@ def _plural_subject(text: str) -> str:
             continue  # "Kestrel's", "the"
         if not word.islower() or word in STOPWORDS | _AUX | _REPORTING:
             return ""  # a name that acts ("Kestrel charge customers"), a verb or a word that ends the phrase
-        if len(word) > 3 and re.search(r"(?<![sui])s$", word):
+        if len(word) > 3 and _PLURAL_WORD.search(word):
             return " ".join(words[:i + 1])
     return ""
 
