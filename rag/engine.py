@@ -678,14 +678,16 @@ class Engine:
     def _reason_after(self, found: list[Window], taken: Sequence[Window], near: float, budget: int,
                       held: Sequence[tuple[str, int, int]]) -> Window | None:
         """The reason a "why" question asks for, where the windows `taken` to be quoted give none (`states_reason`)
-        and the scorer found nothing else to say (no other candidate scores `near` an answer): the sentences after the
-        best window (and the windows quoted right after it) through the first of the next `_REASON_REACH` that gives
-        one, as a window. The best window often says what was done and the text says why a few sentences on: "We
-        asked staff back three days a week. … But we don't think it's the best long-term approach. We've become
-        convinced that inventing is easier together." None where no sentence in reach gives one, where the run
+        and the best window's document says nothing else the scorer finds `near` an answer (another document's
+        window that does gives no reason: "We are happy to have them on our teams …" in another year): the sentences
+        after the best window (and the windows quoted right after it) through the first of the next `_REASON_REACH`
+        that gives one, as a window. The best window often says what was done and the text says why a few sentences
+        on: "We asked staff back three days a week. … But we don't think it's the best long-term approach. We've
+        become convinced that inventing is easier together." None where no sentence in reach gives one, where the run
         overlaps a quote taken or the previous answer's (`held`), or where it does not fit the `budget` with them."""
         spans = [(w.path, w.start, w.end) for w in taken] + list(held)
-        if any(states_reason(w.text) for w in taken) or any(w.score >= near and not _overlaps(w, spans) for w in found):
+        if any(states_reason(w.text) for w in taken) or any(w.score >= near and w.path == taken[0].path
+                                                             and not _overlaps(w, spans) for w in found):
             return None
         best, end = taken[0], taken[0].end
         for w in sorted(taken[1:], key=lambda w: w.start):

@@ -1242,3 +1242,24 @@ def test_a_name_the_named_document_never_writes_is_said_not_answered(mill_and_ha
                      "In the Kestrel Mills Notes, how many looms did the mill sell in japan?"):
         answer = mill_and_harbor.ask(question)
         assert [Path(c.path).name for c in answer.citations][:1] == ["mill.txt"], question
+
+
+def test_a_why_questions_reason_is_quoted_where_another_document_says_something_near_the_question(tmp_path, embedder):
+    """Another document's window that scores near an answer ("The weavers … were back on the mill floor by June")
+    says nothing of why, so it does not keep the reason a few sentences after the best window from being quoted:
+    only a window of the best window's own document that is not quoted may give the reason instead."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    reason = ("The mill does not think cottage weaving is the best way to work for the long run. It has become "
+              "convinced that new patterns are found faster when weavers sit side by side and trade ideas at the looms.")
+    (corpus / "kestrel.txt").write_text(_DYE_HOUSE + _MILL_FLOOR + reason + _SHEDS, encoding="utf-8")
+    (corpus / "june.txt").write_text("The Weavers\nThe weavers of Kestrel Mills were back on the mill floor by June. "
+                                     "Some of them walked four miles each way.\n", encoding="utf-8")
+    engine, _ = Engine.build(make_settings(corpus, tmp_path / "index"), embedder)
+    low = engine.settings.with_(k_chunks=2, k_keyword=1, min_support=0.15)  # the other window scores near
+    answer = engine.ask("Why did Kestrel Mills want its weavers back on the mill floor three days a week?", settings=low)
+    june = [q for q in answer.citations if q.path.endswith("june.txt")]
+    assert june and june[0].score >= low.min_support * VOUCHED_SUPPORT_SHARE
+    said = [q.text for q in answer.citations]
+    assert said[0].startswith("In May, Kestrel Mills asked its weavers") and said[1].endswith(reason)
+    assert all(verifies(q.path, q.start, q.end, q.text) for q in answer.citations)
