@@ -2330,7 +2330,8 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
         elif (i > 0 and own and (pointed or (_ELIDED_MEASURE.match(part) and _MEASURES.search(other))
                                  or (not referred and (_THING_LEFT.search(part) or (
                                      _DEFINITE.search(part) and not _mentions(part, sources)))
-                                     and len(set(tokenize(own))) <= _ELLIPTICAL_TERMS))
+                                     and len(set(tokenize(own))) <= _ELLIPTICAL_TERMS)
+                                 or (_WHAT_HAPPENED.match(part) and set(tokenize(own)) <= _EVENT_WORDS))
               and (asked := topic(other, sources))):
             own, leans = f"{asked.rstrip(' ?.!')}; {own}", True  # "…, and what share does Jassy say is still
             # offline?", "…, and how low had that threshold gone?", "…, and what did Bo do to its rivals?": what
@@ -2390,6 +2391,11 @@ _HOW_MANY = frozenset(tokenize("many much"))  # "…, and how many by Jassy's fi
 # -4 in all, but then two views or a part with a question of its own ("…, and what would drones change?") lean too.
 _THING_LEFT = re.compile(r"\b(?:it|its|they|their|them)\b")  # in lower case: "IT" is no pronoun
 _ELLIPTICAL_TERMS = 3
+# A part that only asks what happened ("…, and what had happened by the 2023 letter?", "… and what changed in
+# 2001?"): its source or time is all it names, and what it asks about is the first part's thing (not "… and what
+# would Bo change?", where "what" is what Bo would change)
+_WHAT_HAPPENED = re.compile(r"^\W*what\s+(?:(?:has|had|have)\s+)?(?:happened|changed|occurred)\b", re.I)
+_EVENT_WORDS = frozenset(tokenize("happened changed occurred"))
 # "…, and what was the benefit?", "…, and how big was the catalog?": a question that only asks what a thing named
 # "the …" is, the benefit of what the first part asks about (not "… and where did the crews carry the looms?", nor a
 # view stated as a part: "…; another says the ferns were weak")

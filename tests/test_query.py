@@ -1514,3 +1514,12 @@ def test_a_source_that_tells_a_story_is_not_what_a_later_it_stands_for():
     earlier = _answered("What did Kestrel sell in 1990?", "Kestrel sold blue thread.")
     for question in ("How did the mill begin, as Quill puts it?", "How did the mill begin as the Quill recalls it?"):
         assert interpret(question, [earlier], sources).text == question
+
+
+@pytest.mark.parametrize("asked", ["what had happened by the 2016 letter?", "what changed by the 2016 letter?"])
+def test_a_part_that_only_asks_what_happened_asks_it_of_the_first_parts_thing(letter_refs, asked):
+    """"What did the 2005 letter say Kestrel planned for its barges, and what had happened by the 2016 letter?": the
+    second part names a letter and a time, and asks what became of the first part's thing."""
+    q = interpret(f"What did the 2005 letter say Kestrel planned for its river barges, and {asked}", [], letter_refs)
+    assert [s.paths for s in q.sides] == [("letters/2005.md",), ("letters/2016.md",)]
+    assert "river barges" in q.sides[1].query
