@@ -1888,6 +1888,16 @@ def comparison_sides(text: str, sources: Sources) -> list[Side]:
         # "How do they describe X?": the head names no one and asks nothing a passage would hold
         query = re.sub(r"^\W*(?:how|what)\s+(?:do|does|did)\s+they\s+(?:each\s+|both\s+)?", "", query, flags=re.I)
         return [replace(s, query=query) for s in named]
+    if (len(specific) == 1 and (m := _CHANGED_BETWEEN.search(text))
+            and sum(bool(_mentions(m.group(g), sources)) for g in ("a", "b")) == 1):
+        # "How did X change between the early weeks of the pandemic and Jassy's 2022 letter?": the time that names
+        # no source is every other document, each searched for what changed
+        others = tuple(sorted({r.path for r in sources.refs} - set(specific[0].paths)))
+        unnamed = m.group("b") if _mentions(m.group("a"), sources) else m.group("a")
+        query = text[:m.start()].strip()
+        if others and topic(query, sources):
+            sides = [replace(specific[0], query=query), Side(label=unnamed, paths=others, query=query)]
+            return sides if _mentions(m.group("a"), sources) else sides[::-1]
     if len(named) == 1 and _COMPARISON.search(text) and (described := _paired_description(text, sources)):
         # "What do the essay and the interview each say about X?", the catalog knowing no interview: the
         # other side is every document but the named one's, searched for the same topic.
@@ -2032,6 +2042,11 @@ def _joined(text: str, sources: Sources) -> bool:
 
 _DESCRIPTION = re.compile(rf"\b(?:the|this|that)\s+(?:[\w-]+\s+){{0,2}}?(?:{'|'.join(_DOC_NOUNS + _ROLE_NOUNS)})s?\b",
                           re.I)
+
+
+# "… change between A and B?": two times or sources something changed between
+_CHANGED_BETWEEN = re.compile(r"\b(?:chang|differ|shift|evolv|mov)(?:e|es|ed|s)?\s+between\s+(?P<a>.+?)\s+and\s+"
+                              r"(?P<b>[^?]+?)\W*$", re.I)
 
 
 def _paired_description(text: str, sources: Sources) -> tuple[int, int] | None:

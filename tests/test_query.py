@@ -1523,3 +1523,14 @@ def test_a_part_that_only_asks_what_happened_asks_it_of_the_first_parts_thing(le
     q = interpret(f"What did the 2005 letter say Kestrel planned for its river barges, and {asked}", [], letter_refs)
     assert [s.paths for s in q.sides] == [("letters/2005.md",), ("letters/2016.md",)]
     assert "river barges" in q.sides[1].query
+
+
+def test_a_change_between_a_time_that_names_no_source_and_a_named_one_sets_the_others_against_it(letter_refs):
+    """"How did X change between the flood years and the 2016 letter?": the flood years name no letter, so they are
+    every other letter, each side searched for X; where both times name a letter, those two are the sides."""
+    q = interpret("How did Kestrel's barge fleet change between the flood years and the 2016 letter?", [], letter_refs)
+    assert q.kind == "comparison"
+    assert [s.paths for s in q.sides] == [("letters/1997.md", "letters/2005.md"), ("letters/2016.md",)]
+    assert q.sides[0].label == "the flood years" and all("barge fleet" in s.query for s in q.sides)
+    both = interpret("How did Kestrel's barge fleet change between the 1997 and 2016 letters?", [], letter_refs)
+    assert [s.paths for s in both.sides] == [("letters/1997.md",), ("letters/2016.md",)]
