@@ -187,7 +187,8 @@ _ABOUT_VIEWS = re.compile(r"^\W*$|\b(?:each|both|right|correct|true|differ\w*|co
                           r"view|views|side|sides|account|accounts|two)\b", re.I)
 _SAYS = (r"(?:says?|said|argues?|argued|claims?|claimed|holds?|held|suggests?|insists?|maintains?|thinks?|believes?|"
          r"praises?|praised|credits?|credited|critici[sz]es?|critici[sz]ed|blames?|blamed|sees?|calls?|"
-         r"describes?|described|portrays?|portrayed|frames?|framed|warns?|warned)")
+         r"describes?|described|portrays?|portrayed|frames?|framed|warns?|warned|presents?|presented|depicts?|depicted|"
+         r"characteri[sz]es?|characteri[sz]ed|paints?|painted|treats?|treated)")
 _ONE_ANOTHER = re.compile(rf"^\s*(?:one|some)\b[^;,.?]{{0,40}}?\b{_SAYS}\s+(?:that\s+)?(?P<a>[^;?]+?)"
                           rf"(?:[;.]|,?\s+(?:while|whereas|but|and)|,)\s+(?:an|the\s+)?others?\b[^;,.?]{{0,40}}?\b{_SAYS}"
                           rf"\s+(?:that\s+)?(?P<b>[^;?]+?)(?:[.?]\s|[.?]?$)", re.I)

@@ -509,6 +509,11 @@ def test_one_account_against_another_is_a_comparison_of_two_views():
     assert [s.query for s in plain.sides] == ["the mill closed", "the mill closed; it moved"]  # "it": the mill
     other = interpret("Some say the mill closed; others say it moved. When did the mill open?", [], refs)
     assert other.kind == "fact"
+    # a view may be presented or portrayed as well as said
+    shown = interpret("One account presents the mill's thrift as a promise to its weavers; another says the thrift "
+                      "was about beating rivals. What does each say?", [], refs)
+    assert [s.query for s in shown.sides] == ["the mill's thrift as a promise to its weavers",
+                                              "the thrift was about beating rivals"]
 
 
 def test_a_view_named_by_the_document_that_holds_it_is_a_side():
