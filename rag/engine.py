@@ -165,20 +165,22 @@ def _going_on(side: list[Window], first: Window, gives: Callable[[str], bool] | 
     rest = [w for w in side if w is not first and not _overlaps(w, [(first.path, first.start, first.end)])]
     if not rest:
         return None
-    offset = first.chunk_start
-
-    def follows(w: Window) -> bool:
-        return (w.path == first.path and first.end <= w.start <= offset + len(first.chunk_text)
-                and not first.chunk_text[first.end - offset:w.start - offset].strip())
-
     best = min(rest, key=lambda w: (-w.score, w.path, w.start))
-    if follows(best):
+    if _follows(best, first):
         return best
     # ... or, whatever its score, the best one that turns what `first` said ("Ask growers what they want." then
     # "But listening is not enough."): the side's view is there; or that gives the figure asked for, where `first`
     # gives none ("It's why we made the Pledge." then "Over 300 firms have joined it.")
-    return max((w for w in rest if follows(w) and (turns(w.text) or _adds(w, first, gives))),
+    return max((w for w in rest if _follows(w, first) and (turns(w.text) or _adds(w, first, gives))),
                key=lambda w: w.score, default=None)
+
+
+def _follows(window: Window, first: Window) -> bool:
+    """Whether `window` starts right where `first` ends (nothing but blanks between them in the text `first` was
+    cut from)."""
+    offset = first.chunk_start
+    return (window.path == first.path and first.end <= window.start <= offset + len(first.chunk_text)
+            and not first.chunk_text[first.end - offset:window.start - offset].strip())
 
 
 def _adds(window: Window, first: Window, gives: Callable[[str], bool] | None) -> bool:
@@ -217,13 +219,28 @@ def _side_quotes(options: list[list[Window]], s: Settings, one_answer: bool = Fa
     So does, whatever the scorer gives it, a window that starts there and turns or carries on what the first said
     ("But …", "It's …"), or that gives the figure the side asks for where the first does not (`figures`: one test
     per side, `_gives_figure`; "It's part of why we made the Pledge." then "Over 300 firms have joined it.").
-    A side's first window scores `first_bar` or more: a side with none that fits beside the others' has no quote.
+    A side's first window scores `first_bar` or more: a side with none that fits beside the others' has no quote,
+    unless its best window is another side's first: then the window that starts right where that one ends is its
+    answer, whatever the scorer gives it ("…, and how big is it?": "They're small: 11 inches square …"), and the
+    two trade places where this side asks for a figure (`figures`) that only the shared window gives.
     """
     budget = s.max_quote_chars if one_answer else s.max_quote_chars * (1 + 3 * len(options)) // 4
     figures = list(figures) or [None] * len(options)
     firsts = _best_fitting([[w for w in o[:_SIDE_OPTIONS] if w.score >= first_bar] for o in options], budget)
-    chosen = [[w] if w is not None else [] for w in firsts]
     used = sum(w.end - w.start for w in firsts if w is not None)
+    for i, side in enumerate(options):
+        # "What will the antenna cost, and how big is it?": where this side's best window is quoted for another
+        # side, what the text says right after it ("They're small: 11 inches square …") is this side's answer
+        shared = next((f for f in firsts if f is not None and side and _overlaps(side[0], [(f.path, f.start, f.end)])),
+                      None)
+        after = shared and max((w for w in side if _follows(w, shared)),
+                               key=lambda w: (w.score, w.start - w.end), default=None)
+        if firsts[i] is None and after and used + after.end - after.start <= budget:
+            firsts[i], used = after, used + after.end - after.start
+            if (gives := figures[i]) and gives(shared.text) and not gives(after.text):  # the sum asked for is there
+                j = firsts.index(shared)
+                firsts[i], firsts[j] = shared, after
+    chosen = [[w] if w is not None else [] for w in firsts]
     going_on = [_going_on(side, first, gives) if first is not None else None
                 for side, first, gives in zip(options, firsts, figures, strict=True)]
 

@@ -2288,6 +2288,7 @@ def _part_sides(parts: list[str], sources: Sources, scope: frozenset[str] = froz
                 pointed |= (w in _DEMONSTRATIVE and bool(nxt) and nxt.group(1).lower() not in STOPWORDS | _TIME_NOUNS
                             and not _OWNER.match(part, nxt.end()))  # not "by that time", "this year's harvest"
                 ref = "" if w in _DEMONSTRATIVE else (_parallel_subject(part[end:], other)
+                                                      or (w == "it" and _raised_object(other))
                                                       or _refer(other, sources, person=w in _PERSON))
                 if w in _PLURAL_PRONOUNS and ref and not _PLURAL.search(ref):  # "them" is no "Kestrel": the
                     ref = (_plural_noun if w == "them" else _plural_subject)(other) or ref  # object; "they": subject
@@ -2574,6 +2575,25 @@ def _parallel_subject(after: str, other: str) -> str:
     stem = re.sub(r"(?:es|s|ed)$", "", verb.group(1)) if len(verb.group(1)) > 4 else verb.group(1)
     m = re.search(rf"\b(?:{'|'.join(_AUX)})\s+((?:[A-Z][\w-]*\s+)+){re.escape(stem)}\w*\b", other)
     return m.group(1).strip() if m else ""
+
+
+# "expect the new loom to cost": the thing after a verb that wants, expects or lets it do something
+_RAISED_OBJECT = re.compile(r"\b(?:expects?|expected|wants?|wanted|needs?|needed|allows?|allowed|lets?)\s+"
+                            r"(?P<thing>(?i:the|its|their|his|her|a|an)\s+[^,;?]+?)\s+to\s+[a-z]+\b")
+
+
+def _raised_object(other: str) -> str:
+    """The singular thing `other` says is expected or wanted to do something: "it" in a later part most likely stands
+    for that ("What does Ann expect the new loom to cost, and how big is it?"), not for the one who expects ('' when
+    there is none, or it is plural: "Why did Ann want her weavers to come back, and when did it start?").
+
+    >>> _raised_object("What does Ann expect the new loom for the mill to cost")
+    'the new loom for the mill'
+    >>> _raised_object("Why did Ann want her weavers to return")
+    ''
+    """
+    m = _RAISED_OBJECT.search(other)
+    return m.group("thing") if m and not _PLURAL.search(m.group("thing")) else ""
 
 
 _QUALIFIER_BEFORE = "|".join(sorted(_WH | _DETERMINERS))  # words before a name that qualifies a noun

@@ -1263,3 +1263,42 @@ def test_a_why_questions_reason_is_quoted_where_another_document_says_something_
     said = [q.text for q in answer.citations]
     assert said[0].startswith("In May, Kestrel Mills asked its weavers") and said[1].endswith(reason)
     assert all(verifies(q.path, q.start, q.end, q.text) for q in answer.citations)
+
+
+_LOOM = ("The New Loom\nKestrel Mills has ordered a new loom from a foundry in Leeds, to be delivered in the spring. "
+         "The new loom will weave twice as fast as the old frames, the foreman says. "
+         "The mill expects to build each new loom for less than forty pounds, a third of what the old frames cost. "
+         "They're small: four feet wide and two feet deep, and they fit beside the windows of the weaving hall.\n\n")
+
+
+def test_it_in_a_second_part_is_the_thing_the_first_part_expects_to_do_something(tmp_path, embedder):
+    """"How much does the mill expect the new loom to cost, and how big is it?": "it" is the new loom (the thing
+    expected to cost), not the mill, so the second part is searched for the loom's size and quotes it."""
+    engine = _kestrel(tmp_path, embedder, _LOOM + _DYE_HOUSE + _GUILD)
+    answer = engine.ask("How much does Kestrel Mills expect the new loom to cost to build, and how big is it?")
+    size = [q.text for q in answer.citations if q.side == "How big is the new loom"]
+    assert size and "They're small: four feet wide" in size[0]
+    assert all(verifies(q.path, q.start, q.end, q.text) for q in answer.citations)
+
+
+def test_a_part_whose_best_window_the_other_part_quotes_is_answered_by_the_window_right_after_it():
+    """Both parts' best window is the one on the price, which the part that asks the sum quotes; the other part
+    takes the window that starts where it ends ("They're small: …"), though the scorer sees nothing of the
+    question in it. Where that part asks the sum, the two trade places: the price is quoted for it."""
+    from rag.engine import _side_quotes
+    from rag.evidence import FEATURES, Window
+
+    text = "The loom costs less than £40. They're small: four feet wide. The dye house is blue."
+    cut = [0, text.index("They"), text.index("The dye"), len(text)]
+
+    def window(i: int, score: float) -> Window:
+        return Window("mill.txt", cut[i], cut[i + 1] - 1, 0, text, np.zeros(len(FEATURES)), score)
+
+    settings = make_settings(Path("corpus"), Path("index"))
+    price, size, dye = window(0, 0.88), window(1, 0.0), window(2, 0.02)
+    options = [[window(0, 0.86), window(1, 0.0), dye], [price, size]]
+    chosen = _side_quotes(options, settings, one_answer=True, first_bar=0.14)
+    assert [side[0].text for side in chosen] == [size.text, price.text]
+    pays = _side_quotes(options, settings, one_answer=True, first_bar=0.14, figures=[lambda t: "£" in t, None])
+    assert [side[0].text for side in pays] == [price.text, size.text]
+
