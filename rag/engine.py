@@ -229,17 +229,22 @@ def _side_quotes(options: list[list[Window]], s: Settings, one_answer: bool = Fa
     firsts = _best_fitting([[w for w in o[:_SIDE_OPTIONS] if w.score >= first_bar] for o in options], budget)
     used = sum(w.end - w.start for w in firsts if w is not None)
     for i, side in enumerate(options):
-        # "What will the antenna cost, and how big is it?": where this side's best window is quoted for another
-        # side, what the text says right after it ("They're small: 11 inches square …") is this side's answer
-        shared = next((f for f in firsts if f is not None and side and _overlaps(side[0], [(f.path, f.start, f.end)])),
-                      None)
-        after = shared and max((w for w in side if _follows(w, shared)),
-                               key=lambda w: (w.score, w.start - w.end), default=None)
-        if firsts[i] is None and after and used + after.end - after.start <= budget:
-            firsts[i], used = after, used + after.end - after.start
-            if (gives := figures[i]) and gives(shared.text) and not gives(after.text):  # the sum asked for is there
-                j = firsts.index(shared)
-                firsts[i], firsts[j] = shared, after
+        # "What will the antenna cost, and how big is it?": where this side's best window, one it could quote, is
+        # quoted for another side, what the text says right after it ("They're small: 11 inches square …") is this
+        # side's answer
+        if firsts[i] is not None or not side or side[0].score < first_bar:
+            continue
+        j = next((k for k, f in enumerate(firsts) if f is not None and _overlaps(side[0], [(f.path, f.start, f.end)])),
+                 None)
+        taken = [(f.path, f.start, f.end) for f in firsts if f is not None]
+        after = None if j is None else max((w for w in side if _follows(w, firsts[j]) and not _overlaps(w, taken)),
+                                           key=lambda w: (w.score, w.start - w.end), default=None)
+        if after is None or used + after.end - after.start > budget:
+            continue
+        firsts[i], used = after, used + after.end - after.start
+        shared, gives, wants = firsts[j], figures[i], figures[j]
+        if gives and gives(shared.text) and not gives(after.text) and not (wants and wants(shared.text)):
+            firsts[i], firsts[j] = shared, after  # the sum this side asks for is there, and the other asks none
     chosen = [[w] if w is not None else [] for w in firsts]
     going_on = [_going_on(side, first, gives) if first is not None else None
                 for side, first, gives in zip(options, firsts, figures, strict=True)]
@@ -695,8 +700,8 @@ class Engine:
     def _reason_after(self, found: list[Window], taken: Sequence[Window], near: float, budget: int,
                       held: Sequence[tuple[str, int, int]]) -> Window | None:
         """The reason a "why" question asks for, where the windows `taken` to be quoted give none (`states_reason`)
-        and the best window's document says nothing else the scorer finds `near` an answer (another document's
-        window that does gives no reason: "We are happy to have them on our teams …" in another year): the sentences
+        and no other window of the best window's document is one the scorer finds `near` an answer (another
+        document's is not weighed: it is another matter, "We are happy to have them on our teams …"): the sentences
         after the best window (and the windows quoted right after it) through the first of the next `_REASON_REACH`
         that gives one, as a window. The best window often says what was done and the text says why a few sentences
         on: "We asked staff back three days a week. … But we don't think it's the best long-term approach. We've

@@ -187,11 +187,13 @@ _ABOUT_VIEWS = re.compile(r"^\W*$|\b(?:each|both|right|correct|true|differ\w*|co
                           r"view|views|side|sides|account|accounts|two)\b", re.I)
 _SAYS = (r"(?:says?|said|argues?|argued|claims?|claimed|holds?|held|suggests?|insists?|maintains?|thinks?|believes?|"
          r"praises?|praised|credits?|credited|critici[sz]es?|critici[sz]ed|blames?|blamed|sees?|calls?|"
-         r"describes?|described|portrays?|portrayed|frames?|framed|warns?|warned|presents?|presented|depicts?|depicted|"
-         r"characteri[sz]es?|characteri[sz]ed|paints?|painted|treats?|treated)")
-_ONE_ANOTHER = re.compile(rf"^\s*(?:one|some)\b[^;,.?]{{0,40}}?\b{_SAYS}\s+(?:that\s+)?(?P<a>[^;?]+?)"
-                          rf"(?:[;.]|,?\s+(?:while|whereas|but|and)|,)\s+(?:an|the\s+)?others?\b[^;,.?]{{0,40}}?\b{_SAYS}"
-                          rf"\s+(?:that\s+)?(?P<b>[^;?]+?)(?:[.?]\s|[.?]?$)", re.I)
+         r"describes?|described|portrays?|portrayed|frames?|framed|warns?|warned|characteri[sz]es?|characteri[sz]ed)")
+# "One account presents X as A": verbs that state a view only when they cast something as something (not "One crew
+# paints the hulls red")
+_CASTS = r"(?:presents?|presented|depicts?|depicted|paints?|painted|treats?|treated|casts?)(?=[^;.?]*?\s+as\s+)"
+_ONE_ANOTHER = re.compile(rf"^\s*(?:one|some)\b[^;,.?]{{0,40}}?\b(?:{_SAYS}|{_CASTS})\s+(?:that\s+)?(?P<a>[^;?]+?)"
+                          rf"(?:[;.]|,?\s+(?:while|whereas|but|and)|,)\s+(?:an|the\s+)?others?\b[^;,.?]{{0,40}}?"
+                          rf"\b(?:{_SAYS}|{_CASTS})\s+(?:that\s+)?(?P<b>[^;?]+?)(?:[.?]\s|[.?]?$)", re.I)
 # "In 1990 Ann says A, while in 2000 she says B. What does each say?": a statement joined by "while", "whereas" or
 # "but" (the last), each half stating a view, then a question about both (`_two_statements`).
 _STATEMENT_ASKED = re.compile(r"^\s*(?P<statement>[^;.?]{1,400})[.;]\s+(?P<asked>[^.?!;]{1,200}\?)\s*$")
@@ -1889,16 +1891,8 @@ def comparison_sides(text: str, sources: Sources) -> list[Side]:
         # "How do they describe X?": the head names no one and asks nothing a passage would hold
         query = re.sub(r"^\W*(?:how|what)\s+(?:do|does|did)\s+they\s+(?:each\s+|both\s+)?", "", query, flags=re.I)
         return [replace(s, query=query) for s in named]
-    if (len(specific) == 1 and (m := _CHANGED_BETWEEN.search(text))
-            and sum(bool(_mentions(m.group(g), sources)) for g in ("a", "b")) == 1):
-        # "How did X change between the early weeks of the pandemic and Jassy's 2022 letter?": the time that names
-        # no source is every other document, each searched for what changed
-        others = tuple(sorted({r.path for r in sources.refs} - set(specific[0].paths)))
-        unnamed = m.group("b") if _mentions(m.group("a"), sources) else m.group("a")
-        query = text[:m.start()].strip()
-        if others and topic(query, sources):
-            sides = [replace(specific[0], query=query), Side(label=unnamed, paths=others, query=query)]
-            return sides if _mentions(m.group("a"), sources) else sides[::-1]
+    if len(specific) == 1 and (sides := _changed_between(text, specific[0], sources)):
+        return sides
     if len(named) == 1 and _COMPARISON.search(text) and (described := _paired_description(text, sources)):
         # "What do the essay and the interview each say about X?", the catalog knowing no interview: the
         # other side is every document but the named one's, searched for the same topic.
@@ -2045,9 +2039,46 @@ _DESCRIPTION = re.compile(rf"\b(?:the|this|that)\s+(?:[\w-]+\s+){{0,2}}?(?:{'|'.
                           re.I)
 
 
-# "… change between A and B?": two times or sources something changed between
-_CHANGED_BETWEEN = re.compile(r"\b(?:chang|differ|shift|evolv|mov)(?:e|es|ed|s)?\s+between\s+(?P<a>.+?)\s+and\s+"
-                              r"(?P<b>[^?]+?)\W*$", re.I)
+# "… change between A and B?": two times or sources something changed between; a time that names no source
+_CHANGED_BETWEEN = re.compile(r"\b(?:chang|differ|shift|evolv|mov)(?:e|es|ed|s)?\s+between\s+(?P<rest>[^?]+?)\W*$",
+                              re.I)
+_A_TIME = re.compile(r"\b(?:\d{4}s?|(?:years?|weeks?|months?|days?|decades?|quarters?|seasons?|eras?|period|time)|"
+                     r"early|earlier|late|later|before|after|since|until|when)\b", re.I)
+
+
+def _changed_between(text: str, named: Side, sources: Sources) -> list[Side]:
+    """"How did X change between the early weeks of the pandemic and Jassy's 2022 letter?": the time that names no
+    source is the other side, the documents before the named one's year (after it, where that time comes second;
+    every other document where a year is missing), each side searched for what changed. [] where the question
+    is not so built: each "and" after "between" is tried as the pivot, one half naming a source and the other a
+    time ("How did prices differ between Kestrel and the 2016 letter?" sets no time against it).
+
+    >>> s = Sources([SourceRef(f"{y}.md", f"{y} Letter", "Ann Lee", "", ()) for y in (1990, 2001, 2016)])
+    >>> [(x.label, x.paths) for x in _changed_between("How did fares change between the flood and drought years "
+    ...                                                "and the 2016 letter?", named_sides("2016 letter", s)[0], s)]
+    [('the flood and drought years', ('1990.md', '2001.md')), ('2016 Letter', ('2016.md',))]
+    """
+    m = _CHANGED_BETWEEN.search(text)
+    query = text[:m.start()].strip() if m else ""
+    if not m or not topic(query, sources):
+        return []
+    rest = m.group("rest")
+    for pivot in re.finditer(r"\s+and\s+", rest):
+        halves = [rest[:pivot.start()], rest[pivot.end():]]
+        names = [bool(_mentions(h, sources)) for h in halves]
+        if sum(names) != 1 or not _A_TIME.search(unnamed := halves[names.index(False)]):
+            continue
+        first = not names[0]  # the unnamed time comes first: it is before the named document
+        year = {r.path: _years(r.title) for r in sources.refs}
+        own = [int(y[0]) for p in named.paths if len(y := year[p]) == 1]
+        others = [r.path for r in sources.refs if r.path not in named.paths]
+        if own and all(len(year[p]) == 1 for p in others):
+            others = [p for p in others if (int(year[p][0]) < min(own) if first else int(year[p][0]) > max(own))]
+        if not others:
+            return []
+        sides = [Side(label=unnamed, paths=tuple(sorted(others)), query=query), replace(named, query=query)]
+        return sides if first else sides[::-1]
+    return []
 
 
 def _paired_description(text: str, sources: Sources) -> tuple[int, int] | None:
@@ -2412,7 +2443,7 @@ _ELLIPTICAL_TERMS = 3
 # 2001?"): its source or time is all it names, and what it asks about is the first part's thing (not "… and what
 # would Bo change?", where "what" is what Bo would change)
 _WHAT_HAPPENED = re.compile(r"^\W*what\s+(?:(?:has|had|have)\s+)?(?:happened|changed|occurred)\b", re.I)
-_EVENT_WORDS = frozenset(tokenize("happened changed occurred"))
+_EVENT_WORDS = frozenset(tokenize("happened changed occurred next since then"))
 # "…, and what was the benefit?", "…, and how big was the catalog?": a question that only asks what a thing named
 # "the …" is, the benefit of what the first part asks about (not "… and where did the crews carry the looms?", nor a
 # view stated as a part: "…; another says the ferns were weak")
@@ -2577,20 +2608,23 @@ def _parallel_subject(after: str, other: str) -> str:
     return m.group(1).strip() if m else ""
 
 
-# "expect the new loom to cost": the thing after a verb that wants, expects or lets it do something
-_RAISED_OBJECT = re.compile(r"\b(?:expects?|expected|wants?|wanted|needs?|needed|allows?|allowed|lets?)\s+"
-                            r"(?P<thing>(?i:the|its|their|his|her|a|an)\s+[^,;?]+?)\s+to\s+[a-z]+\b")
+# "expect the new loom to cost": the thing after a verb that wants or expects it to take a measure (not "want the
+# board to approve", where what is approved is the thing)
+_RAISED_OBJECT = re.compile(r"\b(?:expects?|expected|wants?|wanted|needs?|needed)\s+"
+                            r"(?P<thing>(?i:the|its|their|his|her|a|an)\s+[^,;?]+?)\s+to\s+"
+                            r"(?:cost|weigh|last|take|reach|earn|be|run|hold|grow|sell)\b")
 
 
 def _raised_object(other: str) -> str:
-    """The singular thing `other` says is expected or wanted to do something: "it" in a later part most likely stands
-    for that ("What does Ann expect the new loom to cost, and how big is it?"), not for the one who expects ('' when
-    there is none, or it is plural: "Why did Ann want her weavers to come back, and when did it start?").
+    """The singular thing `other` says is expected or wanted to take a measure (to cost, weigh, last …): "it" in a
+    later part most likely stands for that ("What does Ann expect the new loom to cost, and how big is it?"), not for
+    the one who expects ('' when there is none, when it is plural, or when the verb acts on something else: "What did
+    Ann want the board to approve, and how much will it cost?" is about what was approved).
 
     >>> _raised_object("What does Ann expect the new loom for the mill to cost")
     'the new loom for the mill'
-    >>> _raised_object("Why did Ann want her weavers to return")
-    ''
+    >>> _raised_object("Why did Ann want her weavers to be back"), _raised_object("What did Ann want Bo to approve")
+    ('', '')
     """
     m = _RAISED_OBJECT.search(other)
     return m.group("thing") if m and not _PLURAL.search(m.group("thing")) else ""

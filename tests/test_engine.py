@@ -1301,4 +1301,12 @@ def test_a_part_whose_best_window_the_other_part_quotes_is_answered_by_the_windo
     assert [side[0].text for side in chosen] == [size.text, price.text]
     pays = _side_quotes(options, settings, one_answer=True, first_bar=0.14, figures=[lambda t: "£" in t, None])
     assert [side[0].text for side in pays] == [price.text, size.text]
-
+    # no trade where the other side asks the same sum; nothing where this side's best is far from an answer
+    both = _side_quotes(options, settings, one_answer=True, first_bar=0.14, figures=[lambda t: "£" in t] * 2)
+    assert [side[0].text for side in both] == [size.text, price.text]
+    weak = _side_quotes([[window(0, 0.1), window(1, 0.0)], [price, size]], settings, one_answer=True, first_bar=0.14)
+    assert weak[0] == [] and weak[1][0].text == price.text
+    # nor the window after it where a third side quotes that one
+    three = _side_quotes([[window(0, 0.86), window(1, 0.0)], [price, size], [window(1, 0.7)]], settings,
+                         one_answer=True, first_bar=0.14)
+    assert three[0] == [] and [three[1][0].text, three[2][0].text] == [price.text, size.text]

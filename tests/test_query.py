@@ -509,11 +509,14 @@ def test_one_account_against_another_is_a_comparison_of_two_views():
     assert [s.query for s in plain.sides] == ["the mill closed", "the mill closed; it moved"]  # "it": the mill
     other = interpret("Some say the mill closed; others say it moved. When did the mill open?", [], refs)
     assert other.kind == "fact"
-    # a view may be presented or portrayed as well as said
+    # a view may be presented as something as well as said; painting the hulls is no view
     shown = interpret("One account presents the mill's thrift as a promise to its weavers; another says the thrift "
                       "was about beating rivals. What does each say?", [], refs)
     assert [s.query for s in shown.sides] == ["the mill's thrift as a promise to its weavers",
                                               "the thrift was about beating rivals"]
+    crews = interpret("One crew paints the hulls red, and the other treats them with tar. What does each use?", [],
+                      refs)
+    assert crews.kind == "fact"
 
 
 def test_a_view_named_by_the_document_that_holds_it_is_a_side():
@@ -1537,5 +1540,10 @@ def test_a_change_between_a_time_that_names_no_source_and_a_named_one_sets_the_o
     assert q.kind == "comparison"
     assert [s.paths for s in q.sides] == [("letters/1997.md", "letters/2005.md"), ("letters/2016.md",)]
     assert q.sides[0].label == "the flood years" and all("barge fleet" in s.query for s in q.sides)
-    both = interpret("How did Kestrel's barge fleet change between the 1997 and 2016 letters?", [], letter_refs)
-    assert [s.paths for s in both.sides] == [("letters/1997.md",), ("letters/2016.md",)]
+    # a time after the named letter is the letters after it
+    later = interpret("How did Kestrel's barge fleet change between the 1997 letter and the flood years?", [],
+                      letter_refs)
+    assert [s.paths for s in later.sides] == [("letters/1997.md",), ("letters/2005.md", "letters/2016.md")]
+    # a place is no time: not set against every other letter
+    place = interpret("How did the barges move between the river and the 2016 letter's warehouses?", [], letter_refs)
+    assert place.kind == "fact"
