@@ -591,11 +591,12 @@ def concludes(text: str) -> bool:
     return bool(_CONCLUDES.match(text))
 
 
-# A sentence that gives a reason: "because", "the reason is", "for this reason", "so that", "in order to", "due to",
-# "owing to", "as a result", "that's why", or a conviction stated ("We've become convinced that working together is
+# A sentence that gives a reason: "because", "the reason is", "for this reason", "so that" (or "so they could", its
+# "that" left out), "in order to", "due to", "owing to", "as a result", "that's why", or a conviction stated ("We've become convinced that working together is
 # easier": the one reason in the 2022 letter's passage on the office, which five development questions ask about).
 _REASON = re.compile(r"\b(?:because|(?:the|one|a)\s+reasons?\s+(?:is|was|why)|for\s+(?:this|that|the\s+same)\s+reason|"
                      r"so\s+that(?!['’]s|\s+(?:year|day|week|month|time)\b)|in\s+order\s+to|owing\s+to|as\s+a\s+result|"
+                     r"so\s+(?:they|we|he|she|it|you)\s+(?:could|can|would|might|may|will)\b|"
                      r"due\s+to(?!\s+(?:be|arrive|close|open|start|end|begin|expire)\b)|"
                      r"(?:that|this|which)(?:'s|’s|\s+is)\s+why|(?<!not\s)convinced\s+that)\b", re.I)
 
@@ -605,8 +606,8 @@ def states_reason(text: str) -> bool:
 
     >>> [states_reason(t) for t in ("Why? Because riders want more.", "We are convinced that it works.",
     ...                             "We did it so that crews rest.", "It is late, which is why we stop.",
-    ...                             "The reason is cost.", "Sales fell due to the flood.")]
-    [True, True, True, True, True, True]
+    ...                             "The reason is cost.", "Sales fell due to the flood.", "So they could rest.")]
+    [True, True, True, True, True, True, True]
     >>> [states_reason(t) for t in ("Crews came back in May.", "So that's all.", "He did so that year.",
     ...                             "The ship is due to arrive.", "We were not convinced that it works.",
     ...                             "There are reasons for hope.", "We convinced riders to sign up.")]

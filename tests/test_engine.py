@@ -468,6 +468,7 @@ _SHEDS = "\n\nThe Flood Year\nIn 1903 the river rose over the sheds. The crews c
     ("", "The mill does not think cottage weaving is the best way to work for the long run. It wants them back "
          "because new patterns are found faster when weavers sit side by side and trade ideas at the looms.", True),
     (_CARTERS, "It wants them back because new patterns are found faster when weavers sit side by side.", False),
+    ("", "So they could trade new patterns side by side at the looms, as they had before the flood.", True),
 ])
 def test_a_why_questions_best_window_is_quoted_with_the_reason_the_text_gives_a_few_sentences_on(
         tmp_path, embedder, between, reason, quoted):
