@@ -592,8 +592,9 @@ def concludes(text: str) -> bool:
 
 
 # A sentence that gives a reason: "because", "the reason is", "for this reason", "so that" (or "so they could", its
-# "that" left out), "in order to", "due to", "owing to", "as a result", "that's why", or a conviction stated ("We've become convinced that working together is
-# easier": the one reason in the 2022 letter's passage on the office, which five development questions ask about).
+# "that" left out), "in order to", "due to", "owing to", "as a result", "that's why", or a conviction stated ("We've
+# become convinced that working together is easier": the one reason in the 2022 letter's passage on the office,
+# which five development questions ask about).
 _REASON = re.compile(r"\b(?:because|(?:the|one|a)\s+reasons?\s+(?:is|was|why)|for\s+(?:this|that|the\s+same)\s+reason|"
                      r"so\s+that(?!['’]s|\s+(?:year|day|week|month|time)\b)|in\s+order\s+to|owing\s+to|as\s+a\s+result|"
                      r"so\s+(?:they|we|he|she|it|you)\s+(?:could|can|would|might|may|will)\b|"

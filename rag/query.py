@@ -2443,7 +2443,7 @@ _ELLIPTICAL_TERMS = 3
 # 2001?"): its source or time is all it names, and what it asks about is the first part's thing (not "… and what
 # would Bo change?", where "what" is what Bo would change)
 _WHAT_HAPPENED = re.compile(r"^\W*what\s+(?:(?:has|had|have)\s+)?(?:happened|changed|occurred)\b", re.I)
-_EVENT_WORDS = frozenset(tokenize("happened changed occurred next since then"))
+_EVENT_WORDS = frozenset(tokenize("happened changed occurred next since"))  # "then" is a stop word already
 # "…, and what was the benefit?", "…, and how big was the catalog?": a question that only asks what a thing named
 # "the …" is, the benefit of what the first part asks about (not "… and where did the crews carry the looms?", nor a
 # view stated as a part: "…; another says the ferns were weak")
