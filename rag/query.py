@@ -111,10 +111,13 @@ _THAT_CLAUSE = _forms("say", "argue", "claim", "think", "believe", "insist", "su
                       "contend", "maintain", "write", "predict", "expect", "assume", "conclude", "fear") | {
     "said", "thought", "held", "denied", "denies", "knew", "known", "found", "heard", "wrote", "written", "admitted",
     "admitting", "so", "true", "clear", "fact"}  # not "tell": "tell us that …", but "tell that story"
-# Words that set a part against another without saying what it is about ("how does her view compare?").
+# Words that set a part against another without saying what it is about ("how does her view compare?"), or that
+# only ask what was said back ("How did he answer her?": his answer to what the conversation was about).
 _STANCE = frozenset(tokenize(" ".join(_REPORTING) + " view opinion position stance perspective take see sees saw "
                              "compare compared comparison differ differs different difference contrast agree "
-                             "disagree similar own words account explanation description version story"))
+                             "disagree similar own words account explanation description version story answer "
+                             "answers answered reply replies replied respond responds responded response react reacts "
+                             "reacted reaction"))
 _PERSON = {"he", "him", "his", "she", "her", "hers", "himself", "herself"}
 _THING = {"it", "its", "itself", "they", "them", "their", "theirs", "themselves"}
 _DEMONSTRATIVE = {"this", "that", "these", "those"}
@@ -765,7 +768,7 @@ def _stance_only(question: str, sources: Sources) -> bool:
     if not text or any(w.lower() in _THING | _DEMONSTRATIVE for _, _, w in unresolved(question, sources)):
         return False  # "What did the critic say about that?": about what "that" refers to
     speakers = {w for p in _proper_spans(text) if _speaks(text, p) for w in tokenize(p)}
-    words = [w for w in tokenize(text) if w not in speakers]
+    words = [w for w in tokenize(text) if w not in speakers | _PERSON]  # "How did he answer him?"
     return bool(words) and all(w in _STANCE for w in words)
 
 
@@ -1028,6 +1031,8 @@ def resolve(question: str, previous: Turn, sources: Sources) -> str:
     'How did readers who bought the Kindle rate it?'
     >>> resolve("Why did she think so?", Turn("What did Ann Lee say about frost?"), Sources([]))
     'Why did Ann Lee think so: What did Ann Lee say about frost?'
+    >>> resolve("How did he answer her?", Turn("What did a young woman ask Tom Reed at the fair?"), Sources([]))
+    'How did Tom Reed answer her: What did a young woman ask Tom Reed at the fair?'
 
     What is written is a document the previous question named, not the person who wrote it:
     >>> resolve("How old was the mill when she wrote it?", Turn("What did Ann Lee promise in her first report?"),
