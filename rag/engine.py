@@ -886,11 +886,7 @@ class Engine:
                                                    query.held, query.names)
         # ... unless the name cut is a publisher's, and the publisher is what it asks about ("the guy behind
         # FourWeekMBA"): the whole question's evidence when it scores better and its best passage names it.
-        cut: set[str] = set()
-        if vector is not whole:  # the name was cut: was it a publisher's?
-            publishers = {w for p in paths or () for w in re.findall(r"[\w-]+", self._by_path[p].publisher)}
-            cut = (set(re.findall(r"\b[A-Z][\w-]+", query.text))
-                   - set(re.findall(r"\b[A-Z][\w-]+", topic or ""))) & publishers
+        cut = self._publisher_cut(query.text, topic or "", paths) if vector is not whole else set()
         if cut:
             named = self._evidence(query.text, whole, vouched if kept else s, paths, s.k_chunks, s.max_quotes,
                                    s.max_quote_chars, topic, query.shown, query.asked, query.held, query.names)
@@ -922,6 +918,12 @@ class Engine:
             query = replace(query, sides=())
         return self._number(found, None), support, uncovered, query
 
+    def _publisher_cut(self, asked: str, searched: str, paths: tuple[str, ...] | None) -> set[str]:
+        """The capitalised words of the publisher of `paths` that `asked` writes and `searched` (what was left of it
+        once its source's name was cut) does not: the name may be what it asks about ("the guy behind FourWeekMBA")."""
+        publishers = {w for p in paths or () for w in re.findall(r"[\w-]+", self._by_path[p].publisher)}
+        return (set(re.findall(r"\b[A-Z][\w-]+", asked)) - set(re.findall(r"\b[A-Z][\w-]+", searched))) & publishers
+
     def _compare(self, query: Query, vector, s: Settings):
         """Each side searched with its own query: a side that names sources in them only, any other side
         in the documents that no side names (or all). No passage is quoted for two sides.
@@ -930,6 +932,7 @@ class Engine:
         answer showed only where it answers that side best (`_unshown`), as a fact does.
         """
         searched, figures = [], []
+        near = s.min_support * VOUCHED_SUPPORT_SHARE
         # A side that names no source searches every document but those the other sides named: "the
         # critic's view versus Bezos's" looks for Bezos's words outside the critic's essay.
         named = {p for side in query.sides for p in side.paths}
@@ -950,6 +953,18 @@ class Engine:
                          if w.path not in firsts and repeats(w, shown, s.near_duplicate)}
                 paths = tuple(p for p in self._by_path if p not in firsts | twins)
             found = _unshown(self.candidates(text, side_vector, s, paths, s.k_chunks), query.held, s.min_support)
+            if (side.paths and max((w.score for w in found), default=0.0) < near
+                    and (cut := self._publisher_cut(query.text, text, side.paths))):
+                # A part that named its source by a publisher, and found nothing near an answer without the name, may
+                # ask about it ("What qualification does the FourWeekMBA creator have, and …?"): searched with the
+                # name too, kept as _fact keeps it (better, and its best passage names it).
+                with_name = f"{text.rstrip(' ?.!')} ({' '.join(sorted(cut))})?"
+                alt = _unshown(self.candidates(with_name, self.embedder.embed_one(with_name), s, paths, s.k_chunks),
+                               query.held, s.min_support)
+                best = max(alt, key=lambda w: w.score, default=None)
+                if best and best.score > max((w.score for w in found), default=0.0) and any(
+                        re.search(rf"\b{re.escape(n)}\b", best.text) for n in cut):
+                    found = alt
             found.sort(key=lambda w: (-w.score, w.path, w.start))
             searched.append(found)
             figures.append(_gives_figure(text))
@@ -963,7 +978,6 @@ class Engine:
         # nothing any side found is near an answer (an off-topic comparison of two named documents): abstain.
         # Where every side names the same source, the name tells no side apart: each side's first passage must
         # then be near an answer (`_side_quotes`' first_bar below).
-        near = s.min_support * VOUCHED_SUPPORT_SHARE
         options = []
         for i, (side, found) in enumerate(zip(query.sides, searched)):
             vouched = any(v >= near for j, v in enumerate(supports) if j != i)

@@ -434,6 +434,9 @@ def test_a_publisher_that_is_what_the_question_asks_about_is_searched_for_by_nam
     assert "maritime law" in quoted(answer)
     answer = engine.ask("What does the Harbor Gazette say about the bridge?")  # a view: searched for the topic
     assert "closes" in quoted(answer) or "close for repairs" in quoted(answer)
+    # a question in two parts of that source: each part is searched with the name too when it finds nothing without
+    answer = engine.ask("What qualification does the Harbor Gazette founder hold, and what did it focus on?")
+    assert answer.kind == "comparison" and "maritime law at Dalhousie" in quoted(answer)
 
 
 KESTREL_REPORT = """\
