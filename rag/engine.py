@@ -654,6 +654,11 @@ class Engine:
             # both when they fit; else what the text says next (the follow-up asks about what was shown)
             first = first + [after] if (first[0].end - first[0].start) + (after.end - after.start) <= budget \
                 else [after]
+            # asked how it ended, the conclusion the text draws right after ("So we decided to have those customer
+            # reviews." after the debate it settles)
+            then = self._next_sentence(found, after.path, after.end, None) if asks_outcome(own) else None
+            if then and concludes(then.text) and sum(w.end - w.start for w in first) + then.end - then.start <= budget:
+                first = first + [then]
         elif (not before and (after := self._continuation(found, span, first[0])) is not None
               and (turns(after.text) or sets_up(first[0].text, self.texts.get(after.path)[first[0].end:after.start]))
               and (first[0].end - first[0].start) + (after.end - after.start) <= budget):

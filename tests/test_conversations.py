@@ -687,3 +687,26 @@ def test_a_side_asking_how_many_quotes_the_sentence_that_gives_the_count(tmp_pat
                         "by Reinholt's first letter?")
     assert [Path(p).name for s in answer.sides for p in s.paths] == ["2004.txt", "2006.txt"]
     assert "Nineteen carriers" in quoted(answer) and "over 300 firms" in quoted(answer)
+
+
+MILL_DEBATE = """\
+The Kestrel mill opened on the river in 1990. In its first year, the big debate was whether to sell cloth straight to \
+shops. The weavers' guild was against it because some shops might undercut its members. The owners feared a strike \
+over it. But the shops wanted cheaper cloth, and selling straight to them would give it. So the owners decided to \
+sell straight to shops.
+In its second year, the big debate was over wages for the night shift. The owners raised them twice that year, and \
+the weavers voted to end the debate. In its third year, the big debate was whether to build a second weaving shed; \
+the owners ended it by building one. Every debate at the mill since its first year has ended with a vote.
+The mill still sells to shops today. Its cloth is found in every town on the coast.
+"""
+
+
+def test_asked_how_it_ended_the_conclusion_after_what_goes_on_is_quoted(tmp_path, embedder):
+    """"What did they end up deciding?" after the debate was quoted: the text goes on for three sentences, then
+    draws its conclusion ("So the owners decided …"), which answers."""
+    engine = build(tmp_path, {"mill.txt": MILL_DEBATE}, embedder)
+    said = "In its first year, the big debate was whether to sell cloth straight to shops."
+    history = after_quoting("What was the big debate at the Kestrel mill in its first year?",
+                            str(tmp_path / "corpus" / "mill.txt"), MILL_DEBATE, "mill", said)
+    answer = engine.ask("What did they end up deciding?", history)
+    assert "So the owners decided to sell straight to shops." in quoted(answer)
