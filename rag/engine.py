@@ -891,7 +891,7 @@ class Engine:
                                                    query.held, query.names)
         # ... unless the name cut is a publisher's, and the publisher is what it asks about ("the guy behind
         # FourWeekMBA"): the whole question's evidence when it scores better and its best passage names it.
-        cut = self._publisher_cut(query.text, topic or "", paths) if vector is not whole else set()
+        cut = self._publisher_cut(query.text, topic or "", paths) if vector is not whole else []
         if cut:
             named = self._evidence(query.text, whole, vouched if kept else s, paths, s.k_chunks, s.max_quotes,
                                    s.max_quote_chars, topic, query.shown, query.asked, query.held, query.names)
@@ -923,11 +923,14 @@ class Engine:
             query = replace(query, sides=())
         return self._number(found, None), support, uncovered, query
 
-    def _publisher_cut(self, asked: str, searched: str, paths: tuple[str, ...] | None) -> set[str]:
+    def _publisher_cut(self, asked: str, searched: str, paths: tuple[str, ...] | None) -> list[str]:
         """The capitalised words of the publisher of `paths` that `asked` writes and `searched` (what was left of it
-        once its source's name was cut) does not: the name may be what it asks about ("the guy behind FourWeekMBA")."""
-        publishers = {w for p in paths or () for w in re.findall(r"[\w-]+", self._by_path[p].publisher)}
-        return (set(re.findall(r"\b[A-Z][\w-]+", asked)) - set(re.findall(r"\b[A-Z][\w-]+", searched))) & publishers
+        once its source's name was cut) does not, in the order asked: the name may be what it asks about ("the guy
+        behind FourWeekMBA")."""
+        publishers = {w for p in paths or () for w in re.findall(r"[\w-]+", self._by_path[p].publisher)
+                      if w.lower() not in STOPWORDS}  # not "The": every sentence may open with it
+        left = set(re.findall(r"\b[A-Z][\w-]+", searched))
+        return [w for w in dict.fromkeys(re.findall(r"\b[A-Z][\w-]+", asked)) if w in publishers and w not in left]
 
     def _compare(self, query: Query, vector, s: Settings):
         """Each side searched with its own query: a side that names sources in them only, any other side
@@ -958,17 +961,17 @@ class Engine:
                          if w.path not in firsts and repeats(w, shown, s.near_duplicate)}
                 paths = tuple(p for p in self._by_path if p not in firsts | twins)
             found = _unshown(self.candidates(text, side_vector, s, paths, s.k_chunks), query.held, s.min_support)
-            if (side.paths and max((w.score for w in found), default=0.0) < near
-                    and (cut := self._publisher_cut(query.text, text, side.paths))):
-                # A part that named its source by a publisher, and found nothing near an answer without the name, may
-                # ask about it ("What qualification does the FourWeekMBA creator have, and …?"): searched with the
-                # name too, kept as _fact keeps it (better, and its best passage names it).
-                with_name = f"{text.rstrip(' ?.!')} ({' '.join(sorted(cut))})?"
+            top = max((w.score for w in found), default=0.0)
+            cut = self._publisher_cut(query.text, text, side.paths) if side.paths and top < near else []
+            if cut and all(re.search(rf"\b{re.escape(n)}\b", side.label) for n in cut):
+                # A part that named its source by a publisher (its label), and found nothing near an answer without
+                # the name, may ask about it ("What qualification does the FourWeekMBA creator have, and …?"):
+                # searched with the name too, kept as _fact keeps it (better, and its best passage names it).
+                with_name = f"{text.rstrip(' ?.!')} ({' '.join(cut)})?"
                 alt = _unshown(self.candidates(with_name, self.embedder.embed_one(with_name), s, paths, s.k_chunks),
                                query.held, s.min_support)
                 best = max(alt, key=lambda w: w.score, default=None)
-                if best and best.score > max((w.score for w in found), default=0.0) and any(
-                        re.search(rf"\b{re.escape(n)}\b", best.text) for n in cut):
+                if best and best.score > top and any(re.search(rf"\b{re.escape(n)}\b", best.text) for n in cut):
                     found = alt
             found.sort(key=lambda w: (-w.score, w.path, w.start))
             searched.append(found)

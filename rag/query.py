@@ -768,7 +768,8 @@ def _stance_only(question: str, sources: Sources) -> bool:
     if not text or any(w.lower() in _THING | _DEMONSTRATIVE for _, _, w in unresolved(question, sources)):
         return False  # "What did the critic say about that?": about what "that" refers to
     speakers = {w for p in _proper_spans(text) if _speaks(text, p) for w in tokenize(p)}
-    words = [w for w in tokenize(text) if w not in speakers | _PERSON]  # "How did he answer him?"
+    words = [w for w in tokenize(text) if w not in speakers | {"him"}]  # the one spoken to ("he", "her" are stop
+    # words), not one spoken about ("What did she say about himself?")
     return bool(words) and all(w in _STANCE for w in words)
 
 
@@ -1031,8 +1032,8 @@ def resolve(question: str, previous: Turn, sources: Sources) -> str:
     'How did readers who bought the Kindle rate it?'
     >>> resolve("Why did she think so?", Turn("What did Ann Lee say about frost?"), Sources([]))
     'Why did Ann Lee think so: What did Ann Lee say about frost?'
-    >>> resolve("How did he answer her?", Turn("What did a young woman ask Tom Reed at the fair?"), Sources([]))
-    'How did Tom Reed answer her: What did a young woman ask Tom Reed at the fair?'
+    >>> resolve("How did she answer him?", Turn("What did a young man ask Ann Lee at the fair?"), Sources([]))
+    'How did Ann Lee answer him: What did a young man ask Ann Lee at the fair?'
 
     What is written is a document the previous question named, not the person who wrote it:
     >>> resolve("How old was the mill when she wrote it?", Turn("What did Ann Lee promise in her first report?"),

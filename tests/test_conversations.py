@@ -437,6 +437,7 @@ def test_a_publisher_that_is_what_the_question_asks_about_is_searched_for_by_nam
     # a question in two parts of that source: each part is searched with the name too when it finds nothing without
     answer = engine.ask("What qualification does the Harbor Gazette founder hold, and what did it focus on?")
     assert answer.kind == "comparison" and "maritime law at Dalhousie" in quoted(answer)
+    assert any("master's degree" in q.text for q in answer.citations if q.side == answer.sides[0].label)
 
 
 KESTREL_REPORT = """\
