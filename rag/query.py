@@ -111,13 +111,15 @@ _THAT_CLAUSE = _forms("say", "argue", "claim", "think", "believe", "insist", "su
                       "contend", "maintain", "write", "predict", "expect", "assume", "conclude", "fear") | {
     "said", "thought", "held", "denied", "denies", "knew", "known", "found", "heard", "wrote", "written", "admitted",
     "admitting", "so", "true", "clear", "fact"}  # not "tell": "tell us that …", but "tell that story"
-# Words that set a part against another without saying what it is about ("how does her view compare?"), or that
-# only ask what was said back ("How did he answer her?": his answer to what the conversation was about).
+# Words that set a part against another without saying what it is about ("how does her view compare?").
 _STANCE = frozenset(tokenize(" ".join(_REPORTING) + " view opinion position stance perspective take see sees saw "
                              "compare compared comparison differ differs different difference contrast agree "
-                             "disagree similar own words account explanation description version story answer "
-                             "answers answered reply replies replied respond responds responded response react reacts "
-                             "reacted reaction"))
+                             "disagree similar own words account explanation description version story"))
+# Words of a follow-up that only asks what was said back ("How did he answer her?", "What was the reaction?"): a view
+# of what the conversation was about. Not in a part of one question ("What was the crisis, and how did Kestrel
+# respond?" asks its own question of Kestrel).
+_SAID_BACK = frozenset(tokenize("answer answers answered reply replies replied respond responds responded response "
+                                "react reacts reacted reaction"))
 _PERSON = {"he", "him", "his", "she", "her", "hers", "himself", "herself"}
 _THING = {"it", "its", "itself", "they", "them", "their", "theirs", "themselves"}
 _DEMONSTRATIVE = {"this", "that", "these", "those"}
@@ -738,7 +740,7 @@ def is_follow_up(question: str, sources: Sources) -> bool:
         return True
     if not topic(question, sources) and (not named_sides(question, sources) or _asks_more(question)):
         return True  # "Why?"; "What examples does the essay give?": of what the conversation was about
-    if _stance_only(question, sources):  # "Why did Ann think so?", "What does the reviewer say?"
+    if _stance_only(question, sources, said_back=True):  # "Why did Ann think so?", "What does the reviewer say?"
         return True
     if _RELATIVE_YEAR.search(question) and not _YEAR.search(question):  # "the previous year's letter": which year?
         return True
@@ -761,16 +763,16 @@ def _asks_more(question: str) -> bool:
     return any(w in _MORE for w in _WORDS.findall(question.lower()))
 
 
-def _stance_only(question: str, sources: Sources) -> bool:
+def _stance_only(question: str, sources: Sources, said_back: bool = False) -> bool:
     """Whether all a question asks about, its names cut, is a view ("Why did Ann think so?", "Does
-    the critic agree?"): a view of what the conversation was about."""
+    the critic agree?"): a view of what the conversation was about. `said_back`: a follow-up's answer or reaction
+    counts as one ("How did he answer her?")."""
     text = topic(question, sources)
     if not text or any(w.lower() in _THING | _DEMONSTRATIVE for _, _, w in unresolved(question, sources)):
         return False  # "What did the critic say about that?": about what "that" refers to
     speakers = {w for p in _proper_spans(text) if _speaks(text, p) for w in tokenize(p)}
-    words = [w for w in tokenize(text) if w not in speakers | {"him"}]  # the one spoken to ("he", "her" are stop
-    # words), not one spoken about ("What did she say about himself?")
-    return bool(words) and all(w in _STANCE for w in words)
+    words = [w for w in tokenize(text) if w not in speakers]
+    return bool(words) and all(w in _STANCE or (said_back and w in _SAID_BACK) for w in words)
 
 
 def _speaker(text: str) -> str:
@@ -1032,8 +1034,8 @@ def resolve(question: str, previous: Turn, sources: Sources) -> str:
     'How did readers who bought the Kindle rate it?'
     >>> resolve("Why did she think so?", Turn("What did Ann Lee say about frost?"), Sources([]))
     'Why did Ann Lee think so: What did Ann Lee say about frost?'
-    >>> resolve("How did she answer him?", Turn("What did a young man ask Ann Lee at the fair?"), Sources([]))
-    'How did Ann Lee answer him: What did a young man ask Ann Lee at the fair?'
+    >>> resolve("How did she answer her?", Turn("What did a young woman ask Ann Lee at the fair?"), Sources([]))
+    'How did Ann Lee answer her: What did a young woman ask Ann Lee at the fair?'
 
     What is written is a document the previous question named, not the person who wrote it:
     >>> resolve("How old was the mill when she wrote it?", Turn("What did Ann Lee promise in her first report?"),
@@ -1043,7 +1045,7 @@ def resolve(question: str, previous: Turn, sources: Sources) -> str:
     earlier = _earlier(previous)
     if swapped := _asked_of(question, earlier) or _name_swapped(question, earlier, sources):
         return swapped  # "What about 2005?": the same question, of 2005
-    if _stance_only(question, sources):  # "Why does he think so?": his view, of the previous question
+    if _stance_only(question, sources, said_back=True):  # "Why does he think so?": his view, of the previous question
         replaced = _replace_pronouns(question, earlier, previous, sources)
         mine, theirs = _shared(_mentions(question, sources)), _shared(_mentions(earlier, sources))
         if mine and theirs and not mine & theirs:  # "What did the 2016 report say?": there, not where it was asked

@@ -172,7 +172,9 @@ def test_a_person_pronoun_refers_to_the_speaker_before_a_rare_name_that_is_no_pe
     q = interpret("Where was he born?", [earlier], sources)
     assert q.text == "Where was Tolstoy born?"  # not "Harvest Fair", a rare name that only tells mills apart
     other = _answered("What did Tolstoy write to Chekhov in 1890?", "A long letter.")
-    assert interpret("How did he reply?", [other], sources).text == "How did Chekhov reply?"  # a person, not a noun's
+    # a person, not a noun's; a reply is to what the previous question asked about
+    assert interpret("How did he reply?", [other], sources).text == \
+        "How did Chekhov reply: What did Tolstoy write to Chekhov in 1890?"
     numbered = _answered("How does Tolstoy describe Mill 2 in his diary?", "A slow decline.")
     assert interpret("How fast does he say it comes?", [numbered], sources).text == \
         "How fast does Tolstoy say Mill 2 comes?"  # a name with a digit is no one's
