@@ -3022,7 +3022,13 @@ def _names(src: SourceRef) -> list[str]:
         if len(last) > 3:
             names.append(last)
     names += [m.group(0) for m in _YEAR.finditer(f"{src.title} {Path(src.path).stem}")]
+    # a proper name and the noun it qualifies is written with its possessive too ("Amazon CEO": "Amazon's CEO")
+    names += [f"{m.group(1)}'s {m.group(2)}" for n in list(names) if (m := _QUALIFIED_NOUN.fullmatch(n.strip()))]
     return [n for n in dict.fromkeys(names) if n and len(n) > 2]
+
+
+# A capitalised word before a noun or an acronym ("FourWeekMBA article", "Amazon CEO"), not a person's two names.
+_QUALIFIED_NOUN = re.compile(r"([A-Z][\w-]*)\s+([a-z][\w-]*|[A-Z0-9]{2,})")
 
 
 def _unquoted(text: str, start: int, end: int) -> tuple[int, int]:

@@ -1549,3 +1549,11 @@ def test_a_change_between_a_time_that_names_no_source_and_a_named_one_sets_the_o
     # a place is no time: not set against every other letter
     place = interpret("How did the barges move between the river and the 2016 letter's warehouses?", [], letter_refs)
     assert place.kind == "fact"
+
+
+def test_a_proper_name_and_its_noun_name_the_source_with_the_possessive_too():
+    """"Kestrel's CEO" names the source whose alias is "Kestrel CEO" (a person's two names take no possessive)."""
+    sources = Sources([SourceRef("ceo.txt", "A talk on looms", "Ann Lee", "", ("Kestrel CEO",)),
+                       SourceRef("paper.txt", "Town Paper", "Bo Sim", "", ())])
+    q = interpret("What does Kestrel’s CEO say about prices, and what does the Town Paper say?", [], sources)
+    assert q.kind == "comparison" and [s.paths for s in q.sides] == [("ceo.txt",), ("paper.txt",)]
