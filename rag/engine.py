@@ -928,7 +928,8 @@ class Engine:
         once its source's name was cut) does not, in the order asked: the name may be what it asks about ("the guy
         behind FourWeekMBA")."""
         publishers = {w for p in paths or () for w in re.findall(r"[\w-]+", self._by_path[p].publisher)
-                      if w.lower() not in STOPWORDS}  # not "The": every sentence may open with it
+                      if w.lower() not in STOPWORDS and not self._sources.common(w)}  # not "The", nor "Amazon",
+        # which every document writes
         left = set(re.findall(r"\b[A-Z][\w-]+", searched))
         return [w for w in dict.fromkeys(re.findall(r"\b[A-Z][\w-]+", asked)) if w in publishers and w not in left]
 

@@ -438,6 +438,11 @@ def test_a_publisher_that_is_what_the_question_asks_about_is_searched_for_by_nam
     answer = engine.ask("What qualification does the Harbor Gazette founder hold, and what did it focus on?")
     assert answer.kind == "comparison" and "maritime law at Dalhousie" in quoted(answer)
     assert any("master's degree" in q.text for q in answer.citations if q.side == answer.sides[0].label)
+    # a publisher's name that most documents write tells none apart: not what a question asks about ("Island")
+    paths = [str(tmp_path / "corpus" / name) for name in ("fares.txt", "report.txt")]
+    assert engine._publisher_cut("What did the Harbor Gazette founder study?", "What did it study?", (paths[0],)) \
+        == ["Gazette"]  # "Harbor" is in the ferry report too
+    assert engine._publisher_cut("What did the Island Council say?", "What did it say?", (paths[1],)) == ["Council"]
 
 
 KESTREL_REPORT = """\
