@@ -926,16 +926,18 @@ class Engine:
     def _publisher_cut(self, asked: str, searched: str, paths: tuple[str, ...] | None) -> list[str]:
         """The capitalised words of the publisher of `paths` that `asked` writes and `searched` (what was left of it
         once its source's name was cut) does not, in the order asked: the name may be what it asks about ("the guy
-        behind FourWeekMBA")."""
-        publishers = {w for p in paths or () for w in re.findall(r"[\w-]+", self._by_path[p].publisher)
-                      if w.lower() not in STOPWORDS and not self._sources.common(w)}  # not "The", nor "Amazon",
-        # which every document writes
+        behind FourWeekMBA"). Not a stop word ("The"), nor a word most documents write ("Amazon"): it tells none
+        apart."""
+        publishers = {w for p in paths or () if (doc := self._by_path.get(p))
+                      for w in re.findall(r"[\w-]+", doc.publisher)}
         left = set(re.findall(r"\b[A-Z][\w-]+", searched))
-        return [w for w in dict.fromkeys(re.findall(r"\b[A-Z][\w-]+", asked)) if w in publishers and w not in left]
+        cut = [w for w in dict.fromkeys(re.findall(r"\b[A-Z][\w-]+", asked)) if w in publishers and w not in left]
+        return [w for w in cut if w.lower() not in STOPWORDS and not self._sources.common(w)]
 
     def _compare(self, query: Query, vector, s: Settings):
         """Each side searched with its own query: a side that names sources in them only, any other side
-        in the documents that no side names (or all). No passage is quoted for two sides.
+        in the documents that no side names (or all). No passage is quoted for two sides. A side that named its
+        source by a publisher and finds nothing near an answer is searched with the name too (`_publisher_cut`).
 
         The sides share the quote budget (`_side_quotes`). A follow-up's side quotes a passage the previous
         answer showed only where it answers that side best (`_unshown`), as a fact does.

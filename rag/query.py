@@ -3022,8 +3022,10 @@ def _names(src: SourceRef) -> list[str]:
         if len(last) > 3:
             names.append(last)
     names += [m.group(0) for m in _YEAR.finditer(f"{src.title} {Path(src.path).stem}")]
-    # a proper name and the noun it qualifies is written with its possessive too ("Amazon CEO": "Amazon's CEO")
-    names += [f"{m.group(1)}'s {m.group(2)}" for n in list(names) if (m := _QUALIFIED_NOUN.fullmatch(n.strip()))]
+    # an alias or publisher of a proper name and the noun it qualifies is written with its possessive too ("Amazon
+    # CEO": "Amazon's CEO"); not a title, whose first word is capitalised as a sentence's is ("Customer obsession")
+    names += [f"{m.group(1)}'s {m.group(2)}" for n in (*src.aliases, src.publisher)
+              if (m := _QUALIFIED_NOUN.fullmatch(n.strip()))]
     return [n for n in dict.fromkeys(names) if n and len(n) > 2]
 
 

@@ -32,7 +32,8 @@ def select(windows: list[Window], max_quotes: int, budget: int, near_duplicate: 
     The first window considered is always kept (windows are capped in length when they are cut). `first`:
     windows considered before the others, in their order (the best and a follow-up's continuation of the
     previous quote, or that continuation alone where the two would pass `budget` together; or the best and the
-    window after it that turns its point; and the sentences that give the figure, or the reason, asked for).
+    window after it that turns its point; the conclusion drawn right after a continuation, asked how it ended; and
+    the sentences that give the figure, or the reason, asked for).
     """
     taken_first = {id(w) for w in first}  # by identity: a window's features are an array
     ranked = list(first) + sorted((w for w in windows if id(w) not in taken_first),

@@ -1557,3 +1557,5 @@ def test_a_proper_name_and_its_noun_name_the_source_with_the_possessive_too():
                        SourceRef("paper.txt", "Town Paper", "Bo Sim", "", ())])
     q = interpret("What does Kestrel’s CEO say about prices, and what does the Town Paper say?", [], sources)
     assert q.kind == "comparison" and [s.paths for s in q.sides] == [("ceo.txt",), ("paper.txt",)]
+    titled = Sources([SourceRef("c.txt", "Customer obsession", "Ann Lee", "", ()), SourceRef("d.txt", "Dyes", "", "", ())])
+    assert interpret("Why does a customer's obsession with price matter?", [], titled).sides == ()  # no title
