@@ -161,6 +161,9 @@ def is_heading(text: str) -> bool:
 
 
 _LABEL = re.compile(r"^[^\W\d_]+:\s")  # "Author: …", "Source: …"
+# A heading with a colon: a label of a few words that leads what follows and says nothing itself ("Read next:"
+# before a list of links, "Summarizing:"); not a sentence that leads a figure ("That is the core of the flywheel:").
+_LEAD_LABEL = re.compile(r"^\W*[^\W\d_]+(?:\s+[^\W\d_]+){0,2}:$")
 
 
 @functools.lru_cache(maxsize=64)  # the documents of a question's candidates, read again by the next questions
@@ -220,13 +223,15 @@ def is_non_content(text: str, repeated: set[str] = frozenset()) -> bool:
     ...                              "We like what we see so far and plan to keep investing here.",
     ...                              "We listen to customers and keep prices below cost.")]
     [True, True, False, False, False, False]
+    >>> is_non_content("Read next:"), is_non_content("Indeed, that is at the core of the mill's success:")
+    (True, False)
     >>> contents = repeated_sentences([["- Why do ferns grow?", "Why do ferns grow?", "They like shade."]])
     >>> is_non_content("- Why do ferns grow?", contents), is_non_content("Why do ferns grow?", contents)
     (True, False)
     """
     stripped = text.strip()
     words = normalized(stripped)
-    if (not words or is_heading(stripped) or is_title(stripped) or _PAGE.match(stripped)
+    if (not words or is_heading(stripped) or is_title(stripped) or _PAGE.match(stripped) or _LEAD_LABEL.match(stripped)
             or _MARKDOWN_HEADING.match(stripped) or _NAVIGATION.search(stripped) or _SERIES_PART.match(stripped)):
         return True
     urls = sum(len(m.group()) for m in _URL.finditer(stripped))

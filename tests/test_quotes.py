@@ -128,6 +128,16 @@ def test_non_content_never_enters_a_window():
     assert found == ["Prices fell by a third over the year."]
 
 
+def test_a_label_that_leads_a_list_of_links_is_no_part_of_a_window():
+    # "Read next:" says nothing itself; a sentence that leads what follows with a claim of its own stays.
+    text = ("The herd grew to 412 zebras by spring.\nRead next:\nWhy Zebras Have Stripes In The Wild\n"
+            "That growth is at the core of the reserve's plan:\nHow Rangers Count Zebras From The Air")
+    found = cut(text, ["The herd grew to 412 zebras by spring.", "Read next:", "Why Zebras Have Stripes In The Wild",
+                       "That growth is at the core of the reserve's plan:", "How Rangers Count Zebras From The Air"],
+                [0.9, 0.9, 0.9, 0.5, 0.9])
+    assert found == ["The herd grew to 412 zebras by spring.", "That growth is at the core of the reserve's plan:"]
+
+
 def test_sentences_repeated_across_many_documents_are_boilerplate():
     sign_off = "Chief Executive Officer, Example Corp."
     docs = [[f"Letter {i} says something else entirely.", sign_off] for i in range(4)]
