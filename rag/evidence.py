@@ -1136,11 +1136,15 @@ def windows(question: Question, vector: np.ndarray, hits: Sequence[Hit], rows, t
             reach = mine[-1].end + MAX_WINDOW_CHARS  # no window runs further than this
             mine += sorted((r for r in by_chunk.get(after, ()) if r.start < reach), key=lambda r: r.start)
         first = len(sentences)
-        content = []
-        for r in mine:
-            text = text_of[r.start - chunk.start:r.end - chunk.start]
-            content.append(not is_non_content(text, repeated))
-            sentences.add(question, terms, text if content[-1] else "")
+        said = [text_of[r.start - chunk.start:r.end - chunk.start] for r in mine]
+        content = [not is_non_content(text, repeated) for text in said]
+        # an item of a list of links, between two titles, one of them an item ("- Amazon Case Study: Why from
+        # Product to Subscription …", which one lower-case word keeps from being a title)
+        item = [bool(_LIST_ITEM.match(text)) for text in said]
+        content = [ok and not (item[i] and 0 < i < len(said) - 1 and not content[i - 1] and not content[i + 1]
+                               and (item[i - 1] or item[i + 1])) for i, ok in enumerate(content)]
+        for r, text, ok in zip(mine, said, content, strict=True):
+            sentences.add(question, terms, text if ok else "")
             vectors.append(r.vector)
         title = titles.get(chunk.path, "")
         in_title = set(tokenize(title))

@@ -138,6 +138,18 @@ def test_a_label_that_leads_a_list_of_links_is_no_part_of_a_window():
     assert found == ["The herd grew to 412 zebras by spring.", "That growth is at the core of the reserve's plan:"]
 
 
+def test_an_item_of_a_list_of_links_is_no_part_of_a_window_though_a_lower_case_word_keeps_it_from_a_title():
+    text = ("The herd grew to 412 zebras by spring.\n- Why Zebras Have Stripes In The Wild\n"
+            "- Zebra Case Study: Why from Grass to Water Herds Move At Dawn\n- How Rangers Count Zebras From The Air\n"
+            "- Zebras need water every day.\n- They drink at dawn.")
+    found = cut(text, ["The herd grew to 412 zebras by spring.", "- Why Zebras Have Stripes In The Wild",
+                       "- Zebra Case Study: Why from Grass to Water Herds Move At Dawn",
+                       "- How Rangers Count Zebras From The Air", "- Zebras need water every day.",
+                       "- They drink at dawn."], [0.5, 0.9, 0.9, 0.9, 0.5, 0.5])
+    assert not any("Case Study" in w for w in found)
+    assert "- Zebras need water every day.\n- They drink at dawn." in found  # a list of statements stays
+
+
 def test_sentences_repeated_across_many_documents_are_boilerplate():
     sign_off = "Chief Executive Officer, Example Corp."
     docs = [[f"Letter {i} says something else entirely.", sign_off] for i in range(4)]
