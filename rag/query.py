@@ -1433,16 +1433,26 @@ def _owned(text: str, start: int, end: int, ref: str) -> tuple[str, int]:
     ('Ann’s', 11)
     >>> _owned("Why did its sales grow?", 8, 11, "the plan to move north")
     ('the plan to move north’s', 11)
+    >>> _owned("What did his mill make?", 9, 12, "Ann Lee (Mill Notes)")
+    ('Ann Lee’s (Mill Notes)', 12)
     """
     if len(ref.split()) >= 3 and _AFTER_BE.search(text[:start]) and (m := _CLAUSE_END_NOUN.match(text, end)):
         return f"the {m.group(1)} of {ref}", m.end()
+    if m := re.fullmatch(r"(.*?\S)(\s+\([^()]*\))", ref):  # "Ann Lee (Mill Notes)": the name owns
+        return f"{m.group(1)}’s{m.group(2)}", end
     return f"{ref}’s", end
+
+
+# "Who wrote …", "Who's the host of …": the question asks for a person (not "Who was Ann Lee?", which names one)
+_ASKS_WHO = re.compile(r"^\W*(?:(?:and|so|then)\s+)?who(?!(?:'s|’s|\s+(?:is|was))\s+(?-i:[A-Z]))\b", re.I)
 
 
 def referent(earlier: str, previous: Turn, sources: Sources, person: bool) -> str:
     """What a pronoun of the next question refers to in `earlier` (the previous question as resolved).
 
-    A person: the first name in it of an author or of no common word, unless that name only qualifies a noun
+    A person: where it asks who wrote (hosts, is behind) a source it names, that source's author as the previous
+    answer's first quote gives it, with the name it was asked by; else the first name in it of an author or of no
+    common word, unless that name only qualifies a noun
     ("the company's Day One energy"), else the name that speaks in it
     ("What does Ann expect …?"), else the one that speaks in it once cased as the previous answer's
     quotes write its words ("according to bezos's letter": Bezos), else, where it names no source, a name
@@ -1450,6 +1460,13 @@ def referent(earlier: str, previous: Turn, sources: Sources, person: bool) -> st
     quote. A thing: the last capitalised phrase that tells documents apart ("Kindle", "Buy with Prime"),
     else the noun phrase the question asks about ("Which two e-commerce companies …"), else its rarest words.
     """
+    if (person and _ASKS_WHO.match(earlier) and previous.answer and previous.answer.citations
+            and (author := re.sub(r"\s*\(.*\)\s*$", "", previous.answer.citations[0].author))
+            and author.lower() not in earlier.lower()
+            and (named := next((earlier[at:at + len(name)] for at, name, paths in _mentions(earlier, sources)
+                                if previous.answer.citations[0].path in paths), ""))):
+        # "Who wrote the Mill Notes?" then "What did he study?": the author, with the source that names him
+        return f"{author} ({named})"
     found = _refer(earlier, sources, person)
     if person and found and _qualifies(earlier, found):
         # a name that only qualifies a noun is no person: the one who speaks in it ("what did Bezos call the best way

@@ -190,6 +190,18 @@ def test_a_person_pronoun_is_not_the_author_of_the_document_the_same_question_na
     assert q.text == "and what does the diary compare Tolstoy to?"  # not the diary's author, Ann Lee
 
 
+def test_he_after_who_wrote_a_source_is_its_author_not_the_source():
+    sources = Sources([SourceRef("a.txt", "Mill Notes", "Ann Lee (mill owner)", "", ()),
+                       SourceRef("b.txt", "Town Paper", "Bo Sim", "", ())])
+    wrote = Turn("Who wrote the Mill Notes?", Answer("Who wrote the Mill Notes?", "", False, "fact", (
+        Quote(1, "a.txt", "Mill Notes", "Ann Lee (mill owner)", "Ann runs the mill.", 0, 18, 0.9),), 0.9))
+    assert interpret("What did she study?", [wrote], sources).text == "What did Ann Lee (Mill Notes) study?"
+    assert interpret("What did her mill make?", [wrote], sources).text == "What did Ann Lee’s (Mill Notes) mill make?"
+    # "Who was Tom Reed?" names the person asked about
+    named = Turn("Who was Tom Reed?", replace(wrote.answer, question="Who was Tom Reed?"))
+    assert "Ann Lee" not in interpret("What did he study?", [named], sources).text
+
+
 def test_a_name_written_as_a_plural_is_cut_whole_from_the_search():
     sources = Sources([SourceRef("a.txt", "Harvest Log", "Ann Lee", "", ("mill note",)),
                        SourceRef("b.txt", "Town Paper", "Bo Sim", "", ())])
