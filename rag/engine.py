@@ -31,8 +31,8 @@ from .errors import ConfigError, IndexBusy, IndexCorrupt, IndexMismatch, IndexPr
 from .evidence import (AMOUNT, DATE, FEATURES, NAME, NUMBER_OF, SHARE, Question, Window, sets_up, turns,
                        after_the_documents, announced_items, asks_amount, asks_count, asks_outcome, asks_person,
                        asks_place, asks_reason, asks_share, asks_year, concludes, expected_type, has_amount,
-                       has_count, has_place, has_share, has_type, is_non_content, is_title, last_dated, last_year,
-                       names_someone, question_terms, section_headings, states_reason, windows, years)
+                       has_count, has_place, has_share, has_type, is_lead_label, is_non_content, is_title, last_dated,
+                       last_year, names_someone, question_terms, section_headings, states_reason, windows, years)
 from .indexing import (IngestReport, Progress, Stamp, _load_keyword, check_identity, ingest, ingest_running,
                        ingest_stamp, load_cased, load_repeated, version)
 from .keyword import STOPWORDS, KeywordIndex, tokenize
@@ -852,7 +852,7 @@ class Engine:
         # a heading that closes with a period, on a line of its own ("Future: Land Does Not Obey Moore's Law.")
         own_line = text[start - 1:start] in ("", "\n") and text[stop:stop + 1] in ("", "\n")
         window = replace(like, start=start, end=stop, chunk_start=0, chunk_text=text)
-        if (is_non_content(said, self.repeated) or (own_line and is_title(said.rstrip(".")))
+        if (is_non_content(said, self.repeated) or is_lead_label(said) or (own_line and is_title(said.rstrip(".")))
                 or (best and _overlaps(window, [(best.path, best.start, best.end)]))):
             return None
         return window

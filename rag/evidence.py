@@ -161,9 +161,19 @@ def is_heading(text: str) -> bool:
 
 
 _LABEL = re.compile(r"^[^\W\d_]+:\s")  # "Author: …", "Source: …"
-# A heading with a colon: a label of a few words that leads what follows and says nothing itself ("Read next:"
-# before a list of links, "Summarizing:"); not a sentence that leads a figure ("That is the core of the flywheel:").
-_LEAD_LABEL = re.compile(r"^\W*[^\W\d_]+(?:\s+[^\W\d_]+){0,2}:$")
+# A label of one to three words that leads what follows ("Read next:", "Summarizing:", "Ann Lee said:"): where what
+# follows is not content (a list of links), it leads nothing quotable; not a sentence that leads a figure ("That is
+# the core of the flywheel:").
+_LEAD_LABEL = re.compile(r"^\W*[^\W\d_]+(?:[\s’'-]+[^\W\d_]+){0,2}:$")
+
+
+def is_lead_label(text: str) -> bool:
+    """Whether `text` is only a label of one to three words ending in a colon.
+
+    >>> is_lead_label("Read next:"), is_lead_label("Here’s why:"), is_lead_label("That is the core of the mill:")
+    (True, True, False)
+    """
+    return bool(_LEAD_LABEL.match(text.strip()))
 
 
 @functools.lru_cache(maxsize=64)  # the documents of a question's candidates, read again by the next questions
@@ -223,15 +233,13 @@ def is_non_content(text: str, repeated: set[str] = frozenset()) -> bool:
     ...                              "We like what we see so far and plan to keep investing here.",
     ...                              "We listen to customers and keep prices below cost.")]
     [True, True, False, False, False, False]
-    >>> is_non_content("Read next:"), is_non_content("Indeed, that is at the core of the mill's success:")
-    (True, False)
     >>> contents = repeated_sentences([["- Why do ferns grow?", "Why do ferns grow?", "They like shade."]])
     >>> is_non_content("- Why do ferns grow?", contents), is_non_content("Why do ferns grow?", contents)
     (True, False)
     """
     stripped = text.strip()
     words = normalized(stripped)
-    if (not words or is_heading(stripped) or is_title(stripped) or _PAGE.match(stripped) or _LEAD_LABEL.match(stripped)
+    if (not words or is_heading(stripped) or is_title(stripped) or _PAGE.match(stripped)
             or _MARKDOWN_HEADING.match(stripped) or _NAVIGATION.search(stripped) or _SERIES_PART.match(stripped)):
         return True
     urls = sum(len(m.group()) for m in _URL.finditer(stripped))
@@ -1138,11 +1146,16 @@ def windows(question: Question, vector: np.ndarray, hits: Sequence[Hit], rows, t
         first = len(sentences)
         said = [text_of[r.start - chunk.start:r.end - chunk.start] for r in mine]
         content = [not is_non_content(text, repeated) for text in said]
-        # an item of a list of links, between two titles, one of them an item ("- Amazon Case Study: Why from
-        # Product to Subscription …", which one lower-case word keeps from being a title)
+        # an item of a list of links: a list item that does not end as a sentence, between two titles, one of them
+        # an item ("- Amazon Case Study: Why from Product to Subscription …", which one lower-case word keeps from
+        # being a title)
         item = [bool(_LIST_ITEM.match(text)) for text in said]
-        content = [ok and not (item[i] and 0 < i < len(said) - 1 and not content[i - 1] and not content[i + 1]
-                               and (item[i - 1] or item[i + 1])) for i, ok in enumerate(content)]
+        content = [ok and not (item[i] and 0 < i < len(said) - 1 and is_title(said[i - 1]) and is_title(said[i + 1])
+                               and (item[i - 1] or item[i + 1]) and not said[i].rstrip().endswith((".", "!")))
+                   for i, ok in enumerate(content)]
+        # a label that leads no content ("Read next:" before a list of links; not "Ann Lee said:" before a quote)
+        content = [ok and not (is_lead_label(said[i]) and (i + 1 == len(said) or not content[i + 1]))
+                   for i, ok in enumerate(content)]
         for r, text, ok in zip(mine, said, content, strict=True):
             sentences.add(question, terms, text if ok else "")
             vectors.append(r.vector)

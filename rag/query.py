@@ -1436,15 +1436,18 @@ def _owned(text: str, start: int, end: int, ref: str) -> tuple[str, int]:
     >>> _owned("What did his mill make?", 9, 12, "Ann Lee (Mill Notes)")
     ('Ann Lee’s (Mill Notes)', 12)
     """
-    if len(ref.split()) >= 3 and _AFTER_BE.search(text[:start]) and (m := _CLAUSE_END_NOUN.match(text, end)):
-        return f"the {m.group(1)} of {ref}", m.end()
     if m := re.fullmatch(r"(.*?\S)(\s+\([^()]*\))", ref):  # "Ann Lee (Mill Notes)": the name owns
         return f"{m.group(1)}’s{m.group(2)}", end
+    if len(ref.split()) >= 3 and _AFTER_BE.search(text[:start]) and (m := _CLAUSE_END_NOUN.match(text, end)):
+        return f"the {m.group(1)} of {ref}", m.end()
     return f"{ref}’s", end
 
 
-# "Who wrote …", "Who's the host of …": the question asks for a person (not "Who was Ann Lee?", which names one)
-_ASKS_WHO = re.compile(r"^\W*(?:(?:and|so|then)\s+)?who(?!(?:'s|’s|\s+(?:is|was))\s+(?-i:[A-Z]))\b", re.I)
+# "Who wrote …", "Who's the host of …", "Who is behind …": the question asks who made a source (not "Who taught Tom
+# Reed, according to the Mill Notes?", nor "Who was Ann Lee?")
+_ASKS_MAKER = re.compile(r"^\W*(?:(?:and|so|then|ok|okay)\W+)?who(?:'s|’s|\s+(?:is|was|are|were))?\s+(?:"
+                         r"(?:the\s+)?(?:author|writer|host|creator|publisher)s?\b|behind\b|(?:wrote|writes|written|"
+                         r"authored|penned|hosts|hosted|created|publishes|published)\b)", re.I)
 
 
 def referent(earlier: str, previous: Turn, sources: Sources, person: bool) -> str:
@@ -1460,9 +1463,9 @@ def referent(earlier: str, previous: Turn, sources: Sources, person: bool) -> st
     quote. A thing: the last capitalised phrase that tells documents apart ("Kindle", "Buy with Prime"),
     else the noun phrase the question asks about ("Which two e-commerce companies …"), else its rarest words.
     """
-    if (person and _ASKS_WHO.match(earlier) and previous.answer and previous.answer.citations
-            and (author := re.sub(r"\s*\(.*\)\s*$", "", previous.answer.citations[0].author))
-            and author.lower() not in earlier.lower()
+    if (person and _ASKS_MAKER.match(earlier) and previous.answer and previous.answer.citations
+            and (author := re.sub(r"\s*\([^()]*\)\s*$", "", previous.answer.citations[0].author))
+            and not re.search(rf"(?<!\w){re.escape(author)}(?!\w)", earlier, re.I)
             and (named := next((earlier[at:at + len(name)] for at, name, paths in _mentions(earlier, sources)
                                 if previous.answer.citations[0].path in paths), ""))):
         # "Who wrote the Mill Notes?" then "What did he study?": the author, with the source that names him

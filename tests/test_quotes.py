@@ -129,13 +129,18 @@ def test_non_content_never_enters_a_window():
 
 
 def test_a_label_that_leads_a_list_of_links_is_no_part_of_a_window():
-    # "Read next:" says nothing itself; a sentence that leads what follows with a claim of its own stays.
+    # "Read next:" says nothing itself; a sentence that leads what follows with a claim of its own stays, and so
+    # does a label that leads a quote ("Ann Lee said:").
     text = ("The herd grew to 412 zebras by spring.\nRead next:\nWhy Zebras Have Stripes In The Wild\n"
-            "That growth is at the core of the reserve's plan:\nHow Rangers Count Zebras From The Air")
+            "That growth is at the core of the reserve's plan:\nHow Rangers Count Zebras From The Air\n"
+            "Ann Lee said:\nWe will move the zebras north in May.")
     found = cut(text, ["The herd grew to 412 zebras by spring.", "Read next:", "Why Zebras Have Stripes In The Wild",
-                       "That growth is at the core of the reserve's plan:", "How Rangers Count Zebras From The Air"],
-                [0.9, 0.9, 0.9, 0.5, 0.9])
-    assert found == ["The herd grew to 412 zebras by spring.", "That growth is at the core of the reserve's plan:"]
+                       "That growth is at the core of the reserve's plan:", "How Rangers Count Zebras From The Air",
+                       "Ann Lee said:", "We will move the zebras north in May."],
+                [0.9, 0.9, 0.9, 0.5, 0.9, 0.5, 0.5])
+    assert "Read next:" not in "".join(found)
+    assert "That growth is at the core of the reserve's plan:" in found
+    assert "Ann Lee said:\nWe will move the zebras north in May." in found
 
 
 def test_an_item_of_a_list_of_links_is_no_part_of_a_window_though_a_lower_case_word_keeps_it_from_a_title():
@@ -148,6 +153,11 @@ def test_an_item_of_a_list_of_links_is_no_part_of_a_window_though_a_lower_case_w
                        "- They drink at dawn."], [0.5, 0.9, 0.9, 0.9, 0.5, 0.5])
     assert not any("Case Study" in w for w in found)
     assert "- Zebras need water every day.\n- They drink at dawn." in found  # a list of statements stays
+    # an item that states something, between short items that are no titles, stays
+    mixed = "Zebra priorities\n- Fast zebra checks\n- Zebra prices fell by a third over the year after the rangers cut their costs\n- Free zebra care"
+    assert "- Zebra prices fell by a third over the year after the rangers cut their costs" in cut(
+        mixed, ["Zebra priorities", "- Fast zebra checks", "- Zebra prices fell by a third over the year after the rangers cut their costs",
+                "- Free zebra care"], [0.5, 0.5, 0.9, 0.5])
 
 
 def test_sentences_repeated_across_many_documents_are_boilerplate():
