@@ -1444,8 +1444,9 @@ def _owned(text: str, start: int, end: int, ref: str) -> tuple[str, int]:
 
 
 # "Who wrote …", "Who's the host of …", "Who is behind …": the question asks who made a source (not "Who taught Tom
-# Reed, according to the Mill Notes?", nor "Who was Ann Lee?")
-_ASKS_MAKER = re.compile(r"^\W*(?:(?:and|so|then|ok|okay)\W+)?who(?:'s|’s|\s+(?:is|was|are|were))?\s+(?:"
+# Reed, according to the Mill Notes?", nor "Who was Ann Lee?"). Read on the question as resolved, where "ok, …" is
+# already gone (`_INTERJECTION`).
+_ASKS_MAKER = re.compile(r"^\W*(?:(?:and|so|then)\W+)?who(?:'s|’s|\s+(?:is|was|are|were))?\s+(?:"
                          r"(?:the\s+)?(?:author|writer|host|creator|publisher)s?\b|behind\b|(?:wrote|writes|written|"
                          r"authored|penned|hosts|hosted|created|publishes|published)\b)", re.I)
 
