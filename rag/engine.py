@@ -979,6 +979,7 @@ class Engine:
             found.sort(key=lambda w: (-w.score, w.path, w.start))
             searched.append(found)
             figures.append(_gives_figure(text))
+        self._lean(query, searched, s, near)
         supports = [found[0].score if found else 0.0 for found in searched]
         # A named side shows its best evidence, whatever its score (unless no side is near an answer,
         # below): the question chose its documents, and it says "no evidence" only when its search found
@@ -1012,6 +1013,25 @@ class Engine:
         for side, picked in zip(query.sides, chosen):
             quotes.extend(self._number(verified(picked, self.texts), side, start=len(quotes) + 1))
         return quotes, max(supports, default=0.0)
+
+    def _lean(self, query: Query, searched: list[list[Window]], s: Settings, near: float) -> None:
+        """A named side that found nothing near an answer, beside one other side that did, searched again with that
+        side's query before its own: its words may leave out what both ask about ("How often did the 2002 letter
+        say stock turned over, and what turnover did the 2005 letter report?": turnover of stock). Kept where it
+        finds a passage near an answer, better than the side's own best."""
+        answered = [i for i, found in enumerate(searched) if found and found[0].score >= near]
+        if len(answered) != 1 or len(searched) != 2:
+            return
+        other = query.sides[answered[0]]
+        for i, side in enumerate(query.sides):
+            top = searched[i][0].score if searched[i] else 0.0
+            if i == answered[0] or not side.paths or not other.query or top >= near:
+                continue
+            leaned = f"{other.query.rstrip(' ?.!')}; {side.query or query.text}"
+            alt = _unshown(self.candidates(leaned, self.embedder.embed_one(leaned), s, side.paths, s.k_chunks),
+                           query.held, s.min_support)
+            if max((w.score for w in alt), default=0.0) >= near:
+                searched[i] = sorted(alt, key=lambda w: (-w.score, w.path, w.start))
 
     def _unnamed(self, names: Sequence[str], paths: tuple[str, ...] | None) -> tuple[str, ...]:
         """The `names` a question asks about (`Query.names`) that the documents searched (`paths`; None: all)

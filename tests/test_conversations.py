@@ -716,3 +716,37 @@ def test_asked_how_it_ended_the_conclusion_after_what_goes_on_is_quoted(tmp_path
                             str(tmp_path / "corpus" / "mill.txt"), MILL_DEBATE, "mill", said)
     answer = engine.ask("What did they end up deciding?", history)
     assert "So the owners decided to sell straight to shops." in quoted(answer)
+
+
+
+NORTHWIND_2002 = """Northwind Freight, letter for 2002
+
+We turn our warehouse stock over nineteen times in a year, so shelves never hold last season's goods.
+
+Our drivers covered more miles than ever before, and every depot stayed open through the winter storms.
+"""
+
+NORTHWIND_2005 = """Northwind Freight, letter for 2005
+
+Drivers now carry tablets that plan each route around the morning's traffic, and the vans are quieter than before.
+
+We keep two hundred thousand kinds of goods in our own depots, ready to ship, while still turning that stock more than \
+fourteen times per year.
+
+The new depot in Texas opened in May, and its roof carries the largest solar array in the state.
+
+The full figures for the year are in the tables at the end of this letter.
+"""
+
+
+def test_a_side_whose_words_leave_out_what_both_parts_ask_about_is_searched_with_the_other_parts_question(
+        tmp_path, embedder):
+    """"…, and what turnover did the 2005 letter report?" says "turnover", not of what: on its own words no passage
+    of the 2005 letter is near an answer, and the side would show its weak candidates, the letter's pointer to its
+    tables among them. Searched with the first part's question before its own, it finds the passage on stock."""
+    engine = build(tmp_path, {"2002.txt": NORTHWIND_2002, "2005.txt": NORTHWIND_2005}, embedder)
+    answer = engine.ask("How many times a year was Northwind turning over its warehouse stock according to the 2002 "
+                        "letter, and what turnover did the 2005 letter report?")
+    assert [Path(p).name for s in answer.sides for p in s.paths] == ["2002.txt", "2005.txt"]
+    said = quoted(answer)
+    assert "nineteen times" in said and "fourteen times per year" in said and "full figures" not in said
