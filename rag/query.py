@@ -1143,6 +1143,10 @@ def _replace_pronouns(question: str, earlier: str, previous: Turn, sources: Sour
             if w == "it" and before and _WRITTEN.fullmatch(before[-1]) and (docs := _DOCUMENT_PHRASE.findall(earlier)):
                 acted_on = docs[-1]
             ref = acted_on or referent(earlier, previous, sources, person=w in _PERSON)
+            if w == "them" and ref and not _PLURAL.search(ref) and (phrase := _plural_phrase(earlier)):
+                # "them" is no "Kestrel": the workers its question named, Kestrel's where they were "its" workers
+                owner, _, rest = phrase.partition(" ")
+                ref = f"{ref}’s {rest}" if owner.lower() == "its" else phrase
             if w == "it" and not acted_on and before and before[-1].lower() in _AUX:
                 ref = _acting(ref)  # "Why did it want …?": the subject of the previous question, not its clause
             if (w in _THEY and ref and ref == _speaker(earlier)
@@ -2576,6 +2580,31 @@ def _bare(question: str) -> str:
 
 
 _PLURAL_WORD = re.compile(r"(?<![sui])s$")  # a plural in lower case ("rivals", not "crisis", "bus", "status")
+
+
+def _plural_phrase(text: str) -> str:
+    """The last noun phrase of `text` that a determiner or an owner opens and a plural in lower case ends, within
+    three words ("for its AWS customers"): what "them" most likely stands for where the question's name is one
+    thing ("What did Kestrel do for its mill workers?" then "Why help them?"); '' if none.
+
+    >>> _plural_phrase("What did Kestrel do for its mill workers during the strike?"), _plural_phrase("Why did Ann sell?")
+    ('its mill workers', '')
+    >>> _plural_phrase("How did the looms of the mill change?"), _plural_phrase("What did the crisis cost the mill?")
+    ('the looms', '')
+    """
+    words = re.findall(r"[\w’'-]+", text)
+    found = ""
+    for i, w in enumerate(words):
+        if w.lower() not in _DETERMINERS - {"a", "an"}:
+            continue
+        for j in range(i + 1, min(i + 4, len(words))):
+            word = words[j]
+            if word.lower() in STOPWORDS | _AUX | _REPORTING:
+                break
+            if word.islower() and len(word) > 3 and _PLURAL_WORD.search(word):
+                found = " ".join(words[i:j + 1])
+                break
+    return found
 
 
 def _plural_noun(text: str) -> str:

@@ -1574,3 +1574,19 @@ def test_a_proper_name_and_its_noun_name_the_source_with_the_possessive_too():
     assert q.kind == "comparison" and [s.paths for s in q.sides] == [("ceo.txt",), ("paper.txt",)]
     titled = Sources([SourceRef("c.txt", "Customer obsession", "Ann Lee", "", ()), SourceRef("d.txt", "Dyes", "", "", ())])
     assert interpret("Why does a customer's obsession with price matter?", [], titled).sides == ()  # no title
+
+
+def test_them_after_a_question_about_one_thing_and_its_plural_is_that_plural():
+    """"What did Kestrel do for its weavers during the flood?" then "Why help them?": "them" is the weavers,
+    Kestrel's, not Kestrel, which the earlier question already called "its"."""
+    sources = Sources([SourceRef("a.txt", "Mill Notes", "Ann Lee", "", ()),
+                       SourceRef("b.txt", "Town Paper", "Bo Sim", "", ())])
+    asked = "What did Kestrel do for its weavers during the flood, according to Ann Lee?"
+    turn = Turn(asked, Answer(asked, "", False, "fact", (
+        Quote(1, "a.txt", "Mill Notes", "Ann Lee", "Kestrel paid the weavers.", 0, 25, 0.9),), 0.9))
+    assert interpret("What was the point of helping them?", [turn], sources).text == (
+        "What was the point of helping Kestrel’s weavers?")
+    # a plural the question asked about is still what "them" stands for
+    asked = "Why did Kestrel sell its looms?"
+    turn = Turn(asked, replace(turn.answer, question=asked))
+    assert interpret("Who bought them?", [turn], sources).text == "Who bought Kestrel’s looms?"
