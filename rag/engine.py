@@ -937,7 +937,8 @@ class Engine:
     def _compare(self, query: Query, vector, s: Settings):
         """Each side searched with its own query: a side that names sources in them only, any other side
         in the documents that no side names (or all). No passage is quoted for two sides. A side that named its
-        source by a publisher and finds nothing near an answer is searched with the name too (`_publisher_cut`).
+        source by a publisher and finds nothing near an answer is searched with the name too (`_publisher_cut`); a
+        named side that finds nothing near an answer beside one that does, with the other side's query (`_lean`).
 
         The sides share the quote budget (`_side_quotes`). A follow-up's side quotes a passage the previous
         answer showed only where it answers that side best (`_unshown`), as a fact does.
@@ -979,7 +980,7 @@ class Engine:
             found.sort(key=lambda w: (-w.score, w.path, w.start))
             searched.append(found)
             figures.append(_gives_figure(text))
-        self._lean(query, searched, s, near)
+        searched = self._lean(query, searched, s, near)
         supports = [found[0].score if found else 0.0 for found in searched]
         # A named side shows its best evidence, whatever its score (unless no side is near an answer,
         # below): the question chose its documents, and it says "no evidence" only when its search found
@@ -1014,24 +1015,29 @@ class Engine:
             quotes.extend(self._number(verified(picked, self.texts), side, start=len(quotes) + 1))
         return quotes, max(supports, default=0.0)
 
-    def _lean(self, query: Query, searched: list[list[Window]], s: Settings, near: float) -> None:
-        """A named side that found nothing near an answer, beside one other side that did, searched again with that
-        side's query before its own: its words may leave out what both ask about ("How often did the 2002 letter
-        say stock turned over, and what turnover did the 2005 letter report?": turnover of stock). Kept where it
-        finds a passage near an answer, better than the side's own best."""
+    def _lean(self, query: Query, searched: list[list[Window]], s: Settings, near: float) -> list[list[Window]]:
+        """`searched` with a named side that found nothing near an answer, beside one other side that did and that
+        searched other documents, searched again with the other side's query before its own: its words may leave out
+        what both ask about ("How often did the 2002 letter say stock turned over, and what turnover did the 2005
+        letter report?": turnover of stock). Kept where it finds a passage near an answer."""
         answered = [i for i, found in enumerate(searched) if found and found[0].score >= near]
         if len(answered) != 1 or len(searched) != 2:
-            return
+            return searched
         other = query.sides[answered[0]]
+        leaned = list(searched)
         for i, side in enumerate(query.sides):
             top = searched[i][0].score if searched[i] else 0.0
-            if i == answered[0] or not side.paths or not other.query or top >= near:
+            # a side's own query, without the other part (a side that has none is asked the whole question), in
+            # documents the other side did not search (where its passage would win again)
+            if (i == answered[0] or not side.paths or not side.query or not other.query or top >= near
+                    or set(side.paths) & set(other.paths)):
                 continue
-            leaned = f"{other.query.rstrip(' ?.!')}; {side.query or query.text}"
-            alt = _unshown(self.candidates(leaned, self.embedder.embed_one(leaned), s, side.paths, s.k_chunks),
+            text = f"{other.query.rstrip(' ?.!')}; {side.query}"
+            alt = _unshown(self.candidates(text, self.embedder.embed_one(text), s, side.paths, s.k_chunks),
                            query.held, s.min_support)
             if max((w.score for w in alt), default=0.0) >= near:
-                searched[i] = sorted(alt, key=lambda w: (-w.score, w.path, w.start))
+                leaned[i] = sorted(alt, key=lambda w: (-w.score, w.path, w.start))
+        return leaned
 
     def _unnamed(self, names: Sequence[str], paths: tuple[str, ...] | None) -> tuple[str, ...]:
         """The `names` a question asks about (`Query.names`) that the documents searched (`paths`; None: all)

@@ -2582,26 +2582,38 @@ def _bare(question: str) -> str:
 _PLURAL_WORD = re.compile(r"(?<![sui])s$")  # a plural in lower case ("rivals", not "crisis", "bus", "status")
 
 
+# What opens a noun phrase that "them" may stand for: an article of definite things or an owner (not "that", which
+# may open a clause: "Did Ann say that weavers were paid?")
+_PHRASE_OPENERS = {"the", "these", "those"} | _POSSESSIVE | {"her", "our"}
+_PHRASE_MODIFIERS = {"own", "other"}  # stop words a plural's phrase may hold ("its own weavers")
+
+
 def _plural_phrase(text: str) -> str:
-    """The last noun phrase of `text` that a determiner or an owner opens and a plural in lower case ends, within
+    """The last noun phrase of `text` that an article or an owner opens and a plural in lower case ends, within
     three words ("for its AWS customers"): what "them" most likely stands for where the question's name is one
-    thing ("What did Kestrel do for its mill workers?" then "Why help them?"); '' if none.
+    thing ("What did Kestrel do for its mill workers?" then "Why help them?"); '' if none. An owner's word ("the
+    company's weavers") or a decade ("the 1930s") ends no phrase.
 
     >>> _plural_phrase("What did Kestrel do for its mill workers during the strike?"), _plural_phrase("Why did Ann sell?")
     ('its mill workers', '')
     >>> _plural_phrase("How did the looms of the mill change?"), _plural_phrase("What did the crisis cost the mill?")
     ('the looms', '')
+    >>> _plural_phrase("What did the company's weavers want?"), _plural_phrase("Did Ann say that weavers were paid?")
+    ("the company's weavers", '')
+    >>> _plural_phrase("What did Kestrel do in the 1930s?"), _plural_phrase("How did Kestrel pay its own weavers?")
+    ('', 'its own weavers')
     """
     words = re.findall(r"[\w’'-]+", text)
     found = ""
     for i, w in enumerate(words):
-        if w.lower() not in _DETERMINERS - {"a", "an"}:
+        if w.lower() not in _PHRASE_OPENERS:
             continue
         for j in range(i + 1, min(i + 4, len(words))):
             word = words[j]
-            if word.lower() in STOPWORDS | _AUX | _REPORTING:
+            if word.lower() in (STOPWORDS - _PHRASE_MODIFIERS) | _AUX | _REPORTING:
                 break
-            if word.islower() and len(word) > 3 and _PLURAL_WORD.search(word):
+            if (re.fullmatch(r"[a-z]+(?:-[a-z]+)*", word) and len(word) > 3 and _PLURAL_WORD.search(word)
+                    and not _OWNER.search(word)):
                 found = " ".join(words[i:j + 1])
                 break
     return found

@@ -1586,7 +1586,7 @@ def test_them_after_a_question_about_one_thing_and_its_plural_is_that_plural():
         Quote(1, "a.txt", "Mill Notes", "Ann Lee", "Kestrel paid the weavers.", 0, 25, 0.9),), 0.9))
     assert interpret("What was the point of helping them?", [turn], sources).text == (
         "What was the point of helping Kestrel’s weavers?")
-    # a plural the question asked about is still what "them" stands for
+    # a plural the question acts on was what "them" stood for before (`_object`), and still is
     asked = "Why did Kestrel sell its looms?"
     turn = Turn(asked, replace(turn.answer, question=asked))
     assert interpret("Who bought them?", [turn], sources).text == "Who bought Kestrel’s looms?"
