@@ -668,6 +668,24 @@ def turns(text: str) -> bool:
 _SETUP_WORDS = 5
 
 
+# A sentence that announces what the next ones say: one that ends on a colon, or says there are a few things
+# ("There are several elements that customers love about Kestrel.", "Here are three reasons."; not "There are
+# hundreds of millions of homes …", which states a fact)
+_ANNOUNCES = re.compile(r"^\W*(?:there\s+(?:are|were)|here\s+are)\s+(?:several|a\s+few|a\s+number\s+of|two|three|four|"
+                        r"five|six|seven|eight|nine|ten|[2-9])\s+[a-z]+s\b[^.!?]*[.:]?\s*$|:\s*$", re.I)
+
+
+def announces(sentence: str) -> bool:
+    """Whether `sentence` announces what follows it, a list or a point told next: quoted alone it says nothing.
+
+    >>> [announces(t) for t in ("There are several things weavers love about Kestrel.", "Here are three reasons:",
+    ...                         "We asked three questions:", "There are weavers in the mill.", "There were no weavers.",
+    ...                         "There are hundreds of millions of homes without a line.")]
+    [True, True, True, False, False, False]
+    """
+    return bool(_ANNOUNCES.search(sentence))
+
+
 def sets_up(text: str, gap: str) -> bool:
     """Whether a window's `text` ends on a short sentence (`_SETUP_WORDS`) from which its paragraph goes on: `gap`, the
     text between it and the next sentence, breaks no line. What follows is its point: quoted with it, room allowing.
@@ -1179,6 +1197,8 @@ def windows(question: Question, vector: np.ndarray, hits: Sequence[Hit], rows, t
                     start, end = mine[i].start, mine[j].end
                     if end - start > MAX_WINDOW_CHARS and b > a:
                         break
+                    if j + 1 < len(mine) and content[j + 1] and announces(said[j]):
+                        continue  # "There are several things buyers love:" is quoted with what follows, or not at all
                     spans.append((chunk.path, start, end, chunk.start, text_of))
                     heading = headings[k - 1][1] if (k := bisect.bisect_right(starts, start)) else ""
                     if heading not in heading_terms:

@@ -74,6 +74,12 @@ def test_an_announcing_sentence_comes_with_what_it_announces():
     found = cut(text, ["The rule has two parts:", "Ship weekly and listen to every complaint that customers "
                        "bother to send us."], [0.9, 0.6])
     assert found == [text]
+    # a sentence that says there are a few things announces them as well as a colon does
+    said = ["Kestrel opened its mill in 1890 on the west bank of the river.",
+            "There are several things that the weavers of the river valley love about Kestrel.",
+            "It pays every Friday, it closes for the harvest fair, and it lets them buy cloth at cost."]
+    found = cut(" ".join(said), said, [0.2, 0.9, 0.4])
+    assert " ".join(said[1:]) in found and not any(w.endswith("love about Kestrel.") for w in found)
 
 
 def test_a_run_of_short_sentences_is_not_cut_in_the_middle():
