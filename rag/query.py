@@ -1885,15 +1885,18 @@ def comparison_sides(text: str, sources: Sources) -> list[Side]:
     """The sides of a comparison or a multi-part question, by its structure; [] when it is neither."""
     m = _ASKED_THEN_COMPARED.match(text)
     pair = split(m.group("compare")) if m else []
-    whose = [_OWNED_HEAD.sub("", p.strip(" ?.!")) for p in pair]  # "Ann's account": Ann
+    # "Ann's account": Ann; "the critic's account of how the mill treated its rivals": the critic, and what it asks
+    owned = [_OWNED_VIEW_OF.match(p.strip(" ?.!")) for p in pair]
+    whose = [o.group("owner") if o else _OWNED_HEAD.sub("", p.strip(" ?.!")) for p, o in zip(pair, owned)]
     if (len(pair) == 2 and all(_WHOSE.fullmatch(w) for w in whose)
             and any(_mentions(p, sources) for p in pair)):
         # "Was the mill built for trade? Compare Ann's account with the critic's.": the question, asked of each
         # side ("according to Ann, …"), a person quoted inside the documents as well as a source
         question = _without(m.group("asked"), _name_spans(m.group("asked"), sources))  # its own names cut
-        asked = [f"according to {w}, {question}" for w in whose]
+        asked = [f"according to {w}, {o.group('topic') if o else question}" for w, o in zip(whose, owned)]
         # each part on its own (given twice: `_part_sides` reads a part against another), so that neither
-        # refers to the other: both ask the same question
+        # refers to the other: both ask the same question, but for a side that names what it is asked of ("the
+        # critic's account of how the mill paid its weavers")
         sides = [_part_sides([a, a], sources)[0] for a in asked]
         return [s if s.paths else replace(s, label=_part_label(p)) for s, p in zip(sides, pair)]
     named = named_sides(text, sources)
@@ -1992,6 +1995,9 @@ _LEAD = re.compile(rf"^(?!\W*{_ASKS}).*[.!]\s+(?=(?-i:[A-Z]))(?={_ASKS})", re.I 
 _ASKED_THEN_COMPARED = re.compile(rf"^\W*(?P<asked>.*?\w.*\?)\s*(?P<compare>(?:please\s+)?(?:compare|contrast|"
                                   rf"{_SET_AGAINST_VERB})\s+[^?!]+?)(?:,?\s*please)?[?.!]*\s*$", re.I | re.S)
 _OWNED_HEAD = re.compile(r"(?:'s|’s)(?:\s+(?:own\s+)?\w+)?$")  # a possessive and its noun
+# A view owned by someone, with what it is about after its noun ("the skeptic's account of how Y treated Z")
+_OWNED_VIEW_OF = re.compile(r"^(?P<owner>.+?)(?:'s|’s)\s+(?:own\s+)?\w+\s+(?:of|on|about|regarding)\s+(?P<topic>.+)$",
+                            re.I)
 # Whose view a side is: a name of up to four words, not a pronoun or a clause ("it", "what Bo says").
 _NOT_WHOSE = "|".join(sorted(_WH | _PERSON | _THING | _DEMONSTRATIVE))
 _WHOSE = re.compile(rf"(?!(?:{_NOT_WHOSE})\b)[\w’'.-]+(?:\s+[\w’'.-]+){{0,3}}", re.I)
