@@ -1889,7 +1889,7 @@ def comparison_sides(text: str, sources: Sources) -> list[Side]:
     owned = [_OWNED_VIEW_OF.match(p.strip(" ?.!")) for p in pair]
     whose = [o.group("owner") if o else _OWNED_HEAD.sub("", p.strip(" ?.!")) for p, o in zip(pair, owned)]
     if (len(pair) == 2 and all(_WHOSE.fullmatch(w) for w in whose)
-            and any(_mentions(p, sources) for p in pair)):
+            and any(_mentions(w, sources) for w in whose)):
         # "Was the mill built for trade? Compare Ann's account with the critic's.": the question, asked of each
         # side ("according to Ann, …"), a person quoted inside the documents as well as a source
         question = _without(m.group("asked"), _name_spans(m.group("asked"), sources))  # its own names cut
@@ -1995,8 +1995,11 @@ _LEAD = re.compile(rf"^(?!\W*{_ASKS}).*[.!]\s+(?=(?-i:[A-Z]))(?={_ASKS})", re.I 
 _ASKED_THEN_COMPARED = re.compile(rf"^\W*(?P<asked>.*?\w.*\?)\s*(?P<compare>(?:please\s+)?(?:compare|contrast|"
                                   rf"{_SET_AGAINST_VERB})\s+[^?!]+?)(?:,?\s*please)?[?.!]*\s*$", re.I | re.S)
 _OWNED_HEAD = re.compile(r"(?:'s|’s)(?:\s+(?:own\s+)?\w+)?$")  # a possessive and its noun
-# A view owned by someone, with what it is about after its noun ("the skeptic's account of how Y treated Z")
-_OWNED_VIEW_OF = re.compile(r"^(?P<owner>.+?)(?:'s|’s)\s+(?:own\s+)?\w+\s+(?:of|on|about|regarding)\s+(?P<topic>.+)$",
+# A view owned by someone, with what it is about after its noun ("the skeptic's account of how Y treated Z"; not "…
+# view of it", which asks the question again)
+_OWNED_VIEW_OF = re.compile(r"^(?P<owner>.+?)(?:'s|’s)\s+(?:own\s+)?(?:account|view|take|answer|description|version|"
+                            r"explanation|position|opinion|reading|portrait|picture|verdict)\s+(?:of|on|about|regarding)"
+                            r"\s+(?!(?:it|this|that|these|those|them|the\s+(?:question|matter|issue|same))\W*$)(?P<topic>.+)$",
                             re.I)
 # Whose view a side is: a name of up to four words, not a pronoun or a clause ("it", "what Bo says").
 _NOT_WHOSE = "|".join(sorted(_WH | _PERSON | _THING | _DEMONSTRATIVE))

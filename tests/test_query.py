@@ -223,12 +223,20 @@ def test_a_question_then_compare_a_person_with_a_source_makes_two_sides_each_ask
     assert "tolstoy" in person.query and "mill built for trade" in person.query
     assert critic.paths == ("a.txt",) and "mill built for trade" in critic.query and "critic" not in critic.query
 
-    # a side's account of something of its own is searched for that ("… of how the mill paid its weavers")
+
+
+def test_a_side_whose_account_is_of_something_of_its_own_is_searched_for_that():
+    """"Contrast the insider's answer with the critic's account of how the mill paid its weavers": the critic's side
+    asks how the mill paid its weavers, the insider's the question; an account "of it" asks the question again."""
+    sources = Sources([SourceRef("a.txt", "Mill Notes", "Ann Lee", "", ("the critic",)),
+                       SourceRef("b.txt", "Town Paper", "Bo Sim", "", ())])
     q = interpret("Was the mill built for trade? Contrast the insider's answer with the critic's account of how the "
                   "mill paid its weavers.", [], sources)
     insider, critic = q.sides
     assert (insider.label, insider.paths) == ("The insider's answer", ()) and "built for trade" in insider.query
     assert critic.paths == ("a.txt",) and "paid its weavers" in critic.query and "trade" not in critic.query
+    q = interpret("Was the mill built for trade? Contrast Tolstoy's view with the critic's view of it.", [], sources)
+    assert all("built for trade" in side.query for side in q.sides)
 
 
 @pytest.mark.parametrize("question", ["How long does the author expect those interests to last?",

@@ -80,6 +80,9 @@ def test_an_announcing_sentence_comes_with_what_it_announces():
             "It pays every Friday, it closes for the harvest fair, and it lets them buy cloth at cost."]
     found = cut(" ".join(said), said, [0.2, 0.9, 0.4])
     assert " ".join(said[1:]) in found and not any(w.endswith("love about Kestrel.") for w in found)
+    # a count stated as a fact may end a window
+    said[1] = "There were three mills on the west bank of the river in the year the railway came to town."
+    assert said[1] in cut(" ".join(said), said, [0.2, 0.9, 0.4])
 
 
 def test_a_run_of_short_sentences_is_not_cut_in_the_middle():
