@@ -673,10 +673,11 @@ _SETUP_WORDS = 5
 # elements that customers love about Kestrel.", "There are two main reasons."): it announces what the next ones say.
 # Not a count stated as a fact ("There were three mills in 1890.", "There are two weavers, Ann and Bo.", "There are
 # two mills on the river.").
+_PLACE_OR_TIME = ("on|in|at|of|for|from|with|without|by|near|under|over|around|between|among|per|during|across|"
+                  "along")  # what follows a count stated as a fact ("two mills on the river")
 _ANNOUNCES = re.compile(r"^(?:\W*\w+,)?\W*(?:there|here)\s+are\s+(?:several|a\s+few|a\s+couple\s+of|many|two|three|"
-                        r"four|five|six|[2-6])\s+(?:[a-z-]+\s+)?[a-z]+s(?:\s+(?!(?:on|in|at|of|for|from|with|without|by|"
-                        r"near|under|over|around|between|among|per|during|across|along)\b)[\w’'][^,;]*)?[.:]?[\"'”’)\]]*"
-                        r"\s*$", re.I)
+                        r"four|five|six|[2-6])\s+(?:[a-z-]+\s+)?[a-z]+s"
+                        rf"(?:\s+(?!(?:{_PLACE_OR_TIME})\b)[\w’'][^,;]*)?[.:]?[\"'”’)\]]*\s*$", re.I)
 
 
 def announces(sentence: str) -> bool:

@@ -1997,10 +1997,11 @@ _ASKED_THEN_COMPARED = re.compile(rf"^\W*(?P<asked>.*?\w.*\?)\s*(?P<compare>(?:p
 _OWNED_HEAD = re.compile(r"(?:'s|’s)(?:\s+(?:own\s+)?\w+)?$")  # a possessive and its noun
 # A view owned by someone, with what it is about after its noun ("the skeptic's account of how Y treated Z"; not "…
 # view of it", which asks the question again)
-_OWNED_VIEW_OF = re.compile(r"^(?P<owner>.+?)(?:'s|’s)\s+(?:own\s+)?(?:account|view|take|answer|description|version|"
-                            r"explanation|position|opinion|reading|portrait|picture|verdict)\s+(?:of|on|about|regarding)"
-                            r"\s+(?!(?:it|this|that|these|those|them|the\s+(?:question|matter|issue|same))\W*$)(?P<topic>.+)$",
-                            re.I)
+_VIEW_NOUNS = ("account|view|take|answer|description|version|explanation|position|opinion|reading|portrait|picture|"
+               "verdict")
+_ASKED_AGAIN = r"(?:it|this|that|these|those|them|the\s+(?:question|matter|issue|same))\W*$"  # "… view of it"
+_OWNED_VIEW_OF = re.compile(rf"^(?P<owner>.+?)(?:'s|’s)\s+(?:own\s+)?(?:{_VIEW_NOUNS})\s+(?:of|on|about|regarding)\s+"
+                            rf"(?!{_ASKED_AGAIN})(?P<topic>.+)$", re.I)
 # Whose view a side is: a name of up to four words, not a pronoun or a clause ("it", "what Bo says").
 _NOT_WHOSE = "|".join(sorted(_WH | _PERSON | _THING | _DEMONSTRATIVE))
 _WHOSE = re.compile(rf"(?!(?:{_NOT_WHOSE})\b)[\w’'.-]+(?:\s+[\w’'.-]+){{0,3}}", re.I)
@@ -2603,7 +2604,7 @@ def _plural_phrase(text: str) -> str:
     thing ("What did Kestrel do for its mill workers?" then "Why help them?"); '' if none. An owner's word ("the
     company's weavers") or a decade ("the 1930s") ends no phrase.
 
-    >>> _plural_phrase("What did Kestrel do for its mill workers during the strike?"), _plural_phrase("Why did Ann sell?")
+    >>> _plural_phrase("What did Kestrel do for its mill workers in the strike?"), _plural_phrase("Why did Ann sell?")
     ('its mill workers', '')
     >>> _plural_phrase("How did the looms of the mill change?"), _plural_phrase("What did the crisis cost the mill?")
     ('the looms', '')
