@@ -964,7 +964,7 @@ class Engine:
                 twins = {w.path for f in taken for w in f
                          if w.path not in firsts and repeats(w, shown, s.near_duplicate)}
                 paths = tuple(p for p in self._by_path if p not in firsts | twins)
-            found = _unshown(self.candidates(text, side_vector, s, paths, s.k_chunks), query.held, s.min_support)
+            found = self._side_search(text, s, paths, query.held, side_vector)
             top = max((w.score for w in found), default=0.0)
             cut = self._publisher_cut(query.text, text, side.paths) if side.paths and top < near else []
             if cut and all(re.search(rf"\b{re.escape(n)}\b", side.label) for n in cut):
@@ -972,12 +972,10 @@ class Engine:
                 # the name, may ask about it ("What qualification does the FourWeekMBA creator have, and …?"):
                 # searched with the name too, kept as _fact keeps it (better, and its best passage names it).
                 with_name = f"{text.rstrip(' ?.!')} ({' '.join(cut)})?"
-                alt = _unshown(self.candidates(with_name, self.embedder.embed_one(with_name), s, paths, s.k_chunks),
-                               query.held, s.min_support)
+                alt = self._side_search(with_name, s, paths, query.held)
                 best = max(alt, key=lambda w: w.score, default=None)
                 if best and best.score > top and any(re.search(rf"\b{re.escape(n)}\b", best.text) for n in cut):
                     found = alt
-            found.sort(key=lambda w: (-w.score, w.path, w.start))
             searched.append(found)
             figures.append(_gives_figure(text))
         searched = self._lean(query, searched, s, near)
@@ -1032,12 +1030,18 @@ class Engine:
             if (i == answered[0] or not side.paths or not side.query or not other.query or top >= near
                     or set(side.paths) & set(other.paths)):
                 continue
-            text = f"{other.query.rstrip(' ?.!')}; {side.query}"
-            alt = _unshown(self.candidates(text, self.embedder.embed_one(text), s, side.paths, s.k_chunks),
-                           query.held, s.min_support)
-            if max((w.score for w in alt), default=0.0) >= near:
-                leaned[i] = sorted(alt, key=lambda w: (-w.score, w.path, w.start))
+            alt = self._side_search(f"{other.query.rstrip(' ?.!')}; {side.query}", s, side.paths, query.held)
+            if alt and alt[0].score >= near:
+                leaned[i] = alt
         return leaned
+
+    def _side_search(self, text: str, s: Settings, paths: tuple[str, ...] | None,
+                     held: Sequence[tuple[str, int, int]], vector=None) -> list[Window]:
+        """A comparison side's candidates for `text` in `paths`, less the previous answer's `held` quotes that do not
+        answer best (`_unshown`), best first. `vector`: `text`'s embedding, when the caller has it."""
+        vector = self.embedder.embed_one(text) if vector is None else vector
+        found = _unshown(self.candidates(text, vector, s, paths, s.k_chunks), held, s.min_support)
+        return sorted(found, key=lambda w: (-w.score, w.path, w.start))
 
     def _unnamed(self, names: Sequence[str], paths: tuple[str, ...] | None) -> tuple[str, ...]:
         """The `names` a question asks about (`Query.names`) that the documents searched (`paths`; None: all)

@@ -1182,6 +1182,8 @@ def windows(question: Question, vector: np.ndarray, hits: Sequence[Hit], rows, t
         # a label that leads no content ("Read next:" before a list of links; not "Ann Lee said:" before a quote)
         content = [ok and not (is_lead_label(said[i]) and (i + 1 == len(said) or not content[i + 1]))
                    for i, ok in enumerate(content)]
+        # "There are several things buyers love about it." is quoted with what follows, or not at all
+        announcing = [i + 1 < len(said) and content[i + 1] and announces(text) for i, text in enumerate(said)]
         for r, text, ok in zip(mine, said, content, strict=True):
             sentences.add(question, terms, text if ok else "")
             vectors.append(r.vector)
@@ -1205,8 +1207,8 @@ def windows(question: Question, vector: np.ndarray, hits: Sequence[Hit], rows, t
                     start, end = mine[i].start, mine[j].end
                     if end - start > MAX_WINDOW_CHARS and b > a:
                         break
-                    if j + 1 < len(mine) and content[j + 1] and announces(said[j]):
-                        continue  # "There are several things buyers love:" is quoted with what follows, or not at all
+                    if announcing[j]:
+                        continue
                     spans.append((chunk.path, start, end, chunk.start, text_of))
                     heading = headings[k - 1][1] if (k := bisect.bisect_right(starts, start)) else ""
                     if heading not in heading_terms:
