@@ -680,6 +680,9 @@ def _parts_only(previous: Turn, sources: Sources) -> bool:
             and not _UNNAMED_VIEWS.search(earlier) and len(comparison_sides(earlier, sources)) > 1)
 
 
+_DEMONSTRATIVE_NOUN = re.compile(r"\b(?:that|this|these|those)\s+([a-z]+)\b", re.I)
+
+
 def _points_back(question: str, previous: Turn, sources: Sources) -> bool:
     """Whether a question that names nothing refers back by a definite noun phrase only the previous answer's
     quotes hold ("What does the offer's title urge staff to do?" after a quote on the program's yearly offer), or
@@ -699,6 +702,8 @@ def _points_back(question: str, previous: Turn, sources: Sources) -> bool:
     ...                                             "Whose was the idea of a loom?", "What is the reason weavers leave?",
     ...                                             "What is the method used?", "Where does the phrase 'x' come from?")]
     [True, True, False, False, False, False]
+    >>> _points_back("Why does that pay work?", t, Sources([])), _points_back("Why does that mill work?", t, Sources([]))
+    (True, False)
     """
     if not previous.answer or _mentions(question, sources) or _proper_spans(question):
         return False
@@ -706,6 +711,8 @@ def _points_back(question: str, previous: Turn, sources: Sources) -> bool:
     asked = set(tokenize(_earlier(previous)))
     if any(set(tokenize(m.group(1))) & quoted - asked for m in re.finditer(r"\bthe\s+([a-z]+)\b", question, re.I)):
         return True
+    if any(set(tokenize(m.group(1))) & asked for m in _DEMONSTRATIVE_NOUN.finditer(question)):
+        return True  # "that reply" after "What is Amazon's standard reply …?": the one asked about
     if len(re.findall(r"\b(?:the|an?)\s", question, re.I)) != 1:
         return False
     shell = _SHELL_BACK.search(question)
@@ -1041,6 +1048,11 @@ def resolve(question: str, previous: Turn, sources: Sources) -> str:
     >>> resolve("How old was the mill when she wrote it?", Turn("What did Ann Lee promise in her first report?"),
     ...         Sources([]))
     'How old was the mill when Ann Lee wrote her first report?'
+    >>> resolve("Why did it help those weavers?", Turn("What did Kestrel Mills do for its weavers?"), Sources([]))
+    'Why did Kestrel Mills help those weavers (Kestrel Mills’s weavers)?'
+    >>> resolve("How old was the mill when she wrote it?", Turn("What did Ann Lee promise in her first report, "
+    ...         "according to the town paper?"), Sources([]))
+    'How old was the mill when Ann Lee wrote her first report?'
     """
     earlier = _earlier(previous)
     if swapped := _asked_of(question, earlier) or _name_swapped(question, earlier, sources):
@@ -1119,10 +1131,15 @@ def _replace_pronouns(question: str, earlier: str, previous: Turn, sources: Sour
             elif nxt and nxt.group(1).lower() not in STOPWORDS:  # "that claim": kept, with what it refers to
                 end = nxt.end()
                 quoted = previous.answer.citations[0].text if previous.answer and previous.answer.citations else ""
-                if (w in {"these", "those"} and nxt.re is not _SHELL and _reads_plural(nxt.group(1))
-                        and not _naming_sentence(ref, nxt.group(1))
-                        and (naming := _naming_sentence(quoted, nxt.group(1)))):
-                    ref = naming  # "those documents", which the referent does not name: the quote's sentence that does
+                noun, phrase = nxt.group(1), _plural_phrase(earlier)
+                unnamed = (w in {"these", "those"} and nxt.re is not _SHELL and _reads_plural(noun)
+                           and not _naming_sentence(ref, noun))  # "those documents", which the referent does not name
+                if unnamed and phrase.split()[-1:] == [noun.lower()]:
+                    # the previous question's ("those weavers" after "What did Kestrel do for its weavers?")
+                    owner, _, rest = phrase.partition(" ")
+                    ref = f"{ref}’s {rest}" if owner.lower() == "its" and ref else phrase
+                elif unnamed and (naming := _naming_sentence(quoted, noun)):
+                    ref = naming  # else the quote's sentence that names them
                 elif nxt.re is _SHELL and quoted:
                     ref = _first_sentence(quoted)  # what was said: the quote's
                 elif nxt.group(1).lower() in _DOC_NOUNS and len(documents := {
@@ -1139,9 +1156,11 @@ def _replace_pronouns(question: str, earlier: str, previous: Turn, sources: Sour
                         and _object(earlier))  # "Who opposed it?"
             if w == "them" and not _PLURAL.search(acted_on):  # "them" is no "network"
                 acted_on = ""
-            # "… when he wrote it?" after "What did Ann promise in her first report?": what is written is the document
+            # "… when he wrote it?" after "What did Ann promise in her first report?": what is written is the document,
+            # the writer's own where "he" or "she" wrote it ("his first letter, according to the podcast post")
             if w == "it" and before and _WRITTEN.fullmatch(before[-1]) and (docs := _DOCUMENT_PHRASE.findall(earlier)):
-                acted_on = docs[-1]
+                own = _OWN_DOCUMENT.get(before[-2].lower() if len(before) > 1 else "")
+                acted_on = next((d for d in reversed(docs) if d.split()[0].lower() == own), docs[-1])
             ref = acted_on or referent(earlier, previous, sources, person=w in _PERSON)
             if w == "them" and ref and not _PLURAL.search(ref) and (phrase := _plural_phrase(earlier)):
                 # "them" is no "Kestrel": the workers its question named, Kestrel's where they were "its" workers
@@ -1218,6 +1237,7 @@ def _other_person(question: str, earlier: str, previous: Turn, sources: Sources,
 
 _TIME_NOUNS = frozenset({"time", "times", "year", "years", "point", "day", "days", "week", "month", "period", "moment",
                          "stage", "era", "quarter", "decade"})
+_OWN_DOCUMENT = {"he": "his", "she": "her", "they": "their"}  # the writer's own document: "he wrote" his
 _WRITTEN = re.compile(r"writes|wrote|write|writing|written|penned|drafted|published|publish", re.I)
 _DOCUMENT_PHRASE = re.compile(
     rf"\b(?:his|her|their|its|the|this|that)\s+"
