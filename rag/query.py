@@ -498,6 +498,10 @@ _EARLY = re.compile(r"\b(?:early(?:\s+in)?|(?:the\s+)?(?:start|beginning|first\s
 _AS_DOCUMENT = re.compile(rf"^(?:'s|’s)?\s+(?:[\w-]+\s+)?(?:{'|'.join(_DOC_NOUNS)})s?\b", re.I)
 
 
+# What names a source as the one that tells what the question asks about: "quoted by", "as reported in", "according to"
+_CITED_BY = re.compile(r"\b(?:(?:quoted|cited|reported|told|described)\s+(?:by|in)|according\s+to)\s+(?:the\s+)?$", re.I)
+
+
 def interpret(question: str, history: Sequence[Turn], sources: Sources) -> Query:
     """Turn a question (and the conversation so far) into a retrieval `Query`.
 
@@ -506,6 +510,12 @@ def interpret(question: str, history: Sequence[Turn], sources: Sources) -> Query
     >>> q = interpret("How does Jassy's view of prices differ from the critic's?", [], sources)
     >>> q.kind, [(s.paths, s.query) for s in q.sides]
     ('comparison', [(('a.txt',), 'prices'), (('b.txt',), 'prices')])
+
+    Names that share no document leave the one said to quote the others, where one is:
+    >>> sources = Sources([SourceRef("a.txt", "Ann Lee's letters on the mill", "", "Kestrel Mills", ()),
+    ...                    SourceRef("b.txt", "Notes on weaving", "Bo Sim", "Mill Gazette", ())])
+    >>> [s.paths for s in interpret("In the Ann Lee letter quoted by the Mill Gazette, what is frost?", [], sources).sides]
+    [('b.txt',)]
     """
     typed = question  # its names as the user wrote them (`Query.names`)
     # "ok so …": the words of conversation go; "what did bezos say about aws?" names Bezos and AWS
@@ -562,8 +572,11 @@ def interpret(question: str, history: Sequence[Turn], sources: Sources) -> Query
     named = named_sides(text, sources, mentions)
     if len(named) > 1:  # "Jassy's 2021 letter": the documents that every name names, if any
         shared = _shared(mentions)
+        # else the one said to quote or report the others ("the Bezos letter quoted by FourWeekMBA"), if one is
+        cited = [m for m in mentions if _CITED_BY.search(text[:m[0]])]
+        by = [side for side in named if len(cited) == 1 and frozenset(side.paths) == cited[0][2]]
         named = [Side(_label(named[0].label, shared, sources.refs), tuple(sorted(shared)), named[0].query)] \
-            if shared else []
+            if shared else by if len(by) == 1 else []
     # "the latest report" names no document: every one; names that share none leave none to choose from
     chosen = frozenset(named[0].paths) if named else frozenset() if mentions else sources.paths
     if one := _ordinal(text, _described(text, mentions, chosen, sources), sources.refs):  # "his last letter"
