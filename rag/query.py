@@ -498,8 +498,8 @@ _EARLY = re.compile(r"\b(?:early(?:\s+in)?|(?:the\s+)?(?:start|beginning|first\s
 _AS_DOCUMENT = re.compile(rf"^(?:'s|’s)?\s+(?:[\w-]+\s+)?(?:{'|'.join(_DOC_NOUNS)})s?\b", re.I)
 
 
-# What names a source as the one that tells what the question asks about: "quoted by", "as reported in", "according to"
-_CITED_BY = re.compile(r"\b(?:(?:quoted|cited|reported|told|described)\s+(?:by|in)|according\s+to)\s+(?:the\s+)?$", re.I)
+# What names a source as the one that tells what the question asks about: "quoted by", "reported in", "according to"
+_CITED_BY = re.compile(r"\b(?:(?:quoted|cited|reported)\s+(?:by|in)|according\s+to)\s+(?:the\s+)?$", re.I)
 
 
 def interpret(question: str, history: Sequence[Turn], sources: Sources) -> Query:
@@ -514,8 +514,11 @@ def interpret(question: str, history: Sequence[Turn], sources: Sources) -> Query
     Names that share no document leave the one said to quote the others, where one is:
     >>> sources = Sources([SourceRef("a.txt", "Ann Lee's letters on the mill", "", "Kestrel Mills", ()),
     ...                    SourceRef("b.txt", "Notes on weaving", "Bo Sim", "Mill Gazette", ())])
-    >>> [s.paths for s in interpret("In the Ann Lee letter quoted by the Mill Gazette, what is frost?", [], sources).sides]
+    >>> [s.paths for s in interpret("In the Ann Lee letter quoted by the Mill Gazette, what is frost?", [],
+    ...                             sources).sides]
     [('b.txt',)]
+    >>> interpret("Which loss reported by the Mill Gazette did the Ann Lee letter regret?", [], sources).sides
+    ()
     """
     typed = question  # its names as the user wrote them (`Query.names`)
     # "ok so …": the words of conversation go; "what did bezos say about aws?" names Bezos and AWS
@@ -572,9 +575,10 @@ def interpret(question: str, history: Sequence[Turn], sources: Sources) -> Query
     named = named_sides(text, sources, mentions)
     if len(named) > 1:  # "Jassy's 2021 letter": the documents that every name names, if any
         shared = _shared(mentions)
-        # else the one said to quote or report the others ("the Bezos letter quoted by FourWeekMBA"), if one is
-        cited = [m for m in mentions if _CITED_BY.search(text[:m[0]])]
-        by = [side for side in named if len(cited) == 1 and frozenset(side.paths) == cited[0][2]]
+        # else the last, where it is said to quote or report the others ("the Bezos letter quoted by FourWeekMBA";
+        # not "Which loss reported by Kestrel did the Gazette criticise?")
+        cited = mentions[-1] if _CITED_BY.search(text[:mentions[-1][0]]) else None
+        by = [side for side in named if cited and frozenset(side.paths) == cited[2]]
         named = [Side(_label(named[0].label, shared, sources.refs), tuple(sorted(shared)), named[0].query)] \
             if shared else by if len(by) == 1 else []
     # "the latest report" names no document: every one; names that share none leave none to choose from
@@ -693,7 +697,7 @@ def _parts_only(previous: Turn, sources: Sources) -> bool:
             and not _UNNAMED_VIEWS.search(earlier) and len(comparison_sides(earlier, sources)) > 1)
 
 
-_DEMONSTRATIVE_NOUN = re.compile(r"\b(?:that|this|these|those)\s+([a-z]+)\b", re.I)
+_DEMONSTRATIVE_NOUN = re.compile(r"\b(that|this|these|those)\s+([a-z]+)\b", re.I)
 
 
 def _points_back(question: str, previous: Turn, sources: Sources) -> bool:
@@ -715,8 +719,9 @@ def _points_back(question: str, previous: Turn, sources: Sources) -> bool:
     ...                                             "Whose was the idea of a loom?", "What is the reason weavers leave?",
     ...                                             "What is the method used?", "Where does the phrase 'x' come from?")]
     [True, True, False, False, False, False]
-    >>> _points_back("Why does that pay work?", t, Sources([])), _points_back("Why does that mill work?", t, Sources([]))
-    (True, False)
+    >>> [_points_back(q, t, Sources([])) for q in ("Why does that pay work?", "Why does that mill work?",
+    ...                                             "Do critics claim that quits rise?", "What did it pay this year?")]
+    [True, False, False, False]
     """
     if not previous.answer or _mentions(question, sources) or _proper_spans(question):
         return False
@@ -724,8 +729,11 @@ def _points_back(question: str, previous: Turn, sources: Sources) -> bool:
     asked = set(tokenize(_earlier(previous)))
     if any(set(tokenize(m.group(1))) & quoted - asked for m in re.finditer(r"\bthe\s+([a-z]+)\b", question, re.I)):
         return True
-    if any(set(tokenize(m.group(1))) & asked for m in _DEMONSTRATIVE_NOUN.finditer(question)):
-        return True  # "that reply" after "What is Amazon's standard reply …?": the one asked about
+    if any(set(tokenize(m.group(2))) & asked and m.group(2).lower() not in _TIME_NOUNS
+           and _reads_plural(m.group(2)) == (m.group(1).lower() in {"these", "those"})
+           for m in _DEMONSTRATIVE_NOUN.finditer(question)):
+        return True  # "that reply" after "What is Amazon's standard reply …?": the one asked about ("that prices
+        # rise", "this year" are no such thing)
     if len(re.findall(r"\b(?:the|an?)\s", question, re.I)) != 1:
         return False
     shell = _SHELL_BACK.search(question)
@@ -1149,8 +1157,7 @@ def _replace_pronouns(question: str, earlier: str, previous: Turn, sources: Sour
                            and not _naming_sentence(ref, noun))  # "those documents", which the referent does not name
                 if unnamed and phrase.split()[-1:] == [noun.lower()]:
                     # the previous question's ("those weavers" after "What did Kestrel do for its weavers?")
-                    owner, _, rest = phrase.partition(" ")
-                    ref = f"{ref}’s {rest}" if owner.lower() == "its" and ref else phrase
+                    ref = _owned_phrase(ref, phrase)
                 elif unnamed and (naming := _naming_sentence(quoted, noun)):
                     ref = naming  # else the quote's sentence that names them
                 elif nxt.re is _SHELL and quoted:
@@ -1169,16 +1176,13 @@ def _replace_pronouns(question: str, earlier: str, previous: Turn, sources: Sour
                         and _object(earlier))  # "Who opposed it?"
             if w == "them" and not _PLURAL.search(acted_on):  # "them" is no "network"
                 acted_on = ""
-            # "… when he wrote it?" after "What did Ann promise in her first report?": what is written is the document,
-            # the writer's own where "he" or "she" wrote it ("his first letter, according to the podcast post")
-            if w == "it" and before and _WRITTEN.fullmatch(before[-1]) and (docs := _DOCUMENT_PHRASE.findall(earlier)):
-                own = _OWN_DOCUMENT.get(before[-2].lower() if len(before) > 1 else "")
-                acted_on = next((d for d in reversed(docs) if d.split()[0].lower() == own), docs[-1])
+            # "… when he wrote it?" after "What did Ann promise in her first report?": what is written is the
+            # document, not one cited as the source ("her first report, according to the town paper")
+            if w == "it" and before and _WRITTEN.fullmatch(before[-1]) and (docs := _written_documents(earlier)):
+                acted_on = docs[-1]
             ref = acted_on or referent(earlier, previous, sources, person=w in _PERSON)
             if w == "them" and ref and not _PLURAL.search(ref) and (phrase := _plural_phrase(earlier)):
-                # "them" is no "Kestrel": the workers its question named, Kestrel's where they were "its" workers
-                owner, _, rest = phrase.partition(" ")
-                ref = f"{ref}’s {rest}" if owner.lower() == "its" else phrase
+                ref = _owned_phrase(ref, phrase)  # "them" is no "Kestrel": the workers its question named
             if w == "it" and not acted_on and before and before[-1].lower() in _AUX:
                 ref = _acting(ref)  # "Why did it want …?": the subject of the previous question, not its clause
             if (w in _THEY and ref and ref == _speaker(earlier)
@@ -1206,6 +1210,24 @@ def _replace_pronouns(question: str, earlier: str, previous: Turn, sources: Sour
         out += [question[last:start], ref or word]
         last = end
     return "".join(out + [question[last:]])
+
+
+def _written_documents(text: str) -> list[str]:
+    """The documents `text` names ("her first report"), less any cited as the source ("according to the paper")."""
+    return [m.group(0) for m in _DOCUMENT_PHRASE.finditer(text) if not _CITED_BY.search(text[:m.start()])]
+
+
+def _owned_phrase(ref: str, phrase: str) -> str:
+    """A phrase of the previous question with its "its" read as `ref` ("its weavers": "Kestrel’s weavers"); '' where
+    "its" has no referent.
+
+    >>> _owned_phrase("Kestrel", "its weavers"), _owned_phrase("", "its weavers"), _owned_phrase("", "the weavers")
+    ('Kestrel’s weavers', '', 'the weavers')
+    """
+    owner, _, rest = phrase.partition(" ")
+    if owner.lower() != "its":
+        return phrase
+    return f"{ref}’s {rest}" if ref else ""
 
 
 def _acting(clause: str) -> str:
@@ -1250,7 +1272,6 @@ def _other_person(question: str, earlier: str, previous: Turn, sources: Sources,
 
 _TIME_NOUNS = frozenset({"time", "times", "year", "years", "point", "day", "days", "week", "month", "period", "moment",
                          "stage", "era", "quarter", "decade"})
-_OWN_DOCUMENT = {"he": "his", "she": "her", "they": "their"}  # the writer's own document: "he wrote" his
 _WRITTEN = re.compile(r"writes|wrote|write|writing|written|penned|drafted|published|publish", re.I)
 _DOCUMENT_PHRASE = re.compile(
     rf"\b(?:his|her|their|its|the|this|that)\s+"
