@@ -137,6 +137,7 @@ _SHELL_NOUNS = {"claim", "argument", "idea", "view", "point", "statement", "resp
                 "philosophy", "mindset", "habit", "framing", "way"}
 # the word after "that", past "same", "very", "exact" ("in that same statement": the statement)
 _NEXT_WORD = re.compile(r"\s+(?:(?:same|very|exact)\s+)?(\w+)", re.I)
+_COMPOUND_HEAD = re.compile(r"\s+[a-z]+\s+([a-z]+)\b")  # a plural noun after the noun that qualifies it
 # Ending a clause, these point to the time of what the conversation was about ("What happened next?").
 _AFTER_WORDS = {"then", "next", "afterwards", "afterward"}
 _EVENT_VERBS = {"happen", "happens", "happened", "come", "comes", "came", "do", "does", "did", "follow", "follows",
@@ -533,7 +534,7 @@ def interpret(question: str, history: Sequence[Turn], sources: Sources) -> Query
     held: tuple[tuple[str, int, int], ...] = ()
     scope: Side | None = None
     if (follow_up and not _YEAR.search(question) and len(earlier_years := _years(_earlier(previous))) == 1
-            and (rel := _RELATIVE_YEAR.search(question)) and not _BEFORE_YEAR_NOUN.search(question[:rel.start()])):
+            and (rel := _RELATIVE_YEAR.search(question)) and not _set_against(question[:rel.start()])):
         # "What were the sales in 1998?", "How did that change a year later?": asked as "… in 1999?"; not when
         # the relative year is what something is set against or planned for ("… versus the prior year",
         # "… planned for the next year"), which the earlier year's letter answers
@@ -1071,6 +1072,8 @@ def resolve(question: str, previous: Turn, sources: Sources) -> str:
     'How old was the mill when Ann Lee wrote her first report?'
     >>> resolve("Why did it help those weavers?", Turn("What did Kestrel Mills do for its weavers?"), Sources([]))
     'Why did Kestrel Mills help those weavers (Kestrel Mills’s weavers)?'
+    >>> resolve("What did those mill workers earn?", Turn("What did Kestrel Mills do for its mill workers?"), Sources([]))
+    'What did those mill workers (Kestrel Mills’s mill workers) earn?'
     >>> resolve("How old was the mill when she wrote it?", Turn("What did Ann Lee promise in her first report, "
     ...         "according to the town paper?"), Sources([]))
     'How old was the mill when Ann Lee wrote her first report?'
@@ -1143,6 +1146,9 @@ def _replace_pronouns(question: str, earlier: str, previous: Turn, sources: Sour
         elif w in _DEMONSTRATIVE:
             ref = inner = referent(earlier, previous, sources, person=False)
             nxt = _SHELL.match(question, end) or _NEXT_WORD.match(question, end)
+            if (w in {"these", "those"} and nxt and nxt.re is _NEXT_WORD and not _reads_plural(nxt.group(1))
+                    and (head := _COMPOUND_HEAD.match(question, end)) and _reads_plural(head.group(1))):
+                nxt = head  # "those customer terminals": the terminals
             before = question[:start].split()
             if (nxt and nxt.re is not _SHELL and before and before[-1].lower() in _AUX - _COPULAS
                     and _VERB_ENDS.match(question, nxt.end())):
@@ -2577,7 +2583,18 @@ _MEASURES = re.compile(rf"\b(?:{_ASKS_MEASURE})\b", re.I)  # a part that asks fo
 _SUBORDINATOR = re.compile(r"\b(?:when|whenever|if|because|once|unless|after|before|while|as)\s+", re.I)
 
 
-_BEFORE_YEAR_NOUN = re.compile(r"\b(?:with|for|than|from|to|over|against|versus|vs\.?)\s+$", re.I)
+_BEFORE_YEAR_NOUN = re.compile(r"(\w+)\s+(?:with|for|than|from|to|over|against|versus|vs\.?)\s+$", re.I)
+
+
+def _set_against(before: str) -> bool:
+    """Whether a relative year after `before` is what something is set against or planned for ("… versus the prior
+    year", "… planned for the next year"), not when a document is from ("the letter from the year before").
+
+    >>> _set_against("How did sales compare with "), _set_against("What did the letter from ")
+    (True, False)
+    """
+    m = _BEFORE_YEAR_NOUN.search(before)
+    return bool(m) and m.group(1).lower().rstrip("s") not in _DOC_NOUNS
 
 
 def _shift_year(text: str, year: int) -> str:
