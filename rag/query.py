@@ -896,6 +896,28 @@ _CLAUSE_WORDS = frozenset({"that", "while", "and", "but", "or", "because", "if",
     | _REPORTING
 
 
+def _clause_subject(before: list[tuple[str, int, int]]) -> int | None:
+    """The index in `before` (a question's tokens up to an object pronoun) of the plural that is the question's
+    subject, right after its wh-word or its auxiliary, where no word that opens another clause, nor a name, comes
+    between it and the pronoun: "Which measures never showed up in any of them?", "How do buyers rate them?"; not
+    "How many buyers said Ann paid them?".
+
+    >>> t = lambda q: [(m.group(0), m.start(), m.end()) for m in _TOKENS.finditer(q)]
+    >>> [_clause_subject(t(q)) for q in ("Which profit measures showed up in any of", "How do buyers rate",
+    ...                                  "How many buyers said Ann paid", "Why did Ann pay")]
+    [2, 2, None, None]
+    """
+    words = [t for t, _, _ in before]
+    if len(words) < 2 or words[0].lower() not in _WH:
+        return None
+    start = 2 if words[1].lower() in _AUX else 1
+    at = next((j for j in range(start, min(start + 3, len(words))) if _reads_plural(words[j]) and words[j].islower()
+               and words[j] not in STOPWORDS), None)
+    if at is None or any(w.lower() in _CLAUSE_WORDS or w[:1].isupper() for w in words[at + 1:]):
+        return None
+    return at
+
+
 def unresolved(text: str, sources: Sources, fragment: bool = False) -> list[tuple[int, int, str]]:
     """(start, end, word) of each pronoun in `text` that nothing before it can refer to.
 
@@ -930,9 +952,10 @@ def unresolved(text: str, sources: Sources, fragment: bool = False) -> list[tupl
                 found.append((start, end, word))
         elif w in _THING:
             # A plural noun before "they" ("How do customers say they …"); not a verb after a wh-word ("Who pays").
+            own = _clause_subject(before) if w == "them" else None  # "them" is not its own clause's subject
             plural = any(len(t) > 3 and t.lower().endswith("s") and not t.lower().endswith("ss")
                          and t.lower() not in STOPWORDS and (j == 0 or before[j - 1][0].lower() not in _WH)
-                         for j, (t, _, _) in enumerate(before))
+                         and j != own for j, (t, _, _) in enumerate(before))
             subject = next((j for j in range(1, len(before)) if before[j - 1][0].lower() in _AUX | _REPORTING
                             and before[j][0][:1].isupper()), None)
             heads = 1
@@ -2665,7 +2688,8 @@ _PLURAL_WORD = re.compile(r"(?<![sui])s$")  # a plural in lower case ("rivals", 
 
 # What opens a noun phrase that "them" may stand for: an article of definite things or an owner (not "that", which
 # may open a clause: "Did Ann say that weavers were paid?")
-_PHRASE_OPENERS = {"the", "these", "those"} | _POSSESSIVE | {"her", "our"}
+_COUNTING = {"many"}  # "How many goals …": a count opens the phrase, and is not part of it
+_PHRASE_OPENERS = {"the", "these", "those"} | _POSSESSIVE | {"her", "our"} | _COUNTING
 _PHRASE_MODIFIERS = {"own", "other"}  # stop words a plural's phrase may hold ("its own weavers")
 
 
@@ -2683,6 +2707,8 @@ def _plural_phrase(text: str) -> str:
     ("the company's weavers", '')
     >>> _plural_phrase("What did Kestrel do in the 1930s?"), _plural_phrase("How did Kestrel pay its own weavers?")
     ('', 'its own weavers')
+    >>> _plural_phrase("How many new looms did Kestrel buy?")
+    'new looms'
     """
     words = re.findall(r"[\w’'-]+", text)
     found = ""
@@ -2695,7 +2721,7 @@ def _plural_phrase(text: str) -> str:
                 break
             if (re.fullmatch(r"[a-z]+(?:-[a-z]+)*", word) and len(word) > 3 and _PLURAL_WORD.search(word)
                     and not _OWNER.search(word)):
-                found = " ".join(words[i:j + 1])
+                found = " ".join(words[i + (w.lower() in _COUNTING):j + 1])  # "how many goals": the goals
                 break
     return found
 
