@@ -1102,7 +1102,8 @@ def resolve(question: str, previous: Turn, sources: Sources) -> str:
     'How old was the mill when Ann Lee wrote her first report?'
     """
     earlier = _earlier(previous)
-    if swapped := _asked_of(question, earlier) or _name_swapped(question, earlier, sources):
+    if swapped := (_asked_of(question, earlier) or _name_swapped(question, earlier, sources)
+                   or _object_swapped(question, earlier, sources)):
         return swapped  # "What about 2005?": the same question, of 2005
     if _stance_only(question, sources, said_back=True):  # "Why does he think so?": his view, of the previous question
         replaced = _replace_pronouns(question, earlier, previous, sources)
@@ -1409,6 +1410,47 @@ def _ellipsis(question: str) -> list[str]:
     while m := _LEADS_ON.match(rest):  # "And what about …"
         rest, led = rest[m.end():], True
     return [t for t in _TOKENS.findall(rest) if t[:1].isalnum()] if led else []
+
+
+_TOPIC_OF = frozenset({"about", "of", "on", "for", "regarding", "toward", "towards"})  # "… say about <topic>"
+_THING_WORD = re.compile(r"[a-z]+(?:-[a-z]+)*")
+
+
+def _object_swapped(question: str, earlier: str, sources: Sources) -> str:
+    """The previous question asked of a thing an ellipsis names in lower case ("And disk space?" after "… the
+    price-performance of processing power was doubling?"): the one phrase of `earlier` that "about", "of", "on" …
+    opens, of one to three such words and ending at an auxiliary, a preposition or the end, swapped for it; '' when
+    `question` is no such ellipsis, names a source, or no single phrase matches.
+
+    >>> _object_swapped("And disk space?", "How fast did Ann say the price of processing power was falling?",
+    ...                 Sources([]))
+    'How fast did Ann say the price of disk space was falling?'
+    >>> _object_swapped("What about the price?", "What did the author say about shipping?", Sources([]))
+    'What did the author say about price?'
+    >>> _object_swapped("And disk space?", "What did Ann say of looms and of mills?", Sources([]))  # which one?
+    ''
+    """
+    new = [w for w in _ellipsis(question) if w.lower() not in _ARTICLES]
+    if (not 1 <= len(new) <= 3 or not all(_THING_WORD.fullmatch(w) and w not in STOPWORDS for w in new)
+            or _mentions(question, sources) or " ".join(new) in earlier.lower()):
+        return ""
+    tokens = list(_TOKENS.finditer(earlier))
+    found = []
+    for i, m in enumerate(tokens[:-1]):
+        if m.group(0).lower() not in _TOPIC_OF:
+            continue
+        j = i + 1
+        while j < len(tokens) and j - i <= 3 and _THING_WORD.fullmatch(tokens[j].group(0)) \
+                and tokens[j].group(0) not in STOPWORDS | _AUX:
+            j += 1
+        ends = (j == len(tokens) or not tokens[j].group(0)[:1].isalnum()
+                or tokens[j].group(0).lower() in _AUX | _PREPOSITIONS | {"and", "or"})
+        if j > i + 1 and ends:
+            found.append((tokens[i + 1].start(), tokens[j - 1].end()))
+    if len(found) != 1:
+        return ""
+    start, end = found[0]
+    return earlier[:start] + " ".join(new) + earlier[end:]
 
 
 def _asked_of(question: str, earlier: str) -> str:
