@@ -896,6 +896,9 @@ _CLAUSE_WORDS = frozenset({"that", "while", "and", "but", "or", "because", "if",
     | _REPORTING
 
 
+_NONFINITE_OPENERS = frozenset({"after", "before", "by", "without", "until", "since"})  # "… after training them"
+
+
 def _clause_subject(before: list[tuple[str, int, int]]) -> int | None:
     """The index in `before` (a question's tokens up to an object pronoun) of the plural that is the question's
     subject, right after its wh-word or its auxiliary, where no word that opens another clause, nor a name, comes
@@ -904,8 +907,9 @@ def _clause_subject(before: list[tuple[str, int, int]]) -> int | None:
 
     >>> t = lambda q: [(m.group(0), m.start(), m.end()) for m in _TOKENS.finditer(q)]
     >>> [_clause_subject(t(q)) for q in ("Which profit measures showed up in any of", "How do buyers rate",
-    ...                                  "How many buyers said Ann paid", "Why did Ann pay")]
-    [2, 2, None, None]
+    ...                                  "How many buyers said Ann paid", "Why did Ann pay",
+    ...                                  "How many weavers did the mill keep after training")]
+    [2, 2, None, None, None]
     """
     words = [t for t, _, _ in before]
     if len(words) < 2 or words[0].lower() not in _WH:
@@ -913,8 +917,9 @@ def _clause_subject(before: list[tuple[str, int, int]]) -> int | None:
     start = 2 if words[1].lower() in _AUX else 1
     at = next((j for j in range(start, min(start + 3, len(words))) if _reads_plural(words[j]) and words[j].islower()
                and words[j] not in STOPWORDS), None)
-    if at is None or any(w.lower() in _CLAUSE_WORDS or w[:1].isupper() for w in words[at + 1:]):
-        return None
+    if at is None or any(w.lower() in _CLAUSE_WORDS | _NONFINITE_OPENERS or w[:1].isupper() or w.endswith("ing")
+                         for w in words[at + 1:]):
+        return None  # "How many weavers did the mill keep after training them?": a clause of their own
     return at
 
 
@@ -1095,7 +1100,8 @@ def resolve(question: str, previous: Turn, sources: Sources) -> str:
     'How old was the mill when Ann Lee wrote her first report?'
     >>> resolve("Why did it help those weavers?", Turn("What did Kestrel Mills do for its weavers?"), Sources([]))
     'Why did Kestrel Mills help those weavers (Kestrel Mills’s weavers)?'
-    >>> resolve("What did those mill workers earn?", Turn("What did Kestrel Mills do for its mill workers?"), Sources([]))
+    >>> resolve("What did those mill workers earn?", Turn("What did Kestrel Mills do for its mill workers?"),
+    ...         Sources([]))
     'What did those mill workers (Kestrel Mills’s mill workers) earn?'
     >>> resolve("How old was the mill when she wrote it?", Turn("What did Ann Lee promise in her first report, "
     ...         "according to the town paper?"), Sources([]))
@@ -1419,38 +1425,47 @@ _THING_WORD = re.compile(r"[a-z]+(?:-[a-z]+)*")
 def _object_swapped(question: str, earlier: str, sources: Sources) -> str:
     """The previous question asked of a thing an ellipsis names in lower case ("And disk space?" after "… the
     price-performance of processing power was doubling?"): the one phrase of `earlier` that "about", "of", "on" …
-    opens, of one to three such words and ending at an auxiliary, a preposition or the end, swapped for it; '' when
-    `question` is no such ellipsis, names a source, or no single phrase matches.
+    opens (after an article or an owner, which stay), of one to three words in lower case that are no stop words, and
+    that ends at the end, a mark, an auxiliary, a preposition, "and", "or" or a word in -ing, swapped for the
+    ellipsis's words (less its article where the phrase keeps one); '' when `question` is no such ellipsis, names a
+    source or a time, or no single phrase matches.
 
     >>> _object_swapped("And disk space?", "How fast did Ann say the price of processing power was falling?",
     ...                 Sources([]))
     'How fast did Ann say the price of disk space was falling?'
     >>> _object_swapped("What about the price?", "What did the author say about shipping?", Sources([]))
-    'What did the author say about price?'
+    'What did the author say about the price?'
+    >>> _object_swapped("And shipping?", "What did the author say about the price?", Sources([]))
+    'What did the author say about the shipping?'
+    >>> [_object_swapped(q, "What did Ann say about wages?", Sources([])) for q in ("And next?", "And the others?")]
+    ['', '']
     >>> _object_swapped("And disk space?", "What did Ann say of looms and of mills?", Sources([]))  # which one?
     ''
     """
-    new = [w for w in _ellipsis(question) if w.lower() not in _ARTICLES]
-    if (not 1 <= len(new) <= 3 or not all(_THING_WORD.fullmatch(w) and w not in STOPWORDS for w in new)
-            or _mentions(question, sources) or " ".join(new) in earlier.lower()):
+    said = _ellipsis(question)
+    new = [w for w in said if w.lower() not in _ARTICLES]
+    if (not 1 <= len(new) <= 3 or not all(_THING_WORD.fullmatch(w) and w not in STOPWORDS | _NO_THING for w in new)
+            or _mentions(question, sources) or _RELATIVE_YEAR.search(question)
+            or re.search(rf"\b{re.escape(' '.join(new))}\b", earlier, re.I)):
         return ""
     tokens = list(_TOKENS.finditer(earlier))
     found = []
     for i, m in enumerate(tokens[:-1]):
         if m.group(0).lower() not in _TOPIC_OF:
             continue
-        j = i + 1
-        while j < len(tokens) and j - i <= 3 and _THING_WORD.fullmatch(tokens[j].group(0)) \
-                and tokens[j].group(0) not in STOPWORDS | _AUX:
+        first = i + 1 + (tokens[i + 1].group(0).lower() in _ARTICLES | _POSSESSIVE | {"her", "our"})
+        j = first
+        while (j < len(tokens) and j - first < 3 and _THING_WORD.fullmatch(word := tokens[j].group(0))
+               and word not in STOPWORDS | _AUX and not (j > first and word.endswith("ing"))):
             j += 1
-        ends = (j == len(tokens) or not tokens[j].group(0)[:1].isalnum()
+        ends = (j == len(tokens) or not tokens[j].group(0)[:1].isalnum() or tokens[j].group(0).endswith("ing")
                 or tokens[j].group(0).lower() in _AUX | _PREPOSITIONS | {"and", "or"})
-        if j > i + 1 and ends:
-            found.append((tokens[i + 1].start(), tokens[j - 1].end()))
+        if j > first and ends:
+            found.append((tokens[first].start(), tokens[j - 1].end(), first > i + 1))
     if len(found) != 1:
         return ""
-    start, end = found[0]
-    return earlier[:start] + " ".join(new) + earlier[end:]
+    start, end, article = found[0]
+    return earlier[:start] + " ".join(new if article else said) + earlier[end:]
 
 
 def _asked_of(question: str, earlier: str) -> str:
@@ -1501,6 +1516,9 @@ _MEASURED = frozenset("revenue revenues sales income profit profits margin margi
                       "spending users customers subscribers employees orders units earnings volume".split())
 _TIME_WORDS = {"year", "years", "quarter", "quarters", "month", "months", "week", "weeks", "day", "days", "now",
                "today", "then", "before", "after", "last", "next", "previous", "earlier", "later", "ago"}
+# Words of an ellipsis that name no thing: a time ("And next?", "And now?"), the rest of a set ("And the others?")
+_NO_THING = (_AFTER_WORDS | _TIME_WORDS | _NOT_PLURAL
+             | {"other", "rest", "one", "same", "overall", "later", "also", "too", "first", "second", "third", "last"})
 
 
 def _name_swapped(question: str, earlier: str, sources: Sources) -> str:
@@ -2648,18 +2666,18 @@ _MEASURES = re.compile(rf"\b(?:{_ASKS_MEASURE})\b", re.I)  # a part that asks fo
 _SUBORDINATOR = re.compile(r"\b(?:when|whenever|if|because|once|unless|after|before|while|as)\s+", re.I)
 
 
-_BEFORE_YEAR_NOUN = re.compile(r"(\w+)\s+(?:with|for|than|from|to|over|against|versus|vs\.?)\s+$", re.I)
+_BEFORE_YEAR_NOUN = re.compile(r"(?:(\w+)\s+)?\b(?:with|for|than|from|to|over|against|versus|vs\.?)\s+$", re.I)
 
 
 def _set_against(before: str) -> bool:
     """Whether a relative year after `before` is what something is set against or planned for ("… versus the prior
     year", "… planned for the next year"), not when a document is from ("the letter from the year before").
 
-    >>> _set_against("How did sales compare with "), _set_against("What did the letter from ")
-    (True, False)
+    >>> _set_against("How did sales compare with "), _set_against("What did the letter from "), _set_against("Versus ")
+    (True, False, True)
     """
     m = _BEFORE_YEAR_NOUN.search(before)
-    return bool(m) and m.group(1).lower().rstrip("s") not in _DOC_NOUNS
+    return bool(m) and _singular(m.group(1) or "") not in _DOC_NOUNS
 
 
 def _shift_year(text: str, year: int) -> str:
@@ -2728,18 +2746,19 @@ def _bare(question: str) -> str:
 _PLURAL_WORD = re.compile(r"(?<![sui])s$")  # a plural in lower case ("rivals", not "crisis", "bus", "status")
 
 
-# What opens a noun phrase that "them" may stand for: an article of definite things or an owner (not "that", which
-# may open a clause: "Did Ann say that weavers were paid?")
+# What opens a noun phrase that "them" may stand for: an article of definite things, an owner or a count (not
+# "that", which may open a clause: "Did Ann say that weavers were paid?")
 _COUNTING = {"many"}  # "How many goals …": a count opens the phrase, and is not part of it
 _PHRASE_OPENERS = {"the", "these", "those"} | _POSSESSIVE | {"her", "our"} | _COUNTING
 _PHRASE_MODIFIERS = {"own", "other"}  # stop words a plural's phrase may hold ("its own weavers")
 
 
 def _plural_phrase(text: str) -> str:
-    """The last noun phrase of `text` that an article or an owner opens and a plural in lower case ends, within
-    three words ("for its AWS customers"): what "them" most likely stands for where the question's name is one
-    thing ("What did Kestrel do for its mill workers?" then "Why help them?"); '' if none. An owner's word ("the
-    company's weavers") or a decade ("the 1930s") ends no phrase.
+    """The last noun phrase of `text` that an article, an owner or "many" opens and a plural in lower case ends,
+    within three words ("for its AWS customers"; "how many new looms", less its "many"): what "them" most likely
+    stands for where the question's name is one thing ("What did Kestrel do for its mill workers?" then "Why help
+    them?"); '' if none. An owner's word ("the company's weavers"), a decade ("the 1930s") or a plural that is no
+    thing ("how many times") ends no phrase.
 
     >>> _plural_phrase("What did Kestrel do for its mill workers in the strike?"), _plural_phrase("Why did Ann sell?")
     ('its mill workers', '')
@@ -2749,8 +2768,8 @@ def _plural_phrase(text: str) -> str:
     ("the company's weavers", '')
     >>> _plural_phrase("What did Kestrel do in the 1930s?"), _plural_phrase("How did Kestrel pay its own weavers?")
     ('', 'its own weavers')
-    >>> _plural_phrase("How many new looms did Kestrel buy?")
-    'new looms'
+    >>> _plural_phrase("How many new looms did Kestrel buy?"), _plural_phrase("How many times did Kestrel sell looms?")
+    ('new looms', '')
     """
     words = re.findall(r"[\w’'-]+", text)
     found = ""
@@ -2762,7 +2781,7 @@ def _plural_phrase(text: str) -> str:
             if word.lower() in (STOPWORDS - _PHRASE_MODIFIERS) | _AUX | _REPORTING:
                 break
             if (re.fullmatch(r"[a-z]+(?:-[a-z]+)*", word) and len(word) > 3 and _PLURAL_WORD.search(word)
-                    and not _OWNER.search(word)):
+                    and not _OWNER.search(word) and word not in _NOT_PLURAL):
                 found = " ".join(words[i + (w.lower() in _COUNTING):j + 1])  # "how many goals": the goals
                 break
     return found
