@@ -1682,6 +1682,10 @@ def _named_as(quote: str, noun: str) -> str:
     return name if name and name != "I" and name.split()[-1].lower() not in STOPWORDS else ""
 
 
+_MONTH = re.compile(r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+                    r"(?:\s+\d{1,2})?")
+
+
 def _thing(text: str, sources: Sources) -> str:
     """What "it" or "they" after `text` most likely refers to: what it asks to identify ("Which study
     does Ann cite?": the study it names is what "it" found), else its last capitalised phrase that
@@ -1693,6 +1697,8 @@ def _thing(text: str, sources: Sources) -> str:
     'the mill that sold blue thread'
     >>> _thing("Which mill does Ann Lee name when she talks about thread?", Sources([]))
     'the mill'
+    >>> _thing("What did the Kestrel mill launch in October 1990?", Sources([]))
+    'Kestrel'
     """
     if asked := _WH_NOUN.search(text):
         # with what the question says of it ("… about the wage", "… that promised X"), up to ten words
@@ -1703,7 +1709,7 @@ def _thing(text: str, sources: Sources) -> str:
     spans = _proper_spans(text)
     sources_named = {n.lower() for _, n, _ in _mentions(text, sources)}
     names = [p for p in spans if not all(w in sources.people for w in _WORDS.findall(p.lower()))
-             and not _reports(text, p)
+             and not _reports(text, p) and not _MONTH.fullmatch(p)  # "in October": a date, no thing
              # "the MBA article", and a source's name after "as quoted by", "according to": a source, no thing it
              # asks about (not "sued by Kestrel", where Kestrel names no source)
              and not re.search(re.escape(p) + _DOC_NOUN_AFTER.pattern, text, re.I)
