@@ -565,6 +565,7 @@ def asks_year(question: str) -> bool:
 
 _ASKS_OUTCOME = re.compile(r"\bwhat\s+(?:(?:has|have|had)\s+)?(?:became|become|happened)\s+(?:of|to)\b"
                            r"(?!\s+(?:be|cause)\b)|"
+                           r"\bwhat\s+(?:happened|came)\s+(?:next|then|afterwards?|after\s+that)\b|"
                            r"\bhow\s+did\s+(?:[\w’'-]+\s+){1,6}?end(?:\s+up)?\W*$|"
                            r"\bwhat\s+did\s+(?:(?!(?:who|which|that|when|if)\b)[\w’'-]+\s+){1,12}?"
                            r"end\s+up\s+[a-z]+ing\b", re.I)  # not "What do riders end up paying?", an amount
@@ -581,6 +582,8 @@ def asks_outcome(question: str) -> bool:
     (True, False)
     >>> asks_outcome("What did Ann say about riders who end up paying more?")
     False
+    >>> asks_outcome("What happened next?"), asks_outcome("What happened after that?"), asks_outcome("What came first?")
+    (True, True, False)
     """
     return bool(_ASKS_OUTCOME.search(question))
 
