@@ -124,6 +124,7 @@ _PERSON = {"he", "him", "his", "she", "her", "hers", "himself", "herself"}
 _THING = {"it", "its", "itself", "they", "them", "their", "theirs", "themselves"}
 _DEMONSTRATIVE = {"this", "that", "these", "those"}
 _POSSESSIVE = {"his", "its", "their", "theirs", "hers"}
+_PHRASE_OWNERS = _POSSESSIVE | {"her", "our"}  # what opens a phrase as its owner ("her looms", "our stores")
 _PLURAL_PRONOUNS = {"they", "them"}
 _THEY = _THING - {"it", "its", "itself"}
 # Nouns that stand for something said ("that claim", "this strategy"): after a demonstrative they refer
@@ -1453,7 +1454,7 @@ def _object_swapped(question: str, earlier: str, sources: Sources) -> str:
     for i, m in enumerate(tokens[:-1]):
         if m.group(0).lower() not in _TOPIC_OF:
             continue
-        first = i + 1 + (tokens[i + 1].group(0).lower() in _ARTICLES | _POSSESSIVE | {"her", "our"})
+        first = i + 1 + (tokens[i + 1].group(0).lower() in _ARTICLES | _PHRASE_OWNERS)
         j = first
         while (j < len(tokens) and j - first < 3 and _THING_WORD.fullmatch(word := tokens[j].group(0))
                and word not in STOPWORDS | _AUX and not (j > first and word.endswith("ing"))):
@@ -2755,7 +2756,7 @@ _PLURAL_WORD = re.compile(r"(?<![sui])s$")  # a plural in lower case ("rivals", 
 # What opens a noun phrase that "them" may stand for: an article of definite things, an owner or a count (not
 # "that", which may open a clause: "Did Ann say that weavers were paid?")
 _COUNTING = {"many"}  # "How many goals …": a count opens the phrase, and is not part of it
-_PHRASE_OPENERS = {"the", "these", "those"} | _POSSESSIVE | {"her", "our"} | _COUNTING
+_PHRASE_OPENERS = {"the", "these", "those"} | _PHRASE_OWNERS | _COUNTING
 _PHRASE_MODIFIERS = {"own", "other"}  # stop words a plural's phrase may hold ("its own weavers")
 
 
