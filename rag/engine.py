@@ -749,7 +749,8 @@ class Engine:
         first word, the corpus using at least one of them): the windows of documents whose title or author
         holds it, and in windows that hold it the sentence that names it, each on its own, with the one before and the
         one after where they share another word of the question, and the one after where it goes on about the same
-        thing (`_REFERS_BACK`).
+        thing (`_REFERS_BACK`); and so on from each sentence kept ("Kuiper will be affordable. We built low-cost
+        terminals. We expect to make each for less than $400.": the third tells what the second's cost is).
         A figure or date must be stated there ("How much did Amazon pay for One Medical?" is not answered by a
         passage on tuition that gives a sum, nor by "orders over $35" in a passage that names One Medical two
         sentences earlier). A name of several words that no window nor catalog entry writes whole (in any case) is
@@ -784,6 +785,7 @@ class Engine:
         if not rarity:
             return [w.text for w in found]
         name = " ".join(max(rarity)[1].split())
+        others = set(weight) - set(tokenize(name))
         whole = name.lower()
         if " " in name and not any(whole in " ".join(w.text.split()).lower() for w in found) and not any(
                 whole in f"{d.title} {d.author}".lower() for d in self.catalog):
@@ -798,14 +800,19 @@ class Engine:
         # A sentence beside the one that names it tells of the same thing when it shares another of the
         # question's words, or (the one after) refers back to it ("It paid $4 million for the mill"); not when it
         # moves on ("Orders over $35 ship free")
-        others = set(weight) - set(tokenize(name))
         for w in found:
             if w.path not in about:
                 said = [" ".join(w.text[span.start:span.end].split()) for span in split_sentences(w.text)]
-                near = [i for i, one in enumerate(said) if name in one]
-                near += [j for i in near for j in (i - 1, i + 1) if 0 <= j < len(said)
-                         and (others & set(tokenize(said[j])) or (j > i and _REFERS_BACK.match(said[j])))]
-                held += [said[i] for i in sorted(set(near))]
+                naming = [i for i, one in enumerate(said) if name in one]
+                near, told = set(naming), list(naming)
+                while told:  # a sentence sharing a word tells of the thing too: its neighbours are read alike
+                    i = told.pop()
+                    for j in (i - 1, i + 1):
+                        if 0 <= j < len(said) and j not in near and others & set(tokenize(said[j])):
+                            near.add(j)
+                            told.append(j)
+                near |= {i + 1 for i in naming if i + 1 < len(said) and _REFERS_BACK.match(said[i + 1])}
+                held += [said[i] for i in sorted(near)]
         return held or [w.text for w in found]
 
     def _shown_end(self, shown: Sequence[tuple[str, int, int]]) -> tuple[str, int]:

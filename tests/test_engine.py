@@ -1311,3 +1311,19 @@ def test_a_part_whose_best_window_the_other_part_quotes_is_answered_by_the_windo
     three = _side_quotes([[window(0, 0.86), window(1, 0.0)], [price, size], [window(1, 0.7)]], settings,
                          one_answer=True, first_bar=0.14)
     assert three[0] == [] and [three[1][0].text, three[2][0].text] == [price.text, size.text]
+
+
+def test_a_sum_two_sentences_past_the_name_answers_where_each_sentence_between_tells_of_the_same_thing(
+        tmp_path, embedder):
+    """"Brightwater bought Kestrel Mills in 2019. Brightwater kept every weaver on. Brightwater paid $4 million for
+    the deal.": the sentence between shares a word of the question, and so does the sum's, so the sum is stated for
+    the purchase. With a sentence between that moves on, it is not."""
+    question = "How much did Brightwater pay to buy Kestrel Mills?"
+    engine = _kestrel(tmp_path, embedder, "Notes from the valley\n\nBrightwater bought Kestrel Mills in 2019. "
+                      "Brightwater kept every weaver on. Brightwater paid $4 million for the deal.\n")
+    answer = engine.ask(question)
+    assert not answer.uncovered and any("$4 million" in c.text for c in answer.citations)
+    engine = _kestrel(tmp_path, embedder, "Notes from the valley\n\nBrightwater bought Kestrel Mills in 2019. "
+                      "The weaving team grew quickly that year. Brightwater paid $4 million for a new warehouse.\n",
+                      "index2")
+    assert engine.ask(question).uncovered == (AMOUNT,)
