@@ -749,8 +749,8 @@ class Engine:
         first word, the corpus using at least one of them): the windows of documents whose title or author
         holds it, and in windows that hold it the sentence that names it, each on its own, with the one before and the
         one after where they share another word of the question, and the one after where it goes on about the same
-        thing (`_REFERS_BACK`); and so on from each sentence kept ("Kuiper will be affordable. We built low-cost
-        terminals. We expect to make each for less than $400.": the third tells what the second's cost is).
+        thing (`_REFERS_BACK`); and so on from each one kept for a shared word ("Kuiper will be affordable. We built
+        low-cost terminals. We expect to make each for less than $400.": the third tells what the second's cost is).
         A figure or date must be stated there ("How much did Amazon pay for One Medical?" is not answered by a
         passage on tuition that gives a sum, nor by "orders over $35" in a passage that names One Medical two
         sentences earlier). A name of several words that no window nor catalog entry writes whole (in any case) is
